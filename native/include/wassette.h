@@ -1,0 +1,83 @@
+/*
+ * Extensions to the Wasmtime C API built into libwassette_wasmtime (native/src/egress.rs).
+ * The stock C API has no hook for outbound HTTP or socket policy; these add one.
+ */
+#ifndef WASSETTE_H
+#define WASSETTE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <wasi.h>
+#include <wasmtime.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* What a guest is about to do with the network (the `kind` passed to a check). */
+typedef enum wassette_egress_kind {
+  WASSETTE_EGRESS_HTTP = 0,        /* outgoing wasi:http request: scheme, host, port */
+  WASSETTE_EGRESS_TCP_CONNECT = 1, /* the rest: IP address text and port; scheme empty */
+  WASSETTE_EGRESS_TCP_BIND = 2,
+  WASSETTE_EGRESS_TCP_LISTEN = 3,
+  WASSETTE_EGRESS_TCP_ACCEPT = 4,
+  WASSETTE_EGRESS_UDP_BIND = 5,
+  WASSETTE_EGRESS_UDP_SEND = 6,    /* a datagram to a remote address */
+  WASSETTE_EGRESS_UDP_RECEIVE = 7, /* a datagram from a remote address */
+} wassette_egress_kind_t;
+
+/*
+ * Decides one egress attempt; returns true to allow it. Strings are UTF-8, not
+ * NUL-terminated. May be called on a thread other than the one calling into wasm.
+ */
+typedef bool (*wassette_egress_check_t)(void *env, uint32_t kind, const char *scheme,
+                                        size_t scheme_len, const char *host,
+                                        size_t host_len, uint16_t port);
+
+/* "<library version> wasmtime/<wasmtime version>", static storage. */
+const char *wassette_native_version(void);
+
+/*
+ * Adds wasi:http (outgoing-handler, types) to a component linker, with every outgoing
+ * request decided by the store's HTTP egress check. A store without a check denies every
+ * request with `HTTP-request-denied`.
+ */
+wasmtime_error_t *wassette_component_linker_add_wasi_http(wasmtime_component_linker_t *linker);
+
+/* Installs or replaces the HTTP egress check of a store. */
+void wassette_context_set_http_egress_check(wasmtime_context_t *context,
+                                            wassette_egress_check_t check, void *env);
+
+/* Removes the store's HTTP egress check; call before wasmtime_store_delete. */
+void wassette_context_clear_http_egress_check(wasmtime_context_t *context);
+
+/*
+ * Enables wasi:sockets TCP and UDP for the WASI config with every address a guest binds,
+ * connects or sends to decided by `check`. Without this call no socket use is allowed.
+ * (Name lookup stays off unless wasi_config_allow_ip_name_lookup enables it.)
+ */
+void wassette_wasi_config_set_socket_check(wasi_config_t *config, wassette_egress_check_t check,
+                                           void *env);
+
+/*
+ * Pre-instantiation of components: imports are resolved and type-checked once, so each
+ * instantiation afterwards is cheap. The linker and component may be deleted afterwards.
+ */
+typedef struct wassette_component_instance_pre wassette_component_instance_pre_t;
+
+wasmtime_error_t *wassette_component_instance_pre_new(const wasmtime_component_linker_t *linker,
+                                                      const wasmtime_component_t *component,
+                                                      wassette_component_instance_pre_t **out);
+
+wasmtime_error_t *wassette_component_instance_pre_instantiate(
+    const wassette_component_instance_pre_t *pre, wasmtime_context_t *context,
+    wasmtime_component_instance_t *instance_out);
+
+void wassette_component_instance_pre_delete(wassette_component_instance_pre_t *pre);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* WASSETTE_H */

@@ -1,0 +1,221 @@
+package dev.wassette.runtime;
+
+import static dev.wassette.ffi.Wasmtime.*;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * A Wasmtime engine: compiler configuration and the code it produced. Thread-safe; share one per
+ * process. With epoch interruption on, a background ticker advances the engine's epoch every
+ * {@link Builder#epochTick tick}, which is what enforces per-call wall-clock deadlines.
+ */
+public final class Engine implements AutoCloseable {
+    // Declared `f()` (no prototype) in C, so jextract makes them variadic invokers.
+    private static final wasmtime_pooling_allocation_config_new NEW_POOLING_CONFIG =
+            wasmtime_pooling_allocation_config_new.makeInvoker();
+    private final MemorySegment handle;
+    private final boolean epochInterruption;
+    private final boolean consumeFuel;
+    private final Duration epochTick;
+    private final Thread ticker;
+    private volatile boolean closed;
+
+    private Engine(Builder b) {
+        NativeLibrary.load();
+        MemorySegment config = wasm_config_new();
+        wasmtime_config_wasm_component_model_set(config, true);
+        wasmtime_config_epoch_interruption_set(config, b.epochInterruption);
+        wasmtime_config_consume_fuel_set(config, b.consumeFuel);
+        wasmtime_config_parallel_compilation_set(config, b.parallelCompilation);
+        if (b.maxWasmStack > 0) {
+            wasmtime_config_max_wasm_stack_set(config, b.maxWasmStack);
+        }
+        if (b.poolingAllocator) {
+            MemorySegment pooling = NEW_POOLING_CONFIG.apply();
+            wasmtime_pooling_allocation_config_total_component_instances_set(pooling, b.poolingInstances);
+            wasmtime_pooling_allocation_config_total_core_instances_set(pooling, b.poolingInstances * 4);
+            wasmtime_pooling_allocation_config_total_memories_set(pooling, b.poolingInstances * 2);
+            wasmtime_pooling_allocation_config_total_tables_set(pooling, b.poolingInstances * 2);
+            wasmtime_pooling_allocation_config_total_stacks_set(pooling, b.poolingInstances);
+            wasmtime_pooling_allocation_config_max_memory_size_set(pooling, b.poolingMaxMemoryBytes);
+            wasmtime_pooling_allocation_strategy_set(config, pooling);
+            wasmtime_pooling_allocation_config_delete(pooling);
+        }
+        if (b.cacheDirectory != null) {
+            enableCache(config, b.cacheDirectory);
+        }
+        this.handle = wasm_engine_new_with_config(config); // takes ownership of config
+        if (handle.equals(MemorySegment.NULL)) {
+            throw new WasmtimeException("Wasmtime could not create an engine with this configuration");
+        }
+        this.epochInterruption = b.epochInterruption;
+        this.consumeFuel = b.consumeFuel;
+        this.epochTick = b.epochTick;
+        if (epochInterruption) {
+            ticker = Thread.ofPlatform().daemon().name("wassette-epoch-ticker").unstarted(this::tick);
+            ticker.start();
+        } else {
+            ticker = null;
+        }
+    }
+
+    private static void enableCache(MemorySegment config, Path directory) {
+        try {
+            Files.createDirectories(directory);
+            Path toml = directory.resolve("wasmtime-cache.toml");
+            String escaped = directory.toAbsolutePath().toString().replace("\\", "\\\\").replace("\"", "\\\"");
+            Files.writeString(toml, "[cache]\nenabled = true\ndirectory = \"" + escaped + "\"\n");
+            try (Arena arena = Arena.ofConfined()) {
+                Errors.check(wasmtime_config_cache_config_load(config, arena.allocateFrom(toml.toString())),
+                        "enabling the compilation cache in " + directory);
+            }
+        } catch (IOException e) {
+            throw new WasmtimeException("cannot use compilation cache directory " + directory + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void tick() {
+        long nanos = epochTick.toNanos();
+        while (!closed) {
+            java.util.concurrent.locks.LockSupport.parkNanos(nanos);
+            if (!closed) {
+                wasmtime_engine_increment_epoch(handle);
+            }
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** An engine with epoch interruption (10 ms ticks) and fuel metering on. */
+    public static Engine create() {
+        return builder().build();
+    }
+
+    public boolean epochInterruption() {
+        return epochInterruption;
+    }
+
+    public boolean consumeFuel() {
+        return consumeFuel;
+    }
+
+    public Duration epochTick() {
+        return epochTick;
+    }
+
+    /** Epoch ticks that cover {@code timeout} (at least one). */
+    long ticksFor(Duration timeout) {
+        long ticks = timeout.toNanos() / epochTick.toNanos();
+        return Math.max(1, ticks + (timeout.toNanos() % epochTick.toNanos() == 0 ? 0 : 1));
+    }
+
+    /** Compiles a component from its binary or text (WAT) form. */
+    public Component compile(byte[] bytes) {
+        return Component.compile(this, bytes);
+    }
+
+    /** Compiles a component file, binary or text. */
+    public Component compile(Path file) throws IOException {
+        return Component.compile(this, Files.readAllBytes(file));
+    }
+
+    /** Loads a component precompiled by {@link Component#serialize()} with a compatible engine. */
+    public Component deserialize(byte[] precompiled) {
+        return Component.deserialize(this, precompiled);
+    }
+
+    MemorySegment handle() {
+        if (closed) {
+            throw new IllegalStateException("engine is closed");
+        }
+        return handle;
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (ticker != null) {
+            ticker.interrupt();
+            java.util.concurrent.locks.LockSupport.unpark(ticker);
+            try {
+                ticker.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        wasm_engine_delete(handle);
+    }
+
+    /** Engine settings. Defaults: epoch interruption with 10 ms ticks, fuel metering, no pooling. */
+    public static final class Builder {
+        private boolean epochInterruption = true;
+        private Duration epochTick = Duration.ofMillis(10);
+        private boolean consumeFuel = true;
+        private boolean parallelCompilation = true;
+        private boolean poolingAllocator;
+        private int poolingInstances = 100;
+        private long poolingMaxMemoryBytes = 256L << 20;
+        private long maxWasmStack;
+        private Path cacheDirectory;
+
+        private Builder() {}
+
+        public Builder epochInterruption(boolean on) {
+            this.epochInterruption = on;
+            return this;
+        }
+
+        public Builder epochTick(Duration tick) {
+            if (tick.isNegative() || tick.isZero()) {
+                throw new IllegalArgumentException("epoch tick must be positive");
+            }
+            this.epochTick = tick;
+            return this;
+        }
+
+        public Builder consumeFuel(boolean on) {
+            this.consumeFuel = on;
+            return this;
+        }
+
+        public Builder parallelCompilation(boolean on) {
+            this.parallelCompilation = on;
+            return this;
+        }
+
+        /** Pre-allocates instance slots; instantiation becomes cheaper, virtual memory is reserved up front. */
+        public Builder poolingAllocator(int maxInstances, long maxMemoryBytes) {
+            this.poolingAllocator = true;
+            this.poolingInstances = maxInstances;
+            this.poolingMaxMemoryBytes = maxMemoryBytes;
+            return this;
+        }
+
+        /** Largest wasm stack in bytes (Wasmtime's default is 512 KiB). */
+        public Builder maxWasmStack(long bytes) {
+            this.maxWasmStack = bytes;
+            return this;
+        }
+
+        /** Caches compiled code in this directory across runs (Wasmtime's cache). */
+        public Builder cacheDirectory(Path directory) {
+            this.cacheDirectory = Objects.requireNonNull(directory);
+            return this;
+        }
+
+        public Engine build() {
+            return new Engine(this);
+        }
+    }
+}

@@ -1,0 +1,13 @@
+package dev.wassette.runtime;
+
+import java.util.List;
+
+/**
+ * A function implemented in Java that a component imports. Called on the thread running the
+ * guest. Return the result value, or null for a function without result. A thrown exception
+ * becomes a trap in the guest call with the exception's message.
+ */
+@FunctionalInterface
+public interface HostFunction {
+    Val call(List<Val> args) throws Exception;
+}

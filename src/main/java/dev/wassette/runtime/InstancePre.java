@@ -1,0 +1,42 @@
+package dev.wassette.runtime;
+
+import static dev.wassette.ffi.Wasmtime.*;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * A component with its imports resolved: instantiating it skips linking and type checks, which is
+ * what makes a fresh instance per call cheap. Thread-safe.
+ */
+public final class InstancePre implements AutoCloseable {
+    private final Component component;
+    private final MemorySegment handle;
+    private volatile boolean closed;
+
+    InstancePre(Component component, MemorySegment handle) {
+        this.component = component;
+        this.handle = handle;
+    }
+
+    public Component component() {
+        return component;
+    }
+
+    public Instance instantiate(Store store) {
+        if (closed) {
+            throw new IllegalStateException("pre-instantiated component is closed");
+        }
+        MemorySegment instance = store.arena().allocate(dev.wassette.ffi.wasmtime_component_instance.layout());
+        Errors.check(wassette_component_instance_pre_instantiate(handle, store.context(), instance),
+                "cannot instantiate component");
+        return new Instance(store, component, instance);
+    }
+
+    @Override
+    public synchronized void close() {
+        if (!closed) {
+            closed = true;
+            wassette_component_instance_pre_delete(handle);
+        }
+    }
+}

@@ -1,0 +1,192 @@
+package dev.wassette.runtime;
+
+import static dev.wassette.ffi.Wasmtime.*;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A Wasmtime store: the instances, memories and WASI state of one unit of work (in Wassette, one
+ * tool call). Confined to the thread that created it. Closing it frees everything the guest held.
+ */
+public final class Store implements AutoCloseable {
+    private static final long NO_DEADLINE = 1L << 62;
+    // Declared `wasi_config_new()` (no prototype) in C, so jextract makes it a variadic invoker.
+    private static final wasi_config_new NEW_WASI_CONFIG = wasi_config_new.makeInvoker();
+
+    private final Engine engine;
+    private final Arena arena = Arena.ofConfined();
+    private final MemorySegment handle;
+    private final MemorySegment context;
+    private final Duration timeout;
+    private final List<MemorySegment> upcallTargets = new ArrayList<>(4);
+    private final List<GuestOutput> outputs = new ArrayList<>(2);
+    private final List<MemorySegment> resources = new ArrayList<>();
+    private boolean http;
+    private boolean closed;
+
+    public Store(Engine engine, StoreConfig config) {
+        this.engine = engine;
+        this.handle = wasmtime_store_new(engine.handle(), MemorySegment.NULL, MemorySegment.NULL);
+        this.context = wasmtime_store_context(handle);
+        this.timeout = config.timeoutValue();
+        try {
+            if (config.memoryLimitBytes() >= 0) {
+                wasmtime_store_limiter(handle, config.memoryLimitBytes(), -1, -1, -1, -1);
+            }
+            if (engine.consumeFuel()) {
+                long fuel = config.fuelUnits() >= 0 ? config.fuelUnits() : Long.MAX_VALUE;
+                Errors.check(wasmtime_context_set_fuel(context, fuel), "cannot set fuel");
+            } else if (config.fuelUnits() >= 0) {
+                throw new IllegalArgumentException("a fuel limit needs an engine with consumeFuel(true)");
+            }
+            if (timeout != null && !engine.epochInterruption()) {
+                throw new IllegalArgumentException("a timeout needs an engine with epochInterruption(true)");
+            }
+            setDeadline();
+            MemorySegment egressEnv = Upcalls.register(config.egressCheck());
+            upcallTargets.add(egressEnv);
+            if (config.wasiConfig() != null) {
+                applyWasi(config.wasiConfig(), egressEnv);
+            }
+            this.http = config.httpEnabled();
+            if (http) {
+                if (config.wasiConfig() == null) {
+                    throw new IllegalArgumentException("wasi:http needs a WASI context: set StoreConfig.wasi(...)");
+                }
+                wasmtime_context_set_wasi_http(context);
+                wassette_context_set_http_egress_check(context, Upcalls.EGRESS_CHECK, egressEnv);
+            }
+        } catch (RuntimeException e) {
+            close();
+            throw e;
+        }
+    }
+
+    private void applyWasi(WasiConfig wasi, MemorySegment egressEnv) {
+        MemorySegment cfg = NEW_WASI_CONFIG.apply();
+        boolean consumed = false;
+        try (Arena tmp = Arena.ofConfined()) {
+            for (WasiConfig.Preopen p : wasi.preopens()) {
+                if (!wasi_config_preopen_dir(cfg, tmp.allocateFrom(p.hostPath().toString()),
+                        tmp.allocateFrom(p.guestPath()), p.writable())) {
+                    throw new WasmtimeException("cannot preopen directory " + p.hostPath() + " as " + p.guestPath()
+                            + " (does it exist and is it readable?)");
+                }
+            }
+            Map<String, String> env = wasi.env();
+            if (!env.isEmpty()) {
+                MemorySegment names = tmp.allocate(ValueLayout.ADDRESS, env.size());
+                MemorySegment values = tmp.allocate(ValueLayout.ADDRESS, env.size());
+                int i = 0;
+                for (Map.Entry<String, String> e : env.entrySet()) {
+                    names.setAtIndex(ValueLayout.ADDRESS, i, tmp.allocateFrom(e.getKey()));
+                    values.setAtIndex(ValueLayout.ADDRESS, i, tmp.allocateFrom(e.getValue()));
+                    i++;
+                }
+                if (!wasi_config_set_env(cfg, env.size(), names, values)) {
+                    throw new WasmtimeException("invalid environment variable (not UTF-8)");
+                }
+            }
+            List<String> args = wasi.argList();
+            if (!args.isEmpty()) {
+                MemorySegment argv = tmp.allocate(ValueLayout.ADDRESS, args.size());
+                for (int i = 0; i < args.size(); i++) {
+                    argv.setAtIndex(ValueLayout.ADDRESS, i, tmp.allocateFrom(args.get(i)));
+                }
+                wasi_config_set_argv(cfg, args.size(), argv);
+            }
+            wasi_config_set_stdout_custom(cfg, Upcalls.OUTPUT, outputEnv(wasi.stdoutSink()), MemorySegment.NULL);
+            wasi_config_set_stderr_custom(cfg, Upcalls.OUTPUT, outputEnv(wasi.stderrSink()), MemorySegment.NULL);
+            if (wasi.socketsEnabled()) {
+                wassette_wasi_config_set_socket_check(cfg, Upcalls.EGRESS_CHECK, egressEnv);
+                wasi_config_allow_ip_name_lookup(cfg, wasi.nameLookupEnabled());
+            }
+            consumed = true;
+            Errors.check(wasmtime_context_set_wasi(context, cfg), "cannot configure WASI");
+        } finally {
+            if (!consumed) {
+                wasi_config_delete(cfg);
+            }
+        }
+    }
+
+    private MemorySegment outputEnv(java.util.function.Consumer<String> sink) {
+        GuestOutput output = new GuestOutput(sink, 8192);
+        outputs.add(output);
+        MemorySegment env = Upcalls.register(output);
+        upcallTargets.add(env);
+        return env;
+    }
+
+    /** Re-arms the per-call deadline (epoch ticks from now). */
+    void setDeadline() {
+        if (engine.epochInterruption()) {
+            wasmtime_context_set_epoch_deadline(context, timeout == null ? NO_DEADLINE : engine.ticksFor(timeout));
+        }
+    }
+
+    /** Fuel left, or -1 when the engine does not meter fuel. */
+    public long fuelRemaining() {
+        if (!engine.consumeFuel()) {
+            return -1;
+        }
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment out = tmp.allocate(ValueLayout.JAVA_LONG);
+            Errors.check(wasmtime_context_get_fuel(context(), out), "cannot read fuel");
+            return out.get(ValueLayout.JAVA_LONG, 0);
+        }
+    }
+
+    public Engine engine() {
+        return engine;
+    }
+
+    MemorySegment context() {
+        if (closed) {
+            throw new IllegalStateException("store is closed");
+        }
+        return context;
+    }
+
+    Arena arena() {
+        return arena;
+    }
+
+    /** Keeps a resource handle read from a guest value alive until the store closes. */
+    Val adopt(MemorySegment resourceAny) {
+        MemorySegment owned = wasmtime_component_resource_any_clone(resourceAny);
+        resources.add(owned);
+        return new Val.ResourceVal(owned.address(), wasmtime_component_resource_any_owned(owned));
+    }
+
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        for (GuestOutput o : outputs) {
+            o.flush();
+        }
+        if (handle != null && !handle.equals(MemorySegment.NULL)) {
+            for (MemorySegment r : resources) {
+                wasmtime_component_resource_any_delete(r);
+            }
+            if (http) {
+                wassette_context_clear_http_egress_check(context);
+            }
+            wasmtime_store_delete(handle);
+        }
+        // Only after the store is gone can no native code call back with these ids.
+        for (MemorySegment env : upcallTargets) {
+            Upcalls.unregister(env);
+        }
+        arena.close();
+    }
+}

@@ -1,0 +1,237 @@
+package dev.wassette.runtime;
+
+import static dev.wassette.ffi.Wasmtime.*;
+
+import dev.wassette.ffi.wasmtime_component_item_t;
+import dev.wassette.ffi.wasmtime_component_item_union;
+import dev.wassette.ffi.wasmtime_component_valtype_t;
+import dev.wassette.ffi.wasmtime_component_valtype_union;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Reads a component's exported functions and their WIT types through the C API's type introspection. */
+final class TypeReader {
+    private final Arena arena;
+    private final MemorySegment engine;
+    private final MemorySegment nameRet;
+    private final MemorySegment lenRet;
+    private final MemorySegment ptrRet;
+    private final MemorySegment boolRet;
+
+    private TypeReader(Arena arena, MemorySegment engine) {
+        this.arena = arena;
+        this.engine = engine;
+        this.nameRet = arena.allocate(ValueLayout.ADDRESS);
+        this.lenRet = arena.allocate(ValueLayout.JAVA_LONG);
+        this.ptrRet = arena.allocate(ValueLayout.ADDRESS);
+        this.boolRet = arena.allocate(ValueLayout.JAVA_BOOLEAN);
+    }
+
+    /** Exported functions at world level and one level down in exported interface instances. */
+    static List<ExportedFunction> exports(MemorySegment component, MemorySegment engine) {
+        try (Arena arena = Arena.ofConfined()) {
+            TypeReader reader = new TypeReader(arena, engine);
+            MemorySegment type = wasmtime_component_type(component);
+            try {
+                List<ExportedFunction> out = new ArrayList<>();
+                long n = wasmtime_component_type_export_count(type, engine);
+                for (long i = 0; i < n; i++) {
+                    if (!wasmtime_component_type_export_nth(type, engine, i, reader.nameRet, reader.lenRet, reader.ptrRet)) {
+                        continue;
+                    }
+                    String name = reader.name();
+                    reader.readExtern(reader.ptrRet.get(ValueLayout.ADDRESS, 0), null, name, out);
+                }
+                return out;
+            } finally {
+                wasmtime_component_type_delete(type);
+            }
+        }
+    }
+
+    private void readExtern(MemorySegment ext, String iface, String name, List<ExportedFunction> out) {
+        MemorySegment item = wasmtime_component_item_t.allocate(arena);
+        wasmtime_component_extern_type(ext, item);
+        try {
+            int kind = Byte.toUnsignedInt(wasmtime_component_item_t.kind(item));
+            MemorySegment of = wasmtime_component_item_t.of(item);
+            if (kind == WASMTIME_COMPONENT_ITEM_COMPONENT_FUNC()) {
+                out.add(new ExportedFunction(iface, name, function(wasmtime_component_item_union.component_func(of))));
+            } else if (kind == WASMTIME_COMPONENT_ITEM_COMPONENT_INSTANCE() && iface == null) {
+                MemorySegment instance = wasmtime_component_item_union.component_instance(of);
+                long n = wasmtime_component_instance_type_export_count(instance, engine);
+                for (long i = 0; i < n; i++) {
+                    if (wasmtime_component_instance_type_export_nth(instance, engine, i, nameRet, lenRet, ptrRet)) {
+                        String member = name();
+                        readExtern(ptrRet.get(ValueLayout.ADDRESS, 0), name, member, out);
+                    }
+                }
+            }
+        } finally {
+            wasmtime_component_item_delete(item);
+            wasmtime_component_extern_delete(ext);
+        }
+    }
+
+    /** Reads a {@code wasmtime_component_func_type_t*} (borrowed). */
+    static FunctionType functionType(MemorySegment funcType) {
+        try (Arena arena = Arena.ofConfined()) {
+            return new TypeReader(arena, MemorySegment.NULL).function(funcType);
+        }
+    }
+
+    private FunctionType function(MemorySegment ft) {
+        List<FunctionType.Param> params = new ArrayList<>();
+        long n = wasmtime_component_func_type_param_count(ft);
+        for (long i = 0; i < n; i++) {
+            MemorySegment vt = wasmtime_component_valtype_t.allocate(arena);
+            if (wasmtime_component_func_type_param_nth(ft, i, nameRet, lenRet, vt)) {
+                String pname = name();
+                params.add(new FunctionType.Param(pname, ownedType(vt)));
+            }
+        }
+        MemorySegment rt = wasmtime_component_valtype_t.allocate(arena);
+        WitType result = wasmtime_component_func_type_result(ft, rt) ? ownedType(rt) : null;
+        return new FunctionType(params, result);
+    }
+
+    /** Converts a valtype we own and then frees it. */
+    private WitType ownedType(MemorySegment vt) {
+        try {
+            return type(vt);
+        } finally {
+            wasmtime_component_valtype_delete(vt);
+        }
+    }
+
+    private WitType type(MemorySegment vt) {
+        int kind = Byte.toUnsignedInt(wasmtime_component_valtype_t.kind(vt));
+        MemorySegment of = wasmtime_component_valtype_t.of(vt);
+        return switch (kind) {
+            case 0 -> WitType.Primitive.BOOL;
+            case 1 -> WitType.Primitive.S8;
+            case 2 -> WitType.Primitive.S16;
+            case 3 -> WitType.Primitive.S32;
+            case 4 -> WitType.Primitive.S64;
+            case 5 -> WitType.Primitive.U8;
+            case 6 -> WitType.Primitive.U16;
+            case 7 -> WitType.Primitive.U32;
+            case 8 -> WitType.Primitive.U64;
+            case 9 -> WitType.Primitive.F32;
+            case 10 -> WitType.Primitive.F64;
+            case 11 -> WitType.Primitive.CHAR;
+            case 12 -> WitType.Primitive.STRING;
+            case 13 -> {
+                MemorySegment sub = sub();
+                wasmtime_component_list_type_element(wasmtime_component_valtype_union.list(of), sub);
+                yield new WitType.ListType(ownedType(sub));
+            }
+            case 14 -> {
+                MemorySegment rec = wasmtime_component_valtype_union.record_(of);
+                List<WitType.Field> fields = new ArrayList<>();
+                long n = wasmtime_component_record_type_field_count(rec);
+                for (long i = 0; i < n; i++) {
+                    MemorySegment sub = sub();
+                    if (wasmtime_component_record_type_field_nth(rec, i, nameRet, lenRet, sub)) {
+                        String fname = name();
+                        fields.add(new WitType.Field(fname, ownedType(sub)));
+                    }
+                }
+                yield new WitType.RecordType(fields);
+            }
+            case 15 -> {
+                MemorySegment tup = wasmtime_component_valtype_union.tuple(of);
+                List<WitType> types = new ArrayList<>();
+                long n = wasmtime_component_tuple_type_types_count(tup);
+                for (long i = 0; i < n; i++) {
+                    MemorySegment sub = sub();
+                    if (wasmtime_component_tuple_type_types_nth(tup, i, sub)) {
+                        types.add(ownedType(sub));
+                    }
+                }
+                yield new WitType.TupleType(types);
+            }
+            case 16 -> {
+                MemorySegment var = wasmtime_component_valtype_union.variant(of);
+                List<WitType.Case> cases = new ArrayList<>();
+                long n = wasmtime_component_variant_type_case_count(var);
+                for (long i = 0; i < n; i++) {
+                    MemorySegment sub = sub();
+                    if (wasmtime_component_variant_type_case_nth(var, i, nameRet, lenRet, boolRet, sub)) {
+                        String cname = name();
+                        boolean hasPayload = boolRet.get(ValueLayout.JAVA_BOOLEAN, 0);
+                        cases.add(new WitType.Case(cname, hasPayload ? ownedType(sub) : null));
+                    }
+                }
+                yield new WitType.VariantType(cases);
+            }
+            case 17 -> {
+                MemorySegment en = wasmtime_component_valtype_union.enum_(of);
+                List<String> names = new ArrayList<>();
+                long n = wasmtime_component_enum_type_names_count(en);
+                for (long i = 0; i < n; i++) {
+                    if (wasmtime_component_enum_type_names_nth(en, i, nameRet, lenRet)) {
+                        names.add(name());
+                    }
+                }
+                yield new WitType.EnumType(names);
+            }
+            case 18 -> {
+                MemorySegment sub = sub();
+                wasmtime_component_option_type_ty(wasmtime_component_valtype_union.option(of), sub);
+                yield new WitType.OptionType(ownedType(sub));
+            }
+            case 19 -> {
+                MemorySegment res = wasmtime_component_valtype_union.result(of);
+                MemorySegment ok = sub();
+                WitType okType = wasmtime_component_result_type_ok(res, ok) ? ownedType(ok) : null;
+                MemorySegment err = sub();
+                WitType errType = wasmtime_component_result_type_err(res, err) ? ownedType(err) : null;
+                yield new WitType.ResultType(okType, errType);
+            }
+            case 20 -> {
+                MemorySegment fl = wasmtime_component_valtype_union.flags(of);
+                List<String> names = new ArrayList<>();
+                long n = wasmtime_component_flags_type_names_count(fl);
+                for (long i = 0; i < n; i++) {
+                    if (wasmtime_component_flags_type_names_nth(fl, i, nameRet, lenRet)) {
+                        names.add(name());
+                    }
+                }
+                yield new WitType.FlagsType(names);
+            }
+            case 21 -> new WitType.ResourceType(true);
+            case 22 -> new WitType.ResourceType(false);
+            case 23 -> new WitType.UnsupportedType("future");
+            case 24 -> new WitType.UnsupportedType("stream");
+            case 25 -> new WitType.UnsupportedType("error-context");
+            case 26 -> {
+                MemorySegment map = wasmtime_component_valtype_union.map(of);
+                MemorySegment k = sub();
+                wasmtime_component_map_type_key(map, k);
+                WitType key = ownedType(k);
+                MemorySegment v = sub();
+                wasmtime_component_map_type_value(map, v);
+                yield new WitType.MapType(key, ownedType(v));
+            }
+            default -> new WitType.UnsupportedType("unknown type kind " + kind);
+        };
+    }
+
+    private MemorySegment sub() {
+        return wasmtime_component_valtype_t.allocate(arena);
+    }
+
+    private String name() {
+        long len = lenRet.get(ValueLayout.JAVA_LONG, 0);
+        if (len == 0) {
+            return "";
+        }
+        MemorySegment ptr = nameRet.get(ValueLayout.ADDRESS, 0).reinterpret(len);
+        return new String(ptr.toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+    }
+}

@@ -1,0 +1,121 @@
+package dev.wassette.runtime;
+
+import static dev.wassette.ffi.Wasmtime.*;
+
+import dev.wassette.ffi.wasi_config_set_stdout_custom$callback;
+import dev.wassette.ffi.wasmtime_component_func_callback_t;
+import dev.wassette.ffi.wasmtime_component_linker_instance_add_func$finalizer;
+import dev.wassette.ffi.wassette_egress_check_t;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * The few upcall stubs native code calls back into, created once per JVM. Native code carries an
+ * integer id as its {@code void *env}; the id maps to the Java object here. An exception escaping an
+ * upcall would kill the JVM, so every stub catches everything and answers through the C API's own
+ * failure channel.
+ */
+final class Upcalls {
+    private static final System.Logger LOG = System.getLogger("dev.wassette.runtime");
+    private static final ConcurrentHashMap<Long, Object> TARGETS = new ConcurrentHashMap<>();
+    private static final AtomicLong NEXT_ID = new AtomicLong(1);
+
+    static final MemorySegment EGRESS_CHECK;
+    static final MemorySegment OUTPUT;
+    static final MemorySegment HOST_FUNCTION;
+    static final MemorySegment RELEASE;
+
+    static {
+        NativeLibrary.load();
+        Arena global = Arena.global();
+        EGRESS_CHECK = wassette_egress_check_t.allocate(Upcalls::egressCheck, global);
+        OUTPUT = wasi_config_set_stdout_custom$callback.allocate(Upcalls::output, global);
+        HOST_FUNCTION = wasmtime_component_func_callback_t.allocate(Upcalls::hostFunction, global);
+        RELEASE = wasmtime_component_linker_instance_add_func$finalizer.allocate(Upcalls::release, global);
+    }
+
+    private Upcalls() {}
+
+    /** Registers a target; the returned segment is the {@code env} to hand to native code. */
+    static MemorySegment register(Object target) {
+        long id = NEXT_ID.getAndIncrement();
+        TARGETS.put(id, target);
+        return MemorySegment.ofAddress(id);
+    }
+
+    static void unregister(MemorySegment env) {
+        TARGETS.remove(env.address());
+    }
+
+    private static boolean egressCheck(MemorySegment env, int kind, MemorySegment scheme, long schemeLen,
+                                       MemorySegment host, long hostLen, short port) {
+        try {
+            if (!(TARGETS.get(env.address()) instanceof EgressCheck check)) {
+                return false;
+            }
+            EgressCheck.Kind k = EgressCheck.Kind.of(kind);
+            return k != null && check.allows(k, utf8(scheme, schemeLen), utf8(host, hostLen), Short.toUnsignedInt(port));
+        } catch (Throwable t) {
+            LOG.log(System.Logger.Level.WARNING, "egress check failed; denying", t);
+            return false;
+        }
+    }
+
+    private static long output(MemorySegment env, MemorySegment bytes, long len) {
+        try {
+            if (TARGETS.get(env.address()) instanceof GuestOutput sink && len > 0) {
+                sink.write(bytes.reinterpret(len).toArray(ValueLayout.JAVA_BYTE));
+            }
+            return len;
+        } catch (Throwable t) {
+            return -1;
+        }
+    }
+
+    private static MemorySegment hostFunction(MemorySegment env, MemorySegment context, MemorySegment funcType,
+                                              MemorySegment args, long nargs, MemorySegment results, long nresults) {
+        try {
+            if (!(TARGETS.get(env.address()) instanceof HostFunctions.Binding binding)) {
+                return hostError("host function is no longer defined");
+            }
+            return binding.invoke(args, nargs, results, nresults);
+        } catch (Throwable t) {
+            return hostError(String.valueOf(t));
+        }
+    }
+
+    static MemorySegment hostError(String message) {
+        try (Arena arena = Arena.ofConfined()) {
+            return wasmtime_error_new(arena.allocateFrom(HostFunctions.HOST_ERROR_PREFIX + message));
+        }
+    }
+
+    private static void release(MemorySegment env) {
+        try {
+            TARGETS.remove(env.address());
+        } catch (Throwable ignored) {
+            // nothing sensible to do inside a finalizer
+        }
+    }
+
+    private static String utf8(MemorySegment ptr, long len) {
+        if (len == 0) {
+            return "";
+        }
+        return new String(ptr.reinterpret(len).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+    }
+
+    /** Number of registered targets (for leak checks in tests). */
+    static int liveTargets() {
+        return TARGETS.size();
+    }
+
+    static List<Object> targetsForTest() {
+        return List.copyOf(TARGETS.values());
+    }
+}
