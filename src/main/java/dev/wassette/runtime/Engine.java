@@ -16,9 +16,10 @@ import java.util.Objects;
  * {@link Builder#epochTick tick}, which is what enforces per-call wall-clock deadlines.
  */
 public final class Engine implements AutoCloseable {
-    // Declared `f()` (no prototype) in C, so jextract makes them variadic invokers.
-    private static final wasmtime_pooling_allocation_config_new NEW_POOLING_CONFIG =
-            wasmtime_pooling_allocation_config_new.makeInvoker();
+    /** Resolved lazily, after the library is loaded. Declared {@code f()} in C, so jextract makes it variadic. */
+    private static final class PoolingConfig {
+        static final wasmtime_pooling_allocation_config_new NEW = wasmtime_pooling_allocation_config_new.makeInvoker();
+    }
     private final MemorySegment handle;
     private final boolean epochInterruption;
     private final boolean consumeFuel;
@@ -37,7 +38,7 @@ public final class Engine implements AutoCloseable {
             wasmtime_config_max_wasm_stack_set(config, b.maxWasmStack);
         }
         if (b.poolingAllocator) {
-            MemorySegment pooling = NEW_POOLING_CONFIG.apply();
+            MemorySegment pooling = PoolingConfig.NEW.apply();
             wasmtime_pooling_allocation_config_total_component_instances_set(pooling, b.poolingInstances);
             wasmtime_pooling_allocation_config_total_core_instances_set(pooling, b.poolingInstances * 4);
             wasmtime_pooling_allocation_config_total_memories_set(pooling, b.poolingInstances * 2);
@@ -70,7 +71,7 @@ public final class Engine implements AutoCloseable {
             Files.createDirectories(directory);
             Path toml = directory.resolve("wasmtime-cache.toml");
             String escaped = directory.toAbsolutePath().toString().replace("\\", "\\\\").replace("\"", "\\\"");
-            Files.writeString(toml, "[cache]\nenabled = true\ndirectory = \"" + escaped + "\"\n");
+            Files.writeString(toml, "[cache]\ndirectory = \"" + escaped + "\"\n");
             try (Arena arena = Arena.ofConfined()) {
                 Errors.check(wasmtime_config_cache_config_load(config, arena.allocateFrom(toml.toString())),
                         "enabling the compilation cache in " + directory);

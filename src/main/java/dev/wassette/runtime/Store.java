@@ -16,8 +16,10 @@ import java.util.Map;
  */
 public final class Store implements AutoCloseable {
     private static final long NO_DEADLINE = 1L << 62;
-    // Declared `wasi_config_new()` (no prototype) in C, so jextract makes it a variadic invoker.
-    private static final wasi_config_new NEW_WASI_CONFIG = wasi_config_new.makeInvoker();
+    /** Resolved lazily, after the library is loaded. Declared {@code f()} in C, so jextract makes it variadic. */
+    private static final class WasiConfigFactory {
+        static final wasi_config_new NEW = wasi_config_new.makeInvoker();
+    }
 
     private final Engine engine;
     private final Arena arena = Arena.ofConfined();
@@ -69,7 +71,7 @@ public final class Store implements AutoCloseable {
     }
 
     private void applyWasi(WasiConfig wasi, MemorySegment egressEnv) {
-        MemorySegment cfg = NEW_WASI_CONFIG.apply();
+        MemorySegment cfg = WasiConfigFactory.NEW.apply();
         boolean consumed = false;
         try (Arena tmp = Arena.ofConfined()) {
             for (WasiConfig.Preopen p : wasi.preopens()) {

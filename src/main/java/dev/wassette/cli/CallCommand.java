@@ -1,0 +1,148 @@
+package dev.wassette.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.wassette.host.ComponentSandbox;
+import dev.wassette.host.Grants;
+import dev.wassette.host.HostLog;
+import dev.wassette.host.PolicyEgress;
+import dev.wassette.host.PolicyMapping;
+import dev.wassette.host.UnenforceablePolicyException;
+import dev.wassette.policy.Policy;
+import dev.wassette.policy.PolicyException;
+import dev.wassette.policy.PolicyParser;
+import dev.wassette.runtime.Component;
+import dev.wassette.runtime.Engine;
+import dev.wassette.runtime.ExportedFunction;
+import dev.wassette.runtime.TrapException;
+import dev.wassette.runtime.Val;
+import dev.wassette.runtime.WasmtimeException;
+import dev.wassette.tools.InvalidArgumentException;
+import dev.wassette.tools.JsonValues;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+@Command(name = "call", description = {
+    "Calls one exported function and prints its result as JSON.",
+    "Without --policy the component gets no files, no environment and no network."})
+final class CallCommand implements Callable<Integer> {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final System.Logger LOG = System.getLogger("dev.wassette.cli");
+
+    @Parameters(index = "0", paramLabel = "FILE", description = "Component: binary (.wasm) or text (.wat).")
+    Path file;
+
+    @Parameters(index = "1", paramLabel = "FUNCTION", description = "Export name, or interface#name (e.g. my:pkg/tools#greet).")
+    String function;
+
+    @Option(names = "--args", paramLabel = "JSON", defaultValue = "{}", description = "Arguments as a JSON object keyed by parameter name.")
+    String args;
+
+    @Option(names = "--policy", paramLabel = "FILE", description = "Capability policy (policy-mcp YAML).")
+    Path policyFile;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "30s", converter = DurationConverter.class,
+            description = "Wall-clock limit of the call (default: ${DEFAULT-VALUE}).")
+    Duration timeout;
+
+    @Option(names = "--env", paramLabel = "KEY=VALUE", description = "Environment value offered to the component (still subject to the policy's allow list).")
+    Map<String, String> env = new HashMap<>();
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        PrintWriter out = spec.commandLine().getOut();
+        PrintWriter err = spec.commandLine().getErr();
+        if (!Files.isRegularFile(file)) {
+            err.println("error: no such file: " + file);
+            return WassetteCli.BAD_INPUT;
+        }
+        JsonNode argNode;
+        try {
+            argNode = JSON.readTree(args);
+        } catch (JsonProcessingException e) {
+            err.println("error: --args is not valid JSON: " + e.getOriginalMessage());
+            return WassetteCli.BAD_INPUT;
+        }
+        Policy policy = Policy.denyAll();
+        if (policyFile != null) {
+            try {
+                policy = PolicyParser.parse(policyFile);
+                policy.warnings().forEach(w -> err.println("warning: " + w));
+            } catch (PolicyException e) {
+                e.problems().forEach(p -> err.println("error: " + p));
+                return WassetteCli.BAD_INPUT;
+            } catch (IOException e) {
+                err.println("error: cannot read policy " + policyFile + ": " + e.getMessage());
+                return WassetteCli.BAD_INPUT;
+            }
+        }
+        Map<String, String> environment = new HashMap<>(System.getenv());
+        environment.putAll(env);
+        Grants grants;
+        try {
+            grants = PolicyMapping.map(policy, Path.of("").toAbsolutePath(), environment, timeout);
+        } catch (UnenforceablePolicyException e) {
+            err.println("error: " + (policyFile == null ? "policy" : policyFile) + ": " + e.getMessage());
+            return WassetteCli.BAD_INPUT;
+        }
+        grants.notes().forEach(n -> err.println("note: " + n));
+
+        try (Engine engine = Engines.create()) {
+            Component component;
+            try {
+                component = engine.compile(file);
+            } catch (WasmtimeException | IOException e) {
+                err.println("error: " + file + ": " + e.getMessage());
+                return WassetteCli.BAD_INPUT;
+            }
+            try (ComponentSandbox sandbox = new ComponentSandbox(engine, component, new HostLog(Map.of()))) {
+                ExportedFunction target = component.export(function);
+                if (target == null) {
+                    err.println("error: " + file + " exports no function \"" + function + "\"; it exports: "
+                            + String.join(", ", component.exports().stream().map(ExportedFunction::qualifiedName).toList()));
+                    return WassetteCli.BAD_INPUT;
+                }
+                List<Val> values = JsonValues.arguments(argNode, target.type());
+                PolicyEgress egress = new PolicyEgress(policy, denial -> LOG.log(System.Logger.Level.WARNING,
+                        "{0}: network {1}", function, denial));
+                Val result = sandbox.call(target, values, grants, egress, timeout);
+                if (result != null) {
+                    out.println(JSON.writeValueAsString(JsonValues.toJson(result)));
+                    out.flush();
+                }
+                return WassetteCli.OK;
+            } catch (InvalidArgumentException e) {
+                err.println("error: bad argument: " + e.getMessage());
+                return WassetteCli.BAD_INPUT;
+            } catch (TrapException e) {
+                err.println("error: " + e.getMessage());
+                if (!e.backtrace().isEmpty()) {
+                    err.println("guest backtrace:");
+                    e.backtrace().forEach(f -> err.println("  " + f));
+                }
+                return WassetteCli.GUEST_FAILED;
+            } catch (WasmtimeException e) {
+                err.println("error: " + e.getMessage());
+                return WassetteCli.GUEST_FAILED;
+            } catch (JsonProcessingException e) {
+                err.println("error: cannot print result: " + e.getMessage());
+                return WassetteCli.GUEST_FAILED;
+            }
+        }
+    }
+}

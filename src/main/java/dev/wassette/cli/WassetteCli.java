@@ -1,0 +1,83 @@
+package dev.wassette.cli;
+
+import dev.wassette.runtime.NativeLibrary;
+import java.io.PrintWriter;
+import java.util.logging.ConsoleHandler;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+import java.util.logging.SimpleFormatter;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code wassette} command line. Results go to stdout; logs and errors to stderr. */
+@Command(name = "wassette", mixinStandardHelpOptions = true, versionProvider = WassetteCli.Version.class,
+        description = "Runs WebAssembly Components as sandboxed tools, in native Wasmtime inside the JVM.",
+        subcommands = {InspectCommand.class, CallCommand.class, CommandLine.HelpCommand.class})
+public final class WassetteCli implements Runnable {
+    /** Exit codes. */
+    static final int OK = 0, GUEST_FAILED = 1, USAGE = 2, BAD_INPUT = 3;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+    }
+
+    public static void main(String[] args) {
+        configureLogging();
+        int code;
+        try {
+            code = commandLine().execute(args);
+        } catch (Throwable t) { // e.g. the native library failed to load: one clear line, not a stack trace
+            System.err.println("error: " + (t.getMessage() == null ? t : t.getMessage()));
+            code = USAGE;
+        }
+        System.exit(code);
+    }
+
+    static CommandLine commandLine() {
+        CommandLine cl = new CommandLine(new WassetteCli());
+        cl.setErr(new PrintWriter(System.err, true));
+        cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
+            System.getLogger("dev.wassette.cli").log(System.Logger.Level.DEBUG, "command failed", ex);
+            commandLine.getErr().println("error: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
+            return USAGE;
+        });
+        return cl;
+    }
+
+    /** One-line log records on stderr; stdout is reserved for results (and JSON-RPC in server mode). */
+    static void configureLogging() {
+        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
+            System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tL %4$s %3$s: %5$s%6$s%n");
+        }
+        Logger root = Logger.getLogger("");
+        for (var h : root.getHandlers()) {
+            root.removeHandler(h);
+        }
+        ConsoleHandler stderr = new ConsoleHandler(); // writes to System.err
+        stderr.setFormatter(new SimpleFormatter());
+        String level = System.getenv().getOrDefault("WASSETTE_LOG", "INFO");
+        try {
+            stderr.setLevel(Level.parse(level.toUpperCase()));
+            root.setLevel(Level.parse(level.toUpperCase()));
+        } catch (IllegalArgumentException e) {
+            stderr.setLevel(Level.INFO);
+        }
+        root.addHandler(stderr);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String ours = WassetteCli.class.getPackage().getImplementationVersion();
+            return new String[] {
+                "wassette-java " + (ours == null ? "dev" : ours),
+                "wasmtime " + NativeLibrary.WASMTIME_VERSION + " (native library " + NativeLibrary.version() + ")",
+                "java " + Runtime.version()
+            };
+        }
+    }
+}

@@ -1,0 +1,81 @@
+package dev.wassette.host;
+
+import dev.wassette.runtime.Component;
+import dev.wassette.runtime.EgressCheck;
+import dev.wassette.runtime.Engine;
+import dev.wassette.runtime.ExportedFunction;
+import dev.wassette.runtime.InstancePre;
+import dev.wassette.runtime.Linker;
+import dev.wassette.runtime.Store;
+import dev.wassette.runtime.StoreConfig;
+import dev.wassette.runtime.Val;
+import dev.wassette.runtime.WasiConfig;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * One loaded component, ready to call under a policy: its imports are linked once (WASI preview
+ * 2, {@code wasi:http} behind the egress check, {@code wassette:host/log}), and every call runs in a
+ * fresh instance in a fresh store carrying that call's grants, limits and egress check, so no state
+ * leaks between calls and a trap in one call cannot affect the next. Thread-safe.
+ */
+public final class ComponentSandbox implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("dev.wassette.host");
+
+    private final Engine engine;
+    private final Component component;
+    private final InstancePre pre;
+
+    public ComponentSandbox(Engine engine, Component component, HostLog hostLog) {
+        this.engine = engine;
+        this.component = component;
+        try (Linker linker = new Linker(engine)) {
+            linker.addWasip2().addWasiHttp().defineInterface(HostLog.INTERFACE, hostLog.functions());
+            this.pre = linker.instantiatePre(component);
+        }
+    }
+
+    public Component component() {
+        return component;
+    }
+
+    public List<ExportedFunction> functions() {
+        return component.exports();
+    }
+
+    /**
+     * Calls {@code function} in a fresh instance.
+     *
+     * @param egress decides every network attempt (use {@link EgressCheck#DENY_ALL} for none)
+     * @throws dev.wassette.runtime.TrapException on a trap, a limit hit or a host failure
+     */
+    public Val call(ExportedFunction function, List<Val> args, Grants grants, EgressCheck egress, Duration timeout) {
+        WasiConfig wasi = new WasiConfig().sockets(true, true);
+        for (Grants.Preopen p : grants.preopens()) {
+            wasi.preopenDirectory(p.hostPath(), p.guestPath(), p.writable());
+        }
+        grants.environment().forEach(wasi::env);
+        String name = function.qualifiedName();
+        wasi.stdout(line -> LOG.log(System.Logger.Level.INFO, "[{0} stdout] {1}", name, line));
+        wasi.stderr(line -> LOG.log(System.Logger.Level.INFO, "[{0} stderr] {1}", name, line));
+        StoreConfig config = StoreConfig.defaults().wasi(wasi).http(true).egress(egress);
+        if (grants.memoryLimitBytes() > 0) {
+            config.memoryLimit(grants.memoryLimitBytes());
+        }
+        if (grants.fuel() > 0 && engine.consumeFuel()) {
+            config.fuel(grants.fuel());
+        }
+        if (timeout != null && engine.epochInterruption()) {
+            config.timeout(timeout);
+        }
+        try (Store store = new Store(engine, config)) {
+            return pre.instantiate(store).call(function, args);
+        }
+    }
+
+    @Override
+    public void close() {
+        pre.close();
+        component.close();
+    }
+}

@@ -1,0 +1,28 @@
+package dev.wassette.host;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What a policy grants, resolved against this host: directories to preopen, environment
+ * variables with their values, limits. Produced by {@link PolicyMapping}.
+ *
+ * @param fuel per-call CPU budget in fuel units, or -1 for none
+ */
+public record Grants(List<Preopen> preopens, Map<String, String> environment, long memoryLimitBytes, long fuel,
+                     List<String> notes) {
+
+    /** A host directory the guest sees at {@code guestPath}. */
+    public record Preopen(Path hostPath, String guestPath, boolean writable) {}
+
+    public Grants {
+        preopens = List.copyOf(preopens);
+        environment = Map.copyOf(environment);
+        notes = List.copyOf(notes);
+    }
+
+    public static Grants none() {
+        return new Grants(List.of(), Map.of(), -1, -1, List.of());
+    }
+}

@@ -1,0 +1,149 @@
+package dev.wassette.host;
+
+import dev.wassette.policy.Cidr;
+import dev.wassette.policy.HostPattern;
+import dev.wassette.policy.Policy;
+import dev.wassette.runtime.EgressCheck;
+import java.net.InetAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Consumer;
+
+/**
+ * The network part of a policy as an {@link EgressCheck}. Deny rules win over allow rules; no
+ * matching allow rule means denied. HTTP requests match host rules (scheme and port when the rule
+ * names them, {@code *.suffix} wildcards) and, for IP-literal hosts, CIDR rules. Socket addresses
+ * are IPs and match CIDR rules and IP-literal host rules. Binding the unspecified address on an
+ * ephemeral port (what every outgoing connection does implicitly) is allowed; listening and
+ * accepting are not.
+ */
+public final class PolicyEgress implements EgressCheck {
+    private final List<HostPattern> allowHosts = new ArrayList<>();
+    private final List<HostPattern> denyHosts = new ArrayList<>();
+    private final List<Cidr> allowCidrs = new ArrayList<>();
+    private final List<Cidr> denyCidrs = new ArrayList<>();
+    private final Consumer<String> denials;
+
+    /** {@code denials} receives a description of every denied attempt (for the audit log). */
+    public PolicyEgress(Policy policy, Consumer<String> denials) {
+        this.denials = denials;
+        for (Policy.NetworkRule r : policy.networkAllow()) {
+            if (r.host() != null) {
+                allowHosts.add(HostPattern.parse(r.host()));
+            } else {
+                allowCidrs.add(Cidr.parse(r.cidr()));
+            }
+        }
+        for (Policy.NetworkRule r : policy.networkDeny()) {
+            if (r.host() != null) {
+                denyHosts.add(HostPattern.parse(r.host()));
+            } else {
+                denyCidrs.add(Cidr.parse(r.cidr()));
+            }
+        }
+    }
+
+    @Override
+    public boolean allows(Kind kind, String scheme, String host, int port) {
+        String verdict = decide(kind, scheme, host, port);
+        if (verdict != null) {
+            denials.accept(kind + " " + (scheme.isEmpty() ? "" : scheme + "://") + hostPort(host, port) + " denied: " + verdict);
+            return false;
+        }
+        return true;
+    }
+
+    /** Null when allowed, else the reason. */
+    private String decide(Kind kind, String scheme, String host, int port) {
+        InetAddress ip = literal(host);
+        switch (kind) {
+            case TCP_LISTEN, TCP_ACCEPT, UDP_RECEIVE -> {
+                return kind == Kind.UDP_RECEIVE && ip != null && allowedAddress(ip, port) == null
+                        ? null : "inbound connections are not allowed";
+            }
+            case TCP_BIND, UDP_BIND -> {
+                return ip != null && ip.isAnyLocalAddress() && port == 0 ? null : "binding a fixed local address is not allowed";
+            }
+            default -> { }
+        }
+        if (kind == Kind.HTTP) {
+            for (HostPattern p : denyHosts) {
+                if (p.matches(scheme, host, port)) {
+                    return "matches deny rule " + describe(p);
+                }
+            }
+            if (ip != null) {
+                for (Cidr c : denyCidrs) {
+                    if (c.contains(ip)) {
+                        return "address is in denied network " + c;
+                    }
+                }
+            }
+            for (HostPattern p : allowHosts) {
+                if (p.matches(scheme, host, port)) {
+                    return null;
+                }
+            }
+            if (ip != null) {
+                for (Cidr c : allowCidrs) {
+                    if (c.contains(ip)) {
+                        return null;
+                    }
+                }
+            }
+            return "no network rule allows this host";
+        }
+        if (ip == null) {
+            return "not an IP address";
+        }
+        return allowedAddress(ip, port);
+    }
+
+    private String allowedAddress(InetAddress ip, int port) {
+        for (Cidr c : denyCidrs) {
+            if (c.contains(ip)) {
+                return "address is in denied network " + c;
+            }
+        }
+        for (HostPattern p : denyHosts) {
+            if (literal(p.host()) != null && literal(p.host()).equals(ip) || p.host().equals("*")) {
+                return "matches deny rule " + describe(p);
+            }
+        }
+        for (Cidr c : allowCidrs) {
+            if (c.contains(ip)) {
+                return null;
+            }
+        }
+        for (HostPattern p : allowHosts) {
+            InetAddress allowed = literal(p.host());
+            if (allowed != null && allowed.equals(ip) && (p.port() < 0 || p.port() == port)) {
+                return null;
+            }
+        }
+        return "no network rule allows this address";
+    }
+
+    private static String describe(HostPattern p) {
+        return (p.scheme() == null ? "" : p.scheme() + "://") + p.host() + (p.port() > 0 ? ":" + p.port() : "");
+    }
+
+    private static String hostPort(String host, int port) {
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + port;
+    }
+
+    static InetAddress literal(String host) {
+        if (host == null || host.isEmpty()) {
+            return null;
+        }
+        char c = host.charAt(0);
+        if (!(Character.isDigit(c) || host.indexOf(':') >= 0)) {
+            return null;
+        }
+        try {
+            return InetAddress.ofLiteral(host);
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,54 @@
+package dev.wassette.policy;
+
+import java.util.List;
+import java.util.Set;
+
+/**
+ * A capability policy in the policy-mcp format Wassette uses. Immutable. Anything not allowed here
+ * is denied. {@code warnings} lists what the file states that this runtime does not enforce.
+ */
+public record Policy(
+        String version,
+        String description,
+        List<StorageRule> storageAllow,
+        List<StorageRule> storageDeny,
+        List<NetworkRule> networkAllow,
+        List<NetworkRule> networkDeny,
+        List<String> environmentAllow,
+        Resources resources,
+        List<String> warnings) {
+
+    public enum Access { READ, WRITE }
+
+    /** {@code uri} as written ({@code fs:///abs/path}, {@code fs://relative/**}); {@code line} 1-based, 0 if unknown. */
+    public record StorageRule(String uri, Set<Access> access, int line) {
+        public StorageRule {
+            access = Set.copyOf(access);
+        }
+    }
+
+    /** Exactly one of {@code host} (may carry a scheme, may be {@code *.suffix} or {@code *}) and {@code cidr}. */
+    public record NetworkRule(String host, String cidr, int line) {}
+
+    /**
+     * Limits; null where the policy sets none. {@code cpuMillis}: thousandths of a core (from
+     * {@code "500m"}, {@code 0.5}, or the legacy percentage form {@code 50.0}).
+     */
+    public record Resources(Long memoryBytes, Long cpuMillis) {
+        public static final Resources NONE = new Resources(null, null);
+    }
+
+    public Policy {
+        storageAllow = List.copyOf(storageAllow);
+        storageDeny = List.copyOf(storageDeny);
+        networkAllow = List.copyOf(networkAllow);
+        networkDeny = List.copyOf(networkDeny);
+        environmentAllow = List.copyOf(environmentAllow);
+        warnings = List.copyOf(warnings);
+    }
+
+    /** The policy that allows nothing. */
+    public static Policy denyAll() {
+        return new Policy("1.0", "no permissions", List.of(), List.of(), List.of(), List.of(), List.of(), Resources.NONE, List.of());
+    }
+}

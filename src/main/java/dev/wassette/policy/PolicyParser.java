@@ -1,0 +1,447 @@
+package dev.wassette.policy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+import org.snakeyaml.engine.v2.composer.Composer;
+import org.snakeyaml.engine.v2.exceptions.MarkedYamlEngineException;
+import org.snakeyaml.engine.v2.exceptions.YamlEngineException;
+import org.snakeyaml.engine.v2.nodes.MappingNode;
+import org.snakeyaml.engine.v2.nodes.Node;
+import org.snakeyaml.engine.v2.nodes.NodeTuple;
+import org.snakeyaml.engine.v2.nodes.ScalarNode;
+import org.snakeyaml.engine.v2.nodes.SequenceNode;
+import org.snakeyaml.engine.v2.parser.ParserImpl;
+import org.snakeyaml.engine.v2.scanner.StreamReader;
+
+/**
+ * Parses and validates policy-mcp YAML. Collects every problem (not just the first) as
+ * {@code FILE:LINE: message}; sections this runtime cannot enforce ({@code runtime},
+ * {@code ipc}, {@code resources.io}) and unknown keys become warnings, never silently dropped.
+ */
+public final class PolicyParser {
+    private static final Pattern ENV_KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]*");
+    private static final Pattern HOST_LABELS = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\\.[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?)*\\.?");
+    private static final Pattern MEMORY = Pattern.compile("(\\d+(?:\\.\\d+)?)\\s*(Ki|Mi|Gi|Ti|K|M|G|T|k|B)?");
+
+    private final String file;
+    private final List<String> errors = new ArrayList<>();
+    private final List<String> warnings = new ArrayList<>();
+
+    private PolicyParser(String file) {
+        this.file = file;
+    }
+
+    public static Policy parse(Path path) throws PolicyException, IOException {
+        return parse(Files.readString(path), path.toString());
+    }
+
+    /** Parses policy text; {@code label} names the source in messages. */
+    public static Policy parse(String yaml, String label) throws PolicyException {
+        return new PolicyParser(label).run(yaml);
+    }
+
+    private Policy run(String yaml) throws PolicyException {
+        Node root;
+        try {
+            LoadSettings settings = LoadSettings.builder().setLabel(file).setAllowDuplicateKeys(false).build();
+            Composer composer = new Composer(settings, new ParserImpl(settings, new StreamReader(settings, yaml)));
+            Optional<Node> node = composer.getSingleNode();
+            if (node.isEmpty()) {
+                throw new PolicyException(List.of(file + ":1: the policy is empty"));
+            }
+            root = node.get();
+        } catch (MarkedYamlEngineException e) {
+            int line = e.getProblemMark().map(m -> m.getLine() + 1).orElse(1);
+            throw new PolicyException(List.of(file + ":" + line + ": invalid YAML: " + e.getProblem()));
+        } catch (YamlEngineException e) {
+            throw new PolicyException(List.of(file + ":1: invalid YAML: " + e.getMessage()));
+        }
+        if (!(root instanceof MappingNode top)) {
+            throw new PolicyException(List.of(at(root) + "a policy must be a mapping with version and permissions"));
+        }
+
+        String version = null;
+        String description = null;
+        Node permissions = null;
+        for (NodeTuple t : top.getValue()) {
+            String key = key(t);
+            switch (key) {
+                case "version" -> version = scalar(t.getValueNode(), "version");
+                case "description" -> description = scalar(t.getValueNode(), "description");
+                case "permissions" -> permissions = t.getValueNode();
+                default -> warn(t.getKeyNode(), "unknown key \"" + key + "\" ignored");
+            }
+        }
+        if (version == null) {
+            error(top, "missing \"version\" (expected \"1.0\")");
+        } else if (!version.matches("1(\\.\\d+)*")) {
+            error(valueOf(top, "version"), "unsupported policy version \"" + version + "\" (only 1.x)");
+        }
+
+        List<Policy.StorageRule> storageAllow = new ArrayList<>();
+        List<Policy.StorageRule> storageDeny = new ArrayList<>();
+        List<Policy.NetworkRule> networkAllow = new ArrayList<>();
+        List<Policy.NetworkRule> networkDeny = new ArrayList<>();
+        List<String> envAllow = new ArrayList<>();
+        Policy.Resources resources = Policy.Resources.NONE;
+
+        if (permissions == null || isNull(permissions)) {
+            if (permissions == null) {
+                warn(top, "no \"permissions\": nothing is allowed");
+            }
+        } else if (!(permissions instanceof MappingNode perms)) {
+            error(permissions, "\"permissions\" must be a mapping");
+        } else {
+            for (NodeTuple t : perms.getValue()) {
+                String key = key(t);
+                Node value = t.getValueNode();
+                switch (key) {
+                    case "storage" -> allowDeny(value, "storage", (n, deny) -> storageRule(n, deny ? storageDeny : storageAllow));
+                    case "network" -> allowDeny(value, "network", (n, deny) -> networkRule(n, deny ? networkDeny : networkAllow));
+                    case "environment" -> allowDeny(value, "environment", (n, deny) -> {
+                        if (deny) {
+                            warn(n, "environment deny rules are redundant: only allowed keys are ever visible");
+                        } else {
+                            envRule(n, envAllow);
+                        }
+                    });
+                    case "resources" -> resources = resources(value);
+                    case "runtime" -> warn(t.getKeyNode(), "\"runtime\" (docker, hyperlight) is not enforced: components always run in Wasmtime");
+                    case "ipc" -> warn(t.getKeyNode(), "\"ipc\" is not enforced: components have no IPC channels here");
+                    default -> warn(t.getKeyNode(), "unknown permission section \"" + key + "\" ignored");
+                }
+            }
+        }
+        if (!errors.isEmpty()) {
+            throw new PolicyException(errors);
+        }
+        return new Policy(version, description, storageAllow, storageDeny, networkAllow, networkDeny, envAllow, resources, warnings);
+    }
+
+    private interface RuleReader {
+        void read(Node rule, boolean deny);
+    }
+
+    private void allowDeny(Node section, String name, RuleReader reader) {
+        if (isNull(section)) {
+            return;
+        }
+        if (!(section instanceof MappingNode m)) {
+            error(section, "\"" + name + "\" must be a mapping with \"allow\" and/or \"deny\"");
+            return;
+        }
+        for (NodeTuple t : m.getValue()) {
+            String key = key(t);
+            boolean deny;
+            if (key.equals("allow")) {
+                deny = false;
+            } else if (key.equals("deny")) {
+                deny = true;
+            } else {
+                warn(t.getKeyNode(), "unknown key \"" + key + "\" in " + name + " ignored");
+                continue;
+            }
+            Node list = t.getValueNode();
+            if (isNull(list)) {
+                continue;
+            }
+            if (!(list instanceof SequenceNode seq)) {
+                error(list, name + "." + key + " must be a list of rules");
+                continue;
+            }
+            for (Node rule : seq.getValue()) {
+                reader.read(rule, deny);
+            }
+        }
+    }
+
+    private void storageRule(Node rule, List<Policy.StorageRule> out) {
+        if (!(rule instanceof MappingNode m)) {
+            error(rule, "a storage rule must be a mapping {uri, access}");
+            return;
+        }
+        String uri = null;
+        Set<Policy.Access> access = EnumSet.noneOf(Policy.Access.class);
+        boolean accessGiven = false;
+        for (NodeTuple t : m.getValue()) {
+            String key = key(t);
+            switch (key) {
+                case "uri" -> uri = scalar(t.getValueNode(), "uri");
+                case "access" -> {
+                    accessGiven = true;
+                    Node v = t.getValueNode();
+                    List<Node> items = v instanceof SequenceNode s ? s.getValue() : List.of(v);
+                    for (Node item : items) {
+                        String a = scalar(item, "access");
+                        if (a == null) {
+                            continue;
+                        }
+                        switch (a.toLowerCase(Locale.ROOT)) {
+                            case "read" -> access.add(Policy.Access.READ);
+                            case "write" -> access.add(Policy.Access.WRITE);
+                            default -> error(item, "unknown access \"" + a + "\" (expected read or write)");
+                        }
+                    }
+                }
+                default -> warn(t.getKeyNode(), "unknown key \"" + key + "\" in storage rule ignored");
+            }
+        }
+        if (uri == null) {
+            error(rule, "storage rule without \"uri\"");
+            return;
+        }
+        if (!uri.startsWith("fs://") || uri.length() == "fs://".length()) {
+            error(rule, "storage uri \"" + uri + "\" must look like fs:///absolute/path or fs://relative/path");
+            return;
+        }
+        String path = uri.substring("fs://".length());
+        for (String segment : path.split("/")) {
+            if (segment.contains("**") && !segment.equals("**")) {
+                error(rule, "storage uri \"" + uri + "\": \"**\" must be a whole path segment");
+                return;
+            }
+            if (segment.equals("..")) {
+                error(rule, "storage uri \"" + uri + "\" must not contain \"..\"");
+                return;
+            }
+        }
+        if (!accessGiven || access.isEmpty()) {
+            error(rule, "storage rule for \"" + uri + "\" needs access: [read] and/or [write]");
+            return;
+        }
+        out.add(new Policy.StorageRule(uri, access, line(rule)));
+    }
+
+    private void networkRule(Node rule, List<Policy.NetworkRule> out) {
+        if (!(rule instanceof MappingNode m)) {
+            error(rule, "a network rule must be a mapping {host} or {cidr}");
+            return;
+        }
+        String host = null;
+        String cidr = null;
+        for (NodeTuple t : m.getValue()) {
+            String key = key(t);
+            switch (key) {
+                case "host" -> host = scalar(t.getValueNode(), "host");
+                case "cidr" -> cidr = scalar(t.getValueNode(), "cidr");
+                default -> warn(t.getKeyNode(), "unknown key \"" + key + "\" in network rule ignored");
+            }
+        }
+        if ((host == null) == (cidr == null)) {
+            error(rule, "a network rule needs exactly one of \"host\" or \"cidr\"");
+            return;
+        }
+        if (host != null) {
+            String problem = hostProblem(host);
+            if (problem != null) {
+                error(rule, "host \"" + host + "\": " + problem);
+                return;
+            }
+        } else {
+            try {
+                Cidr.parse(cidr);
+            } catch (IllegalArgumentException e) {
+                error(rule, "cidr \"" + cidr + "\": " + e.getMessage());
+                return;
+            }
+        }
+        out.add(new Policy.NetworkRule(host, cidr, line(rule)));
+    }
+
+    /** Null when {@code host} is a valid host rule: optional scheme, name, {@code *.suffix} or {@code *}, optional port/path. */
+    static String hostProblem(String host) {
+        HostPattern p;
+        try {
+            p = HostPattern.parse(host);
+        } catch (IllegalArgumentException e) {
+            return e.getMessage();
+        }
+        String name = p.host();
+        if (name.equals("*")) {
+            return null;
+        }
+        String bare = name.startsWith("*.") ? name.substring(2) : name;
+        if (bare.contains("*")) {
+            return "wildcards are allowed only as a leading \"*.\" (or \"*\" alone)";
+        }
+        if (bare.startsWith("[") || bare.contains(":")) {
+            return null; // IPv6 literal, checked by HostPattern
+        }
+        if (!HOST_LABELS.matcher(bare).matches()) {
+            return "not a valid host name";
+        }
+        return null;
+    }
+
+    private void envRule(Node rule, List<String> out) {
+        if (!(rule instanceof MappingNode m)) {
+            error(rule, "an environment rule must be a mapping {key}");
+            return;
+        }
+        String key = null;
+        for (NodeTuple t : m.getValue()) {
+            String k = key(t);
+            if (k.equals("key")) {
+                key = scalar(t.getValueNode(), "key");
+            } else {
+                warn(t.getKeyNode(), "unknown key \"" + k + "\" in environment rule ignored");
+            }
+        }
+        if (key == null) {
+            error(rule, "environment rule without \"key\"");
+        } else if (key.contains("*") || key.contains("?")) {
+            error(rule, "environment key \"" + key + "\": wildcards are not allowed");
+        } else if (!ENV_KEY.matcher(key).matches()) {
+            error(rule, "environment key \"" + key + "\" is not a valid variable name");
+        } else if (!out.contains(key)) {
+            out.add(key);
+        }
+    }
+
+    private Policy.Resources resources(Node node) {
+        if (isNull(node)) {
+            return Policy.Resources.NONE;
+        }
+        if (!(node instanceof MappingNode m)) {
+            error(node, "\"resources\" must be a mapping");
+            return Policy.Resources.NONE;
+        }
+        Long memory = null;
+        Long cpu = null;
+        for (NodeTuple t : m.getValue()) {
+            String key = key(t);
+            Node v = t.getValueNode();
+            switch (key) {
+                case "limits" -> {
+                    if (v instanceof MappingNode limits) {
+                        for (NodeTuple lt : limits.getValue()) {
+                            String lk = key(lt);
+                            switch (lk) {
+                                case "memory" -> memory = memoryBytes(lt.getValueNode(), false);
+                                case "cpu" -> cpu = cpuMillis(lt.getValueNode(), false);
+                                default -> warn(lt.getKeyNode(), "unknown resource limit \"" + lk + "\" ignored");
+                            }
+                        }
+                    } else if (!isNull(v)) {
+                        error(v, "resources.limits must be a mapping {cpu, memory}");
+                    }
+                }
+                case "memory" -> memory = memoryBytes(v, true);
+                case "cpu" -> cpu = cpuMillis(v, true);
+                case "io" -> warn(t.getKeyNode(), "\"resources.io\" is not enforced");
+                default -> warn(t.getKeyNode(), "unknown resource \"" + key + "\" ignored");
+            }
+        }
+        return new Policy.Resources(memory, cpu);
+    }
+
+    /** {@code "512Mi"}, {@code "1Gi"}, {@code "1000000"} (bytes); the legacy bare number is MiB. */
+    private Long memoryBytes(Node node, boolean legacy) {
+        String s = scalar(node, "memory");
+        if (s == null) {
+            return null;
+        }
+        var matcher = MEMORY.matcher(s.trim());
+        if (!matcher.matches()) {
+            error(node, "memory \"" + s + "\" is not a size (e.g. 512Mi, 1Gi, or a number of MiB)");
+            return null;
+        }
+        double n = Double.parseDouble(matcher.group(1));
+        String unit = matcher.group(2);
+        // The legacy form (resources.memory) counts MiB; Kubernetes-style limits count bytes.
+        long mult = unit == null ? (legacy ? 1L << 20 : 1) : switch (unit) {
+            case "Ki" -> 1L << 10;
+            case "Mi" -> 1L << 20;
+            case "Gi" -> 1L << 30;
+            case "Ti" -> 1L << 40;
+            case "K", "k" -> 1000L;
+            case "M" -> 1000_000L;
+            case "G" -> 1000_000_000L;
+            case "T" -> 1000_000_000_000L;
+            default -> 1;
+        };
+        long bytes = (long) (n * mult);
+        if (bytes <= 0) {
+            error(node, "memory limit must be positive");
+            return null;
+        }
+        return bytes;
+    }
+
+    /** {@code "500m"} (millicores), {@code "2"} or {@code 0.5} (cores); legacy top-level numbers are percent of one core. */
+    private Long cpuMillis(Node node, boolean legacyPercent) {
+        String s = scalar(node, "cpu");
+        if (s == null) {
+            return null;
+        }
+        s = s.trim();
+        try {
+            long millis;
+            if (s.endsWith("m")) {
+                millis = Long.parseLong(s.substring(0, s.length() - 1));
+            } else if (legacyPercent) {
+                millis = Math.round(Double.parseDouble(s) * 10);
+            } else {
+                millis = Math.round(Double.parseDouble(s) * 1000);
+            }
+            if (millis <= 0) {
+                error(node, "cpu limit must be positive");
+                return null;
+            }
+            return millis;
+        } catch (NumberFormatException e) {
+            error(node, "cpu \"" + s + "\" is not a CPU amount (e.g. 500m, 0.5, 2)");
+            return null;
+        }
+    }
+
+    private String key(NodeTuple t) {
+        return t.getKeyNode() instanceof ScalarNode s ? s.getValue() : "<complex key>";
+    }
+
+    private String scalar(Node node, String what) {
+        if (node instanceof ScalarNode s) {
+            return s.getValue();
+        }
+        error(node, "\"" + what + "\" must be a single value");
+        return null;
+    }
+
+    private static boolean isNull(Node node) {
+        return node instanceof ScalarNode s && s.getTag().getValue().endsWith(":null");
+    }
+
+    private static Node valueOf(MappingNode m, String key) {
+        for (NodeTuple t : m.getValue()) {
+            if (t.getKeyNode() instanceof ScalarNode s && s.getValue().equals(key)) {
+                return t.getValueNode();
+            }
+        }
+        return m;
+    }
+
+    private static int line(Node node) {
+        return node.getStartMark().map(mark -> mark.getLine() + 1).orElse(0);
+    }
+
+    private String at(Node node) {
+        return file + ":" + Math.max(1, line(node)) + ": ";
+    }
+
+    private void error(Node node, String message) {
+        errors.add(at(node) + message);
+    }
+
+    private void warn(Node node, String message) {
+        warnings.add(at(node) + message);
+    }
+}
