@@ -65,6 +65,7 @@ public final class PolicyParser {
         } catch (YamlEngineException e) {
             throw new PolicyException(List.of(file + ":1: invalid YAML: " + e.getMessage()));
         }
+        checkDuplicateKeys(root);
         if (!(root instanceof MappingNode top)) {
             throw new PolicyException(List.of(at(root) + "a policy must be a mapping with version and permissions"));
         }
@@ -127,6 +128,22 @@ public final class PolicyParser {
         return new Policy(version, description, storageAllow, storageDeny, networkAllow, networkDeny, envAllow, resources, warnings);
     }
 
+    /** YAML allows composing duplicate keys; a policy saying the same thing twice is an error. */
+    private void checkDuplicateKeys(Node node) {
+        if (node instanceof MappingNode m) {
+            java.util.Set<String> seen = new java.util.HashSet<>();
+            for (NodeTuple t : m.getValue()) {
+                String key = key(t);
+                if (!seen.add(key)) {
+                    error(t.getKeyNode(), "duplicate key \"" + key + "\"");
+                }
+                checkDuplicateKeys(t.getValueNode());
+            }
+        } else if (node instanceof SequenceNode seq) {
+            seq.getValue().forEach(this::checkDuplicateKeys);
+        }
+    }
+
     private interface RuleReader {
         void read(Node rule, boolean deny);
     }
@@ -170,6 +187,7 @@ public final class PolicyParser {
             return;
         }
         String uri = null;
+        int errorsBefore = errors.size();
         Set<Policy.Access> access = EnumSet.noneOf(Policy.Access.class);
         boolean accessGiven = false;
         for (NodeTuple t : m.getValue()) {
@@ -213,6 +231,9 @@ public final class PolicyParser {
                 error(rule, "storage uri \"" + uri + "\" must not contain \"..\"");
                 return;
             }
+        }
+        if (errors.size() > errorsBefore) {
+            return;
         }
         if (!accessGiven || access.isEmpty()) {
             error(rule, "storage rule for \"" + uri + "\" needs access: [read] and/or [write]");
