@@ -28,9 +28,8 @@ final class Errors {
             wasmtime_error_message(error, name);
             String full = readByteVec(name);
             wasm_byte_vec_delete(name);
-            String root = rootCause(full);
-            String message = context == null ? root : context + ": " + root;
-            return new WasmtimeException(message);
+            String chain = chain(full);
+            return new WasmtimeException(context == null ? chain : context + ": " + chain);
         } finally {
             wasmtime_error_delete(error);
         }
@@ -84,6 +83,26 @@ final class Errors {
             return TrapException.Kind.HOST_ERROR;
         }
         return TrapException.Kind.TRAP;
+    }
+
+    /** Wasmtime's error and its causes on one line ("outer: inner: root"), without the backtrace. */
+    static String chain(String full) {
+        int caused = full.indexOf("\n\nCaused by:");
+        String head = caused < 0 ? full : full.substring(0, caused);
+        int bt = head.indexOf("\nwasm backtrace:");
+        if (bt >= 0) {
+            head = head.substring(0, bt);
+        }
+        StringBuilder out = new StringBuilder(head.strip());
+        if (caused >= 0) {
+            for (String line : full.substring(caused + "\n\nCaused by:".length()).strip().split("\n")) {
+                String cause = line.strip().replaceFirst("^\\d+:\\s*", "");
+                if (!cause.isEmpty()) {
+                    out.append(": ").append(cause);
+                }
+            }
+        }
+        return out.toString();
     }
 
     /** The innermost cause of Wasmtime's {@code {:?}} rendering ("context\n\nCaused by:\n  0: a\n  1: b"). */

@@ -1,0 +1,99 @@
+package dev.wassette.host;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.wassette.Fixtures;
+import dev.wassette.policy.PolicyParser;
+import dev.wassette.runtime.EgressCheck;
+import dev.wassette.runtime.ExportedFunction;
+import dev.wassette.runtime.Val;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Outgoing wasi:http through the egress hook, with the JavaScript fixture {@code fetch.wasm} (componentize-js). */
+class HttpEgressTest {
+    private static HttpServer allowed;
+    private static HttpServer other;
+    private static final AtomicInteger hitsOnOther = new AtomicInteger();
+    private static ComponentSandbox sandbox;
+
+    @BeforeAll
+    static void start() throws Exception {
+        allowed = server("hello from the allowed host", null);
+        other = server("must not be reached", hitsOnOther);
+        sandbox = new ComponentSandbox(Fixtures.engine(), Fixtures.component("fetch.wasm"), new HostLog(Map.of()));
+    }
+
+    private static HttpServer server(String body, AtomicInteger hits) throws Exception {
+        HttpServer s = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        s.createContext("/", ex -> {
+            if (hits != null) {
+                hits.incrementAndGet();
+            }
+            byte[] b = body.getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, b.length);
+            ex.getResponseBody().write(b);
+            ex.close();
+        });
+        s.start();
+        return s;
+    }
+
+    @AfterAll
+    static void stop() {
+        allowed.stop(0);
+        other.stop(0);
+    }
+
+    private Val get(String url, EgressCheck egress) {
+        ExportedFunction f = sandbox.component().export("http-get");
+        return sandbox.call(f, List.of(new Val.Str(url)), Grants.none(), egress, Duration.ofSeconds(20));
+    }
+
+    @Test
+    void allowedLoopbackHostIsReachedAndOthersAreDenied() throws Exception {
+        int port = allowed.getAddress().getPort();
+        List<String> denials = Collections.synchronizedList(new ArrayList<>());
+        PolicyEgress egress = new PolicyEgress(PolicyParser.parse("""
+                version: "1.0"
+                permissions:
+                  network:
+                    allow:
+                      - host: "http://127.0.0.1:%d"
+                """.formatted(port), "p.yaml"), denials::add);
+
+        Val ok = get("http://127.0.0.1:" + port + "/x", egress);
+        assertEquals(Val.ResultVal.ok(new Val.Str("200 hello from the allowed host")), ok);
+
+        int otherPort = other.getAddress().getPort();
+        Val deniedPort = get("http://127.0.0.1:" + otherPort + "/", egress);
+        assertFalse(((Val.ResultVal) deniedPort).isOk(), deniedPort.toString());
+        Val deniedHost = get("http://localhost:" + port + "/", egress);
+        assertFalse(((Val.ResultVal) deniedHost).isOk(), deniedHost.toString());
+        assertEquals(0, hitsOnOther.get(), "the denied server saw no request");
+        assertTrue(denials.stream().anyMatch(d -> d.contains("127.0.0.1:" + otherPort)), denials.toString());
+        assertTrue(denials.stream().anyMatch(d -> d.contains("localhost:" + port)), denials.toString());
+        // The JS runtime reports every refused fetch as a NetworkError; the host-side denial log carries the reason.
+        assertTrue(denials.stream().allMatch(d -> d.contains("no network rule allows this host")), denials.toString());
+    }
+
+    @Test
+    void defaultDenyReachesNothing() {
+        int port = allowed.getAddress().getPort();
+        Val v = get("http://127.0.0.1:" + port + "/", EgressCheck.DENY_ALL);
+        assertFalse(((Val.ResultVal) v).isOk(), v.toString());
+    }
+}
