@@ -1,0 +1,124 @@
+package dev.wassette.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.wassette.Fixtures;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** The command line, run in-process: results on stdout, messages on stderr, meaningful exit codes. */
+class CliTest {
+    record Run(int code, String out, String err) {}
+
+    @TempDir
+    Path tmp;
+
+    private static Run run(String... args) {
+        CommandLine cl = WassetteCli.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    private static String types() {
+        return Fixtures.path("types.wasm").toString();
+    }
+
+    @Test
+    void versionNamesOursAndWasmtime() {
+        Run r = run("--version");
+        assertEquals(0, r.code());
+        assertTrue(r.out().contains("wassette-java"), r.out());
+        assertTrue(r.out().contains("wasmtime 50.0.1"), r.out());
+    }
+
+    @Test
+    void inspectListsSignatures() {
+        Run r = run("inspect", types());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("greet: func(name: string) -> string"), r.out());
+        assertTrue(r.out().contains("interface wassette:fixtures/types@0.1.0:"), r.out());
+        assertTrue(r.out().contains("  add: func(a: s32, b: s32) -> s32"), r.out());
+    }
+
+    @Test
+    void callPrintsJsonResults() {
+        Run add = run("call", types(), "wassette:fixtures/types@0.1.0#add", "--args", "{\"a\":2,\"b\":3}");
+        assertEquals(new Run(0, "5\n", ""), add);
+        Run greet = run("call", types(), "greet", "--args", "{\"name\":\"CLI\"}");
+        assertEquals("\"Hello, CLI!\"\n", greet.out());
+        Run record = run("call", types(), "wassette:fixtures/types@0.1.0#echo-variant", "--args", "{\"v\":{\"tag\":\"circle\",\"val\":1.5}}");
+        assertEquals("{\"tag\":\"circle\",\"val\":1.5}\n", record.out());
+        Run nothing = run("call", types(), "wassette:fixtures/types@0.1.0#nothing");
+        assertEquals(new Run(0, "", ""), nothing);
+        Run wat = run("call", Fixtures.path("echo.wat").toString(), "echo", "--args", "{\"s\":\"text format\"}");
+        assertEquals("\"text format\"\n", wat.out());
+    }
+
+    @Test
+    void failuresGoToStderrWithExitCodes() throws Exception {
+        Run bad = run("call", types(), "wassette:fixtures/types@0.1.0#echo-u8", "--args", "{\"v\":300}");
+        assertEquals(3, bad.code());
+        assertEquals("", bad.out());
+        assertEquals("error: bad argument: args.v: 300 is out of range for u8\n", bad.err());
+        Run notJson = run("call", types(), "greet", "--args", "{name:");
+        assertEquals(3, notJson.code());
+        assertTrue(notJson.err().startsWith("error: --args is not valid JSON"), notJson.err());
+        Run spin = run("call", Fixtures.path("spin.wasm").toString(), "spin", "--timeout", "300ms");
+        assertEquals(1, spin.code());
+        assertTrue(spin.err().startsWith("error: spin: stopped at its deadline"), spin.err());
+        Run crash = run("call", types(), "wassette:fixtures/types@0.1.0#crash");
+        assertEquals(1, crash.code());
+        assertTrue(crash.err().contains("unreachable"), crash.err());
+        Run missing = run("call", types(), "nope");
+        assertEquals(3, missing.code());
+        assertTrue(missing.err().contains("exports no function \"nope\""), missing.err());
+        Path garbage = Files.write(tmp.resolve("garbage.wasm"), new byte[] {0, 'a', 's', 'm', 13, 0, 1, 0, (byte) 0xff, 7, 1});
+        Run corrupt = run("inspect", garbage.toString());
+        assertEquals(3, corrupt.code());
+        assertTrue(corrupt.err().startsWith("error: " + garbage + ": cannot compile component"), corrupt.err());
+        Run timeout = run("call", types(), "greet", "--timeout", "soon");
+        assertEquals(2, timeout.code());
+    }
+
+    @Test
+    void policyGrantsFilesAndEnvironment() throws Exception {
+        Path data = Files.createDirectories(tmp.resolve("data"));
+        Files.writeString(data.resolve("in.txt"), "from the host");
+        Path policy = Files.writeString(tmp.resolve("policy.yaml"), """
+                version: "1.0"
+                permissions:
+                  storage:
+                    allow:
+                      - uri: "fs://%s/**"
+                        access: [read]
+                  environment:
+                    allow: [{key: GREETING}]
+                """.formatted(data));
+        String io = Fixtures.path("io.wasm").toString();
+        Run read = run("call", io, "wassette:fixtures/files@0.1.0#read-file", "--policy", policy.toString(),
+                "--args", "{\"path\":\"" + data.resolve("in.txt") + "\"}");
+        assertEquals("{\"ok\":\"from the host\"}\n", read.out(), read.err());
+        Run env = run("call", io, "wassette:fixtures/files@0.1.0#get-env", "--policy", policy.toString(),
+                "--env", "GREETING=hi", "--env", "OTHER=no", "--args", "{\"key\":\"GREETING\"}");
+        assertEquals("\"hi\"\n", env.out(), env.err());
+        Run other = run("call", io, "wassette:fixtures/files@0.1.0#get-env", "--policy", policy.toString(),
+                "--env", "OTHER=no", "--args", "{\"key\":\"OTHER\"}");
+        assertEquals("null\n", other.out(), other.err());
+        Run noPolicy = run("call", io, "wassette:fixtures/files@0.1.0#read-file", "--args", "{\"path\":\"" + data.resolve("in.txt") + "\"}");
+        assertTrue(noPolicy.out().startsWith("{\"err\":"), noPolicy.out());
+        Path invalid = Files.writeString(tmp.resolve("bad.yaml"), "version: \"1.0\"\npermissions:\n  network:\n    allow: [{cidr: \"300.0.0.0/8\"}]\n");
+        Run badPolicy = run("call", io, "wassette:fixtures/files@0.1.0#get-env", "--policy", invalid.toString(), "--args", "{\"key\":\"A\"}");
+        assertEquals(3, badPolicy.code());
+        assertEquals("error: " + invalid + ":4: cidr \"300.0.0.0/8\": \"300.0.0.0\" is not an IP address\n", badPolicy.err());
+    }
+}
