@@ -21,6 +21,7 @@ WIT_BINDGEN_VERSION=0.62.0
 JCO_VERSION=1.34.0            # must match tools/package.json
 COMPONENTIZE_JS_VERSION=0.23.0
 APT_PACKAGES=(clang-19 lld-19 libclang-rt-19-dev-wasm32 wasi-libc)
+RUST_FIXTURE_TOOLCHAIN=1.95.0 # Rust guests (wasm32-wasip2 std: sockets, files) build with this
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 TOOLS="${WASSETTE_TOOLS_DIR:-$HOME/.cache/wassette/tools}"
@@ -86,6 +87,14 @@ cargo_tool wasm-tools wasm-tools "$WASM_TOOLS_VERSION" \
   --no-default-features --features validate,print,parse,component,metadata
 cargo_tool wit-bindgen wit-bindgen-cli "$WIT_BINDGEN_VERSION" --no-default-features --features c
 
+# --- rustup: wasm32-wasip2 for the Rust fixtures ------------------------------
+if ! rustup +"$RUST_FIXTURE_TOOLCHAIN" target list --installed 2>/dev/null | grep -qx wasm32-wasip2; then
+  command -v rustup >/dev/null || die "rustup is required for the Rust fixtures"
+  log "rustup: installing Rust $RUST_FIXTURE_TOOLCHAIN with target wasm32-wasip2"
+  rustup toolchain install "$RUST_FIXTURE_TOOLCHAIN" --profile minimal --target wasm32-wasip2 >&2 \
+    || die "rustup could not install $RUST_FIXTURE_TOOLCHAIN / wasm32-wasip2"
+fi
+
 log "ok (tools in $TOOLS)"
 emit() { printf '%s=%q\n' "$1" "$2"; }
 emit WASSETTE_TOOLS "$TOOLS"
@@ -96,4 +105,5 @@ emit JCO "$NPM_DIR/node_modules/.bin/jco"
 emit COMPONENTIZE_JS "$NPM_DIR/node_modules/.bin/componentize-js"
 emit WASI_ADAPTER "$ADAPTER"
 emit WASI_WIT "$JCO_DIR/lib/wit/builtin"
-emit TOOL_VERSIONS "clang-19=$(dpkg-query -W -f='${Version}' clang-19) wasi-libc=$(dpkg-query -W -f='${Version}' wasi-libc) node=$(node --version) jco=$JCO_VERSION componentize-js=$COMPONENTIZE_JS_VERSION wasm-tools=$WASM_TOOLS_VERSION wit-bindgen=$WIT_BINDGEN_VERSION"
+emit RUST_FIXTURE_TOOLCHAIN "$RUST_FIXTURE_TOOLCHAIN"
+emit TOOL_VERSIONS "rust=$RUST_FIXTURE_TOOLCHAIN clang-19=$(dpkg-query -W -f='${Version}' clang-19) wasi-libc=$(dpkg-query -W -f='${Version}' wasi-libc) node=$(node --version) jco=$JCO_VERSION componentize-js=$COMPONENTIZE_JS_VERSION wasm-tools=$WASM_TOOLS_VERSION wit-bindgen=$WIT_BINDGEN_VERSION"
