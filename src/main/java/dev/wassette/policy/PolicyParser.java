@@ -221,6 +221,10 @@ public final class PolicyParser {
             error(rule, "storage uri \"" + uri + "\" must look like fs:///absolute/path or fs://relative/path");
             return;
         }
+        if (uri.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            error(rule, "storage uri must not contain control characters");
+            return;
+        }
         String path = uri.substring("fs://".length());
         for (String segment : path.split("/")) {
             if (segment.contains("**") && !segment.equals("**")) {

@@ -1,0 +1,149 @@
+package dev.wassette.host;
+
+import dev.wassette.policy.AtomicFiles;
+import dev.wassette.policy.Policy;
+import dev.wassette.policy.PolicyException;
+import dev.wassette.policy.PolicyParser;
+import dev.wassette.policy.PolicyWriter;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.UnaryOperator;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * The component store directory: each component's bytes ({@code <id>.wasm}) with its policy beside
+ * it ({@code <id>.policy.yaml}). Policy changes are serialized per component, across processes too
+ * (a lock file, so the CLI can edit grants while a server runs), and written atomically; the next
+ * call reads the new policy without a restart.
+ */
+public final class ComponentStore {
+    private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
+
+    private record Cached(FileTime modified, long size, Policy policy) {}
+
+    private final Path directory;
+    private final ConcurrentHashMap<String, Object> locks = new ConcurrentHashMap<>();
+    private final ConcurrentHashMap<String, Cached> cache = new ConcurrentHashMap<>();
+
+    public ComponentStore(Path directory) {
+        this.directory = directory.toAbsolutePath();
+    }
+
+    public Path directory() {
+        return directory;
+    }
+
+    /** A component id: letters, digits, '.', '_', '-' (from a file name: its stem, cleaned). */
+    public static String idFor(String fileName) {
+        String stem = fileName.replaceFirst("\\.(wasm|wat)$", "").replaceAll("[^A-Za-z0-9._-]", "_");
+        stem = stem.replaceFirst("^[^A-Za-z0-9]+", "");
+        return stem.isEmpty() ? "component" : stem.length() > 128 ? stem.substring(0, 128) : stem;
+    }
+
+    public static void checkId(String id) {
+        if (id == null || !ID.matcher(id).matches()) {
+            throw new IllegalArgumentException("invalid component id \"" + id + "\" (letters, digits, '.', '_', '-')");
+        }
+    }
+
+    public Path componentFile(String id) {
+        checkId(id);
+        return directory.resolve(id + ".wasm");
+    }
+
+    public Path policyFile(String id) {
+        checkId(id);
+        return directory.resolve(id + ".policy.yaml");
+    }
+
+    public boolean contains(String id) {
+        return Files.isRegularFile(componentFile(id));
+    }
+
+    /** Ids of the stored components, sorted. */
+    public List<String> ids() throws IOException {
+        if (!Files.isDirectory(directory)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(directory)) {
+            return files.map(p -> p.getFileName().toString()).filter(n -> n.endsWith(".wasm"))
+                    .map(n -> n.substring(0, n.length() - 5)).filter(n -> ID.matcher(n).matches()).sorted().toList();
+        }
+    }
+
+    /** Stores (or replaces) a component; a new component starts with no permissions. */
+    public void put(String id, byte[] bytes) throws IOException {
+        synchronized (lock(id)) {
+            AtomicFiles.write(componentFile(id), bytes, null);
+            if (!Files.exists(policyFile(id))) {
+                PolicyWriter.write(policyFile(id), Policy.denyAll());
+            }
+        }
+    }
+
+    /** Removes a component and its policy. Returns false when there was none. */
+    public boolean remove(String id) throws IOException {
+        synchronized (lock(id)) {
+            cache.remove(id);
+            boolean existed = Files.deleteIfExists(componentFile(id));
+            Files.deleteIfExists(policyFile(id));
+            Files.deleteIfExists(directory.resolve(id + ".lock"));
+            return existed;
+        }
+    }
+
+    /** The component's current policy; no file means no permissions. */
+    public Policy policy(String id) throws IOException, PolicyException {
+        Path file = policyFile(id);
+        try {
+            var attrs = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
+            Cached c = cache.get(id);
+            if (c != null && c.modified().equals(attrs.lastModifiedTime()) && c.size() == attrs.size()) {
+                return c.policy();
+            }
+            Policy p = PolicyParser.parse(file);
+            cache.put(id, new Cached(attrs.lastModifiedTime(), attrs.size(), p));
+            return p;
+        } catch (NoSuchFileException e) {
+            return Policy.denyAll();
+        }
+    }
+
+    /**
+     * Applies {@code change} to the component's policy and persists the result atomically, holding
+     * the component's lock (in this process and on the lock file) throughout.
+     */
+    public Policy update(String id, UnaryOperator<Policy> change) throws IOException, PolicyException {
+        synchronized (lock(id)) {
+            Files.createDirectories(directory);
+            try (FileChannel ch = FileChannel.open(directory.resolve(id + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                 FileLock ignored = ch.lock()) {
+                cache.remove(id);
+                Policy updated = change.apply(policy(id));
+                PolicyWriter.write(policyFile(id), updated);
+                cache.remove(id);
+                return updated;
+            }
+        }
+    }
+
+    /** Replaces the policy with the one in {@code file} (validated first). */
+    public Policy attach(String id, Path file) throws IOException, PolicyException {
+        Policy p = PolicyParser.parse(file);
+        return update(id, old -> p);
+    }
+
+    private Object lock(String id) {
+        checkId(id);
+        return locks.computeIfAbsent(id, k -> new Object());
+    }
+}

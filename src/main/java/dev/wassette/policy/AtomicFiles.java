@@ -1,0 +1,52 @@
+package dev.wassette.policy;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.util.Set;
+
+/**
+ * Crash-safe file replacement: write a temporary file beside the target, fsync it, rename it over
+ * the target, fsync the directory. A crash at any point leaves the old file or the new one, never an
+ * empty or torn file.
+ */
+public final class AtomicFiles {
+    private AtomicFiles() {}
+
+    /** @param permissions set on the file before any byte is written (null: the umask default) */
+    public static void write(Path target, byte[] content, Set<PosixFilePermission> permissions) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
+        try {
+            if (permissions != null) {
+                Files.setPosixFilePermissions(tmp, permissions);
+            }
+            try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
+                ByteBuffer buf = ByteBuffer.wrap(content);
+                while (buf.hasRemaining()) {
+                    ch.write(buf);
+                }
+                ch.force(true);
+            }
+            try {
+                Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                throw new IOException("the file system of " + dir + " cannot rename atomically", e);
+            }
+            try (FileChannel d = FileChannel.open(dir, StandardOpenOption.READ)) {
+                d.force(true); // make the rename itself durable
+            } catch (IOException ignored) {
+                // some file systems cannot sync a directory; the rename is still atomic
+            }
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+}
