@@ -42,7 +42,7 @@ fi
 
 echo "== java $(java -version 2>&1 | head -1), $(nproc) cores"
 cd "$BENCH_DIR" # fixtures resolve from here: ../src/test/fixtures/wat
-java --enable-native-access=ALL-UNNAMED -jar "$BENCH_DIR/target/benchmarks.jar" "${args[@]}" \
+java --enable-native-access=ALL-UNNAMED --sun-misc-unsafe-memory-access=allow -jar "$BENCH_DIR/target/benchmarks.jar" "${args[@]}" \
   | tee "$BENCH_DIR/target/jmh-output.txt"
 status=${PIPESTATUS[0]}
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wassette.host.ComponentSandbox;
+import dev.wassette.host.EnvFiles;
 import dev.wassette.host.Grants;
 import dev.wassette.host.HostLog;
 import dev.wassette.host.PolicyEgress;
@@ -60,6 +61,9 @@ final class CallCommand implements Callable<Integer> {
     @Option(names = "--env", paramLabel = "KEY=VALUE", description = "Environment value offered to the component (still subject to the policy's allow list).")
     Map<String, String> env = new HashMap<>();
 
+    @Option(names = "--env-file", paramLabel = "FILE", description = "KEY=VALUE lines offered to the component (below --env, above the process environment).")
+    Path envFile;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -92,6 +96,14 @@ final class CallCommand implements Callable<Integer> {
             }
         }
         Map<String, String> environment = new HashMap<>(System.getenv());
+        if (envFile != null) {
+            try {
+                environment.putAll(EnvFiles.read(envFile));
+            } catch (IOException e) {
+                err.println("error: " + e.getMessage());
+                return WassetteCli.BAD_INPUT;
+            }
+        }
         environment.putAll(env);
         Grants grants;
         try {

@@ -13,7 +13,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
 @Command(name = "policy", description = "Works with capability policy files.",
-        subcommands = {PolicyCommand.Validate.class})
+        subcommands = {PolicyCommand.Validate.class, PolicyCommand.Get.class})
 final class PolicyCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -21,6 +21,40 @@ final class PolicyCommand implements Runnable {
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getErr());
+    }
+
+    @Command(name = "get", description = "Prints the policy of a stored component.")
+    static final class Get implements Callable<Integer> {
+        @CommandLine.Mixin
+        StoreOptions store;
+
+        @Parameters(index = "0", paramLabel = "ID")
+        String id;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            try {
+                if (!store.components().contains(id)) {
+                    spec.commandLine().getErr().println("error: no component \"" + id + "\" in " + store.componentDirectory());
+                    return WassetteCli.BAD_INPUT;
+                }
+                spec.commandLine().getOut().print(dev.wassette.policy.PolicyWriter.toYaml(store.components().policy(id)));
+                spec.commandLine().getOut().flush();
+                return WassetteCli.OK;
+            } catch (IllegalArgumentException e) {
+                spec.commandLine().getErr().println("error: " + e.getMessage());
+                return WassetteCli.BAD_INPUT;
+            } catch (PolicyException e) {
+                e.problems().forEach(spec.commandLine().getErr()::println);
+                return WassetteCli.BAD_INPUT;
+            } catch (IOException e) {
+                spec.commandLine().getErr().println("error: " + e.getMessage());
+                return WassetteCli.USAGE;
+            }
+        }
     }
 
     @Command(name = "validate", description = {

@@ -12,7 +12,8 @@ import picocli.CommandLine.Command;
 /** The {@code wassette} command line. Results go to stdout; logs and errors to stderr. */
 @Command(name = "wassette", mixinStandardHelpOptions = true, versionProvider = WassetteCli.Version.class,
         description = "Runs WebAssembly Components as sandboxed tools, in native Wasmtime inside the JVM.",
-        subcommands = {InspectCommand.class, CallCommand.class, PolicyCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {InspectCommand.class, CallCommand.class, PolicyCommand.class, PermissionCommand.class,
+            SecretCommand.class, CommandLine.HelpCommand.class})
 public final class WassetteCli implements Runnable {
     /** Exit codes. */
     static final int OK = 0, GUEST_FAILED = 1, USAGE = 2, BAD_INPUT = 3;

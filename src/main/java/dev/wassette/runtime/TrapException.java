@@ -22,7 +22,9 @@ public final class TrapException extends WasmtimeException {
         /** A host function called by the guest failed. */
         HOST_ERROR,
         /** The guest exited (wasi:cli/exit) with a status. */
-        EXIT
+        EXIT,
+        /** The result was larger than the host accepts. */
+        RESULT_LIMIT
     }
 
     private final Kind kind;

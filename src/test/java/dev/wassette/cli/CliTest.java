@@ -8,6 +8,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -120,5 +121,59 @@ class CliTest {
         Run badPolicy = run("call", io, "wassette:fixtures/files@0.1.0#get-env", "--policy", invalid.toString(), "--args", "{\"key\":\"A\"}");
         assertEquals(3, badPolicy.code());
         assertEquals("error: " + invalid + ":4: cidr \"300.0.0.0/8\": \"300.0.0.0\" is not an IP address\n", badPolicy.err());
+    }
+
+    @Test
+    void permissionsAndSecretsAreEditedOffline() throws Exception {
+        Path components = tmp.resolve("components");
+        Path secretsDir = tmp.resolve("secrets");
+        dev.wassette.host.ComponentStore store = new dev.wassette.host.ComponentStore(components);
+        store.put("io", Files.readAllBytes(Fixtures.path("io.wasm")));
+        String[] dirs = {"--component-dir", components.toString()};
+        Run grant = run(concat(new String[] {"permission", "grant", "storage", "io", "fs:///data/**", "--access", "read,write"}, dirs));
+        assertEquals(0, grant.code(), grant.err());
+        assertTrue(grant.out().contains("uri: fs:///data/**"), grant.out());
+        assertEquals(0, run(concat(new String[] {"permission", "grant", "network", "io", "api.example.com"}, dirs)).code());
+        assertEquals(0, run(concat(new String[] {"permission", "grant", "network", "io", "10.0.0.0/8"}, dirs)).code());
+        assertEquals(0, run(concat(new String[] {"permission", "grant", "environment-variable", "io", "API_KEY"}, dirs)).code());
+        assertEquals(0, run(concat(new String[] {"permission", "grant", "memory", "io", "64Mi"}, dirs)).code());
+        Run get = run(concat(new String[] {"policy", "get", "io"}, dirs));
+        assertEquals(0, get.code(), get.err());
+        for (String expected : List.of("host: api.example.com", "cidr: 10.0.0.0/8", "key: API_KEY", "memory: 64Mi", "- read", "- write")) {
+            assertTrue(get.out().contains(expected), get.out());
+        }
+        Run bad = run(concat(new String[] {"permission", "grant", "network", "io", "a.*.example"}, dirs));
+        assertEquals(3, bad.code());
+        assertTrue(bad.err().contains("wildcards are allowed only as a leading"), bad.err());
+        assertEquals(3, run(concat(new String[] {"permission", "grant", "network", "nope", "h.example"}, dirs)).code());
+        assertEquals(0, run(concat(new String[] {"permission", "revoke", "network", "io", "api.example.com"}, dirs)).code());
+        assertTrue(!run(concat(new String[] {"policy", "get", "io"}, dirs)).out().contains("api.example.com"));
+        assertEquals(0, run(concat(new String[] {"permission", "reset", "io"}, dirs)).code());
+        assertTrue(store.policy("io").networkAllow().isEmpty() && store.policy("io").environmentAllow().isEmpty());
+
+        String[] sdirs = {"--secrets-dir", secretsDir.toString()};
+        assertEquals(0, run(concat(new String[] {"secret", "set", "io", "API_KEY=abc", "TOKEN=t=1"}, sdirs)).code());
+        assertEquals("API_KEY\nTOKEN\n", run(concat(new String[] {"secret", "list", "io"}, sdirs)).out());
+        assertEquals("API_KEY=abc\nTOKEN=t=1\n", run(concat(new String[] {"secret", "list", "io", "--show-values"}, sdirs)).out());
+        assertEquals(0, run(concat(new String[] {"secret", "delete", "io", "TOKEN"}, sdirs)).code());
+        assertEquals(3, run(concat(new String[] {"secret", "delete", "io", "TOKEN"}, sdirs)).code());
+    }
+
+    @Test
+    void policyValidateReportsEveryError() throws Exception {
+        Path good = Files.writeString(tmp.resolve("good.yaml"), "version: \"1.0\"\npermissions:\n  ipc: {}\n");
+        Path bad = Files.writeString(tmp.resolve("bad.yaml"), "version: \"1.0\"\npermissions:\n  environment:\n    allow: [{key: \"A*\"}]\n");
+        Run ok = run("policy", "validate", good.toString());
+        assertEquals(0, ok.code());
+        assertTrue(ok.err().startsWith("warning: " + good + ":3: \"ipc\" is not enforced"), ok.err());
+        Run fail = run("policy", "validate", good.toString(), bad.toString());
+        assertEquals(3, fail.code());
+        assertEquals(bad + ":4: environment key \"A*\": wildcards are not allowed\n", fail.err().lines().filter(l -> !l.startsWith("warning")).map(l -> l + "\n").findFirst().orElse(""));
+    }
+
+    private static String[] concat(String[] a, String[] b) {
+        String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
     }
 }

@@ -1,0 +1,176 @@
+package dev.wassette.cli;
+
+import dev.wassette.host.ComponentStore;
+import dev.wassette.policy.Policy;
+import dev.wassette.policy.PolicyEditor;
+import dev.wassette.policy.PolicyException;
+import dev.wassette.policy.PolicyWriter;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.function.UnaryOperator;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** Edits a stored component's policy offline; a running server applies it to the next call. */
+@Command(name = "permission", description = "Grants, revokes and resets permissions of a stored component.",
+        subcommands = {PermissionCommand.Grant.class, PermissionCommand.Revoke.class, PermissionCommand.Reset.class})
+final class PermissionCommand implements Runnable {
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+    }
+
+    enum Kind { storage, network, environment_variable, memory }
+
+    static final class KindConverter implements CommandLine.ITypeConverter<Kind> {
+        @Override
+        public Kind convert(String value) {
+            try {
+                return Kind.valueOf(value.replace('-', '_'));
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException("expected storage, network, environment-variable or memory");
+            }
+        }
+    }
+
+    abstract static class Edit implements Callable<Integer> {
+        @Mixin
+        StoreOptions store;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        Integer apply(String id, UnaryOperator<Policy> change) {
+            PrintWriter err = spec.commandLine().getErr();
+            ComponentStore components = store.components();
+            try {
+                ComponentStore.checkId(id);
+                if (!components.contains(id)) {
+                    err.println("error: no component \"" + id + "\" in " + components.directory());
+                    return WassetteCli.BAD_INPUT;
+                }
+                Policy updated = components.update(id, change);
+                spec.commandLine().getOut().print(PolicyWriter.toYaml(updated));
+                spec.commandLine().getOut().flush();
+                return WassetteCli.OK;
+            } catch (IllegalArgumentException e) {
+                err.println("error: " + e.getMessage());
+                return WassetteCli.BAD_INPUT;
+            } catch (PolicyException e) {
+                e.problems().forEach(p -> err.println("error: " + p));
+                return WassetteCli.BAD_INPUT;
+            } catch (IOException e) {
+                err.println("error: " + e.getMessage());
+                return WassetteCli.USAGE;
+            }
+        }
+
+        static Set<Policy.Access> access(List<String> names) {
+            Set<Policy.Access> out = EnumSet.noneOf(Policy.Access.class);
+            for (String n : names) {
+                out.add(Policy.Access.valueOf(n.trim().toUpperCase(Locale.ROOT)));
+            }
+            return out;
+        }
+    }
+
+    @Command(name = "grant", description = {"Grants a permission:",
+        "  storage ID URI --access read[,write]   network ID HOST|CIDR",
+        "  environment-variable ID KEY            memory ID LIMIT (e.g. 512Mi)"})
+    static final class Grant extends Edit {
+        @Parameters(index = "0", paramLabel = "KIND", converter = KindConverter.class)
+        Kind kind;
+
+        @Parameters(index = "1", paramLabel = "ID")
+        String id;
+
+        @Parameters(index = "2", paramLabel = "VALUE")
+        String value;
+
+        @Option(names = "--access", split = ",", defaultValue = "read", description = "read and/or write (storage).")
+        List<String> access;
+
+        @Override
+        public Integer call() {
+            return apply(id, p -> switch (kind) {
+                case storage -> PolicyEditor.grantStorage(p, value, access(access));
+                case network -> value.contains("/") && !value.contains("://")
+                        ? PolicyEditor.grantNetworkCidr(p, value) : PolicyEditor.grantNetworkHost(p, value);
+                case environment_variable -> PolicyEditor.grantEnvironment(p, value);
+                case memory -> PolicyEditor.grantMemory(p, parseMemory(value));
+            });
+        }
+    }
+
+    @Command(name = "revoke", description = "Revokes a permission (same arguments as grant; memory takes no value).")
+    static final class Revoke extends Edit {
+        @Parameters(index = "0", paramLabel = "KIND", converter = KindConverter.class)
+        Kind kind;
+
+        @Parameters(index = "1", paramLabel = "ID")
+        String id;
+
+        @Parameters(index = "2", paramLabel = "VALUE", arity = "0..1")
+        String value;
+
+        @Option(names = "--access", split = ",", description = "Access to remove (storage; default: all).")
+        List<String> access = List.of();
+
+        @Override
+        public Integer call() {
+            if (value == null && kind != Kind.memory) {
+                spec.commandLine().getErr().println("error: revoke " + kind.name().replace('_', '-') + " needs a value");
+                return WassetteCli.BAD_INPUT;
+            }
+            return apply(id, p -> switch (kind) {
+                case storage -> PolicyEditor.revokeStorage(p, value, access(access));
+                case network -> PolicyEditor.revokeNetwork(p, value);
+                case environment_variable -> PolicyEditor.revokeEnvironment(p, value);
+                case memory -> PolicyEditor.revokeMemory(p);
+            });
+        }
+    }
+
+    @Command(name = "reset", description = "Removes every permission of a component.")
+    static final class Reset extends Edit {
+        @Parameters(index = "0", paramLabel = "ID")
+        String id;
+
+        @Override
+        public Integer call() {
+            return apply(id, PolicyEditor::reset);
+        }
+    }
+
+    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(Ki|Mi|Gi|K|M|G)?");
+
+    static long parseMemory(String text) {
+        Matcher m = SIZE.matcher(text.trim());
+        if (!m.matches()) {
+            throw new IllegalArgumentException("memory \"" + text + "\" is not a size (e.g. 512Mi, 1Gi)");
+        }
+        long n = Long.parseLong(m.group(1));
+        String unit = m.group(2) == null ? "Mi" : m.group(2);
+        return n * switch (unit) {
+            case "Ki" -> 1L << 10;
+            case "Gi" -> 1L << 30;
+            case "K" -> 1000L;
+            case "M" -> 1000_000L;
+            case "G" -> 1000_000_000L;
+            default -> 1L << 20;
+        };
+    }
+}

@@ -1,0 +1,215 @@
+package dev.wassette.host;
+
+import dev.wassette.policy.Policy;
+import dev.wassette.policy.PolicyException;
+import dev.wassette.runtime.Component;
+import dev.wassette.runtime.Engine;
+import dev.wassette.runtime.ExportedFunction;
+import dev.wassette.runtime.TrapException;
+import dev.wassette.runtime.Val;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+/**
+ * The embedding API of Wassette: components in a {@link ComponentStore}, each called under its
+ * current policy (re-read per call, so grants apply to the next call without a restart), with its
+ * secrets and the layered environment, limits, egress checks and an audit of every denial.
+ *
+ * <p>Environment precedence for a component, highest first: explicit values ({@code --env}), an env
+ * file ({@code --env-file}), the component's secrets, the config file, the process environment —
+ * and of those only the keys the policy allows.
+ */
+public final class ComponentHost implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("dev.wassette.host");
+
+    /** Host settings; {@code baseDir} resolves relative {@code fs://} URIs. */
+    public record Settings(Path componentDir, Path secretsDir, Path baseDir, Map<String, String> processEnv,
+                           Map<String, String> configEnv, Map<String, String> envFile, Map<String, String> explicitEnv,
+                           Duration callTimeout, long maxResultBytes) {
+        public Settings {
+            processEnv = Map.copyOf(processEnv);
+            configEnv = Map.copyOf(configEnv);
+            envFile = Map.copyOf(envFile);
+            explicitEnv = Map.copyOf(explicitEnv);
+        }
+
+        public static Settings defaults() {
+            return new Settings(Paths.componentDirectory(), Paths.secretsDirectory(), Path.of("").toAbsolutePath(),
+                    System.getenv(), Map.of(), Map.of(), Map.of(), Duration.ofSeconds(30), 16L << 20);
+        }
+
+        public Settings withDirectories(Path components, Path secrets) {
+            return new Settings(components, secrets, baseDir, processEnv, configEnv, envFile, explicitEnv, callTimeout, maxResultBytes);
+        }
+    }
+
+    /** A loaded component. */
+    public record Loaded(String id, ComponentSandbox sandbox) {
+        public List<ExportedFunction> functions() {
+            return sandbox.functions();
+        }
+    }
+
+    private final Engine engine;
+    private final Settings settings;
+    private final ComponentStore store;
+    private final SecretStore secrets;
+    private final Audit audit = new Audit();
+    private final HostLog hostLog = new HostLog(Map.of());
+    private final Map<String, Loaded> loaded = new ConcurrentHashMap<>();
+
+    public ComponentHost(Engine engine, Settings settings) {
+        this.engine = engine;
+        this.settings = settings;
+        this.store = new ComponentStore(settings.componentDir());
+        this.secrets = new SecretStore(settings.secretsDir());
+    }
+
+    public ComponentStore store() {
+        return store;
+    }
+
+    public SecretStore secrets() {
+        return secrets;
+    }
+
+    public Audit audit() {
+        return audit;
+    }
+
+    public Settings settings() {
+        return settings;
+    }
+
+    /** Compiles {@code bytes} (binary or text), stores them under {@code id} and loads; replaces a component with that id. */
+    public Loaded load(String id, byte[] bytes) throws IOException {
+        ComponentStore.checkId(id);
+        Component component = engine.compile(bytes); // fails before anything is stored
+        ComponentSandbox sandbox;
+        try {
+            sandbox = new ComponentSandbox(engine, component, hostLog);
+        } catch (RuntimeException e) {
+            component.close();
+            throw e;
+        }
+        store.put(id, bytes);
+        Loaded l = new Loaded(id, sandbox);
+        Loaded old = loaded.put(id, l);
+        if (old != null) {
+            old.sandbox().close();
+        }
+        return l;
+    }
+
+    /** Loads every component in the store, in parallel; returns the ids that failed with their errors. */
+    public Map<String, String> loadAll() throws IOException {
+        List<String> ids = store.ids();
+        Map<String, String> failures = new ConcurrentHashMap<>();
+        try (ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(ids.size(), Runtime.getRuntime().availableProcessors())))) {
+            List<Future<?>> jobs = new ArrayList<>();
+            for (String id : ids) {
+                jobs.add(pool.submit(() -> {
+                    try {
+                        Component c = engine.compile(Files.readAllBytes(store.componentFile(id)));
+                        Loaded l = new Loaded(id, new ComponentSandbox(engine, c, hostLog));
+                        Loaded old = loaded.put(id, l);
+                        if (old != null) {
+                            old.sandbox().close();
+                        }
+                    } catch (Exception e) {
+                        failures.put(id, String.valueOf(e.getMessage()));
+                        LOG.log(System.Logger.Level.WARNING, "cannot load component {0}: {1}", id, e.getMessage());
+                    }
+                }));
+            }
+        }
+        return failures;
+    }
+
+    public boolean unload(String id) throws IOException {
+        Loaded l = loaded.remove(id);
+        if (l != null) {
+            l.sandbox().close();
+        }
+        return store.remove(id) || l != null;
+    }
+
+    public Collection<Loaded> components() {
+        return loaded.values();
+    }
+
+    public Loaded component(String id) {
+        return loaded.get(id);
+    }
+
+    /** The environment a component would be offered before its policy filters it. */
+    public Map<String, String> environmentSource(String id) throws IOException {
+        Map<String, String> env = new HashMap<>(settings.processEnv());
+        env.putAll(settings.configEnv());
+        env.putAll(secrets.get(id));
+        env.putAll(settings.envFile());
+        env.putAll(settings.explicitEnv());
+        return env;
+    }
+
+    /**
+     * Calls a function of a loaded component under its current policy.
+     *
+     * @throws UnenforceablePolicyException when the policy asks for what WASI cannot express
+     * @throws TrapException on a trap, a limit hit or a result over the cap
+     */
+    public Val call(String id, ExportedFunction function, List<Val> args) throws IOException, PolicyException {
+        Loaded l = Objects.requireNonNull(loaded.get(id), () -> "no component loaded with id " + id);
+        Policy policy = store.policy(id);
+        String fn = function.qualifiedName();
+        Grants grants;
+        try {
+            grants = PolicyMapping.map(policy, settings.baseDir(), environmentSource(id), settings.callTimeout());
+        } catch (UnenforceablePolicyException e) {
+            audit.deny(id, fn, Audit.Category.POLICY, e.getMessage());
+            throw e;
+        }
+        PolicyEgress egress = new PolicyEgress(policy, denial -> audit.deny(id, fn, Audit.Category.NETWORK, denial));
+        Val result;
+        try {
+            result = l.sandbox().call(function, args, grants, egress, settings.callTimeout());
+        } catch (TrapException e) {
+            Audit.Category category = switch (e.kind()) {
+                case TIMEOUT -> Audit.Category.TIMEOUT;
+                case OUT_OF_FUEL -> Audit.Category.CPU;
+                case MEMORY_LIMIT -> Audit.Category.MEMORY;
+                case STACK_OVERFLOW -> Audit.Category.STACK;
+                default -> null;
+            };
+            if (category != null) {
+                audit.deny(id, fn, category, e.getMessage());
+            }
+            throw e;
+        }
+        long size = ValueSize.of(result);
+        if (size > settings.maxResultBytes()) {
+            String message = fn + ": result of about " + size + " bytes exceeds the limit of " + settings.maxResultBytes() + " bytes";
+            audit.deny(id, fn, Audit.Category.RESULT_SIZE, message);
+            throw new TrapException(TrapException.Kind.RESULT_LIMIT, message, List.of());
+        }
+        return result;
+    }
+
+    @Override
+    public void close() {
+        loaded.values().forEach(l -> l.sandbox().close());
+        loaded.clear();
+    }
+}

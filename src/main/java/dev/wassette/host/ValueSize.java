@@ -1,0 +1,27 @@
+package dev.wassette.host;
+
+import dev.wassette.runtime.Val;
+
+/** Approximate size of a value as it crosses to the client (bytes of text and numbers). */
+final class ValueSize {
+    private ValueSize() {}
+
+    static long of(Val v) {
+        if (v == null) {
+            return 0;
+        }
+        return switch (v) {
+            case Val.Str s -> s.value().length() + 2L;
+            case Val.ListVal l -> 2 + l.elements().stream().mapToLong(ValueSize::of).sum() + l.elements().size();
+            case Val.TupleVal t -> 2 + t.elements().stream().mapToLong(ValueSize::of).sum() + t.elements().size();
+            case Val.RecordVal r -> 2 + r.fields().stream().mapToLong(f -> f.name().length() + 4 + of(f.value())).sum();
+            case Val.VariantVal x -> 16 + x.caseName().length() + of(x.payload());
+            case Val.OptionVal o -> o.value() == null ? 4 : of(o.value());
+            case Val.ResultVal r -> 8 + of(r.payload());
+            case Val.FlagsVal f -> 2 + f.names().stream().mapToLong(n -> n.length() + 3).sum();
+            case Val.EnumVal e -> e.name().length() + 2;
+            case Val.MapVal m -> 2 + m.entries().stream().mapToLong(e -> of(e.key()) + of(e.value()) + 2).sum();
+            default -> 8;
+        };
+    }
+}
