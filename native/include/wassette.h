@@ -18,7 +18,7 @@ extern "C" {
 /* What a guest is about to do with the network (the `kind` passed to a check). */
 typedef enum wassette_egress_kind {
   WASSETTE_EGRESS_HTTP = 0,        /* outgoing wasi:http request: scheme, host, port */
-  WASSETTE_EGRESS_TCP_CONNECT = 1, /* the rest: IP address text and port; scheme empty */
+  WASSETTE_EGRESS_TCP_CONNECT = 1, /* the rest: IP address and port; scheme empty */
   WASSETTE_EGRESS_TCP_BIND = 2,
   WASSETTE_EGRESS_TCP_LISTEN = 3,
   WASSETTE_EGRESS_TCP_ACCEPT = 4,
@@ -30,10 +30,15 @@ typedef enum wassette_egress_kind {
 /*
  * Decides one egress attempt; returns true to allow it. Strings are UTF-8, not
  * NUL-terminated. May be called on a thread other than the one calling into wasm.
+ *
+ * HTTP: called once per address the request's host resolves to (resolved once, by the
+ * host), with the host as the guest named it and the candidate IP address; the request
+ * connects only to an address that was allowed. Sockets: host and address are the same IP.
  */
 typedef bool (*wassette_egress_check_t)(void *env, uint32_t kind, const char *scheme,
                                         size_t scheme_len, const char *host,
-                                        size_t host_len, uint16_t port);
+                                        size_t host_len, const char *address,
+                                        size_t address_len, uint16_t port);
 
 /* "<library version> wasmtime/<wasmtime version>", static storage. */
 const char *wassette_native_version(void);

@@ -1,16 +1,25 @@
 //! Egress hook: outbound `wasi:http` requests and `wasi:sockets` addresses go through a check
 //! function supplied by the embedder.
+//!
+//! HTTP requests are resolved here, once: every address the host name resolves to is checked
+//! (with the name, so host rules and CIDR rules both apply), and the connection goes to an
+//! address that passed the check. A DNS answer that changes between check and connect (DNS
+//! rebinding) therefore cannot reach an address the policy denies.
 
 use std::collections::HashMap;
 use std::ffi::{c_char, c_void};
-use std::sync::{Mutex, OnceLock};
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
 
+use http_body_util::BodyExt;
 use wasmtime::component::Linker;
 use wasmtime_c_api::{WasmtimeStoreContextMut, WasmtimeStoreData, wasi_config_t, wasmtime_component_linker_t, wasmtime_error_t};
 use wasmtime_wasi::WasiCtxBuilder;
 use wasmtime_wasi::sockets::SocketAddrUse;
+use wasmtime_wasi_http::io::TokioIo;
 use wasmtime_wasi_http::p2::bindings;
-use wasmtime_wasi_http::{Error as HttpError, WasiBody, WasiHttp, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
+use wasmtime_wasi_http::{Error as HttpError, RequestOptions, WasiBody, WasiHttp, WasiHttpCtxView, WasiHttpHooks, WasiHttpView};
 
 /// Kinds of egress, as passed to the check function (see `wassette_egress_kind_t`).
 pub const EGRESS_HTTP: u32 = 0;
@@ -23,9 +32,19 @@ pub const EGRESS_UDP_SEND: u32 = 6;
 pub const EGRESS_UDP_RECEIVE: u32 = 7;
 
 /// `bool check(void *env, uint32_t kind, const char *scheme, size_t scheme_len,
-///             const char *host, size_t host_len, uint16_t port)`; true allows.
-pub type EgressCheck =
-    extern "C" fn(*mut c_void, u32, *const c_char, usize, *const c_char, usize, u16) -> bool;
+///             const char *host, size_t host_len, const char *address, size_t address_len,
+///             uint16_t port)`; true allows.
+pub type EgressCheck = extern "C" fn(
+    *mut c_void,
+    u32,
+    *const c_char,
+    usize,
+    *const c_char,
+    usize,
+    *const c_char,
+    usize,
+    u16,
+) -> bool;
 
 #[derive(Clone, Copy)]
 struct Check {
@@ -35,7 +54,7 @@ struct Check {
 }
 
 impl Check {
-    fn allows(&self, kind: u32, scheme: &str, host: &str, port: u16) -> bool {
+    fn allows(&self, kind: u32, scheme: &str, host: &str, address: &str, port: u16) -> bool {
         (self.func)(
             self.env as *mut c_void,
             kind,
@@ -43,12 +62,23 @@ impl Check {
             scheme.len(),
             host.as_ptr().cast(),
             host.len(),
+            address.as_ptr().cast(),
+            address.len(),
             port,
         )
     }
 }
 
-/// HTTP hooks of one store: the default sender, behind the store's check.
+type ResponseFuture = Box<
+    dyn Future<
+            Output = wasmtime_wasi_http::Result<(
+                http::Response<WasiBody>,
+                Box<dyn Future<Output = Result<(), HttpError>> + Send>,
+            )>,
+        > + Send,
+>;
+
+/// HTTP hooks of one store: requests go through its check; a store without one denies all.
 struct EgressHooks {
     check: Option<Check>,
 }
@@ -57,54 +87,104 @@ impl WasiHttpHooks for EgressHooks {
     fn send_request(
         &mut self,
         request: http::Request<WasiBody>,
-        options: Option<wasmtime_wasi_http::RequestOptions>,
+        options: Option<RequestOptions>,
         fut: Box<dyn Future<Output = Result<(), HttpError>> + Send>,
-    ) -> Box<
-        dyn Future<
-                Output = wasmtime_wasi_http::Result<(
-                    http::Response<WasiBody>,
-                    Box<dyn Future<Output = Result<(), HttpError>> + Send>,
-                )>,
-            > + Send,
-    > {
-        let uri = request.uri();
-        let scheme = uri.scheme_str().unwrap_or("https").to_ascii_lowercase();
-        let host = uri.host().unwrap_or("").trim_start_matches('[').trim_end_matches(']').to_string();
-        let port = uri.port_u16().unwrap_or(if scheme == "http" { 80 } else { 443 });
-        let allowed = !host.is_empty()
-            && self.check.is_some_and(|c| c.allows(EGRESS_HTTP, &scheme, &host, port));
-        if !allowed {
-            drop(fut);
-            return Box::new(async { Err(HttpError::HttpRequestDenied) });
-        }
-        let mut default = DefaultSender;
-        default.send_request(request, options, fut)
+    ) -> ResponseFuture {
+        drop(fut);
+        let check = self.check;
+        Box::new(async move {
+            let check = check.ok_or(HttpError::HttpRequestDenied)?;
+            send_checked(check, request, options).await
+        })
     }
 }
 
-/// Wasmtime's own sender (the trait's default `send_request`).
-struct DefaultSender;
-impl WasiHttpHooks for DefaultSender {}
+/// Resolves, checks every candidate address, connects to one that passed, then speaks HTTP/1.1
+/// (over TLS for https) to it.
+async fn send_checked(
+    check: Check,
+    mut request: http::Request<WasiBody>,
+    options: Option<RequestOptions>,
+) -> wasmtime_wasi_http::Result<(http::Response<WasiBody>, Box<dyn Future<Output = Result<(), HttpError>> + Send>)> {
+    let uri = request.uri().clone();
+    let https = uri.scheme_str().is_some_and(|s| s.eq_ignore_ascii_case("https"));
+    let scheme = if https { "https" } else { "http" };
+    let host = uri.host().ok_or(HttpError::HttpRequestUriInvalid)?;
+    let host = host.trim_start_matches('[').trim_end_matches(']').to_ascii_lowercase();
+    let port = uri.port_u16().unwrap_or(if https { 443 } else { 80 });
+    let connect_timeout = options.and_then(|o| o.connect_timeout).unwrap_or(Duration::from_secs(30));
+    let first_byte_timeout = options.and_then(|o| o.first_byte_timeout).unwrap_or(Duration::from_secs(600));
 
-/// Hooks of a store that has no check installed: every request is denied. Zero-sized, so
-/// handing out a fresh `&'static mut` costs nothing.
-struct DenyAll;
-impl WasiHttpHooks for DenyAll {
-    fn send_request(
-        &mut self,
-        _request: http::Request<WasiBody>,
-        _options: Option<wasmtime_wasi_http::RequestOptions>,
-        _fut: Box<dyn Future<Output = Result<(), HttpError>> + Send>,
-    ) -> Box<
-        dyn Future<
-                Output = wasmtime_wasi_http::Result<(
-                    http::Response<WasiBody>,
-                    Box<dyn Future<Output = Result<(), HttpError>> + Send>,
-                )>,
-            > + Send,
-    > {
-        Box::new(async { Err(HttpError::HttpRequestDenied) })
+    let candidates: Vec<SocketAddr> = match host.parse::<IpAddr>() {
+        Ok(ip) => vec![SocketAddr::new(ip, port)],
+        Err(_) => match tokio::time::timeout(connect_timeout, tokio::net::lookup_host((host.as_str(), port))).await {
+            Ok(Ok(addrs)) => addrs.collect(),
+            Ok(Err(_)) => return Err(HttpError::DnsError { rcode: None, info_code: None }),
+            Err(_) => return Err(HttpError::DnsTimeout),
+        },
+    };
+    let allowed: Vec<SocketAddr> = candidates
+        .into_iter()
+        .filter(|a| check.allows(EGRESS_HTTP, scheme, &host, &a.ip().to_string(), port))
+        .collect();
+    if allowed.is_empty() {
+        return Err(HttpError::HttpRequestDenied);
     }
+
+    let mut last_error = None;
+    let mut stream = None;
+    for addr in allowed {
+        match tokio::time::timeout(connect_timeout, tokio::net::TcpStream::connect(addr)).await {
+            Ok(Ok(s)) => {
+                stream = Some(s);
+                break;
+            }
+            Ok(Err(e)) => last_error = Some(HttpError::Connect(e)),
+            Err(_) => last_error = Some(HttpError::ConnectionTimeout),
+        }
+    }
+    let tcp = stream.ok_or_else(|| last_error.unwrap_or(HttpError::ConnectionRefused))?;
+
+    // Origin-form target: the Host header (set by wasi-http) names the host.
+    let target = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    *request.uri_mut() = http::Uri::try_from(target).map_err(|_| HttpError::HttpRequestUriInvalid)?;
+
+    if https {
+        let roots = rustls::RootCertStore { roots: webpki_roots::TLS_SERVER_ROOTS.into() };
+        let config = rustls::ClientConfig::builder().with_root_certificates(roots).with_no_client_auth();
+        let name = rustls::pki_types::ServerName::try_from(host.clone()).map_err(|_| HttpError::TlsCertificateError)?;
+        let tls = tokio::time::timeout(connect_timeout, tokio_rustls::TlsConnector::from(Arc::new(config)).connect(name, tcp))
+            .await
+            .map_err(|_| HttpError::ConnectionTimeout)?
+            .map_err(HttpError::Tls)?;
+        exchange(TokioIo::new(tls), request, connect_timeout, first_byte_timeout).await
+    } else {
+        exchange(TokioIo::new(tcp), request, connect_timeout, first_byte_timeout).await
+    }
+}
+
+async fn exchange<IO>(
+    io: IO,
+    request: http::Request<WasiBody>,
+    connect_timeout: Duration,
+    first_byte_timeout: Duration,
+) -> wasmtime_wasi_http::Result<(http::Response<WasiBody>, Box<dyn Future<Output = Result<(), HttpError>> + Send>)>
+where
+    IO: hyper::rt::Read + hyper::rt::Write + Send + Unpin + 'static,
+{
+    let (mut sender, connection) = tokio::time::timeout(connect_timeout, hyper::client::conn::http1::handshake(io))
+        .await
+        .map_err(|_| HttpError::ConnectionTimeout)?
+        .map_err(HttpError::from)?;
+    // hyper needs the connection polled while the request is in flight: run it as a task, and
+    // hand wasi-http a future that ends with it (dropping that future aborts the task).
+    let driver = wasmtime_wasi::runtime::spawn(async move { connection.await.map_err(HttpError::from) });
+    let response = tokio::time::timeout(first_byte_timeout, sender.send_request(request))
+        .await
+        .map_err(|_| HttpError::ConnectionReadTimeout)?
+        .map_err(HttpError::from)?;
+    let response = response.map(|body| body.map_err(HttpError::from).boxed_unsync());
+    Ok((response, Box::new(driver)))
 }
 
 /// Per-store hooks, keyed by the address of the store's data (stable for the store's life).
@@ -115,6 +195,20 @@ fn registry() -> &'static Mutex<HashMap<usize, Box<EgressHooks>>> {
 
 fn store_key(data: &WasmtimeStoreData) -> usize {
     data as *const WasmtimeStoreData as usize
+}
+
+/// Hooks of a store that has no check installed: every request is denied. Zero-sized, so
+/// handing out a fresh `&'static mut` costs nothing.
+struct DenyAll;
+impl WasiHttpHooks for DenyAll {
+    fn send_request(
+        &mut self,
+        _request: http::Request<WasiBody>,
+        _options: Option<RequestOptions>,
+        _fut: Box<dyn Future<Output = Result<(), HttpError>> + Send>,
+    ) -> ResponseFuture {
+        Box::new(async { Err(HttpError::HttpRequestDenied) })
+    }
 }
 
 /// The view wasi-http uses for every call: the store's contexts with the store's hooks, or
@@ -194,7 +288,8 @@ pub unsafe extern "C" fn wassette_wasi_config_set_socket_check(
             SocketAddrUse::UdpSend => EGRESS_UDP_SEND,
             SocketAddrUse::UdpReceive => EGRESS_UDP_RECEIVE,
         };
-        let allowed = check.allows(kind, "", &addr.ip().to_string(), addr.port());
+        let ip = addr.ip().to_string();
+        let allowed = check.allows(kind, "", &ip, &ip, addr.port());
         Box::pin(async move { allowed })
     });
 }

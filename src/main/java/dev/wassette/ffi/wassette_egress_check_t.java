@@ -14,7 +14,7 @@ import static java.lang.foreign.MemoryLayout.PathElement.*;
 
 /**
  * {@snippet lang=c :
- * typedef bool (*wassette_egress_check_t)(void *, uint32_t, const char *, size_t, const char *, size_t, uint16_t)
+ * typedef bool (*wassette_egress_check_t)(void *, uint32_t, const char *, size_t, const char *, size_t, const char *, size_t, uint16_t)
  * }
  */
 public final class wassette_egress_check_t {
@@ -27,13 +27,15 @@ public final class wassette_egress_check_t {
      * The function pointer signature, expressed as a functional interface
      */
     public interface Function {
-        boolean apply(MemorySegment env, int kind, MemorySegment scheme, long scheme_len, MemorySegment host, long host_len, short port);
+        boolean apply(MemorySegment env, int kind, MemorySegment scheme, long scheme_len, MemorySegment host, long host_len, MemorySegment address, long address_len, short port);
     }
 
     private static final FunctionDescriptor $DESC = FunctionDescriptor.of(
         Wasmtime.C_BOOL,
         Wasmtime.C_POINTER,
         Wasmtime.C_INT,
+        Wasmtime.C_POINTER,
+        Wasmtime.C_LONG,
         Wasmtime.C_POINTER,
         Wasmtime.C_LONG,
         Wasmtime.C_POINTER,
@@ -63,9 +65,9 @@ public final class wassette_egress_check_t {
     /**
      * Invoke the upcall stub {@code funcPtr}, with given parameters
      */
-    public static boolean invoke(MemorySegment funcPtr, MemorySegment env, int kind, MemorySegment scheme, long scheme_len, MemorySegment host, long host_len, short port) {
+    public static boolean invoke(MemorySegment funcPtr, MemorySegment env, int kind, MemorySegment scheme, long scheme_len, MemorySegment host, long host_len, MemorySegment address, long address_len, short port) {
         try {
-            return (boolean) DOWN$MH.invokeExact(funcPtr, env, kind, scheme, scheme_len, host, host_len, port);
+            return (boolean) DOWN$MH.invokeExact(funcPtr, env, kind, scheme, scheme_len, host, host_len, address, address_len, port);
         } catch (Error | RuntimeException ex) {
             throw ex;
         } catch (Throwable ex$) {

@@ -27,13 +27,15 @@ public final class wassette_wasi_config_set_socket_check$check {
      * The function pointer signature, expressed as a functional interface
      */
     public interface Function {
-        boolean apply(MemorySegment _x0, int _x1, MemorySegment _x2, long _x3, MemorySegment _x4, long _x5, short _x6);
+        boolean apply(MemorySegment _x0, int _x1, MemorySegment _x2, long _x3, MemorySegment _x4, long _x5, MemorySegment _x6, long _x7, short _x8);
     }
 
     private static final FunctionDescriptor $DESC = FunctionDescriptor.of(
         Wasmtime.C_BOOL,
         Wasmtime.C_POINTER,
         Wasmtime.C_INT,
+        Wasmtime.C_POINTER,
+        Wasmtime.C_LONG,
         Wasmtime.C_POINTER,
         Wasmtime.C_LONG,
         Wasmtime.C_POINTER,
@@ -63,9 +65,9 @@ public final class wassette_wasi_config_set_socket_check$check {
     /**
      * Invoke the upcall stub {@code funcPtr}, with given parameters
      */
-    public static boolean invoke(MemorySegment funcPtr, MemorySegment _x0, int _x1, MemorySegment _x2, long _x3, MemorySegment _x4, long _x5, short _x6) {
+    public static boolean invoke(MemorySegment funcPtr, MemorySegment _x0, int _x1, MemorySegment _x2, long _x3, MemorySegment _x4, long _x5, MemorySegment _x6, long _x7, short _x8) {
         try {
-            return (boolean) DOWN$MH.invokeExact(funcPtr, _x0, _x1, _x2, _x3, _x4, _x5, _x6);
+            return (boolean) DOWN$MH.invokeExact(funcPtr, _x0, _x1, _x2, _x3, _x4, _x5, _x6, _x7, _x8);
         } catch (Error | RuntimeException ex) {
             throw ex;
         } catch (Throwable ex$) {

@@ -11,11 +11,17 @@ import java.util.function.Consumer;
 
 /**
  * The network part of a policy as an {@link EgressCheck}. Deny rules win over allow rules; no
- * matching allow rule means denied. HTTP requests match host rules (scheme and port when the rule
- * names them, {@code *.suffix} wildcards) and, for IP-literal hosts, CIDR rules. Socket addresses
- * are IPs and match CIDR rules and IP-literal host rules. Binding the unspecified address on an
- * ephemeral port (what every outgoing connection does implicitly) is allowed; listening and
- * accepting are not.
+ * matching allow rule means denied.
+ * <ul>
+ * <li>HTTP: each address the host resolves to is decided with the host name: denied when a deny host
+ * rule matches the name or a deny CIDR contains the address; allowed when an allow host rule matches
+ * the name (scheme and port when the rule names them, {@code *.suffix} wildcards) or an allow CIDR
+ * contains the address. So a name that resolves into a denied network is refused, and a name
+ * allowed only through a CIDR rule is allowed only at addresses inside it.</li>
+ * <li>Sockets: the address must be in an allow CIDR or equal an IP-literal allow host rule, and in no
+ * deny rule. Binding the unspecified address on an ephemeral port (what every outgoing connection does
+ * implicitly) is allowed; listening and accepting are not.</li>
+ * </ul>
  */
 public final class PolicyEgress implements EgressCheck {
     private final List<HostPattern> allowHosts = new ArrayList<>();
@@ -44,69 +50,71 @@ public final class PolicyEgress implements EgressCheck {
     }
 
     @Override
-    public boolean allows(Kind kind, String scheme, String host, int port) {
-        String verdict = decide(kind, scheme, host, port);
+    public boolean allows(Kind kind, String scheme, String host, String address, int port) {
+        String verdict = decide(kind, scheme, host, address, port);
         if (verdict != null) {
-            denials.accept(kind + " " + (scheme.isEmpty() ? "" : scheme + "://") + hostPort(host, port) + " denied: " + verdict);
+            String target = (scheme.isEmpty() ? "" : scheme + "://") + hostPort(host, port)
+                    + (address.isEmpty() || address.equals(host) ? "" : " (" + address + ")");
+            denials.accept(kind + " " + target + " denied: " + verdict);
             return false;
         }
         return true;
     }
 
     /** Null when allowed, else the reason. */
-    private String decide(Kind kind, String scheme, String host, int port) {
-        InetAddress ip = literal(host);
+    private String decide(Kind kind, String scheme, String host, String address, int port) {
+        InetAddress ip = literal(address.isEmpty() ? host : address);
         switch (kind) {
-            case TCP_LISTEN, TCP_ACCEPT, UDP_RECEIVE -> {
-                return kind == Kind.UDP_RECEIVE && ip != null && allowedAddress(ip, port) == null
-                        ? null : "inbound connections are not allowed";
+            case TCP_LISTEN, TCP_ACCEPT -> {
+                return "inbound connections are not allowed";
+            }
+            case UDP_RECEIVE -> {
+                return ip != null && addressVerdict(ip, port) == null ? null : "datagrams from this address are not allowed";
             }
             case TCP_BIND, UDP_BIND -> {
                 return ip != null && ip.isAnyLocalAddress() && port == 0 ? null : "binding a fixed local address is not allowed";
             }
             default -> { }
         }
-        if (kind == Kind.HTTP) {
-            for (HostPattern p : denyHosts) {
-                if (p.matches(scheme, host, port)) {
-                    return "matches deny rule " + describe(p);
+        if (kind != Kind.HTTP) {
+            return ip == null ? "not an IP address" : addressVerdict(ip, port);
+        }
+        for (HostPattern p : denyHosts) {
+            if (p.matches(scheme, host, port)) {
+                return "matches deny rule " + describe(p);
+            }
+        }
+        if (ip != null) {
+            for (Cidr c : denyCidrs) {
+                if (c.contains(ip)) {
+                    return "address " + ip.getHostAddress() + " is in denied network " + c;
                 }
             }
-            if (ip != null) {
-                for (Cidr c : denyCidrs) {
-                    if (c.contains(ip)) {
-                        return "address is in denied network " + c;
-                    }
-                }
+        }
+        for (HostPattern p : allowHosts) {
+            if (p.matches(scheme, host, port)) {
+                return null;
             }
-            for (HostPattern p : allowHosts) {
-                if (p.matches(scheme, host, port)) {
+        }
+        if (ip != null) {
+            for (Cidr c : allowCidrs) {
+                if (c.contains(ip)) {
                     return null;
                 }
             }
-            if (ip != null) {
-                for (Cidr c : allowCidrs) {
-                    if (c.contains(ip)) {
-                        return null;
-                    }
-                }
-            }
-            return "no network rule allows this host";
         }
-        if (ip == null) {
-            return "not an IP address";
-        }
-        return allowedAddress(ip, port);
+        return "no network rule allows this host";
     }
 
-    private String allowedAddress(InetAddress ip, int port) {
+    private String addressVerdict(InetAddress ip, int port) {
         for (Cidr c : denyCidrs) {
             if (c.contains(ip)) {
                 return "address is in denied network " + c;
             }
         }
         for (HostPattern p : denyHosts) {
-            if (literal(p.host()) != null && literal(p.host()).equals(ip) || p.host().equals("*")) {
+            InetAddress denied = literal(p.host());
+            if (p.host().equals("*") || denied != null && denied.equals(ip)) {
                 return "matches deny rule " + describe(p);
             }
         }

@@ -18,11 +18,14 @@ public interface EgressCheck {
     }
 
     /**
-     * @param scheme {@code http}/{@code https} for {@link Kind#HTTP}, empty for sockets
-     * @param host   host name or IP literal for HTTP; the IP address for sockets
+     * @param scheme  {@code http}/{@code https} for {@link Kind#HTTP}, empty for sockets
+     * @param host    the host as the guest named it (name or IP literal); for sockets the IP address
+     * @param address the IP address the connection would go to: for HTTP the host resolves once, in
+     *                the host process, and each resulting address is checked; the request connects
+     *                only to an allowed one (no DNS rebinding between check and connect)
      */
-    boolean allows(Kind kind, String scheme, String host, int port);
+    boolean allows(Kind kind, String scheme, String host, String address, int port);
 
     /** Nothing reaches the network. */
-    EgressCheck DENY_ALL = (kind, scheme, host, port) -> false;
+    EgressCheck DENY_ALL = (kind, scheme, host, address, port) -> false;
 }

@@ -53,13 +53,14 @@ final class Upcalls {
     }
 
     private static boolean egressCheck(MemorySegment env, int kind, MemorySegment scheme, long schemeLen,
-                                       MemorySegment host, long hostLen, short port) {
+                                       MemorySegment host, long hostLen, MemorySegment address, long addressLen, short port) {
         try {
             if (!(TARGETS.get(env.address()) instanceof EgressCheck check)) {
                 return false;
             }
             EgressCheck.Kind k = EgressCheck.Kind.of(kind);
-            return k != null && check.allows(k, utf8(scheme, schemeLen), utf8(host, hostLen), Short.toUnsignedInt(port));
+            return k != null && check.allows(k, utf8(scheme, schemeLen), utf8(host, hostLen), utf8(address, addressLen),
+                    Short.toUnsignedInt(port));
         } catch (Throwable t) {
             LOG.log(System.Logger.Level.WARNING, "egress check failed; denying", t);
             return false;

@@ -17,13 +17,38 @@ class PolicyEgressTest {
         return new PolicyEgress(PolicyParser.parse("version: \"1.0\"\npermissions:\n  network:\n" + network, "n.yaml"), denials::add);
     }
 
+    /** HTTP names resolve to a public test address; IP hosts (and sockets) are their own address. */
+    private static boolean allows(PolicyEgress e, Kind kind, String scheme, String host, int port) {
+        String address = PolicyEgress.literal(host) != null ? host : "93.184.216.34";
+        return e.allows(kind, scheme, host, address, port);
+    }
+
+    @Test
+    void namesResolvingIntoDeniedNetworksAreRefused() throws Exception {
+        PolicyEgress e = egress("""
+                    allow:
+                      - host: "localhost"
+                      - host: "api.example.com"
+                      - cidr: "10.0.0.0/8"
+                    deny:
+                      - cidr: "127.0.0.0/8"
+                      - cidr: "169.254.0.0/16"
+                """);
+        assertFalse(e.allows(Kind.HTTP, "http", "localhost", "127.0.0.1", 80), "localhost resolves into a denied network");
+        assertFalse(e.allows(Kind.HTTP, "http", "api.example.com", "169.254.169.254", 80), "rebinding to the metadata address");
+        assertTrue(e.allows(Kind.HTTP, "http", "api.example.com", "93.184.216.34", 80));
+        assertTrue(e.allows(Kind.HTTP, "https", "intranet.corp", "10.2.3.4", 443), "a name allowed through its address's network");
+        assertFalse(e.allows(Kind.HTTP, "https", "intranet.corp", "8.8.8.8", 443));
+        assertTrue(denials.stream().anyMatch(d -> d.contains("localhost:80 (127.0.0.1) denied: address 127.0.0.1 is in denied network 127.0.0.0/8")), denials.toString());
+    }
+
     @Test
     void noRulesDenyEverything() throws Exception {
         PolicyEgress e = egress("    allow: []\n");
-        assertFalse(e.allows(Kind.HTTP, "https", "example.com", 443));
-        assertFalse(e.allows(Kind.TCP_CONNECT, "", "127.0.0.1", 80));
+        assertFalse(allows(e, Kind.HTTP, "https", "example.com", 443));
+        assertFalse(allows(e, Kind.TCP_CONNECT, "", "127.0.0.1", 80));
         assertEquals(2, denials.size());
-        assertTrue(denials.get(0).contains("example.com:443 denied: no network rule allows this host"), denials.get(0));
+        assertTrue(denials.get(0).contains("example.com:443 (93.184.216.34) denied: no network rule allows this host"), denials.get(0));
     }
 
     @Test
@@ -35,16 +60,16 @@ class PolicyEgressTest {
                       - host: "https://secure.example.net"
                       - host: "localhost:8080"
                 """);
-        assertTrue(e.allows(Kind.HTTP, "https", "api.example.com", 443));
-        assertTrue(e.allows(Kind.HTTP, "http", "Api.Example.Com", 80));
-        assertFalse(e.allows(Kind.HTTP, "https", "example.com.evil.io", 443));
-        assertTrue(e.allows(Kind.HTTP, "https", "a.b.example.org", 443));
-        assertFalse(e.allows(Kind.HTTP, "https", "example.org", 443), "*.suffix does not match the bare domain");
-        assertFalse(e.allows(Kind.HTTP, "https", "badexample.org", 443));
-        assertTrue(e.allows(Kind.HTTP, "https", "secure.example.net", 443));
-        assertFalse(e.allows(Kind.HTTP, "http", "secure.example.net", 80), "scheme in the rule is enforced");
-        assertTrue(e.allows(Kind.HTTP, "http", "localhost", 8080));
-        assertFalse(e.allows(Kind.HTTP, "http", "localhost", 8081), "port in the rule is enforced");
+        assertTrue(allows(e, Kind.HTTP, "https", "api.example.com", 443));
+        assertTrue(allows(e, Kind.HTTP, "http", "Api.Example.Com", 80));
+        assertFalse(allows(e, Kind.HTTP, "https", "example.com.evil.io", 443));
+        assertTrue(allows(e, Kind.HTTP, "https", "a.b.example.org", 443));
+        assertFalse(allows(e, Kind.HTTP, "https", "example.org", 443), "*.suffix does not match the bare domain");
+        assertFalse(allows(e, Kind.HTTP, "https", "badexample.org", 443));
+        assertTrue(allows(e, Kind.HTTP, "https", "secure.example.net", 443));
+        assertFalse(allows(e, Kind.HTTP, "http", "secure.example.net", 80), "scheme in the rule is enforced");
+        assertTrue(allows(e, Kind.HTTP, "http", "localhost", 8080));
+        assertFalse(allows(e, Kind.HTTP, "http", "localhost", 8081), "port in the rule is enforced");
     }
 
     @Test
@@ -58,17 +83,17 @@ class PolicyEgressTest {
                       - host: "bad.example.com"
                       - cidr: "10.66.0.0/16"
                 """);
-        assertTrue(e.allows(Kind.HTTP, "https", "good.example.com", 443));
-        assertFalse(e.allows(Kind.HTTP, "https", "bad.example.com", 443));
-        assertTrue(e.allows(Kind.HTTP, "http", "10.1.2.3", 80));
-        assertFalse(e.allows(Kind.HTTP, "http", "10.66.1.1", 80));
-        assertTrue(e.allows(Kind.TCP_CONNECT, "", "10.1.2.3", 5432));
-        assertFalse(e.allows(Kind.TCP_CONNECT, "", "10.66.9.9", 5432));
-        assertTrue(e.allows(Kind.TCP_CONNECT, "", "127.0.0.1", 9000));
-        assertFalse(e.allows(Kind.TCP_CONNECT, "", "127.0.0.2", 9000));
-        assertTrue(e.allows(Kind.TCP_BIND, "", "0.0.0.0", 0), "implicit bind of an outgoing connection");
-        assertFalse(e.allows(Kind.TCP_BIND, "", "0.0.0.0", 8080));
-        assertFalse(e.allows(Kind.TCP_LISTEN, "", "0.0.0.0", 8080));
+        assertTrue(allows(e, Kind.HTTP, "https", "good.example.com", 443));
+        assertFalse(allows(e, Kind.HTTP, "https", "bad.example.com", 443));
+        assertTrue(allows(e, Kind.HTTP, "http", "10.1.2.3", 80));
+        assertFalse(allows(e, Kind.HTTP, "http", "10.66.1.1", 80));
+        assertTrue(allows(e, Kind.TCP_CONNECT, "", "10.1.2.3", 5432));
+        assertFalse(allows(e, Kind.TCP_CONNECT, "", "10.66.9.9", 5432));
+        assertTrue(allows(e, Kind.TCP_CONNECT, "", "127.0.0.1", 9000));
+        assertFalse(allows(e, Kind.TCP_CONNECT, "", "127.0.0.2", 9000));
+        assertTrue(allows(e, Kind.TCP_BIND, "", "0.0.0.0", 0), "implicit bind of an outgoing connection");
+        assertFalse(allows(e, Kind.TCP_BIND, "", "0.0.0.0", 8080));
+        assertFalse(allows(e, Kind.TCP_LISTEN, "", "0.0.0.0", 8080));
         assertTrue(denials.stream().anyMatch(d -> d.contains("denied network 10.66.0.0/16")), denials.toString());
     }
 }

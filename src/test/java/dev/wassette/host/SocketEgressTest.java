@@ -117,7 +117,7 @@ class SocketEgressTest {
     void withoutSocketsEnabledNothingConnects() {
         List<String> out = new ArrayList<>();
         WasiConfig wasi = new WasiConfig().args(List.of("netprobe", "tcp", "127.0.0.1:" + allowed.getLocalPort())).stdout(out::add);
-        try (Store store = new Store(Fixtures.engine(), StoreConfig.defaults().wasi(wasi).egress((k, s, h, p) -> true))) {
+        try (Store store = new Store(Fixtures.engine(), StoreConfig.defaults().wasi(wasi).egress((k, s, h, a, p) -> true))) {
             org.junit.jupiter.api.Assertions.assertThrows(TrapException.class, () -> netprobe.instantiate(store).call(RUN));
         }
     }
