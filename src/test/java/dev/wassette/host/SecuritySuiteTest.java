@@ -253,6 +253,19 @@ class SecuritySuiteTest {
     }
 
     @Test
+    void secretsJoinTheEnvironmentOnlyWhenAllowed() throws Exception {
+        host.secrets().set("io", "DB_PASSWORD", "from-the-secret-store");
+        host.secrets().set("io", "API_KEY", "secret-beats-process-env");
+        policy("io", "  environment:\n    allow: [{key: API_KEY}]\n");
+        assertEquals(new Val.OptionVal(new Val.Str("secret-beats-process-env")), call("io", FILES + "get-env", new Val.Str("API_KEY")));
+        assertEquals(Val.OptionVal.NONE, call("io", FILES + "get-env", new Val.Str("DB_PASSWORD")), "a secret is still subject to the allow list");
+        policy("io", "  environment:\n    allow: [{key: API_KEY}, {key: DB_PASSWORD}]\n");
+        assertEquals(new Val.OptionVal(new Val.Str("from-the-secret-store")), call("io", FILES + "get-env", new Val.Str("DB_PASSWORD")));
+        host.secrets().delete("io", "DB_PASSWORD");
+        host.secrets().delete("io", "API_KEY");
+    }
+
+    @Test
     void unenforceablePolicyIsRefusedNotWidened() throws Exception {
         policy("io", "  storage:\n    allow: [{uri: \"fs://data/*.txt\", access: [read]}]\n");
         UnenforceablePolicyException e = assertThrows(UnenforceablePolicyException.class,
