@@ -12,7 +12,7 @@ import picocli.CommandLine.Command;
 /** The {@code wassette} command line. Results go to stdout; logs and errors to stderr. */
 @Command(name = "wassette", mixinStandardHelpOptions = true, versionProvider = WassetteCli.Version.class,
         description = "Runs WebAssembly Components as sandboxed tools, in native Wasmtime inside the JVM.",
-        subcommands = {InspectCommand.class, CallCommand.class, PolicyCommand.class, PermissionCommand.class,
+        subcommands = {RunCommand.class, ServeCommand.class, InspectCommand.class, CallCommand.class, PolicyCommand.class, PermissionCommand.class,
             SecretCommand.class, CommandLine.HelpCommand.class})
 public final class WassetteCli implements Runnable {
     /** Exit codes. */

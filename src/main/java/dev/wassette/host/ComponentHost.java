@@ -95,22 +95,40 @@ public final class ComponentHost implements AutoCloseable {
 
     /** Compiles {@code bytes} (binary or text), stores them under {@code id} and loads; replaces a component with that id. */
     public Loaded load(String id, byte[] bytes) throws IOException {
+        Loaded l = prepare(id, bytes);
+        install(l, bytes);
+        return l;
+    }
+
+    /** Compiles and links a component without storing or serving it yet (see {@link #install}). */
+    public Loaded prepare(String id, byte[] bytes) {
         ComponentStore.checkId(id);
-        Component component = engine.compile(bytes); // fails before anything is stored
-        ComponentSandbox sandbox;
+        Component component = engine.compile(bytes);
         try {
-            sandbox = new ComponentSandbox(engine, component, hostLog);
+            return new Loaded(id, new ComponentSandbox(engine, component, hostLog));
         } catch (RuntimeException e) {
             component.close();
             throw e;
         }
-        store.put(id, bytes);
-        Loaded l = new Loaded(id, sandbox);
-        Loaded old = loaded.put(id, l);
+    }
+
+    /** Stores a prepared component and serves it, replacing any component with the same id. */
+    public void install(Loaded prepared, byte[] bytes) throws IOException {
+        try {
+            store.put(prepared.id(), bytes);
+        } catch (IOException e) {
+            prepared.sandbox().close();
+            throw e;
+        }
+        Loaded old = loaded.put(prepared.id(), prepared);
         if (old != null) {
             old.sandbox().close();
         }
-        return l;
+    }
+
+    /** Discards a prepared component that will not be installed. */
+    public void discard(Loaded prepared) {
+        prepared.sandbox().close();
     }
 
     /** Loads every component in the store, in parallel; returns the ids that failed with their errors. */
@@ -171,6 +189,11 @@ public final class ComponentHost implements AutoCloseable {
      * @throws TrapException on a trap, a limit hit or a result over the cap
      */
     public Val call(String id, ExportedFunction function, List<Val> args) throws IOException, PolicyException {
+        return callTimed(id, function, args).value();
+    }
+
+    /** {@link #call} that also reports instantiation and execution time. */
+    public ComponentSandbox.Timed callTimed(String id, ExportedFunction function, List<Val> args) throws IOException, PolicyException {
         Loaded l = Objects.requireNonNull(loaded.get(id), () -> "no component loaded with id " + id);
         Policy policy = store.policy(id);
         String fn = function.qualifiedName();
@@ -182,9 +205,9 @@ public final class ComponentHost implements AutoCloseable {
             throw e;
         }
         PolicyEgress egress = new PolicyEgress(policy, denial -> audit.deny(id, fn, Audit.Category.NETWORK, denial));
-        Val result;
+        ComponentSandbox.Timed timed;
         try {
-            result = l.sandbox().call(function, args, grants, egress, settings.callTimeout());
+            timed = l.sandbox().callTimed(function, args, grants, egress, settings.callTimeout());
         } catch (TrapException e) {
             Audit.Category category = switch (e.kind()) {
                 case TIMEOUT -> Audit.Category.TIMEOUT;
@@ -198,13 +221,13 @@ public final class ComponentHost implements AutoCloseable {
             }
             throw e;
         }
-        long size = ValueSize.of(result);
+        long size = ValueSize.of(timed.value());
         if (size > settings.maxResultBytes()) {
             String message = fn + ": result of about " + size + " bytes exceeds the limit of " + settings.maxResultBytes() + " bytes";
             audit.deny(id, fn, Audit.Category.RESULT_SIZE, message);
             throw new TrapException(TrapException.Kind.RESULT_LIMIT, message, List.of());
         }
-        return result;
+        return timed;
     }
 
     @Override

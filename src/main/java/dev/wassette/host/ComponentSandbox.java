@@ -25,6 +25,11 @@ public final class ComponentSandbox implements AutoCloseable {
     private final Engine engine;
     private final Component component;
     private final InstancePre pre;
+    // Calls in flight, and whether close was requested: native handles are released only when both
+    // say so, so replacing or unloading a component never frees what a running call uses.
+    private int inFlight;
+    private boolean closeRequested;
+    private boolean released;
 
     public ComponentSandbox(Engine engine, Component component, HostLog hostLog) {
         this.engine = engine;
@@ -50,6 +55,14 @@ public final class ComponentSandbox implements AutoCloseable {
      * @throws dev.wassette.runtime.TrapException on a trap, a limit hit or a host failure
      */
     public Val call(ExportedFunction function, List<Val> args, Grants grants, EgressCheck egress, Duration timeout) {
+        return callTimed(function, args, grants, egress, timeout).value();
+    }
+
+    /** A call's result with where its time went. */
+    public record Timed(Val value, long instantiateNanos, long executeNanos) {}
+
+    /** {@link #call} that also reports instantiation and execution time. */
+    public Timed callTimed(ExportedFunction function, List<Val> args, Grants grants, EgressCheck egress, Duration timeout) {
         WasiConfig wasi = new WasiConfig().sockets(true, true);
         for (Grants.Preopen p : grants.preopens()) {
             wasi.preopenDirectory(p.hostPath(), p.guestPath(), p.writable());
@@ -68,13 +81,54 @@ public final class ComponentSandbox implements AutoCloseable {
         if (timeout != null && engine.epochInterruption()) {
             config.timeout(timeout);
         }
-        try (Store store = new Store(engine, config)) {
-            return pre.instantiate(store).call(function, args);
+        enter();
+        try {
+            long start = System.nanoTime();
+            try (Store store = new Store(engine, config)) {
+                var instance = pre.instantiate(store);
+                long instantiated = System.nanoTime();
+                Val value = instance.call(function, args);
+                return new Timed(value, instantiated - start, System.nanoTime() - instantiated);
+            }
+        } finally {
+            exit();
         }
     }
 
+    private synchronized void enter() {
+        if (closeRequested) {
+            throw new IllegalStateException("the component was unloaded");
+        }
+        inFlight++;
+    }
+
+    private void exit() {
+        boolean release;
+        synchronized (this) {
+            inFlight--;
+            release = closeRequested && inFlight == 0 && !released;
+            released |= release;
+        }
+        if (release) {
+            releaseNative();
+        }
+    }
+
+    /** Unloads: new calls are refused; native handles go when the last running call ends. */
     @Override
     public void close() {
+        boolean release;
+        synchronized (this) {
+            closeRequested = true;
+            release = inFlight == 0 && !released;
+            released |= release;
+        }
+        if (release) {
+            releaseNative();
+        }
+    }
+
+    private void releaseNative() {
         pre.close();
         component.close();
     }

@@ -1,0 +1,54 @@
+package dev.wassette.cli;
+
+import dev.wassette.host.ComponentHost;
+import dev.wassette.host.EnvFiles;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import picocli.CommandLine.Option;
+
+/** Options shared by the server commands; each overrides the config file and WASSETTE_* variables. */
+final class ServerOptions {
+    @Option(names = "--config", paramLabel = "FILE", description = "Config file (default: $XDG_CONFIG_HOME/wassette/config.toml).")
+    Path configFile;
+
+    @Option(names = "--component-dir", paramLabel = "DIR", description = "Component store (default: $XDG_DATA_HOME/wassette/components).")
+    Path componentDir;
+
+    @Option(names = "--secrets-dir", paramLabel = "DIR", description = "Secrets (default: $XDG_CONFIG_HOME/wassette/secrets).")
+    Path secretsDir;
+
+    @Option(names = "--disable-builtin-tools", description = "Serve only component tools; the management tools are hidden and refused.")
+    boolean disableBuiltinTools;
+
+    @Option(names = "--env", paramLabel = "KEY=VALUE", description = "Environment value offered to components (policies still filter).")
+    Map<String, String> env = new HashMap<>();
+
+    @Option(names = "--env-file", paramLabel = "FILE", description = "KEY=VALUE lines offered to components.")
+    Path envFile;
+
+    @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class, description = "Wall-clock limit of each tool call (default 30s).")
+    Duration timeout;
+
+    @Option(names = "--max-result-size", paramLabel = "BYTES", defaultValue = "16777216", description = "Largest tool result accepted (default: ${DEFAULT-VALUE}).")
+    long maxResultBytes;
+
+    Config config() throws IOException {
+        return Config.load(configFile != null ? configFile : Config.defaultFile(), System.getenv());
+    }
+
+    ComponentHost.Settings settings(Config config) throws IOException {
+        return new ComponentHost.Settings(
+                componentDir != null ? componentDir : config.componentDir(),
+                secretsDir != null ? secretsDir : config.secretsDir(),
+                Path.of("").toAbsolutePath(),
+                System.getenv(),
+                config.environment(),
+                envFile != null ? EnvFiles.read(envFile) : Map.of(),
+                env,
+                timeout != null ? timeout : config.callTimeout(),
+                maxResultBytes);
+    }
+}

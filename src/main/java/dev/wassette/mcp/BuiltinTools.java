@@ -1,0 +1,284 @@
+package dev.wassette.mcp;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wassette.host.ComponentHost;
+import dev.wassette.host.ComponentStore;
+import dev.wassette.policy.Policy;
+import dev.wassette.policy.PolicyEditor;
+import dev.wassette.policy.PolicyException;
+import dev.wassette.policy.PolicyWriter;
+import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.io.IOException;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.UnaryOperator;
+import org.snakeyaml.engine.v2.api.Load;
+import org.snakeyaml.engine.v2.api.LoadSettings;
+
+/**
+ * The built-in management tools, named and shaped as Wassette's so existing prompts and clients
+ * work. Every result is JSON, as text and as {@code structuredContent}.
+ */
+final class BuiltinTools {
+    private static final String ID_SCHEMA = """
+            {"type":"object","properties":{"component_id":{"type":"string","description":"Component id"}},"required":["component_id"]}""";
+
+    private final WassetteMcpServer server;
+    private final ComponentHost host;
+    private final ObjectMapper json;
+
+    BuiltinTools(WassetteMcpServer server, ComponentHost host, ObjectMapper json) {
+        this.server = server;
+        this.host = host;
+        this.json = json;
+    }
+
+    @FunctionalInterface
+    private interface Handler {
+        JsonNode handle(JsonNode args) throws Exception;
+    }
+
+    /** A failure the client caused: reported as a tool error with this message. */
+    static final class ToolError extends Exception {
+        ToolError(String message) {
+            super(message);
+        }
+    }
+
+    List<SyncToolSpecification> specifications() {
+        List<SyncToolSpecification> specs = new ArrayList<>();
+        specs.add(tool("load-component", "Loads a WebAssembly component (file:// path, binary or component text) and serves its exported functions as tools. Loading again with the same id replaces it.",
+                """
+                {"type":"object","properties":{"path":{"type":"string","description":"file:///absolute/path.wasm (https:// and oci:// are not supported yet)"}},"required":["path"]}""",
+                this::load));
+        specs.add(tool("unload-component", "Unloads a component and removes its tools and stored files.",
+                """
+                {"type":"object","properties":{"id":{"type":"string","description":"Component id"}},"required":["id"]}""",
+                this::unload));
+        specs.add(tool("list-components", "Lists the loaded components with their tools.", "{\"type\":\"object\",\"properties\":{}}", a -> list()));
+        specs.add(tool("get-policy", "Gets the permission policy of a component.", ID_SCHEMA, a -> policyResult(id(a), host.store().policy(id(a)))));
+        specs.add(tool("grant-storage-permission", "Grants a component read and/or write access to a directory tree (fs:///path/** or fs://relative/**).",
+                details("{\"uri\":{\"type\":\"string\"},\"access\":{\"type\":\"array\",\"items\":{\"type\":\"string\",\"enum\":[\"read\",\"write\"]},\"minItems\":1}}", "\"uri\",\"access\""),
+                a -> edit(a, p -> PolicyEditor.grantStorage(p, text(a, "uri"), access(a)))));
+        specs.add(tool("grant-network-permission", "Grants a component network access to a host (name, *.suffix, optional scheme/port) or a CIDR.",
+                details("{\"host\":{\"type\":\"string\"},\"cidr\":{\"type\":\"string\"}}", null),
+                a -> edit(a, p -> hostOrCidr(a).startsWith("cidr:") ? PolicyEditor.grantNetworkCidr(p, hostOrCidr(a).substring(5))
+                        : PolicyEditor.grantNetworkHost(p, hostOrCidr(a).substring(5)))));
+        specs.add(tool("grant-environment-variable-permission", "Grants a component one environment variable (it sees it only when the value is set).",
+                details("{\"key\":{\"type\":\"string\"}}", "\"key\""),
+                a -> edit(a, p -> PolicyEditor.grantEnvironment(p, text(a, "key")))));
+        specs.add(tool("revoke-storage-permission", "Revokes a component's access to a storage URI (all access, or only the listed access).",
+                details("{\"uri\":{\"type\":\"string\"},\"access\":{\"type\":\"array\",\"items\":{\"type\":\"string\",\"enum\":[\"read\",\"write\"]}}}", "\"uri\""),
+                a -> edit(a, p -> PolicyEditor.revokeStorage(p, text(a, "uri"), a.path("details").has("access") ? access(a) : Set.of()))));
+        specs.add(tool("revoke-network-permission", "Revokes a component's network access to a host or CIDR.",
+                details("{\"host\":{\"type\":\"string\"},\"cidr\":{\"type\":\"string\"}}", null),
+                a -> edit(a, p -> PolicyEditor.revokeNetwork(p, hostOrCidr(a).substring(5)))));
+        specs.add(tool("revoke-environment-variable-permission", "Revokes a component's access to an environment variable.",
+                details("{\"key\":{\"type\":\"string\"}}", "\"key\""),
+                a -> edit(a, p -> PolicyEditor.revokeEnvironment(p, text(a, "key")))));
+        specs.add(tool("reset-permission", "Removes every permission of a component.", ID_SCHEMA, a -> edit(a, PolicyEditor::reset)));
+        return specs;
+    }
+
+    private static String details(String properties, String required) {
+        return "{\"type\":\"object\",\"properties\":{\"component_id\":{\"type\":\"string\"},\"details\":{\"type\":\"object\",\"properties\":"
+                + properties + (required == null ? "" : ",\"required\":[" + required + "]") + "}},\"required\":[\"component_id\",\"details\"]}";
+    }
+
+    private SyncToolSpecification tool(String name, String description, String inputSchema, Handler handler) {
+        McpSchema.Tool tool = McpSchema.Tool.builder().name(name).description(description)
+                .inputSchema(server.jsonMapper(), inputSchema).build();
+        return new SyncToolSpecification(tool, (exchange, request) -> {
+            JsonNode args = json.valueToTree(request.arguments() == null ? Map.of() : request.arguments());
+            long start = System.nanoTime();
+            String outcome = "ok";
+            try {
+                JsonNode result = handler.handle(args);
+                return McpSchema.CallToolResult.builder()
+                        .addTextContent(json.writeValueAsString(result))
+                        .structuredContent(json.convertValue(result, Map.class))
+                        .isError(false).build();
+            } catch (ToolError | IllegalArgumentException e) {
+                outcome = "refused";
+                return WassetteMcpServer.error(e.getMessage());
+            } catch (PolicyException e) {
+                outcome = "refused";
+                return WassetteMcpServer.error(String.join("; ", e.problems()));
+            } catch (Exception e) {
+                outcome = "failed";
+                return WassetteMcpServer.error(name + " failed: " + e.getMessage());
+            } finally {
+                InvocationLog.record(name, null, args, 0, System.nanoTime() - start, outcome);
+            }
+        });
+    }
+
+    private JsonNode load(JsonNode args) throws Exception {
+        String path = text(args, "path", null);
+        Path file;
+        if (path.startsWith("https://") || path.startsWith("http://") || path.startsWith("oci://")) {
+            throw new ToolError("loading from " + path.substring(0, path.indexOf(':')) + ":// is not supported yet; use a file:// path");
+        } else if (path.startsWith("file://")) {
+            try {
+                file = Path.of(URI.create(path));
+            } catch (IllegalArgumentException e) {
+                throw new ToolError("invalid file URI \"" + path + "\": " + e.getMessage());
+            }
+        } else if (path.contains("://")) {
+            throw new ToolError("unsupported URI scheme in \"" + path + "\" (use file://)");
+        } else {
+            file = Path.of(path);
+        }
+        if (!Files.isRegularFile(file)) {
+            throw new ToolError("no such file: " + file);
+        }
+        byte[] bytes = Files.readAllBytes(file);
+        String id = ComponentStore.idFor(file.getFileName().toString());
+        ComponentHost.Loaded prepared;
+        try {
+            prepared = host.prepare(id, bytes);
+        } catch (RuntimeException e) {
+            throw new ToolError("cannot load " + file + ": " + e.getMessage());
+        }
+        try {
+            server.checkNoConflicts(id, prepared);
+        } catch (IllegalStateException e) {
+            host.discard(prepared);
+            throw new ToolError(e.getMessage());
+        }
+        boolean replaced = host.component(id) != null;
+        host.install(prepared, bytes);
+        server.register(prepared, true);
+        ObjectNode out = json.createObjectNode();
+        out.put("status", replaced ? "component reloaded successfully" : "component loaded successfully");
+        out.put("id", id);
+        ArrayNode tools = out.putArray("tools");
+        server.toolsOf(id).forEach(t -> tools.add(t.toolName()));
+        return out;
+    }
+
+    private JsonNode unload(JsonNode args) throws Exception {
+        String id = text(args, "id", null);
+        ComponentStore.checkId(id);
+        if (host.component(id) == null && !host.store().contains(id)) {
+            throw new ToolError("no component with id \"" + id + "\"");
+        }
+        server.unregister(id, false);
+        host.unload(id);
+        server.server().notifyToolsListChanged();
+        ObjectNode out = json.createObjectNode();
+        out.put("status", "component unloaded successfully");
+        out.put("id", id);
+        return out;
+    }
+
+    private JsonNode list() {
+        ObjectNode out = json.createObjectNode();
+        ArrayNode components = out.putArray("components");
+        host.components().stream().sorted((a, b) -> a.id().compareTo(b.id())).forEach(l -> {
+            ObjectNode c = components.addObject();
+            c.put("id", l.id());
+            ArrayNode tools = c.putArray("tools");
+            server.toolsOf(l.id()).forEach(t -> {
+                ObjectNode tool = tools.addObject();
+                tool.put("name", t.toolName());
+                tool.put("function", t.function().qualifiedName());
+                tool.put("signature", t.function().wit());
+            });
+            c.put("tool_count", tools.size());
+        });
+        out.put("total", components.size());
+        return out;
+    }
+
+    private JsonNode edit(JsonNode args, PolicyChange change) throws Exception {
+        String id = id(args);
+        if (!host.store().contains(id)) {
+            throw new ToolError("no component with id \"" + id + "\"");
+        }
+        UnaryOperator<Policy> op = p -> {
+            try {
+                return change.apply(p);
+            } catch (ToolError e) {
+                throw new IllegalArgumentException(e.getMessage());
+            }
+        };
+        Policy updated = host.store().update(id, op);
+        return policyResult(id, updated);
+    }
+
+    @FunctionalInterface
+    private interface PolicyChange {
+        Policy apply(Policy p) throws ToolError;
+    }
+
+    private JsonNode policyResult(String id, Policy policy) throws ToolError {
+        ObjectNode out = json.createObjectNode();
+        out.put("component_id", id);
+        Object tree = new Load(LoadSettings.builder().build()).loadFromString(PolicyWriter.toYaml(policy));
+        out.set("policy", json.valueToTree(tree));
+        return out;
+    }
+
+    private String id(JsonNode args) throws ToolError {
+        String id = text(args, "component_id", null);
+        try {
+            ComponentStore.checkId(id);
+        } catch (IllegalArgumentException e) {
+            throw new ToolError(e.getMessage());
+        }
+        if (!host.store().contains(id)) {
+            throw new ToolError("no component with id \"" + id + "\"");
+        }
+        return id;
+    }
+
+    private static String text(JsonNode args, String field) throws ToolError {
+        return text(args, field, "details");
+    }
+
+    private static String text(JsonNode args, String field, String under) throws ToolError {
+        JsonNode node = under == null ? args.get(field) : args.path(under).get(field);
+        if (node == null || !node.isTextual() || node.asText().isBlank()) {
+            throw new ToolError("missing " + (under == null ? "" : under + ".") + field + " (a non-empty string)");
+        }
+        return node.asText();
+    }
+
+    private static String hostOrCidr(JsonNode args) throws ToolError {
+        JsonNode details = args.path("details");
+        boolean host = details.hasNonNull("host");
+        boolean cidr = details.hasNonNull("cidr");
+        if (host == cidr) {
+            throw new ToolError("details needs exactly one of host or cidr");
+        }
+        return host ? "host:" + text(args, "host") : "cidr:" + text(args, "cidr");
+    }
+
+    private static Set<Policy.Access> access(JsonNode args) throws ToolError {
+        JsonNode list = args.path("details").get("access");
+        if (list == null || !list.isArray() || list.isEmpty()) {
+            throw new ToolError("details.access must be a non-empty list of \"read\" and/or \"write\"");
+        }
+        Set<Policy.Access> out = EnumSet.noneOf(Policy.Access.class);
+        for (JsonNode a : list) {
+            switch (a.asText().toLowerCase(Locale.ROOT)) {
+                case "read" -> out.add(Policy.Access.READ);
+                case "write" -> out.add(Policy.Access.WRITE);
+                default -> throw new ToolError("details.access: unknown access \"" + a.asText() + "\" (read or write)");
+            }
+        }
+        return out;
+    }
+}

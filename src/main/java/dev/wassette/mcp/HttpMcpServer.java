@@ -1,0 +1,137 @@
+package dev.wassette.mcp;
+
+import dev.wassette.host.ComponentHost;
+import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.Filter;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.eclipse.jetty.ee10.servlet.FilterHolder;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+
+/**
+ * Streamable HTTP on embedded Jetty: MCP at {@code /mcp}, liveness at {@code /health}, readiness
+ * (stored components loaded) at {@code /ready}. A request whose {@code Host} header names a host
+ * outside the allow list is answered 403 before anything else sees it (DNS-rebinding defence).
+ */
+public final class HttpMcpServer implements AutoCloseable {
+    public static final int MAX_REQUEST_BYTES = 4 << 20;
+
+    private final Server jetty;
+    private final WassetteMcpServer mcp;
+    private final ServerConnector connector;
+
+    private HttpMcpServer(Server jetty, ServerConnector connector, WassetteMcpServer mcp) {
+        this.jetty = jetty;
+        this.connector = connector;
+        this.mcp = mcp;
+    }
+
+    /** Starts serving on {@code bind} ({@code host:port}; port 0 picks a free one). */
+    public static HttpMcpServer start(ComponentHost host, boolean builtinTools, String bind, List<String> allowedHosts) throws Exception {
+        int colon = bind.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new IllegalArgumentException("bind address must be HOST:PORT, got \"" + bind + "\"");
+        }
+        String bindHost = bind.substring(0, colon).replace("[", "").replace("]", "");
+        int port = Integer.parseInt(bind.substring(colon + 1));
+
+        WassetteMcpServer mcp = new WassetteMcpServer(host, builtinTools);
+        HttpServletStreamableServerTransportProvider transport = HttpServletStreamableServerTransportProvider.builder()
+                .jsonMapper(mcp.jsonMapper())
+                .mcpEndpoint("/mcp")
+                .maxRequestSize(MAX_REQUEST_BYTES)
+                .build();
+        mcp.streamable(transport);
+        Thread loading = mcp.loadStoredComponents();
+
+        Server jetty = new Server();
+        ServerConnector connector = new ServerConnector(jetty);
+        connector.setHost(bindHost);
+        connector.setPort(port);
+        jetty.addConnector(connector);
+        ServletContextHandler context = new ServletContextHandler();
+        context.setContextPath("/");
+        ServletHolder mcpServlet = new ServletHolder(transport);
+        mcpServlet.setAsyncSupported(true);
+        context.addServlet(mcpServlet, "/mcp");
+        context.addServlet(new ServletHolder(new StatusServlet(() -> true)), "/health");
+        context.addServlet(new ServletHolder(new StatusServlet(() -> !loading.isAlive())), "/ready");
+        FilterHolder hostCheck = new FilterHolder(hostFilter(allowedHosts));
+        hostCheck.setAsyncSupported(true);
+        context.addFilter(hostCheck, "/*", EnumSet.of(DispatcherType.REQUEST));
+        jetty.setHandler(context);
+        jetty.start();
+        return new HttpMcpServer(jetty, connector, mcp);
+    }
+
+    /** Rejects requests whose Host header (port ignored) is not in the list, with 403. */
+    static Filter hostFilter(List<String> allowed) {
+        Set<String> hosts = allowed.stream().map(HttpMcpServer::hostOnly).collect(Collectors.toUnmodifiableSet());
+        return (request, response, chain) -> {
+            HttpServletRequest http = (HttpServletRequest) request;
+            String header = http.getHeader("Host");
+            if (header == null || !hosts.contains(hostOnly(header))) {
+                HttpServletResponse res = (HttpServletResponse) response;
+                res.setStatus(403);
+                res.setContentType("application/json");
+                res.getWriter().write("{\"error\":\"host not allowed\"}");
+                return;
+            }
+            chain.doFilter(request, response);
+        };
+    }
+
+    /** {@code example.com:8080} → {@code example.com}; {@code [::1]:9001} → {@code [::1]}; lower-cased. */
+    static String hostOnly(String hostHeader) {
+        String h = hostHeader.strip().toLowerCase(Locale.ROOT);
+        if (h.startsWith("[")) {
+            int close = h.indexOf(']');
+            return close > 0 ? h.substring(0, close + 1) : h;
+        }
+        int colon = h.indexOf(':');
+        return colon >= 0 && colon == h.lastIndexOf(':') ? h.substring(0, colon) : h;
+    }
+
+    /** 200 {@code {"status":"ok"}} while the condition holds, else 503. */
+    private static final class StatusServlet extends HttpServlet {
+        private final java.util.function.BooleanSupplier ok;
+
+        StatusServlet(java.util.function.BooleanSupplier ok) {
+            this.ok = ok;
+        }
+
+        @Override
+        protected void doGet(HttpServletRequest req, HttpServletResponse res) throws IOException {
+            boolean up = ok.getAsBoolean();
+            res.setStatus(up ? 200 : 503);
+            res.setContentType("application/json");
+            res.getWriter().write(up ? "{\"status\":\"ok\"}" : "{\"status\":\"starting\"}");
+        }
+    }
+
+    public InetSocketAddress address() {
+        return new InetSocketAddress(connector.getHost() == null ? "0.0.0.0" : connector.getHost(), connector.getLocalPort());
+    }
+
+    public void join() throws InterruptedException {
+        jetty.join();
+    }
+
+    @Override
+    public void close() throws Exception {
+        mcp.close();
+        jetty.stop();
+    }
+}

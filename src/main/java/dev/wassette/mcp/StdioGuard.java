@@ -1,0 +1,198 @@
+package dev.wassette.mcp;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.io.PipedInputStream;
+import java.io.PipedOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Sits between stdin/stdout and the SDK's stdio transport. Every incoming line must be a JSON
+ * object or array of at most {@code maxLineBytes}; anything else is answered here with a JSON-RPC
+ * error (parse error or invalid request) and never reaches the transport, so one bad message cannot
+ * end the session. Output lines from both writers are written whole, never interleaved.
+ */
+public final class StdioGuard {
+    private static final System.Logger LOG = System.getLogger("dev.wassette.mcp");
+
+    private final ObjectMapper json = new ObjectMapper();
+    private final BufferedReader in;
+    private final OutputStream rawOut;
+    private final PipedOutputStream toTransport = new PipedOutputStream();
+    private final PipedInputStream transportIn;
+    private final OutputStream transportOut;
+    private final int maxLineBytes;
+    private final CountDownLatch closed = new CountDownLatch(1);
+    private final CountDownLatch release = new CountDownLatch(1);
+    /** Ids of requests forwarded and not answered yet, so shutdown can wait for them. */
+    private final java.util.Set<String> pending = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    public StdioGuard(InputStream stdin, OutputStream stdout, int maxLineBytes) throws IOException {
+        this.in = new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8));
+        this.rawOut = stdout;
+        this.transportIn = new PipedInputStream(toTransport, 1 << 16);
+        this.transportOut = new LineOutput();
+        this.maxLineBytes = maxLineBytes;
+    }
+
+    /** What the transport reads: only well-formed messages. */
+    public InputStream transportInput() {
+        return transportIn;
+    }
+
+    /** What the transport writes to: whole lines reach stdout atomically. */
+    public OutputStream transportOutput() {
+        return transportOut;
+    }
+
+    /** Starts forwarding stdin; the returned latch opens when stdin ends. */
+    public CountDownLatch start() {
+        Thread.ofPlatform().name("wassette-stdin").daemon().start(this::pump);
+        return closed;
+    }
+
+    private void pump() {
+        try {
+            String line;
+            while ((line = in.readLine()) != null) {
+                if (line.isBlank()) {
+                    continue;
+                }
+                if (line.length() > maxLineBytes) {
+                    reply(null, -32600, "Invalid Request: message of " + line.length() + " characters exceeds the limit of " + maxLineBytes);
+                    continue;
+                }
+                JsonNode message;
+                try {
+                    message = json.readTree(line);
+                } catch (JsonProcessingException e) {
+                    reply(null, -32700, "Parse error: " + e.getOriginalMessage());
+                    continue;
+                }
+                if (message == null || !(message.isObject() || message.isArray() && !message.isEmpty())) {
+                    reply(null, -32600, "Invalid Request: expected a JSON-RPC object");
+                    continue;
+                }
+                if (message.isObject() && !"2.0".equals(message.path("jsonrpc").asText())) {
+                    JsonNode id = message.get("id");
+                    reply(id, -32600, "Invalid Request: jsonrpc must be \"2.0\"");
+                    continue;
+                }
+                if (message.isObject() && !message.has("method") && !message.has("result") && !message.has("error")) {
+                    reply(message.get("id"), -32600, "Invalid Request: no method");
+                    continue;
+                }
+                if (message.isObject() && message.has("method") && message.hasNonNull("id")) {
+                    pending.add(message.get("id").toString());
+                }
+                toTransport.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+                toTransport.flush();
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "stdin failed: {0}", e.getMessage());
+        } finally {
+            closed.countDown();
+            // The transport's input stays open until close(): ending it would end the session
+            // before the answers to requests still running are written. This thread must stay
+            // alive meanwhile (a piped stream whose writer thread died reads as broken).
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            try {
+                toTransport.close();
+            } catch (IOException ignored) {
+                // already closed
+            }
+        }
+    }
+
+    /** Ends the transport's input; call after {@link #awaitAnswered}. */
+    public void close() {
+        release.countDown();
+    }
+
+    private void reply(JsonNode id, int code, String message) throws IOException {
+        ObjectNode error = json.createObjectNode();
+        error.put("jsonrpc", "2.0");
+        if (id == null || id.isMissingNode()) {
+            error.putNull("id");
+        } else {
+            error.set("id", id);
+        }
+        error.putObject("error").put("code", code).put("message", message);
+        writeLine(json.writeValueAsBytes(error));
+        LOG.log(System.Logger.Level.WARNING, "rejected stdin message: {0}", message);
+    }
+
+    /** Waits until every forwarded request has been answered, at most {@code timeout}. */
+    public boolean awaitAnswered(java.time.Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (!pending.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        return pending.isEmpty();
+    }
+
+    private void answered(byte[] line) {
+        if (pending.isEmpty()) {
+            return;
+        }
+        try {
+            JsonNode message = json.readTree(line);
+            if (message != null && message.hasNonNull("id") && (message.has("result") || message.has("error"))) {
+                pending.remove(message.get("id").toString());
+            }
+        } catch (IOException ignored) {
+            // not ours to judge: the transport wrote it
+        }
+    }
+
+    private void writeLine(byte[] line) throws IOException {
+        answered(line);
+        synchronized (rawOut) {
+            rawOut.write(line);
+            rawOut.write('\n');
+            rawOut.flush();
+        }
+    }
+
+    /** Buffers the transport's bytes per line and writes each line under the output lock. */
+    private final class LineOutput extends OutputStream {
+        private final ByteArrayOutputStream line = new ByteArrayOutputStream();
+
+        @Override
+        public synchronized void write(int b) throws IOException {
+            if (b == '\n') {
+                writeLine(line.toByteArray());
+                line.reset();
+            } else {
+                line.write(b);
+            }
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) throws IOException {
+            for (int i = off; i < off + len; i++) {
+                write(b[i]);
+            }
+        }
+
+        @Override
+        public synchronized void flush() throws IOException {
+            synchronized (rawOut) {
+                rawOut.flush();
+            }
+        }
+    }
+}

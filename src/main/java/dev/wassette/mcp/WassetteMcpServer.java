@@ -1,0 +1,236 @@
+package dev.wassette.mcp;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wassette.host.ComponentHost;
+import dev.wassette.host.ComponentSandbox;
+import dev.wassette.host.UnenforceablePolicyException;
+import dev.wassette.policy.PolicyException;
+import dev.wassette.runtime.TrapException;
+import dev.wassette.runtime.Val;
+import dev.wassette.tools.InvalidArgumentException;
+import dev.wassette.tools.JsonValues;
+import dev.wassette.tools.ToolSchemas;
+import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.json.jackson2.JacksonMcpJsonMapper;
+import io.modelcontextprotocol.server.McpServer;
+import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
+import io.modelcontextprotocol.server.McpSyncServer;
+import io.modelcontextprotocol.spec.McpSchema;
+import io.modelcontextprotocol.spec.McpServerTransportProvider;
+import io.modelcontextprotocol.spec.McpStreamableServerTransportProvider;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The MCP server: built-in management tools (as Wassette names and shapes them) plus one tool per
+ * exported function of every loaded component, each call running under that component's policy.
+ * Transport-agnostic: stdio ({@link #stdio}) or streamable HTTP ({@link #streamable}).
+ */
+public final class WassetteMcpServer implements AutoCloseable {
+    static final System.Logger LOG = System.getLogger("dev.wassette.mcp");
+    static final String NAME = "wassette-java";
+
+    private final ComponentHost host;
+    private final boolean builtinTools;
+    private final ObjectMapper json = new ObjectMapper();
+    private final McpJsonMapper mcpJson = new JacksonMcpJsonMapper(json);
+    private final ToolRegistry registry = new ToolRegistry();
+    private final BuiltinTools builtins;
+    private volatile McpSyncServer server;
+
+    public WassetteMcpServer(ComponentHost host, boolean builtinTools) {
+        this.host = host;
+        this.builtinTools = builtinTools;
+        this.builtins = new BuiltinTools(this, host, json);
+    }
+
+    public McpJsonMapper jsonMapper() {
+        return mcpJson;
+    }
+
+    /** Serves one client over a single-session transport (stdio). */
+    public McpSyncServer stdio(McpServerTransportProvider transport) {
+        return start(McpServer.sync(CoalescingTransports.of(transport)));
+    }
+
+    /** Serves any number of sessions over streamable HTTP. */
+    public McpSyncServer streamable(McpStreamableServerTransportProvider transport) {
+        return start(McpServer.sync(CoalescingTransports.of(transport)));
+    }
+
+    private <S extends McpServer.SyncSpecification<S>> McpSyncServer start(McpServer.SyncSpecification<S> spec) {
+        spec.serverInfo(NAME, version())
+                .jsonMapper(mcpJson)
+                .capabilities(McpSchema.ServerCapabilities.builder().tools(true).logging().build())
+                .instructions("Tools here run WebAssembly components in a sandbox. Use load-component to add tools, "
+                        + "and the grant-* tools to give a component the files, hosts or environment it needs.")
+                .validateToolInputs(false) // arguments are validated against the WIT types, with the path of any bad value
+                .requestTimeout(Duration.ofMinutes(10));
+        if (builtinTools) {
+            spec.tools(builtins.specifications());
+        }
+        McpSyncServer s = spec.build();
+        this.server = s;
+        for (ComponentHost.Loaded l : host.components()) {
+            register(l, false);
+        }
+        return s;
+    }
+
+    /** Loads every stored component in the background, registering each one's tools as it is ready. */
+    public Thread loadStoredComponents() {
+        return Thread.ofPlatform().name("wassette-startup-load").daemon().start(() -> {
+            try {
+                Map<String, String> failures = host.loadAll();
+                failures.forEach((id, error) -> LOG.log(System.Logger.Level.WARNING, "component {0} not loaded: {1}", id, error));
+                boolean any = false;
+                for (ComponentHost.Loaded l : host.components()) {
+                    try {
+                        any |= register(l, false);
+                    } catch (IllegalStateException e) {
+                        LOG.log(System.Logger.Level.WARNING, "component {0} not served: {1}", l.id(), e.getMessage());
+                    }
+                }
+                if (any && server != null) {
+                    server.notifyToolsListChanged();
+                }
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "cannot read the component store: {0}", e.getMessage());
+            }
+        });
+    }
+
+    /** Registers a loaded component's tools; returns whether the tool list changed. */
+    synchronized boolean register(ComponentHost.Loaded loaded, boolean notify) {
+        List<String> skipped = new ArrayList<>();
+        List<ToolRegistry.Entry> entries = registry.plan(loaded.id(), loaded.functions(), skipped);
+        skipped.forEach(s -> LOG.log(System.Logger.Level.WARNING, "component {0}: not a tool: {1}", loaded.id(), s));
+        McpSyncServer s = server;
+        for (String old : registry.removeComponent(loaded.id())) {
+            if (s != null) {
+                s.removeTool(old);
+            }
+        }
+        registry.put(entries);
+        if (s != null) {
+            for (ToolRegistry.Entry e : entries) {
+                s.addTool(componentTool(e));
+            }
+            if (notify) {
+                s.notifyToolsListChanged();
+            }
+        }
+        return !entries.isEmpty();
+    }
+
+    /** Checks that a component's tools would not clash before it replaces anything. */
+    void checkNoConflicts(String id, ComponentHost.Loaded candidate) {
+        registry.plan(id, candidate.functions(), new ArrayList<>());
+    }
+
+    synchronized void unregister(String componentId, boolean notify) {
+        McpSyncServer s = server;
+        for (String name : registry.removeComponent(componentId)) {
+            if (s != null) {
+                s.removeTool(name);
+            }
+        }
+        if (s != null && notify) {
+            s.notifyToolsListChanged();
+        }
+    }
+
+    List<ToolRegistry.Entry> toolsOf(String componentId) {
+        return registry.ofComponent(componentId);
+    }
+
+    private SyncToolSpecification componentTool(ToolRegistry.Entry e) {
+        var f = e.function();
+        McpSchema.Tool.Builder tool = McpSchema.Tool.builder()
+                .name(e.toolName())
+                .description("Calls " + f.qualifiedName() + " of component " + e.componentId() + ": " + f.wit())
+                .inputSchema(mcpJson, ToolSchemas.inputSchema(f.type()).toString());
+        ObjectNode output = ToolSchemas.outputSchema(f.type());
+        if (output != null) {
+            tool.outputSchema(json.convertValue(output, Map.class));
+        }
+        return new SyncToolSpecification(tool.build(), (exchange, request) -> callComponent(e, request.arguments()));
+    }
+
+    private McpSchema.CallToolResult callComponent(ToolRegistry.Entry e, Map<String, Object> arguments) {
+        JsonNode args = json.valueToTree(arguments == null ? Map.of() : arguments);
+        long instantiate = 0;
+        long execute = 0;
+        String outcome = "ok";
+        try {
+            List<Val> values = JsonValues.arguments(args, e.function().type());
+            ComponentSandbox.Timed timed = host.callTimed(e.componentId(), e.function(), values);
+            instantiate = timed.instantiateNanos();
+            execute = timed.executeNanos();
+            if (timed.value() instanceof Val.ResultVal r && !r.isOk()) {
+                outcome = "err-result";
+            }
+            return result(timed.value());
+        } catch (InvalidArgumentException ex) {
+            outcome = "invalid-arguments";
+            return error("invalid arguments: " + ex.getMessage());
+        } catch (TrapException ex) {
+            outcome = ex.kind().name().toLowerCase();
+            return error(ex.getMessage());
+        } catch (UnenforceablePolicyException ex) {
+            outcome = "policy-refused";
+            return error("the component's policy cannot be enforced: " + ex.getMessage());
+        } catch (PolicyException ex) {
+            outcome = "policy-invalid";
+            return error("the component's policy is invalid: " + String.join("; ", ex.problems()));
+        } catch (IOException | RuntimeException ex) {
+            outcome = "failed";
+            return error(e.function().qualifiedName() + " failed: " + ex.getMessage());
+        } finally {
+            InvocationLog.record(e.toolName(), e.componentId(), args, instantiate, execute, outcome);
+        }
+    }
+
+    /** structuredContent {@code {result: …}} and the same value as text (a plain string unquoted). */
+    McpSchema.CallToolResult result(Val value) throws JsonProcessingException {
+        if (value == null) {
+            return McpSchema.CallToolResult.builder().content(List.of()).isError(false).build();
+        }
+        JsonNode node = JsonValues.toJson(value);
+        ObjectNode structured = json.createObjectNode();
+        structured.set("result", node);
+        String text = node.isTextual() ? node.asText() : json.writeValueAsString(node);
+        return McpSchema.CallToolResult.builder()
+                .addTextContent(text)
+                .structuredContent(json.convertValue(structured, Map.class))
+                .isError(false)
+                .build();
+    }
+
+    static McpSchema.CallToolResult error(String message) {
+        return McpSchema.CallToolResult.builder().addTextContent(message).isError(true).build();
+    }
+
+    McpSyncServer server() {
+        return server;
+    }
+
+    static String version() {
+        String v = WassetteMcpServer.class.getPackage().getImplementationVersion();
+        return v == null ? "dev" : v;
+    }
+
+    @Override
+    public void close() {
+        McpSyncServer s = server;
+        if (s != null) {
+            s.closeGracefully();
+        }
+    }
+}
