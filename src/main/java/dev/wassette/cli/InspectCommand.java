@@ -4,6 +4,7 @@ import dev.wassette.runtime.Component;
 import dev.wassette.runtime.Engine;
 import dev.wassette.runtime.ExportedFunction;
 import dev.wassette.runtime.WasmtimeException;
+import dev.wassette.tools.ToolSchemas;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -14,10 +15,14 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "inspect", description = "Lists a component's exported functions with their WIT signatures.")
+@Command(name = "inspect", description = {"Lists a component's exported functions: WIT signature, tool name, input and output JSON Schema.",
+    "Takes a component file (binary or text) or the id of a stored component."})
 final class InspectCommand implements Callable<Integer> {
-    @Parameters(index = "0", paramLabel = "FILE", description = "Component: binary (.wasm) or text (.wat).")
+    @Parameters(index = "0", paramLabel = "FILE|ID", description = "Component file (.wasm/.wat) or stored component id.")
     Path file;
+
+    @picocli.CommandLine.Mixin
+    StoreOptions store;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -27,8 +32,18 @@ final class InspectCommand implements Callable<Integer> {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
         if (!Files.isRegularFile(file)) {
-            err.println("error: no such file: " + file);
-            return WassetteCli.BAD_INPUT;
+            String id = file.toString();
+            boolean stored;
+            try {
+                stored = store.components().contains(id);
+            } catch (IllegalArgumentException e) {
+                stored = false;
+            }
+            if (!stored) {
+                err.println("error: no such file or stored component: " + file);
+                return WassetteCli.BAD_INPUT;
+            }
+            file = store.components().componentFile(id);
         }
         try (Engine engine = Engines.create(); Component component = engine.compile(file)) {
             String current = null;
@@ -40,6 +55,17 @@ final class InspectCommand implements Callable<Integer> {
                     first = false;
                 }
                 out.println("  " + f.wit());
+                out.println("    tool:   " + ToolSchemas.toolName(f));
+                String unsupported = ToolSchemas.unsupportedInput(f.type());
+                if (unsupported != null) {
+                    out.println("    (not served as a tool: " + unsupported + ")");
+                    continue;
+                }
+                out.println("    input:  " + ToolSchemas.inputSchema(f.type()));
+                var output = ToolSchemas.outputSchema(f.type());
+                if (output != null) {
+                    out.println("    output: " + output);
+                }
             }
             if (component.exports().isEmpty()) {
                 out.println("(no exported functions)");

@@ -12,8 +12,9 @@ import picocli.CommandLine.Command;
 /** The {@code wassette} command line. Results go to stdout; logs and errors to stderr. */
 @Command(name = "wassette", mixinStandardHelpOptions = true, versionProvider = WassetteCli.Version.class,
         description = "Runs WebAssembly Components as sandboxed tools, in native Wasmtime inside the JVM.",
-        subcommands = {RunCommand.class, ServeCommand.class, InspectCommand.class, CallCommand.class, PolicyCommand.class, PermissionCommand.class,
-            SecretCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, ServeCommand.class, ComponentCommand.class, ToolCommand.class, InspectCommand.class,
+            CallCommand.class, PolicyCommand.class, PermissionCommand.class, SecretCommand.class, CommandLine.HelpCommand.class,
+            picocli.AutoComplete.GenerateCompletion.class})
 public final class WassetteCli implements Runnable {
     /** Exit codes. */
     static final int OK = 0, GUEST_FAILED = 1, USAGE = 2, BAD_INPUT = 3;

@@ -104,6 +104,10 @@ public final class ComponentHost implements AutoCloseable {
     public Loaded prepare(String id, byte[] bytes) {
         ComponentStore.checkId(id);
         Component component = engine.compile(bytes);
+        return link(id, component);
+    }
+
+    private Loaded link(String id, Component component) {
         try {
             return new Loaded(id, new ComponentSandbox(engine, component, hostLog));
         } catch (RuntimeException e) {
@@ -112,10 +116,11 @@ public final class ComponentHost implements AutoCloseable {
         }
     }
 
-    /** Stores a prepared component and serves it, replacing any component with the same id. */
+    /** Stores a prepared component (and its precompiled code) and serves it, replacing any component with the same id. */
     public void install(Loaded prepared, byte[] bytes) throws IOException {
         try {
             store.put(prepared.id(), bytes);
+            writePrecompiled(prepared.id(), bytes, prepared.sandbox().component());
         } catch (IOException e) {
             prepared.sandbox().close();
             throw e;
@@ -140,8 +145,7 @@ public final class ComponentHost implements AutoCloseable {
             for (String id : ids) {
                 jobs.add(pool.submit(() -> {
                     try {
-                        Component c = engine.compile(Files.readAllBytes(store.componentFile(id)));
-                        Loaded l = new Loaded(id, new ComponentSandbox(engine, c, hostLog));
+                        Loaded l = link(id, loadStored(id));
                         Loaded old = loaded.put(id, l);
                         if (old != null) {
                             old.sandbox().close();
@@ -154,6 +158,47 @@ public final class ComponentHost implements AutoCloseable {
             }
         }
         return failures;
+    }
+
+    /**
+     * A stored component from its precompiled code when that was made from the same bytes by this
+     * Wasmtime build; otherwise compiled again (and the precompiled code refreshed).
+     */
+    private Component loadStored(String id) throws IOException {
+        byte[] bytes = Files.readAllBytes(store.componentFile(id));
+        String key = precompiledKey(bytes);
+        Path cwasm = store.directory().resolve(id + ".cwasm");
+        Path keyFile = store.directory().resolve(id + ".cwasm.key");
+        if (Files.isRegularFile(cwasm) && Files.isRegularFile(keyFile) && Files.readString(keyFile).strip().equals(key)) {
+            try {
+                return engine.deserialize(Files.readAllBytes(cwasm));
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.INFO, "precompiled code of {0} is unusable ({1}); compiling", id, e.getMessage());
+            }
+        }
+        Component c = engine.compile(bytes);
+        writePrecompiled(id, bytes, c);
+        return c;
+    }
+
+    private void writePrecompiled(String id, byte[] bytes, Component component) {
+        try {
+            dev.wassette.policy.AtomicFiles.write(store.directory().resolve(id + ".cwasm"), component.serialize(), null);
+            dev.wassette.policy.AtomicFiles.write(store.directory().resolve(id + ".cwasm.key"),
+                    precompiledKey(bytes).getBytes(java.nio.charset.StandardCharsets.UTF_8), null);
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot store precompiled code of {0}: {1}", id, e.getMessage());
+        }
+    }
+
+    /** The component's hash and the exact native library: precompiled code is valid only for both. */
+    static String precompiledKey(byte[] bytes) {
+        try {
+            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(bytes);
+            return java.util.HexFormat.of().formatHex(digest) + " " + dev.wassette.runtime.NativeLibrary.version();
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     public boolean unload(String id) throws IOException {

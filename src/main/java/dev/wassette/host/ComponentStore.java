@@ -97,6 +97,8 @@ public final class ComponentStore {
             boolean existed = Files.deleteIfExists(componentFile(id));
             Files.deleteIfExists(policyFile(id));
             Files.deleteIfExists(directory.resolve(id + ".lock"));
+            Files.deleteIfExists(directory.resolve(id + ".cwasm"));
+            Files.deleteIfExists(directory.resolve(id + ".cwasm.key"));
             return existed;
         }
     }

@@ -1,0 +1,136 @@
+package dev.wassette.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wassette.host.ComponentHost;
+import dev.wassette.host.ComponentStore;
+import dev.wassette.runtime.Engine;
+import dev.wassette.runtime.WasmtimeException;
+import dev.wassette.tools.ToolSchemas;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** Manages the component store offline; a running server picks changes up on its next start (grants: next call). */
+@Command(name = "component", description = "Loads, unloads and lists components in the component store.",
+        subcommands = {ComponentCommand.Load.class, ComponentCommand.Unload.class, ComponentCommand.ListComponents.class})
+final class ComponentCommand implements Runnable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public void run() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+    }
+
+    static ComponentHost host(Engine engine, StoreOptions store) {
+        ComponentHost.Settings d = ComponentHost.Settings.defaults();
+        return new ComponentHost(engine, d.withDirectories(store.componentDirectory(), store.secretsDirectory()));
+    }
+
+    @Command(name = "load", description = "Compiles a component file (binary or text) into the store; its id is the file name without extension.")
+    static final class Load implements Callable<Integer> {
+        @Mixin
+        StoreOptions store;
+
+        @Parameters(index = "0", paramLabel = "FILE")
+        String file;
+
+        @Option(names = "--id", description = "Id to store it under (default: from the file name).")
+        String id;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws IOException {
+            PrintWriter err = spec.commandLine().getErr();
+            Path path = file.startsWith("file://") ? Path.of(java.net.URI.create(file)) : Path.of(file);
+            if (!Files.isRegularFile(path)) {
+                err.println("error: no such file: " + path);
+                return WassetteCli.BAD_INPUT;
+            }
+            String componentId = id != null ? id : ComponentStore.idFor(path.getFileName().toString());
+            try (Engine engine = Engines.create(); ComponentHost host = host(engine, store)) {
+                ComponentHost.Loaded l = host.load(componentId, Files.readAllBytes(path));
+                PrintWriter out = spec.commandLine().getOut();
+                out.println("loaded " + componentId + " into " + host.store().directory());
+                l.functions().forEach(f -> out.println("  " + ToolSchemas.toolName(f) + "  " + f.wit()));
+                out.flush();
+                return WassetteCli.OK;
+            } catch (WasmtimeException | IllegalArgumentException e) {
+                err.println("error: " + path + ": " + e.getMessage());
+                return WassetteCli.BAD_INPUT;
+            }
+        }
+    }
+
+    @Command(name = "unload", description = "Removes a component, its policy and its precompiled code from the store.")
+    static final class Unload implements Callable<Integer> {
+        @Mixin
+        StoreOptions store;
+
+        @Parameters(index = "0", paramLabel = "ID")
+        String id;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws IOException {
+            try {
+                if (!store.components().remove(id)) {
+                    spec.commandLine().getErr().println("error: no component \"" + id + "\" in " + store.componentDirectory());
+                    return WassetteCli.BAD_INPUT;
+                }
+            } catch (IllegalArgumentException e) {
+                spec.commandLine().getErr().println("error: " + e.getMessage());
+                return WassetteCli.BAD_INPUT;
+            }
+            spec.commandLine().getOut().println("unloaded " + id);
+            spec.commandLine().getOut().flush();
+            return WassetteCli.OK;
+        }
+    }
+
+    @Command(name = "list", description = "Lists stored components with their tools.")
+    static final class ListComponents implements Callable<Integer> {
+        @Mixin
+        StoreOptions store;
+
+        @Option(names = {"-o", "--output"}, defaultValue = "table", description = "json, yaml or table (default: ${DEFAULT-VALUE}).")
+        Output.Format format;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws IOException {
+            ArrayNode rows = JSON.createArrayNode();
+            try (Engine engine = Engines.create(); ComponentHost host = host(engine, store)) {
+                host.loadAll().forEach((id, error) -> spec.commandLine().getErr().println("warning: " + id + ": " + error));
+                host.components().stream().sorted((a, b) -> a.id().compareTo(b.id())).forEach(l -> {
+                    ObjectNode row = rows.addObject();
+                    row.put("id", l.id());
+                    row.put("tools", l.functions().size());
+                    ArrayNode names = row.putArray("tool_names");
+                    l.functions().forEach(f -> names.add(ToolSchemas.toolName(f)));
+                    row.put("path", host.store().componentFile(l.id()).toString());
+                });
+            }
+            Output.print(spec.commandLine().getOut(), format, rows, List.of("id", "tools", "path"));
+            return WassetteCli.OK;
+        }
+    }
+}

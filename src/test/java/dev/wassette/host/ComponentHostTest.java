@@ -1,0 +1,62 @@
+package dev.wassette.host;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.wassette.Fixtures;
+import dev.wassette.runtime.Val;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ComponentHostTest {
+    @TempDir
+    Path dir;
+
+    private ComponentHost host() {
+        return new ComponentHost(Fixtures.engine(), new ComponentHost.Settings(dir.resolve("components"), dir.resolve("secrets"), dir,
+                Map.of(), Map.of(), Map.of(), Map.of(), Duration.ofSeconds(10), 1 << 20));
+    }
+
+    private static Val add(ComponentHost host) throws Exception {
+        var f = host.component("types").functions().stream().filter(x -> x.name().equals("add")).findFirst().orElseThrow();
+        return host.call("types", f, List.of(new Val.S32(20), new Val.S32(22)));
+    }
+
+    @Test
+    void storedComponentsReloadFromPrecompiledCodeAndRecompileWhenStale() throws Exception {
+        try (ComponentHost first = host()) {
+            first.load("types", Files.readAllBytes(Fixtures.path("types.wasm")));
+            assertEquals(new Val.S32(42), add(first));
+        }
+        Path cwasm = dir.resolve("components/types.cwasm");
+        Path key = dir.resolve("components/types.cwasm.key");
+        assertTrue(Files.size(cwasm) > 0);
+        assertTrue(Files.readString(key).contains("wasmtime/50.0.1"));
+
+        try (ComponentHost second = host()) {
+            assertEquals(Map.of(), second.loadAll());
+            assertEquals(new Val.S32(42), add(second));
+        }
+        // A corrupt artifact under a stale key is not trusted: the component is compiled again.
+        Files.write(cwasm, new byte[] {1, 2, 3});
+        Files.writeString(key, "stale");
+        try (ComponentHost third = host()) {
+            assertEquals(Map.of(), third.loadAll());
+            assertEquals(new Val.S32(42), add(third));
+        }
+        assertTrue(Files.size(cwasm) > 3, "precompiled code was refreshed");
+        // Unloading removes the component, its policy and its precompiled code.
+        try (ComponentHost fourth = host()) {
+            fourth.loadAll();
+            assertTrue(fourth.unload("types"));
+        }
+        try (var files = Files.list(dir.resolve("components"))) {
+            assertEquals(List.of(), files.filter(f -> !f.getFileName().toString().startsWith(".")).toList());
+        }
+    }
+}
