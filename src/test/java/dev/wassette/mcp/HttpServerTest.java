@@ -1,0 +1,120 @@
+package dev.wassette.mcp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.wassette.Fixtures;
+import dev.wassette.host.ComponentHost;
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Streamable HTTP: health, readiness, the Host allow list, and a full session with the Java MCP SDK client. */
+class HttpServerTest {
+    @TempDir
+    static Path dir;
+    private static ComponentHost host;
+    private static HttpMcpServer server;
+    private static String base;
+
+    @BeforeAll
+    static void start() throws Exception {
+        host = new ComponentHost(Fixtures.engine(), new ComponentHost.Settings(dir.resolve("components"), dir.resolve("secrets"), dir,
+                Map.of(), Map.of(), Map.of(), Map.of(), Duration.ofSeconds(10), 1 << 20));
+        server = HttpMcpServer.start(host, true, "127.0.0.1:0", List.of("localhost", "127.0.0.1"));
+        base = "http://127.0.0.1:" + server.address().getPort();
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        server.close();
+        host.close();
+    }
+
+    @Test
+    void healthReadinessAndHostCheck() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        assertEquals(200, http.send(HttpRequest.newBuilder(URI.create(base + "/health")).build(), HttpResponse.BodyHandlers.ofString()).statusCode());
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
+        int ready;
+        do {
+            ready = http.send(HttpRequest.newBuilder(URI.create(base + "/ready")).build(), HttpResponse.BodyHandlers.ofString()).statusCode();
+        } while (ready != 200 && System.nanoTime() < deadline);
+        assertEquals(200, ready);
+        // java.net.http refuses to set Host; a raw request shows what a DNS-rebinding page would send.
+        try (Socket s = new Socket("127.0.0.1", server.address().getPort())) {
+            s.getOutputStream().write(("POST /mcp HTTP/1.1\r\nHost: evil.example:" + server.address().getPort()
+                    + "\r\nContent-Type: application/json\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}").getBytes(StandardCharsets.US_ASCII));
+            String head = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            assertTrue(head.startsWith("HTTP/1.1 403"), head);
+        }
+        HttpResponse<String> malformed = http.send(HttpRequest.newBuilder(URI.create(base + "/mcp"))
+                .header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")
+                .POST(HttpRequest.BodyPublishers.ofString("{not json")).build(), HttpResponse.BodyHandlers.ofString());
+        assertTrue(malformed.statusCode() >= 400 && malformed.statusCode() < 500, malformed.statusCode() + " " + malformed.body());
+    }
+
+    @Test
+    void sessionWithTheJavaSdkClient() throws Exception {
+        CountDownLatch listChanged = new CountDownLatch(1);
+        try (McpSyncClient client = McpClient.sync(HttpClientStreamableHttpTransport.builder(base).endpoint("/mcp").build())
+                .requestTimeout(Duration.ofSeconds(60))
+                .toolsChangeConsumer(tools -> listChanged.countDown())
+                .build()) {
+            client.initialize();
+            List<String> builtins = client.listTools().tools().stream().map(McpSchema.Tool::name).toList();
+            assertTrue(builtins.containsAll(List.of("load-component", "unload-component", "list-components", "get-policy",
+                    "grant-storage-permission", "grant-network-permission", "grant-environment-variable-permission",
+                    "revoke-storage-permission", "revoke-network-permission", "revoke-environment-variable-permission", "reset-permission")), builtins.toString());
+
+            McpSchema.CallToolResult loaded = client.callTool(new McpSchema.CallToolRequest("load-component",
+                    Map.of("path", Fixtures.path("types.wasm").toUri().toString())));
+            assertFalse(loaded.isError(), loaded.toString());
+            assertTrue(listChanged.await(10, TimeUnit.SECONDS), "notifications/tools/list_changed");
+
+            McpSchema.Tool echo = client.listTools().tools().stream().filter(t -> t.name().equals("wassette_fixtures_types_0_1_0_echo-variant"))
+                    .findFirst().orElseThrow();
+            assertTrue(((Map<?, ?>) echo.inputSchema().get("properties")).containsKey("v"), echo.inputSchema().toString());
+            assertEquals("object", String.valueOf(echo.outputSchema().get("type")));
+
+            McpSchema.CallToolResult variant = client.callTool(new McpSchema.CallToolRequest(echo.name(),
+                    Map.of("v", Map.of("tag", "rect", "val", Map.of("x", 1, "y", 2)))));
+            assertEquals(Map.of("result", Map.of("tag", "rect", "val", Map.of("x", 1, "y", 2))), variant.structuredContent());
+
+            McpSchema.CallToolResult err = client.callTool(new McpSchema.CallToolRequest("wassette_fixtures_types_0_1_0_divide", Map.of("a", 1, "b", 0)));
+            assertFalse(err.isError(), "a WIT result err is a normal tool result");
+            assertEquals(Map.of("result", Map.of("err", "division by zero")), err.structuredContent());
+
+            McpSchema.CallToolResult grant = client.callTool(new McpSchema.CallToolRequest("grant-network-permission",
+                    Map.of("component_id", "types", "details", Map.of("host", "api.example.com"))));
+            assertFalse(grant.isError(), grant.toString());
+            McpSchema.CallToolResult policy = client.callTool(new McpSchema.CallToolRequest("get-policy", Map.of("component_id", "types")));
+            assertTrue(policy.structuredContent().toString().contains("api.example.com"), policy.toString());
+            McpSchema.CallToolResult badGrant = client.callTool(new McpSchema.CallToolRequest("grant-network-permission",
+                    Map.of("component_id", "types", "details", Map.of("cidr", "10.0.0.0/40"))));
+            assertTrue(badGrant.isError());
+
+            McpSchema.CallToolResult unload = client.callTool(new McpSchema.CallToolRequest("unload-component", Map.of("id", "types")));
+            assertFalse(unload.isError(), unload.toString());
+            assertFalse(client.listTools().tools().stream().anyMatch(t -> t.name().startsWith("wassette_fixtures_types")));
+        }
+    }
+}

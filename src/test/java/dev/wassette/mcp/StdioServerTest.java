@@ -1,0 +1,126 @@
+package dev.wassette.mcp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.wassette.Fixtures;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** `wassette run` as a child process, spoken to in raw JSON-RPC lines: bad input is answered, never fatal. */
+class StdioServerTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+    private Process server;
+    private OutputStream toServer;
+    private BufferedReader fromServer;
+    private final List<String> stdout = new ArrayList<>();
+
+    @BeforeEach
+    void start() throws IOException {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        server = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                "dev.wassette.cli.WassetteCli", "run", "--component-dir", dir.resolve("components").toString(),
+                "--secrets-dir", dir.resolve("secrets").toString())
+                .redirectError(dir.resolve("stderr.log").toFile()).start();
+        toServer = server.getOutputStream();
+        fromServer = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        server.destroy();
+        server.waitFor(10, TimeUnit.SECONDS);
+    }
+
+    private void send(String line) throws IOException {
+        toServer.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        toServer.flush();
+    }
+
+    /** Reads lines until the response with {@code id}; every line on stdout must be JSON-RPC. */
+    private JsonNode response(Object id) throws IOException {
+        String want = JSON.valueToTree(id).toString();
+        while (true) {
+            String line = fromServer.readLine();
+            if (line == null) {
+                throw new AssertionError("server closed stdout; stdout so far: " + stdout);
+            }
+            stdout.add(line);
+            JsonNode message = JSON.readTree(line); // throws if stdout carries anything but JSON
+            assertEquals("2.0", message.path("jsonrpc").asText(), line);
+            if (message.has("id") && message.get("id").toString().equals(want)) {
+                return message;
+            }
+        }
+    }
+
+    @Test
+    void malformedAndUnknownInputGetsJsonRpcErrorsAndTheServerKeepsServing() throws Exception {
+        send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
+        assertEquals("wassette-java", response(1).path("result").path("serverInfo").path("name").asText());
+        send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+
+        send("this is not json {");
+        assertEquals(-32700, response(null).path("error").path("code").asInt());
+        send("{\"jsonrpc\":\"1.0\",\"id\":2,\"method\":\"tools/list\"}");
+        assertEquals(-32600, response(2).path("error").path("code").asInt());
+        send("{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"no/such/method\"}");
+        assertEquals(-32601, response(3).path("error").path("code").asInt());
+        send("{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":{\"name\":\"no-such-tool\",\"arguments\":{}}}");
+        assertTrue(response(4).has("error"));
+        send("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{\"name\":\"x\",\"arguments\":{\"s\":\"" + "a".repeat(5 << 20) + "\"}}}");
+        JsonNode big = response(null);
+        assertEquals(-32600, big.path("error").path("code").asInt());
+        assertTrue(big.path("error").path("message").asText().contains("exceeds the limit"));
+
+        send("{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"tools/call\",\"params\":{\"name\":\"load-component\",\"arguments\":{\"path\":\""
+                + Fixtures.path("types.wasm").toUri() + "\"}}}");
+        JsonNode loaded = response(6);
+        assertTrue(loaded.path("result").path("structuredContent").path("tools").toString().contains("wassette_fixtures_types_0_1_0_add"), loaded.toString());
+        assertTrue(stdout.stream().anyMatch(l -> l.contains("notifications/tools/list_changed")) || waitForListChanged());
+
+        send("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\",\"params\":{\"name\":\"wassette_fixtures_types_0_1_0_add\",\"arguments\":{\"a\":40,\"b\":2}}}");
+        JsonNode add = response(7).path("result");
+        assertEquals(42, add.path("structuredContent").path("result").asInt());
+        assertEquals("42", add.path("content").get(0).path("text").asText());
+
+        send("{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/call\",\"params\":{\"name\":\"wassette_fixtures_types_0_1_0_crash\",\"arguments\":{}}}");
+        JsonNode crash = response(8).path("result");
+        assertTrue(crash.path("isError").asBoolean());
+        assertTrue(crash.path("content").get(0).path("text").asText().contains("unreachable"));
+
+        send("{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/call\",\"params\":{\"name\":\"wassette_fixtures_types_0_1_0_echo-u8\",\"arguments\":{\"v\":256}}}");
+        JsonNode bad = response(9).path("result");
+        assertTrue(bad.path("isError").asBoolean());
+        assertEquals("invalid arguments: args.v: 256 is out of range for u8", bad.path("content").get(0).path("text").asText());
+
+        send("{\"jsonrpc\":\"2.0\",\"id\":10,\"method\":\"tools/call\",\"params\":{\"name\":\"greet\",\"arguments\":{\"name\":\"after all that\"}}}");
+        assertEquals("Hello, after all that!", response(10).path("result").path("content").get(0).path("text").asText());
+
+        toServer.close(); // EOF: the server finishes and exits
+        assertTrue(server.waitFor(30, TimeUnit.SECONDS), "server exits when stdin closes");
+        assertEquals(0, server.exitValue());
+    }
+
+    private boolean waitForListChanged() throws IOException {
+        send("{\"jsonrpc\":\"2.0\",\"id\":\"ping\",\"method\":\"ping\"}");
+        response("ping");
+        return stdout.stream().anyMatch(l -> l.contains("notifications/tools/list_changed"));
+    }
+}
