@@ -112,6 +112,16 @@ class HttpServerTest {
                     Map.of("component_id", "types", "details", Map.of("cidr", "10.0.0.0/40"))));
             assertTrue(badGrant.isError());
 
+            // A second component exposing the same tool names is refused, naming both.
+            Path copy = java.nio.file.Files.copy(Fixtures.path("types.wasm"), dir.resolve("types-copy.wasm"));
+            McpSchema.CallToolResult clash = client.callTool(new McpSchema.CallToolRequest("load-component", Map.of("path", copy.toUri().toString())));
+            assertTrue(clash.isError());
+            String clashText = ((McpSchema.TextContent) clash.content().getFirst()).text();
+            assertTrue(clashText.contains("types-copy") && clashText.contains("already provided by component types"), clashText);
+            McpSchema.CallToolResult oci = client.callTool(new McpSchema.CallToolRequest("load-component", Map.of("path", "oci://ghcr.io/x/y:1")));
+            assertTrue(oci.isError());
+            assertTrue(((McpSchema.TextContent) oci.content().getFirst()).text().contains("not supported yet"));
+
             McpSchema.CallToolResult unload = client.callTool(new McpSchema.CallToolRequest("unload-component", Map.of("id", "types")));
             assertFalse(unload.isError(), unload.toString());
             assertFalse(client.listTools().tools().stream().anyMatch(t -> t.name().startsWith("wassette_fixtures_types")));
