@@ -6,6 +6,7 @@ import dev.wassette.ffi.wasmtime_component_func;
 import dev.wassette.ffi.wasmtime_component_val;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SegmentAllocator;
 import java.util.Arrays;
 import java.util.List;
 
@@ -16,6 +17,8 @@ public final class Instance {
     private final Store store;
     private final Component component;
     private final MemorySegment instance;
+    /** Resolved functions of this instance, by qualified name (store memory, lives as long as the store). */
+    private final java.util.Map<String, MemorySegment> funcs = new java.util.HashMap<>();
 
     Instance(Store store, Component component, MemorySegment instance) {
         this.store = store;
@@ -47,18 +50,28 @@ public final class Instance {
                     + " arguments, got " + args.size());
         }
         MemorySegment context = store.context();
-        MemorySegment index = component.exportIndex(function);
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment func = wasmtime_component_func.allocate(arena);
-            if (!wasmtime_component_instance_get_func(instance, context, index, func)) {
+        MemorySegment func = funcs.get(function.qualifiedName());
+        if (func == null) {
+            func = wasmtime_component_func.allocate(store.arena());
+            if (!wasmtime_component_instance_get_func(instance, context, component.exportIndex(function), func)) {
                 throw new WasmtimeException("export " + function.qualifiedName() + " is not a function");
             }
-            MemorySegment argArray = args.isEmpty() ? MemorySegment.NULL : arena.allocate(VAL_SIZE * args.size(), 8);
-            for (int i = 0; i < args.size(); i++) {
-                ValueMarshaller.write(args.get(i), argArray.asSlice(VAL_SIZE * i, VAL_SIZE), arena);
-            }
-            int nresults = function.type().result() == null ? 0 : 1;
-            MemorySegment results = nresults == 0 ? MemorySegment.NULL : arena.allocate(VAL_SIZE, 8);
+            funcs.put(function.qualifiedName(), func);
+        }
+        // Arguments are marshalled into the store's scratch memory (no allocation per call); values
+        // too large for it get a temporary arena. Only marshalling is retried, never the call.
+        Arena fallback = null;
+        MemorySegment[] marshalled;
+        try {
+            marshalled = marshal(function, args, SegmentAllocator.slicingAllocator(store.scratch()));
+        } catch (IndexOutOfBoundsException tooLarge) {
+            fallback = Arena.ofConfined();
+            marshalled = marshal(function, args, fallback);
+        }
+        try {
+            MemorySegment argArray = marshalled[0];
+            MemorySegment results = marshalled[1];
+            int nresults = results.equals(MemorySegment.NULL) ? 0 : 1;
             store.setDeadline();
             MemorySegment err = wasmtime_component_func_call(func, context, argArray, args.size(), results, nresults);
             if (!err.equals(MemorySegment.NULL)) {
@@ -72,6 +85,20 @@ public final class Instance {
             } finally {
                 wasmtime_component_val_delete(results);
             }
+        } finally {
+            if (fallback != null) {
+                fallback.close();
+            }
         }
+    }
+
+    /** {argument array, result slot (NULL without a result)}. */
+    private static MemorySegment[] marshal(ExportedFunction function, List<Val> args, SegmentAllocator alloc) {
+        MemorySegment argArray = args.isEmpty() ? MemorySegment.NULL : alloc.allocate(VAL_SIZE * args.size(), 8);
+        for (int i = 0; i < args.size(); i++) {
+            ValueMarshaller.write(args.get(i), argArray.asSlice(VAL_SIZE * i, VAL_SIZE), alloc);
+        }
+        MemorySegment results = function.type().result() == null ? MemorySegment.NULL : alloc.allocate(VAL_SIZE, 8);
+        return new MemorySegment[] {argArray, results};
     }
 }

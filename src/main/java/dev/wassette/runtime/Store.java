@@ -16,6 +16,7 @@ import java.util.Map;
  */
 public final class Store implements AutoCloseable {
     private static final long NO_DEADLINE = 1L << 62;
+    private static final long SCRATCH_BYTES = 16 * 1024;
     /** Resolved lazily, after the library is loaded. Declared {@code f()} in C, so jextract makes it variadic. */
     private static final class WasiConfigFactory {
         static final wasi_config_new NEW = wasi_config_new.makeInvoker();
@@ -158,6 +159,16 @@ public final class Store implements AutoCloseable {
 
     Arena arena() {
         return arena;
+    }
+
+    private MemorySegment scratch;
+
+    /** Reusable memory for marshalling call arguments; its contents are dead after each call. */
+    MemorySegment scratch() {
+        if (scratch == null) {
+            scratch = arena.allocate(SCRATCH_BYTES, 16);
+        }
+        return scratch;
     }
 
     /** Keeps a resource handle read from a guest value alive until the store closes. */
