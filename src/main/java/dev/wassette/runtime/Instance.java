@@ -99,6 +99,11 @@ public final class Instance {
             ValueMarshaller.write(args.get(i), argArray.asSlice(VAL_SIZE * i, VAL_SIZE), alloc);
         }
         MemorySegment results = function.type().result() == null ? MemorySegment.NULL : alloc.allocate(VAL_SIZE, 8);
+        if (!results.equals(MemorySegment.NULL)) {
+            // Wasmtime assigns into the slot, dropping what it holds: it must be a value that owns
+            // nothing (all zero = bool false), never stale bytes from reused scratch memory.
+            results.fill((byte) 0);
+        }
         return new MemorySegment[] {argArray, results};
     }
 }

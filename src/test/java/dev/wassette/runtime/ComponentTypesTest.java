@@ -164,6 +164,25 @@ class ComponentTypesTest {
         assertEquals(new Val.S32(9), call("add", new Val.S32(4), new Val.S32(5)));
     }
 
+    /** Many calls on one instance: argument memory is reused between calls, results must never see stale bytes. */
+    @Test
+    void repeatedCallsOnOneInstanceWithChangingSizes() {
+        try (Store store = new Store(Fixtures.engine(), StoreConfig.defaults().wasi(new WasiConfig()))) {
+            Instance instance = pre.instantiate(store);
+            ExportedFunction echo = component.export(TYPES + "#echo-string");
+            ExportedFunction list = component.export(TYPES + "#echo-list");
+            int[] sizes = {0, 16, 1024, 40_000, 3, 1024, 17_000, 0, 100};
+            for (int round = 0; round < 5; round++) {
+                for (int n : sizes) {
+                    Val s = new Val.Str("é".repeat(n));
+                    assertEquals(s, instance.call(echo, List.of(s)));
+                    Val l = new Val.ListVal(java.util.stream.IntStream.range(0, n % 3000).mapToObj(i -> (Val) new Val.U32(i)).toList());
+                    assertEquals(l, instance.call(list, List.of(l)));
+                }
+            }
+        }
+    }
+
     @Test
     void wrongArgumentsAreRejectedBeforeTheGuestRuns() {
         WasmtimeException count = assertThrows(WasmtimeException.class, () -> call("add", new Val.S32(1)));
