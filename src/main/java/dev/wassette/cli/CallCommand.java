@@ -138,19 +138,8 @@ final class CallCommand implements Callable<Integer> {
                     out.flush();
                 }
                 return WassetteCli.OK;
-            } catch (InvalidArgumentException e) {
-                err.println("error: bad argument: " + e.getMessage());
-                return WassetteCli.BAD_INPUT;
-            } catch (TrapException e) {
-                err.println("error: " + e.getMessage());
-                if (!e.backtrace().isEmpty()) {
-                    err.println("guest backtrace:");
-                    e.backtrace().forEach(f -> err.println("  " + f));
-                }
-                return WassetteCli.GUEST_FAILED;
-            } catch (WasmtimeException e) {
-                err.println("error: " + e.getMessage());
-                return WassetteCli.GUEST_FAILED;
+            } catch (InvalidArgumentException | WasmtimeException e) {
+                return Failures.report(err, e);
             } catch (JsonProcessingException e) {
                 err.println("error: cannot print result: " + e.getMessage());
                 return WassetteCli.GUEST_FAILED;

@@ -13,8 +13,6 @@ import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.function.UnaryOperator;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -155,22 +153,8 @@ final class PermissionCommand implements Runnable {
         }
     }
 
-    private static final Pattern SIZE = Pattern.compile("(\\d+)\\s*(Ki|Mi|Gi|K|M|G)?");
-
+    /** A memory size as in policies; a bare number means MiB here. */
     static long parseMemory(String text) {
-        Matcher m = SIZE.matcher(text.trim());
-        if (!m.matches()) {
-            throw new IllegalArgumentException("memory \"" + text + "\" is not a size (e.g. 512Mi, 1Gi)");
-        }
-        long n = Long.parseLong(m.group(1));
-        String unit = m.group(2) == null ? "Mi" : m.group(2);
-        return n * switch (unit) {
-            case "Ki" -> 1L << 10;
-            case "Gi" -> 1L << 30;
-            case "K" -> 1000L;
-            case "M" -> 1000_000L;
-            case "G" -> 1000_000_000L;
-            default -> 1L << 20;
-        };
+        return dev.wassette.policy.PolicyParser.parseMemory(text, true);
     }
 }

@@ -112,18 +112,8 @@ final class ToolCommand implements Runnable {
                 }
                 err.println("error: no tool named \"" + name + "\" (see `wassette tool list`)");
                 return WassetteCli.BAD_INPUT;
-            } catch (InvalidArgumentException e) {
-                err.println("error: bad argument: " + e.getMessage());
-                return WassetteCli.BAD_INPUT;
-            } catch (UnenforceablePolicyException e) {
-                err.println("error: policy: " + e.getMessage());
-                return WassetteCli.BAD_INPUT;
-            } catch (PolicyException e) {
-                e.problems().forEach(p -> err.println("error: " + p));
-                return WassetteCli.BAD_INPUT;
-            } catch (TrapException e) {
-                err.println("error: " + e.getMessage());
-                return WassetteCli.GUEST_FAILED;
+            } catch (InvalidArgumentException | UnenforceablePolicyException | PolicyException | TrapException e) {
+                return Failures.report(err, e);
             }
         }
     }

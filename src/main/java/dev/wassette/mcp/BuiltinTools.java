@@ -56,6 +56,13 @@ final class BuiltinTools {
         }
     }
 
+    private volatile java.util.Set<String> names = java.util.Set.of();
+
+    /** Names of the built-in tools. */
+    java.util.Set<String> names() {
+        return names;
+    }
+
     List<SyncToolSpecification> specifications() {
         List<SyncToolSpecification> specs = new ArrayList<>();
         specs.add(tool("load-component", "Loads a WebAssembly component (file:// path, binary or component text) and serves its exported functions as tools. Loading again with the same id replaces it.",
@@ -88,6 +95,7 @@ final class BuiltinTools {
                 details("{\"key\":{\"type\":\"string\"}}", "\"key\""),
                 a -> edit(a, p -> PolicyEditor.revokeEnvironment(p, text(a, "key")))));
         specs.add(tool("reset-permission", "Removes every permission of a component.", ID_SCHEMA, a -> edit(a, PolicyEditor::reset)));
+        names = specs.stream().map(t -> t.tool().name()).collect(java.util.stream.Collectors.toUnmodifiableSet());
         return specs;
     }
 

@@ -47,73 +47,67 @@ final class CoalescingTransports {
         }
     }
 
+    /** Everything but the session factory, which differs between the two transport kinds. */
+    private abstract static class Delegating implements McpServerTransportProviderBase {
+        private final McpServerTransportProviderBase target;
+        private final Debouncer debouncer;
+
+        Delegating(McpServerTransportProviderBase target) {
+            this.target = target;
+            this.debouncer = new Debouncer(target);
+        }
+
+        @Override
+        public Mono<Void> notifyClients(String method, Object params) {
+            return debouncer.notifyClients(method, params);
+        }
+
+        @Override
+        public Mono<Void> notifyClient(String sessionId, String method, Object params) {
+            return target.notifyClient(sessionId, method, params);
+        }
+
+        @Override
+        public Mono<Void> closeGracefully() {
+            return target.closeGracefully();
+        }
+
+        @Override
+        public void close() {
+            target.close();
+        }
+
+        @Override
+        public List<String> protocolVersions() {
+            return target.protocolVersions();
+        }
+    }
+
     static McpServerTransportProvider of(McpServerTransportProvider target) {
-        Debouncer debouncer = new Debouncer(target);
-        return new McpServerTransportProvider() {
+        final class Single extends Delegating implements McpServerTransportProvider {
+            Single() {
+                super(target);
+            }
+
             @Override
             public void setSessionFactory(McpServerSession.Factory factory) {
                 target.setSessionFactory(factory);
             }
-
-            @Override
-            public Mono<Void> notifyClients(String method, Object params) {
-                return debouncer.notifyClients(method, params);
-            }
-
-            @Override
-            public Mono<Void> notifyClient(String sessionId, String method, Object params) {
-                return target.notifyClient(sessionId, method, params);
-            }
-
-            @Override
-            public Mono<Void> closeGracefully() {
-                return target.closeGracefully();
-            }
-
-            @Override
-            public void close() {
-                target.close();
-            }
-
-            @Override
-            public List<String> protocolVersions() {
-                return target.protocolVersions();
-            }
-        };
+        }
+        return new Single();
     }
 
     static McpStreamableServerTransportProvider of(McpStreamableServerTransportProvider target) {
-        Debouncer debouncer = new Debouncer(target);
-        return new McpStreamableServerTransportProvider() {
+        final class Streamable extends Delegating implements McpStreamableServerTransportProvider {
+            Streamable() {
+                super(target);
+            }
+
             @Override
             public void setSessionFactory(McpStreamableServerSession.Factory factory) {
                 target.setSessionFactory(factory);
             }
-
-            @Override
-            public Mono<Void> notifyClients(String method, Object params) {
-                return debouncer.notifyClients(method, params);
-            }
-
-            @Override
-            public Mono<Void> notifyClient(String sessionId, String method, Object params) {
-                return target.notifyClient(sessionId, method, params);
-            }
-
-            @Override
-            public Mono<Void> closeGracefully() {
-                return target.closeGracefully();
-            }
-
-            @Override
-            public void close() {
-                target.close();
-            }
-
-            @Override
-            public List<String> protocolVersions() {
-                return target.protocolVersions();
-            }
-        };
+        }
+        return new Streamable();
     }
 }

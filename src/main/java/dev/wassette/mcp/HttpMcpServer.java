@@ -71,18 +71,26 @@ public final class HttpMcpServer implements AutoCloseable {
         FilterHolder hostCheck = new FilterHolder(hostFilter(allowedHosts));
         hostCheck.setAsyncSupported(true);
         context.addFilter(hostCheck, "/*", EnumSet.of(DispatcherType.REQUEST));
+        FilterHolder jsonRpc = new FilterHolder(new JsonRpcHttpFilter(MAX_REQUEST_BYTES, mcp::knowsTool));
+        jsonRpc.setAsyncSupported(true);
+        context.addFilter(jsonRpc, "/mcp", EnumSet.of(DispatcherType.REQUEST));
         jetty.setHandler(context);
         jetty.start();
         return new HttpMcpServer(jetty, connector, mcp);
     }
 
-    /** Rejects requests whose Host header (port ignored) is not in the list, with 403. */
+    /**
+     * Rejects with 403 requests whose Host header (port ignored) is not in the list, and browser
+     * requests whose Origin names another host.
+     */
     static Filter hostFilter(List<String> allowed) {
         Set<String> hosts = allowed.stream().map(HttpMcpServer::hostOnly).collect(Collectors.toUnmodifiableSet());
         return (request, response, chain) -> {
             HttpServletRequest http = (HttpServletRequest) request;
             String header = http.getHeader("Host");
-            if (header == null || !hosts.contains(hostOnly(header))) {
+            String origin = http.getHeader("Origin");
+            boolean originAllowed = origin == null || originHost(origin) != null && hosts.contains(originHost(origin));
+            if (header == null || !hosts.contains(hostOnly(header)) || !originAllowed) {
                 HttpServletResponse res = (HttpServletResponse) response;
                 res.setStatus(403);
                 res.setContentType("application/json");
@@ -91,6 +99,16 @@ public final class HttpMcpServer implements AutoCloseable {
             }
             chain.doFilter(request, response);
         };
+    }
+
+    /** The host of an {@code Origin} header ({@code http://localhost:3000} → {@code localhost}), or null. */
+    static String originHost(String origin) {
+        try {
+            java.net.URI uri = java.net.URI.create(origin.strip());
+            return uri.getHost() == null ? null : hostOnly(uri.getHost().contains(":") && !uri.getHost().startsWith("[") ? "[" + uri.getHost() + "]" : uri.getHost());
+        } catch (IllegalArgumentException e) {
+            return null;
+        }
     }
 
     /** {@code example.com:8080} → {@code example.com}; {@code [::1]:9001} → {@code [::1]}; lower-cased. */

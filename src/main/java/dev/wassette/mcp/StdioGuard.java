@@ -3,7 +3,6 @@ package dev.wassette.mcp;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.BufferedReader;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -35,6 +34,13 @@ public final class StdioGuard {
     private final CountDownLatch release = new CountDownLatch(1);
     /** Ids of requests forwarded and not answered yet, so shutdown can wait for them. */
     private final java.util.Set<String> pending = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    private volatile java.util.function.Predicate<String> knownTool = name -> true;
+
+    /** Lets tools/call for unknown tools be answered here (with the tool's name in the message). */
+    public void knownTools(java.util.function.Predicate<String> known) {
+        this.knownTool = known;
+    }
 
     public StdioGuard(InputStream stdin, OutputStream stdout, int maxLineBytes) throws IOException {
         this.in = new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8));
@@ -71,26 +77,12 @@ public final class StdioGuard {
                     reply(null, -32600, "Invalid Request: message of " + line.length() + " characters exceeds the limit of " + maxLineBytes);
                     continue;
                 }
-                JsonNode message;
-                try {
-                    message = json.readTree(line);
-                } catch (JsonProcessingException e) {
-                    reply(null, -32700, "Parse error: " + e.getOriginalMessage());
+                JsonRpcChecks.Rejection rejection = JsonRpcChecks.check(line, knownTool);
+                if (rejection != null) {
+                    reply(rejection);
                     continue;
                 }
-                if (message == null || !(message.isObject() || message.isArray() && !message.isEmpty())) {
-                    reply(null, -32600, "Invalid Request: expected a JSON-RPC object");
-                    continue;
-                }
-                if (message.isObject() && !"2.0".equals(message.path("jsonrpc").asText())) {
-                    JsonNode id = message.get("id");
-                    reply(id, -32600, "Invalid Request: jsonrpc must be \"2.0\"");
-                    continue;
-                }
-                if (message.isObject() && !message.has("method") && !message.has("result") && !message.has("error")) {
-                    reply(message.get("id"), -32600, "Invalid Request: no method");
-                    continue;
-                }
+                JsonNode message = json.readTree(line);
                 if (message.isObject() && message.has("method") && message.hasNonNull("id")) {
                     pending.add(message.get("id").toString());
                 }
@@ -123,16 +115,12 @@ public final class StdioGuard {
     }
 
     private void reply(JsonNode id, int code, String message) throws IOException {
-        ObjectNode error = json.createObjectNode();
-        error.put("jsonrpc", "2.0");
-        if (id == null || id.isMissingNode()) {
-            error.putNull("id");
-        } else {
-            error.set("id", id);
-        }
-        error.putObject("error").put("code", code).put("message", message);
-        writeLine(json.writeValueAsBytes(error));
-        LOG.log(System.Logger.Level.WARNING, "rejected stdin message: {0}", message);
+        reply(new JsonRpcChecks.Rejection(id, code, message));
+    }
+
+    private void reply(JsonRpcChecks.Rejection rejection) throws IOException {
+        writeLine(json.writeValueAsBytes(rejection.toJson()));
+        LOG.log(System.Logger.Level.WARNING, "rejected stdin message: {0}", rejection.message());
     }
 
     /** Waits until every forwarded request has been answered, at most {@code timeout}. */

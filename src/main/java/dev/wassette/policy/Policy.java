@@ -49,6 +49,6 @@ public record Policy(
 
     /** The policy that allows nothing. */
     public static Policy denyAll() {
-        return new Policy("1.0", "no permissions", List.of(), List.of(), List.of(), List.of(), List.of(), Resources.NONE, List.of());
+        return new Policy("1.0", "Component policy (managed by wassette; nothing is allowed unless granted)", List.of(), List.of(), List.of(), List.of(), List.of(), Resources.NONE, List.of());
     }
 }

@@ -375,15 +375,26 @@ public final class PolicyParser {
         if (s == null) {
             return null;
         }
-        var matcher = MEMORY.matcher(s.trim());
-        if (!matcher.matches()) {
-            error(node, "memory \"" + s + "\" is not a size (e.g. 512Mi, 1Gi, or a number of MiB)");
+        try {
+            return parseMemory(s, legacy);
+        } catch (IllegalArgumentException e) {
+            error(node, e.getMessage());
             return null;
+        }
+    }
+
+    /**
+     * A memory size: {@code 512Mi}, {@code 1Gi}, {@code 64Ki}, {@code 1G} (decimal units), or a bare
+     * number: bytes, or MiB when {@code bareIsMiB} (the legacy {@code resources.memory} form).
+     */
+    public static long parseMemory(String text, boolean bareIsMiB) {
+        var matcher = MEMORY.matcher(text.trim());
+        if (!matcher.matches()) {
+            throw new IllegalArgumentException("memory \"" + text + "\" is not a size (e.g. 512Mi, 1Gi, or a number of MiB)");
         }
         double n = Double.parseDouble(matcher.group(1));
         String unit = matcher.group(2);
-        // The legacy form (resources.memory) counts MiB; Kubernetes-style limits count bytes.
-        long mult = unit == null ? (legacy ? 1L << 20 : 1) : switch (unit) {
+        long mult = unit == null ? (bareIsMiB ? 1L << 20 : 1) : switch (unit) {
             case "Ki" -> 1L << 10;
             case "Mi" -> 1L << 20;
             case "Gi" -> 1L << 30;
@@ -396,8 +407,7 @@ public final class PolicyParser {
         };
         long bytes = (long) (n * mult);
         if (bytes <= 0) {
-            error(node, "memory limit must be positive");
-            return null;
+            throw new IllegalArgumentException("memory limit must be positive");
         }
         return bytes;
     }

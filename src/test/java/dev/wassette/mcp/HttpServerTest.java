@@ -69,7 +69,30 @@ class HttpServerTest {
         HttpResponse<String> malformed = http.send(HttpRequest.newBuilder(URI.create(base + "/mcp"))
                 .header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")
                 .POST(HttpRequest.BodyPublishers.ofString("{not json")).build(), HttpResponse.BodyHandlers.ofString());
-        assertTrue(malformed.statusCode() >= 400 && malformed.statusCode() < 500, malformed.statusCode() + " " + malformed.body());
+        assertEquals(400, malformed.statusCode(), malformed.body());
+        assertTrue(malformed.body().startsWith("{\"jsonrpc\":\"2.0\",\"id\":null,\"error\":{\"code\":-32700"), malformed.body());
+        String badParams = post(http, "{\"jsonrpc\":\"2.0\",\"id\":77,\"method\":\"tools/call\",\"params\":\"x\"}").body();
+        assertEquals("{\"jsonrpc\":\"2.0\",\"id\":77,\"error\":{\"code\":-32602,\"message\":\"Invalid params: params must be an object\"}}", badParams);
+        String unknownTool = post(http, "{\"jsonrpc\":\"2.0\",\"id\":78,\"method\":\"tools/call\",\"params\":{\"name\":\"test_simple_text\"}}").body();
+        assertTrue(unknownTool.contains("\"message\":\"Unknown tool: test_simple_text\""), unknownTool);
+        HttpResponse<String> noSession = post(http, "{\"jsonrpc\":\"2.0\",\"id\":79,\"method\":\"tools/list\"}");
+        assertFalse(noSession.body().contains("stackTrace"), noSession.body());
+        HttpResponse<String> huge = post(http, "{\"jsonrpc\":\"2.0\",\"id\":80,\"method\":\"ping\",\"params\":{\"pad\":\"" + "a".repeat(5 << 20) + "\"}}");
+        assertEquals(413, huge.statusCode());
+        assertTrue(huge.body().contains("-32600"), huge.body());
+        // A page on another origin cannot drive the server from a browser.
+        try (Socket s = new Socket("127.0.0.1", server.address().getPort())) {
+            s.getOutputStream().write(("GET /health HTTP/1.1\r\nHost: localhost\r\nOrigin: http://evil.example\r\nConnection: close\r\n\r\n")
+                    .getBytes(StandardCharsets.US_ASCII));
+            String head = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+            assertTrue(head.startsWith("HTTP/1.1 403"), head);
+        }
+    }
+
+    private static HttpResponse<String> post(HttpClient http, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(URI.create(base + "/mcp"))
+                .header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")
+                .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     @Test

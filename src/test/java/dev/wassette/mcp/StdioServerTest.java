@@ -83,7 +83,9 @@ class StdioServerTest {
         send("{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"no/such/method\"}");
         assertEquals(-32601, response(3).path("error").path("code").asInt());
         send("{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":{\"name\":\"no-such-tool\",\"arguments\":{}}}");
-        assertTrue(response(4).has("error"));
+        assertEquals("Unknown tool: no-such-tool", response(4).path("error").path("message").asText());
+        send("{\"jsonrpc\":\"2.0\",\"id\":41,\"method\":\"tools/call\",\"params\":\"x\"}");
+        assertEquals(-32602, response(41).path("error").path("code").asInt());
         send("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{\"name\":\"x\",\"arguments\":{\"s\":\"" + "a".repeat(5 << 20) + "\"}}}");
         JsonNode big = response(null);
         assertEquals(-32600, big.path("error").path("code").asInt());

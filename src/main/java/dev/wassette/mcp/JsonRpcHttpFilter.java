@@ -1,0 +1,119 @@
+package dev.wassette.mcp;
+
+import jakarta.servlet.Filter;
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ReadListener;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.ServletInputStream;
+import jakarta.servlet.ServletRequest;
+import jakarta.servlet.ServletResponse;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletRequestWrapper;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.BufferedReader;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.util.function.Predicate;
+
+/**
+ * Validates JSON-RPC posted to {@code /mcp} before the SDK transport sees it: malformed or oversized
+ * messages and bad params get a JSON-RPC error (the SDK would answer some of them with nothing).
+ */
+final class JsonRpcHttpFilter implements Filter {
+    private static final System.Logger LOG = System.getLogger("dev.wassette.mcp");
+    private final int maxBytes;
+    private final Predicate<String> knownTool;
+
+    JsonRpcHttpFilter(int maxBytes, Predicate<String> knownTool) {
+        this.maxBytes = maxBytes;
+        this.knownTool = knownTool;
+    }
+
+    @Override
+    public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain) throws IOException, ServletException {
+        HttpServletRequest http = (HttpServletRequest) request;
+        if (!"POST".equals(http.getMethod())) {
+            chain.doFilter(request, response);
+            return;
+        }
+        byte[] body = http.getInputStream().readNBytes(maxBytes + 1);
+        HttpServletResponse res = (HttpServletResponse) response;
+        if (body.length > maxBytes) {
+            reject(res, 413, new JsonRpcChecks.Rejection(null, -32600, "Invalid Request: message exceeds the limit of " + maxBytes + " bytes"));
+            return;
+        }
+        JsonRpcChecks.Rejection rejection = JsonRpcChecks.check(new String(body, StandardCharsets.UTF_8), knownTool);
+        if (rejection != null) {
+            // A well-formed request with bad params is answered like any request; broken messages are 400.
+            reject(res, rejection.code() == -32602 ? 200 : 400, rejection);
+            return;
+        }
+        chain.doFilter(new CachedBody(http, body), response);
+    }
+
+    private static void reject(HttpServletResponse res, int status, JsonRpcChecks.Rejection rejection) throws IOException {
+        LOG.log(System.Logger.Level.WARNING, "rejected HTTP message: {0}", rejection.message());
+        res.setStatus(status);
+        res.setContentType("application/json");
+        res.setCharacterEncoding("UTF-8");
+        res.getWriter().write(rejection.toJson().toString());
+    }
+
+    /** The request with its body already read. */
+    private static final class CachedBody extends HttpServletRequestWrapper {
+        private final byte[] body;
+
+        CachedBody(HttpServletRequest request, byte[] body) {
+            super(request);
+            this.body = body;
+        }
+
+        @Override
+        public ServletInputStream getInputStream() {
+            ByteArrayInputStream in = new ByteArrayInputStream(body);
+            return new ServletInputStream() {
+                @Override
+                public boolean isFinished() {
+                    return in.available() == 0;
+                }
+
+                @Override
+                public boolean isReady() {
+                    return true;
+                }
+
+                @Override
+                public void setReadListener(ReadListener listener) {
+                    throw new UnsupportedOperationException("blocking reads only");
+                }
+
+                @Override
+                public int read() {
+                    return in.read();
+                }
+
+                @Override
+                public int read(byte[] b, int off, int len) {
+                    return in.read(b, off, len);
+                }
+            };
+        }
+
+        @Override
+        public BufferedReader getReader() {
+            return new BufferedReader(new InputStreamReader(getInputStream(), StandardCharsets.UTF_8));
+        }
+
+        @Override
+        public int getContentLength() {
+            return body.length;
+        }
+
+        @Override
+        public long getContentLengthLong() {
+            return body.length;
+        }
+    }
+}

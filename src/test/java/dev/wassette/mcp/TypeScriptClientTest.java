@@ -1,0 +1,60 @@
+package dev.wassette.mcp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.wassette.Fixtures;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The official TypeScript MCP SDK client (src/test/mcp-clients/stdio-client.mjs) drives {@code wassette run}
+ * over stdio: initialize, tool lists, load/unload with list_changed notifications, nested arguments and
+ * structured results, argument errors, traps, and a storage grant that turns a denied read into a read.
+ */
+class TypeScriptClientTest {
+    @TempDir
+    Path tmp;
+
+    @Test
+    void sdkClientSessionOverStdio() {
+        Path sdk = McpClientTools.setup();
+        List<String> cmd = new ArrayList<>(List.of("node", McpClientTools.clientsDir().resolve("stdio-client.mjs").toString(),
+                "--fixtures", Fixtures.dir().toAbsolutePath().toString(), "--"));
+        cmd.addAll(McpClientTools.javaServerCommand("run",
+                "--component-dir", tmp.resolve("components").toString(),
+                "--secrets-dir", tmp.resolve("secrets").toString(),
+                "--config", tmp.resolve("no-config.toml").toString()));
+        McpClientTools.Result r = McpClientTools.run(cmd, Map.of("WASSETTE_MCP_CLIENTS", sdk.toString()), McpClientTools.root(), 180);
+
+        System.out.println("=== TypeScript SDK client over stdio (" + r.millis() + " ms, exit " + r.code() + ") ===");
+        System.out.println(r.output());
+        assertEquals(0, r.code(), () -> "stdio-client.mjs failed (exit " + r.code() + "):\n" + r.output());
+        String out = r.output();
+        for (String line : List.of(
+                "ok   initialize: server wassette-java",
+                "ok   tools/list (built-ins): ",
+                "ok   load-component types: status \"component loaded successfully\", id types",
+                "got notifications/tools/list_changed",
+                "ok   tools/list (types): ",
+                "ok   call echo-record: structuredContent.result {\"name\":\"nested\",\"retries\":3,\"ratio\":0.25,\"tags\":[\"a\",\"b c\",\"ü\"],\"origin\":{\"x\":-7,\"y\":2147483647}}",
+                "ok   call echo-record (retries 300): isError, ",
+                "ok   call divide(1, 0): structuredContent {\"result\":{\"err\":\"division by zero\"}}",
+                "ok   call crash: isError",
+                "ok   call read-file (no grant): structuredContent {\"result\":{\"err\":\"Capabilities insufficient",
+                "ok   grant-storage-permission: ",
+                "ok   call read-file (granted): structuredContent {\"result\":{\"ok\":\"hello from the TypeScript client\\n\"}}",
+                "ok   unload-component types: got notifications/tools/list_changed",
+                "ok   close: ",
+                "PASS stdio-client")) {
+            assertTrue(out.contains(line), () -> "transcript lacks \"" + line + "\":\n" + out);
+        }
+        assertTrue(out.lines().anyMatch(l -> l.startsWith("ok   call echo-record (retries 300): isError") && l.contains("args.v.retries")),
+                () -> "the retries: 300 error does not name args.v.retries:\n" + out);
+        assertTrue(out.lines().noneMatch(l -> l.startsWith("FAIL")), out);
+    }
+}
