@@ -10,7 +10,6 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
-import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -114,9 +113,5 @@ final class Upcalls {
     /** Number of registered targets (for leak checks in tests). */
     static int liveTargets() {
         return TARGETS.size();
-    }
-
-    static List<Object> targetsForTest() {
-        return List.copyOf(TARGETS.values());
     }
 }

@@ -152,18 +152,6 @@ public sealed interface Val {
         }
     }
 
-    static Val of(String s) {
-        return new Str(s);
-    }
-
-    static Val of(int i) {
-        return new S32(i);
-    }
-
-    static Val of(boolean b) {
-        return new Bool(b);
-    }
-
     private static void checkRange(long value, long min, long max, String type) {
         if (value < min || value > max) {
             throw new IllegalArgumentException(value + " is out of range for " + type);
