@@ -32,7 +32,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code echo.wat} imports nothing (default store); {@code types.wasm} is a C component built by the
  * main project's test build that imports WASI preview 2 (linker with WASI, store with a WASI context).
  * When {@code types.wasm} is absent, that case fails in setup with a message; bench/run.sh then
- * runs only {@code -p instantiateComponent=echo.wat}.
+ * runs only {@code -p instantiateComponent=echo.wat}. With {@code pooling=true}, the same on the
+ * pooling allocator.
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
@@ -44,6 +45,14 @@ public class InstantiateBenchmark {
     @Param({"echo.wat", "types.wasm"})
     public String instantiateComponent;
 
+    /**
+     * Diagnostic: {@code true} runs on an engine with the pooling allocator
+     * ({@code poolingAllocator(100, 256 MiB)}), which reuses pre-reserved instance slots instead of
+     * mapping, protecting and unmapping a linear-memory reservation per instance.
+     */
+    @Param({"false", "true"})
+    public boolean pooling;
+
     private Engine engine;
     private Component component;
     private InstancePre pre;
@@ -51,7 +60,7 @@ public class InstantiateBenchmark {
 
     @Setup(Level.Trial)
     public void setup() throws Exception {
-        engine = Engine.builder().build();
+        engine = pooling ? Engine.builder().poolingAllocator(100, 256L << 20).build() : Engine.builder().build();
         try (Linker linker = new Linker(engine)) {
             switch (instantiateComponent) {
                 case "echo.wat" -> {
