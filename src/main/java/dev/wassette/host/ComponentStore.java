@@ -129,11 +129,26 @@ public final class ComponentStore {
             Files.createDirectories(directory);
             try (FileChannel ch = FileChannel.open(directory.resolve(id + ".lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
                  FileLock ignored = ch.lock()) {
+                removeOrphanedTempFiles(id);
                 cache.remove(id);
                 Policy updated = change.apply(policy(id));
                 PolicyWriter.write(policyFile(id), updated);
                 cache.remove(id);
                 return updated;
+            }
+        }
+    }
+
+    /**
+     * Temporary files of this component's policy left by a writer that died mid-write. Only a lock
+     * holder writes them, and we hold the lock, so any that exist now are orphans.
+     */
+    private void removeOrphanedTempFiles(String id) throws IOException {
+        String prefix = "." + id + ".policy.yaml.";
+        try (Stream<Path> files = Files.list(directory)) {
+            for (Path p : files.filter(f -> f.getFileName().toString().startsWith(prefix)
+                    && f.getFileName().toString().endsWith(".tmp")).toList()) {
+                Files.deleteIfExists(p);
             }
         }
     }
