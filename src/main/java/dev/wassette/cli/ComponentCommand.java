@@ -1,6 +1,5 @@
 package dev.wassette.cli;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wassette.host.ComponentHost;
@@ -24,8 +23,6 @@ import picocli.CommandLine.Parameters;
 @Command(name = "component", description = "Loads, unloads and lists components in the component store.",
         subcommands = {ComponentCommand.Load.class, ComponentCommand.Unload.class, ComponentCommand.ListComponents.class})
 final class ComponentCommand implements Runnable {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -105,32 +102,20 @@ final class ComponentCommand implements Runnable {
     }
 
     @Command(name = "list", description = "Lists stored components with their tools.")
-    static final class ListComponents implements Callable<Integer> {
-        @Mixin
-        StoreOptions store;
-
-        @Option(names = {"-o", "--output"}, defaultValue = "table", description = "json, yaml or table (default: ${DEFAULT-VALUE}).")
-        Output.Format format;
-
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
+    static final class ListComponents extends StoredListing {
+        @Override
+        void rows(ComponentHost host, ComponentHost.Loaded l, ArrayNode rows) {
+            ObjectNode row = rows.addObject();
+            row.put("id", l.id());
+            row.put("tools", l.functions().size());
+            ArrayNode names = row.putArray("tool_names");
+            l.functions().forEach(f -> names.add(ToolSchemas.toolName(f)));
+            row.put("path", host.store().componentFile(l.id()).toString());
+        }
 
         @Override
-        public Integer call() throws IOException {
-            ArrayNode rows = JSON.createArrayNode();
-            try (Engine engine = Engines.create(); ComponentHost host = host(engine, store)) {
-                host.loadAll().forEach((id, error) -> spec.commandLine().getErr().println("warning: " + id + ": " + error));
-                host.components().stream().sorted((a, b) -> a.id().compareTo(b.id())).forEach(l -> {
-                    ObjectNode row = rows.addObject();
-                    row.put("id", l.id());
-                    row.put("tools", l.functions().size());
-                    ArrayNode names = row.putArray("tool_names");
-                    l.functions().forEach(f -> names.add(ToolSchemas.toolName(f)));
-                    row.put("path", host.store().componentFile(l.id()).toString());
-                });
-            }
-            Output.print(spec.commandLine().getOut(), format, rows, List.of("id", "tools", "path"));
-            return WassetteCli.OK;
+        List<String> columns() {
+            return List.of("id", "tools", "path");
         }
     }
 }

@@ -39,36 +39,26 @@ final class ToolCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getErr());
     }
 
-    @Command(name = "list", description = "Lists tools: name, component and WIT signature.")
-    static final class ListTools implements Callable<Integer> {
-        @Mixin
-        StoreOptions store;
-
-        @Option(names = {"-o", "--output"}, defaultValue = "table", description = "json, yaml or table (default: ${DEFAULT-VALUE}).")
-        Output.Format format;
-
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
+    @Command(name = "list", description = "Lists tools: name, component and WIT signature (json/yaml add the schemas).")
+    static final class ListTools extends StoredListing {
+        @Override
+        void rows(ComponentHost host, ComponentHost.Loaded l, ArrayNode rows) {
+            l.functions().forEach(f -> {
+                ObjectNode row = rows.addObject();
+                row.put("name", ToolSchemas.toolName(f));
+                row.put("component", l.id());
+                row.put("signature", f.wit());
+                row.set("inputSchema", ToolSchemas.inputSchema(f.type()));
+                JsonNode output = ToolSchemas.outputSchema(f.type());
+                if (output != null) {
+                    row.set("outputSchema", output);
+                }
+            });
+        }
 
         @Override
-        public Integer call() throws IOException {
-            ArrayNode rows = JSON.createArrayNode();
-            try (Engine engine = Engines.create(); ComponentHost host = ComponentCommand.host(engine, store)) {
-                host.loadAll();
-                host.components().stream().sorted((a, b) -> a.id().compareTo(b.id())).forEach(l -> l.functions().forEach(f -> {
-                    ObjectNode row = rows.addObject();
-                    row.put("name", ToolSchemas.toolName(f));
-                    row.put("component", l.id());
-                    row.put("signature", f.wit());
-                    row.set("inputSchema", ToolSchemas.inputSchema(f.type()));
-                    JsonNode output = ToolSchemas.outputSchema(f.type());
-                    if (output != null) {
-                        row.set("outputSchema", output);
-                    }
-                }));
-            }
-            Output.print(spec.commandLine().getOut(), format, rows, List.of("name", "component", "signature"));
-            return WassetteCli.OK;
+        List<String> columns() {
+            return List.of("name", "component", "signature");
         }
     }
 

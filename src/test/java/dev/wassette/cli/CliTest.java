@@ -171,6 +171,27 @@ class CliTest {
         assertEquals(bad + ":4: environment key \"A*\": wildcards are not allowed\n", fail.err().lines().filter(l -> !l.startsWith("warning")).map(l -> l + "\n").findFirst().orElse(""));
     }
 
+    @Test
+    void componentAndToolCommandsWorkOnTheStoreOffline() throws Exception {
+        String[] dirs = {"--component-dir", tmp.resolve("store").toString()};
+        Run load = run(concat(new String[] {"component", "load", Fixtures.path("types.wasm").toString()}, dirs));
+        assertEquals(0, load.code(), load.err());
+        assertTrue(load.out().startsWith("loaded types into "), load.out());
+        Run table = run(concat(new String[] {"component", "list"}, dirs));
+        assertTrue(table.out().lines().anyMatch(l -> l.startsWith("types") && l.contains("28")), table.out());
+        Run json = run(concat(new String[] {"component", "list", "-o", "json"}, dirs));
+        assertTrue(json.out().contains("\"tool_names\""), json.out());
+        Run yaml = run(concat(new String[] {"tool", "list", "-o", "yaml"}, dirs));
+        assertTrue(yaml.out().contains("name: wassette_fixtures_types_0_1_0_add") && yaml.out().contains("inputSchema:"), yaml.out());
+        assertEquals(new Run(0, "42\n", ""), run(concat(new String[] {"tool", "invoke", "wassette_fixtures_types_0_1_0_add", "--args", "{\"a\":40,\"b\":2}"}, dirs)));
+        assertEquals(3, run(concat(new String[] {"tool", "invoke", "wassette_fixtures_types_0_1_0_add", "--args", "{\"a\":\"x\",\"b\":2}"}, dirs)).code());
+        assertEquals(3, run(concat(new String[] {"tool", "invoke", "nope"}, dirs)).code());
+        Run inspect = run(concat(new String[] {"inspect", "types"}, dirs));
+        assertTrue(inspect.out().contains("tool:   wassette_fixtures_types_0_1_0_add"), inspect.out());
+        assertEquals(0, run(concat(new String[] {"component", "unload", "types"}, dirs)).code());
+        assertEquals(3, run(concat(new String[] {"component", "unload", "types"}, dirs)).code());
+    }
+
     private static String[] concat(String[] a, String[] b) {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
