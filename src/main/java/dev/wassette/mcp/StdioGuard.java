@@ -68,13 +68,18 @@ public final class StdioGuard {
 
     private void pump() {
         try {
-            String line;
-            while ((line = in.readLine()) != null) {
-                if (line.isBlank()) {
+            StringBuilder buffer = new StringBuilder();
+            while (true) {
+                long length = readLine(buffer);
+                if (length < 0) {
+                    break;
+                }
+                if (length > maxLineBytes) {
+                    reply(null, -32600, "Invalid Request: message of " + length + " characters exceeds the limit of " + maxLineBytes);
                     continue;
                 }
-                if (line.length() > maxLineBytes) {
-                    reply(null, -32600, "Invalid Request: message of " + line.length() + " characters exceeds the limit of " + maxLineBytes);
+                String line = buffer.toString();
+                if (line.isBlank()) {
                     continue;
                 }
                 JsonRpcChecks.Rejection rejection = JsonRpcChecks.check(line, knownTool);
@@ -107,6 +112,28 @@ public final class StdioGuard {
                 // already closed
             }
         }
+    }
+
+    /**
+     * Reads one line into {@code buffer}, keeping at most {@code maxLineBytes + 1} characters so an
+     * endless line cannot exhaust memory; returns the line's full length, or -1 at end of input.
+     */
+    private long readLine(StringBuilder buffer) throws IOException {
+        buffer.setLength(0);
+        long length = 0;
+        int c;
+        while ((c = in.read()) >= 0) {
+            if (c == '\n') {
+                return length;
+            }
+            if (c == '\r') {
+                continue;
+            }
+            if (length++ <= maxLineBytes) {
+                buffer.append((char) c);
+            }
+        }
+        return length == 0 ? -1 : length;
     }
 
     /** Ends the transport's input; call after {@link #awaitAnswered}. */
