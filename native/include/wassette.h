@@ -31,9 +31,10 @@ typedef enum wassette_egress_kind {
  * Decides one egress attempt; returns true to allow it. Strings are UTF-8, not
  * NUL-terminated. May be called on a thread other than the one calling into wasm.
  *
- * HTTP: called once per address the request's host resolves to (resolved once, by the
- * host), with the host as the guest named it and the candidate IP address; the request
- * connects only to an address that was allowed. Sockets: host and address are the same IP.
+ * HTTP: for a host name, first with an empty address (may this name be looked up at all?),
+ * then once per address it resolves to (resolved once, by the host) with the candidate IP;
+ * the request connects only to an address that was allowed. For an IP-literal host, once with
+ * that address. Sockets: host and address are the same IP.
  */
 typedef bool (*wassette_egress_check_t)(void *env, uint32_t kind, const char *scheme,
                                         size_t scheme_len, const char *host,

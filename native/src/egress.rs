@@ -1,10 +1,11 @@
 //! Egress hook: outbound `wasi:http` requests and `wasi:sockets` addresses go through a check
 //! function supplied by the embedder.
 //!
-//! HTTP requests are resolved here, once: every address the host name resolves to is checked
-//! (with the name, so host rules and CIDR rules both apply), and the connection goes to an
-//! address that passed the check. A DNS answer that changes between check and connect (DNS
-//! rebinding) therefore cannot reach an address the policy denies.
+//! HTTP requests are resolved here, once: the name is checked first (with no address), then every
+//! address it resolves to is checked with the name, so host rules and CIDR rules both apply, and
+//! the connection goes to an address that passed. A DNS answer that changes between check and
+//! connect (DNS rebinding) therefore cannot reach an address the policy denies, and names no rule
+//! could allow are never looked up.
 
 use std::collections::HashMap;
 use std::ffi::{c_char, c_void};
@@ -117,6 +118,9 @@ async fn send_checked(
 
     let candidates: Vec<SocketAddr> = match host.parse::<IpAddr>() {
         Ok(ip) => vec![SocketAddr::new(ip, port)],
+        // Ask about the name before resolving it: a DNS query for a name no rule can allow would
+        // itself carry data out (DNS exfiltration).
+        Err(_) if !check.allows(EGRESS_HTTP, scheme, &host, "", port) => return Err(HttpError::HttpRequestDenied),
         Err(_) => match tokio::time::timeout(connect_timeout, tokio::net::lookup_host((host.as_str(), port))).await {
             Ok(Ok(addrs)) => addrs.collect(),
             Ok(Err(_)) => return Err(HttpError::DnsError { rcode: None, info_code: None }),

@@ -63,7 +63,7 @@ public final class ComponentSandbox implements AutoCloseable {
 
     /** {@link #call} that also reports instantiation and execution time. */
     public Timed callTimed(ExportedFunction function, List<Val> args, Grants grants, EgressCheck egress, Duration timeout) {
-        WasiConfig wasi = new WasiConfig().sockets(true, true);
+        WasiConfig wasi = new WasiConfig().sockets(true, grants.nameLookup());
         for (Grants.Preopen p : grants.preopens()) {
             wasi.preopenDirectory(p.hostPath(), p.guestPath(), p.writable());
         }

@@ -8,10 +8,13 @@ import java.util.Map;
  * What a policy grants, resolved against this host: directories to preopen, environment
  * variables with their values, limits. Produced by {@link PolicyMapping}.
  *
- * @param fuel per-call CPU budget in fuel units, or -1 for none
+ * @param fuel       per-call CPU budget in fuel units, or -1 for none
+ * @param nameLookup whether the guest may resolve names itself ({@code wasi:sockets/ip-name-lookup}):
+ *                   only when the policy allows some network access, since a lookup alone can carry
+ *                   data out through DNS
  */
 public record Grants(List<Preopen> preopens, Map<String, String> environment, long memoryLimitBytes, long fuel,
-                     List<String> notes) {
+                     boolean nameLookup, List<String> notes) {
 
     /** A host directory the guest sees at {@code guestPath}. */
     public record Preopen(Path hostPath, String guestPath, boolean writable) {}
@@ -23,6 +26,6 @@ public record Grants(List<Preopen> preopens, Map<String, String> environment, lo
     }
 
     public static Grants none() {
-        return new Grants(List.of(), Map.of(), -1, -1, List.of());
+        return new Grants(List.of(), Map.of(), -1, -1, false, List.of());
     }
 }

@@ -13,7 +13,8 @@ import java.util.function.Consumer;
  * The network part of a policy as an {@link EgressCheck}. Deny rules win over allow rules; no
  * matching allow rule means denied.
  * <ul>
- * <li>HTTP: each address the host resolves to is decided with the host name: denied when a deny host
+ * <li>HTTP: a host name is first checked alone, so names no rule could allow are never looked up;
+ * then each address the host resolves to is decided with the host name: denied when a deny host
  * rule matches the name or a deny CIDR contains the address; allowed when an allow host rule matches
  * the name (scheme and port when the rule names them, {@code *.suffix} wildcards) or an allow CIDR
  * contains the address. So a name that resolves into a denied network is refused, and a name
@@ -79,6 +80,9 @@ public final class PolicyEgress implements EgressCheck {
         if (kind != Kind.HTTP) {
             return ip == null ? "not an IP address" : addressVerdict(ip, port);
         }
+        if (address.isEmpty() && ip == null) {
+            return nameVerdict(scheme, host, port);
+        }
         for (HostPattern p : denyHosts) {
             if (p.matches(scheme, host, port)) {
                 return "matches deny rule " + describe(p);
@@ -104,6 +108,24 @@ public final class PolicyEgress implements EgressCheck {
             }
         }
         return "no network rule allows this host";
+    }
+
+    /**
+     * Before a host name is resolved: refused when a deny rule names it, or when neither a host rule
+     * nor any CIDR rule could allow it (then it is not even looked up).
+     */
+    private String nameVerdict(String scheme, String host, int port) {
+        for (HostPattern p : denyHosts) {
+            if (p.matches(scheme, host, port)) {
+                return "matches deny rule " + describe(p);
+            }
+        }
+        for (HostPattern p : allowHosts) {
+            if (p.matches(scheme, host, port)) {
+                return null;
+            }
+        }
+        return allowCidrs.isEmpty() ? "no network rule allows this host" : null;
     }
 
     private String addressVerdict(InetAddress ip, int port) {

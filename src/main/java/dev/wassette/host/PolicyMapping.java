@@ -89,6 +89,6 @@ public final class PolicyMapping {
             double seconds = callTimeout.toNanos() / 1e9;
             fuel = Math.max(1, (long) (policy.resources().cpuMillis() / 1000.0 * seconds * FUEL_PER_CPU_SECOND));
         }
-        return new Grants(preopens, env, memory, fuel, notes);
+        return new Grants(preopens, env, memory, fuel, !policy.networkAllow().isEmpty(), notes);
     }
 }

@@ -43,6 +43,17 @@ class PolicyEgressTest {
     }
 
     @Test
+    void namesNoRuleCouldAllowAreNotEvenLookedUp() throws Exception {
+        PolicyEgress hostsOnly = egress("    allow: [{host: \"api.example.com\"}]\n    deny: [{host: \"bad.example.com\"}]\n");
+        assertTrue(hostsOnly.allows(Kind.HTTP, "https", "api.example.com", "", 443), "allowed name may be resolved");
+        assertFalse(hostsOnly.allows(Kind.HTTP, "https", "secret-data.attacker.example", "", 443), "no DNS query for it");
+        assertFalse(hostsOnly.allows(Kind.HTTP, "https", "bad.example.com", "", 443));
+        PolicyEgress withCidr = egress("    allow: [{cidr: \"10.0.0.0/8\"}]\n");
+        assertTrue(withCidr.allows(Kind.HTTP, "https", "intranet.corp", "", 443), "a CIDR rule needs the address first");
+        assertFalse(withCidr.allows(Kind.HTTP, "https", "intranet.corp", "8.8.8.8", 443));
+    }
+
+    @Test
     void noRulesDenyEverything() throws Exception {
         PolicyEgress e = egress("    allow: []\n");
         assertFalse(allows(e, Kind.HTTP, "https", "example.com", 443));

@@ -42,6 +42,8 @@ class PolicyMappingTest {
         assertEquals(64L << 20, g.memoryLimitBytes());
         assertEquals(1_000_000_000L, g.fuel()); // half a core for a 2 s call
         assertTrue(g.notes().get(0).contains("does not exist"));
+        assertTrue(!g.nameLookup(), "no network rule: the guest cannot even resolve names");
+        assertTrue(map("  network:\n    allow: [{host: \"api.example.com\"}]\n").nameLookup());
     }
 
     @Test

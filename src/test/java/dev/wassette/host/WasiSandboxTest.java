@@ -43,7 +43,7 @@ class WasiSandboxTest {
     }
 
     private static Grants grants(List<Grants.Preopen> preopens, Map<String, String> env) {
-        return new Grants(preopens, env, -1, -1, List.of());
+        return new Grants(preopens, env, -1, -1, false, List.of());
     }
 
     private static String ok(Val v) {
