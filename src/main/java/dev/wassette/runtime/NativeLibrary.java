@@ -39,8 +39,9 @@ public final class NativeLibrary {
                 throw new WasmtimeException("cannot extract native library " + resource + ": " + e.getMessage(), e);
             }
             if (file == null || !file.isFile()) {
-                throw new WasmtimeException("native library " + resource + " is missing for platform " + platform
-                        + "; build it with `native/build.sh` (or run `./wassette`, which builds what is missing)");
+                String what = file != null ? file.toString() : resource + " (in the jar, for platform " + platform + ")";
+                throw new WasmtimeException("native library " + what + " is missing; build it with `native/build.sh`"
+                        + " (or run `./wassette`, which builds what is missing)");
             }
             try {
                 System.load(file.getAbsolutePath());

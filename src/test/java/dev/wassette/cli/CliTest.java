@@ -192,6 +192,25 @@ class CliTest {
         assertEquals(3, run(concat(new String[] {"component", "unload", "types"}, dirs)).code());
     }
 
+    @Test
+    void missingOrWrongNativeLibraryNamesTheFix() throws Exception {
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Path notALibrary = Files.writeString(tmp.resolve("libwassette_wasmtime.so"), "not a shared object");
+        for (String library : List.of(tmp.resolve("absent.so").toString(), notALibrary.toString())) {
+            Process p = new ProcessBuilder(javaBin, "--enable-native-access=ALL-UNNAMED", "-Dwassette.native.library=" + library,
+                    "-cp", System.getProperty("java.class.path"), WassetteCli.class.getName(), "inspect", types())
+                    .redirectErrorStream(true).start();
+            String output = new String(p.getInputStream().readAllBytes());
+            assertTrue(p.waitFor(60, java.util.concurrent.TimeUnit.SECONDS));
+            assertTrue(p.exitValue() != 0, output);
+            // (The JVM itself may warn about a bogus library before our message.)
+            List<String> errors = output.lines().filter(l -> l.startsWith("error: ")).toList();
+            assertEquals(1, errors.size(), output);
+            assertTrue(errors.getFirst().contains("native/build.sh") && errors.getFirst().contains(library), output);
+            assertTrue(output.lines().noneMatch(l -> l.startsWith("\tat ") || l.contains("Exception")), "no stack trace: " + output);
+        }
+    }
+
     private static String[] concat(String[] a, String[] b) {
         String[] out = java.util.Arrays.copyOf(a, a.length + b.length);
         System.arraycopy(b, 0, out, a.length, b.length);
