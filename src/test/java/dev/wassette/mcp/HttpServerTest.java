@@ -135,6 +135,13 @@ class HttpServerTest {
                     Map.of("component_id", "types", "details", Map.of("cidr", "10.0.0.0/40"))));
             assertTrue(badGrant.isError());
 
+            // Loading the same id again replaces the component; its tools keep working.
+            McpSchema.CallToolResult reloaded = client.callTool(new McpSchema.CallToolRequest("load-component",
+                    Map.of("path", Fixtures.path("types.wasm").toUri().toString())));
+            assertEquals("component reloaded successfully", reloaded.structuredContent().get("status"), reloaded.toString());
+            McpSchema.CallToolResult add = client.callTool(new McpSchema.CallToolRequest("wassette_fixtures_types_0_1_0_add", Map.of("a", 1, "b", 2)));
+            assertEquals(Map.of("result", 3), add.structuredContent());
+
             // A second component exposing the same tool names is refused, naming both.
             Path copy = java.nio.file.Files.copy(Fixtures.path("types.wasm"), dir.resolve("types-copy.wasm"));
             McpSchema.CallToolResult clash = client.callTool(new McpSchema.CallToolRequest("load-component", Map.of("path", copy.toUri().toString())));
