@@ -138,7 +138,7 @@ class HttpServerTest {
             // Loading the same id again replaces the component; its tools keep working.
             McpSchema.CallToolResult reloaded = client.callTool(new McpSchema.CallToolRequest("load-component",
                     Map.of("path", Fixtures.path("types.wasm").toUri().toString())));
-            assertEquals("component reloaded successfully", reloaded.structuredContent().get("status"), reloaded.toString());
+            assertEquals("component reloaded successfully", ((Map<?, ?>) reloaded.structuredContent()).get("status"), reloaded.toString());
             McpSchema.CallToolResult add = client.callTool(new McpSchema.CallToolRequest("wassette_fixtures_types_0_1_0_add", Map.of("a", 1, "b", 2)));
             assertEquals(Map.of("result", 3), add.structuredContent());
 
