@@ -10,33 +10,18 @@ import dev.wassette.runtime.Store;
 import dev.wassette.runtime.StoreConfig;
 import dev.wassette.runtime.Val;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * One call of the component export {@code echo: func(s: string) -> string} (echo.wat) on a store
  * and instance made once: Java string → canonical ABI (realloc + copy into linear memory) → guest →
  * lift the result → Java string. The engine has the defaults (epoch interruption and fuel on).
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@State(Scope.Thread)
-public class ComponentCallBenchmark {
+public class ComponentCallBenchmark extends BenchmarkDefaults {
     /** Length of the echoed ASCII string in bytes. */
     @Param({"16", "1024"})
     public int length;

@@ -4,19 +4,10 @@ import dev.wassette.runtime.CoreModule;
 import dev.wassette.runtime.Engine;
 import dev.wassette.runtime.Store;
 import dev.wassette.runtime.StoreConfig;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * One call of the core-wasm function {@code add(i32, i32) -> i32} (add.wat): the fixed cost of
@@ -24,13 +15,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * ({@code wasmtime_func_call_unchecked}); Chicory and Endive run on the JVM (interpreter, or wasm
  * compiled to JVM bytecode at instantiation).
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@State(Scope.Thread)
-public class CoreCallBenchmark {
+public class CoreCallBenchmark extends BenchmarkDefaults {
     /** Arguments read from fields so the JIT cannot fold the call. */
     int a = 2;
     int b = 3;

@@ -4,32 +4,17 @@ import dev.wassette.runtime.CoreModule;
 import dev.wassette.runtime.Engine;
 import dev.wassette.runtime.Store;
 import dev.wassette.runtime.StoreConfig;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Diagnostic: the Wasmtime core call of {@link CoreCallBenchmark} under each engine setting
  * (epoch interruption x fuel), to attribute the cost of a call to the setting that causes it.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@State(Scope.Thread)
-public class CoreCallConfigBenchmark {
+public class CoreCallConfigBenchmark extends BenchmarkDefaults {
     @Param({"false", "true"})
     public boolean epoch;
 

@@ -10,21 +10,12 @@ import dev.wassette.runtime.Val;
 import dev.wassette.runtime.WasiConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * A fresh instance per unit of work, as the server does per tool call: {@code new Store} +
@@ -35,13 +26,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * runs only {@code -p instantiateComponent=echo.wat}. With {@code pooling=true}, the same on the
  * pooling allocator.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Fork(value = 1, jvmArgsAppend = {"--enable-native-access=ALL-UNNAMED"})
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@State(Scope.Thread)
-public class InstantiateBenchmark {
+public class InstantiateBenchmark extends BenchmarkDefaults {
     @Param({"echo.wat", "types.wasm"})
     public String instantiateComponent;
 
