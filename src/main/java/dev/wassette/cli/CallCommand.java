@@ -9,7 +9,6 @@ import dev.wassette.host.Grants;
 import dev.wassette.host.HostLog;
 import dev.wassette.host.PolicyEgress;
 import dev.wassette.host.PolicyMapping;
-import dev.wassette.host.UnenforceablePolicyException;
 import dev.wassette.policy.Policy;
 import dev.wassette.policy.PolicyException;
 import dev.wassette.policy.PolicyParser;
@@ -105,14 +104,8 @@ final class CallCommand implements Callable<Integer> {
             }
         }
         environment.putAll(env);
-        Grants grants;
-        try {
-            grants = PolicyMapping.map(policy, Path.of("").toAbsolutePath(), environment, timeout);
-        } catch (UnenforceablePolicyException e) {
-            err.println("error: " + (policyFile == null ? "policy" : policyFile) + ": " + e.getMessage());
-            return WassetteCli.BAD_INPUT;
-        }
-        grants.notes().forEach(n -> err.println("note: " + n));
+        Grants grants = PolicyMapping.map(policy, Path.of("").toAbsolutePath(), environment, timeout);
+        grants.notes().forEach(n -> err.println("note: not in force: " + n));
 
         try (Engine engine = Engines.create()) {
             Component component;

@@ -1,6 +1,9 @@
 package dev.wassette.cli;
 
 import dev.wassette.host.ComponentStore;
+import dev.wassette.host.PolicyMapping;
+import dev.wassette.host.UnenforceablePolicyException;
+import java.nio.file.Path;
 import dev.wassette.policy.Policy;
 import dev.wassette.policy.PolicyEditor;
 import dev.wassette.policy.PolicyException;
@@ -60,12 +63,21 @@ final class PermissionCommand implements Runnable {
                     err.println("error: no component \"" + id + "\" in " + components.directory());
                     return WassetteCli.BAD_INPUT;
                 }
-                Policy updated = components.update(id, change);
+                Path baseDir = Path.of("").toAbsolutePath();
+                Policy updated = components.update(id, p -> {
+                    Policy next = change.apply(p);
+                    PolicyMapping.requireEnforceable(p, next, baseDir);
+                    return next;
+                });
+                PolicyMapping.absentDirectories(updated, baseDir).forEach(w -> err.println("warning: " + w));
                 spec.commandLine().getOut().print(PolicyWriter.toYaml(updated));
                 spec.commandLine().getOut().flush();
                 return WassetteCli.OK;
             } catch (IllegalArgumentException e) {
                 err.println("error: " + e.getMessage());
+                return WassetteCli.BAD_INPUT;
+            } catch (UnenforceablePolicyException e) {
+                err.println("error: not granted: " + e.getMessage());
                 return WassetteCli.BAD_INPUT;
             } catch (PolicyException e) {
                 e.problems().forEach(p -> err.println("error: " + p));

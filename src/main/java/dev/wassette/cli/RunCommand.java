@@ -35,7 +35,7 @@ final class RunCommand implements Callable<Integer> {
              ComponentHost host = new ComponentHost(engine, options.settings(config));
              WassetteMcpServer server = new WassetteMcpServer(host, !options.disableBuiltinTools)) {
             server.stdio(new StdioServerTransportProvider(server.jsonMapper(), guard.transportInput(), guard.transportOutput()));
-            guard.knownTools(server::knowsTool);
+            guard.serve(server);
             CountDownLatch stdinClosed = guard.start();
             server.loadStoredComponents();
             LOG.log(System.Logger.Level.INFO, "wassette MCP server on stdio; components in {0}", host.store().directory());

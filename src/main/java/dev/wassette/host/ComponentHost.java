@@ -69,6 +69,8 @@ public final class ComponentHost implements AutoCloseable {
     private final Audit audit = new Audit();
     private final HostLog hostLog = new HostLog(Map.of());
     private final Map<String, Loaded> loaded = new ConcurrentHashMap<>();
+    /** Per component, the policy notes last logged, so each change is logged once, not on every call. */
+    private final Map<String, List<String>> reportedNotes = new ConcurrentHashMap<>();
 
     public ComponentHost(Engine engine, Settings settings) {
         this.engine = engine;
@@ -228,31 +230,33 @@ public final class ComponentHost implements AutoCloseable {
     }
 
     /**
-     * Calls a function of a loaded component under its current policy.
+     * Calls a function of a loaded component under its current policy. Rules of the policy that
+     * cannot be enforced are left out (never widened) and reported in the context's policy notes.
      *
-     * @throws UnenforceablePolicyException when the policy asks for what WASI cannot express
-     * @throws TrapException on a trap, a limit hit or a result over the cap
+     * @throws TrapException on a trap, a limit hit, a cancellation or a result over the cap
      */
     public Val call(String id, ExportedFunction function, List<Val> args) throws IOException, PolicyException {
-        return callTimed(id, function, args).value();
+        return call(id, function, args, new CallContext());
     }
 
-    /** {@link #call} that also reports instantiation and execution time. */
-    public ComponentSandbox.Timed callTimed(String id, ExportedFunction function, List<Val> args) throws IOException, PolicyException {
+    /** {@link #call} that can be cancelled through {@code context}, which also receives timings and denials. */
+    public Val call(String id, ExportedFunction function, List<Val> args, CallContext context) throws IOException, PolicyException {
         Loaded l = Objects.requireNonNull(loaded.get(id), () -> "no component loaded with id " + id);
         Policy policy = store.policy(id);
         String fn = function.qualifiedName();
-        Grants grants;
-        try {
-            grants = PolicyMapping.map(policy, settings.baseDir(), environmentSource(id), settings.callTimeout());
-        } catch (UnenforceablePolicyException e) {
-            audit.deny(id, fn, Audit.Category.POLICY, e.getMessage());
-            throw e;
+        Grants grants = PolicyMapping.map(policy, settings.baseDir(), environmentSource(id), settings.callTimeout());
+        context.policyNotes(grants.notes());
+        List<String> previous = reportedNotes.put(id, grants.notes());
+        if (!grants.notes().isEmpty() && !grants.notes().equals(previous)) {
+            LOG.log(System.Logger.Level.WARNING, "component {0}: policy rules not in force: {1}", id, String.join("; ", grants.notes()));
         }
-        PolicyEgress egress = new PolicyEgress(policy, denial -> audit.deny(id, fn, Audit.Category.NETWORK, denial));
-        ComponentSandbox.Timed timed;
+        PolicyEgress egress = new PolicyEgress(policy, denial -> {
+            audit.deny(id, fn, Audit.Category.NETWORK, denial);
+            context.denied(Audit.Category.NETWORK, denial);
+        });
+        Val value;
         try {
-            timed = l.sandbox().callTimed(function, args, grants, egress, settings.callTimeout());
+            value = l.sandbox().call(function, args, grants, egress, settings.callTimeout(), context);
         } catch (TrapException e) {
             Audit.Category category = switch (e.kind()) {
                 case TIMEOUT -> Audit.Category.TIMEOUT;
@@ -263,16 +267,18 @@ public final class ComponentHost implements AutoCloseable {
             };
             if (category != null) {
                 audit.deny(id, fn, category, e.getMessage());
+                context.denied(category, e.getMessage());
             }
             throw e;
         }
-        long size = ValueSize.of(timed.value());
+        long size = ValueSize.of(value);
         if (size > settings.maxResultBytes()) {
             String message = fn + ": result of about " + size + " bytes exceeds the limit of " + settings.maxResultBytes() + " bytes";
             audit.deny(id, fn, Audit.Category.RESULT_SIZE, message);
+            context.denied(Audit.Category.RESULT_SIZE, message);
             throw new TrapException(TrapException.Kind.RESULT_LIMIT, message, List.of());
         }
-        return timed;
+        return value;
     }
 
     @Override

@@ -8,6 +8,7 @@ import dev.wassette.runtime.InstancePre;
 import dev.wassette.runtime.Linker;
 import dev.wassette.runtime.Store;
 import dev.wassette.runtime.StoreConfig;
+import dev.wassette.runtime.TrapException;
 import dev.wassette.runtime.Val;
 import dev.wassette.runtime.WasiConfig;
 import java.time.Duration;
@@ -52,17 +53,18 @@ public final class ComponentSandbox implements AutoCloseable {
      * Calls {@code function} in a fresh instance.
      *
      * @param egress decides every network attempt (use {@link EgressCheck#DENY_ALL} for none)
-     * @throws dev.wassette.runtime.TrapException on a trap, a limit hit or a host failure
+     * @throws dev.wassette.runtime.TrapException on a trap, a limit hit, a cancellation or a host failure
      */
     public Val call(ExportedFunction function, List<Val> args, Grants grants, EgressCheck egress, Duration timeout) {
-        return callTimed(function, args, grants, egress, timeout).value();
+        return call(function, args, grants, egress, timeout, new CallContext());
     }
 
-    /** A call's result with where its time went. */
-    public record Timed(Val value, long instantiateNanos, long executeNanos) {}
-
-    /** {@link #call} that also reports instantiation and execution time. */
-    public Timed callTimed(ExportedFunction function, List<Val> args, Grants grants, EgressCheck egress, Duration timeout) {
+    /**
+     * {@link #call} that can be cancelled through {@code context} and records there where its time
+     * went, whatever the outcome.
+     */
+    public Val call(ExportedFunction function, List<Val> args, Grants grants, EgressCheck egress, Duration timeout,
+                    CallContext context) {
         WasiConfig wasi = new WasiConfig().sockets(true, grants.nameLookup());
         for (Grants.Preopen p : grants.preopens()) {
             wasi.preopenDirectory(p.hostPath(), p.guestPath(), p.writable());
@@ -78,19 +80,27 @@ public final class ComponentSandbox implements AutoCloseable {
         if (grants.fuel() > 0 && engine.consumeFuel()) {
             config.fuel(grants.fuel());
         }
-        if (timeout != null && engine.epochInterruption()) {
-            config.timeout(timeout);
+        if (engine.epochInterruption()) {
+            config.cancellation(context.cancellation());
+            if (timeout != null) {
+                config.timeout(timeout);
+            }
         }
         enter();
-        try {
-            long start = System.nanoTime();
-            try (Store store = new Store(engine, config)) {
-                var instance = pre.instantiate(store);
-                long instantiated = System.nanoTime();
-                Val value = instance.call(function, args);
-                return new Timed(value, instantiated - start, System.nanoTime() - instantiated);
+        long start = System.nanoTime();
+        long instantiated = 0;
+        try (Store store = new Store(engine, config)) {
+            if (context.isCancelled()) {
+                throw new TrapException(TrapException.Kind.CANCELLED, name + ": call cancelled: " + context.cancellation().reason(), List.of());
             }
+            var instance = pre.instantiate(store);
+            instantiated = System.nanoTime();
+            context.running(true);
+            return instance.call(function, args);
         } finally {
+            context.running(false);
+            long end = System.nanoTime();
+            context.timing(instantiated == 0 ? end - start : instantiated - start, instantiated == 0 ? 0 : end - instantiated);
             exit();
         }
     }

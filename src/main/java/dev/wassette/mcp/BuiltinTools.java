@@ -6,6 +6,8 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wassette.host.ComponentHost;
 import dev.wassette.host.ComponentStore;
+import dev.wassette.host.PolicyMapping;
+import dev.wassette.host.UnenforceablePolicyException;
 import dev.wassette.policy.Policy;
 import dev.wassette.policy.PolicyEditor;
 import dev.wassette.policy.PolicyException;
@@ -75,7 +77,8 @@ final class BuiltinTools {
                 this::unload));
         specs.add(tool("list-components", "Lists the loaded components with their tools.", "{\"type\":\"object\",\"properties\":{}}", a -> list()));
         specs.add(tool("get-policy", "Gets the permission policy of a component.", ID_SCHEMA, a -> policyResult(id(a), host.store().policy(id(a)))));
-        specs.add(tool("grant-storage-permission", "Grants a component read and/or write access to a directory tree (fs:///path/** or fs://relative/**).",
+        specs.add(tool("grant-storage-permission", "Grants a component read, or read and write, access to a directory tree (fs:///path/** or fs://relative/**). "
+                        + "WASI grants whole directories: single files, other globs and write-only access are refused with what to grant instead.",
                 details("{\"uri\":{\"type\":\"string\"},\"access\":{\"type\":\"array\",\"items\":{\"type\":\"string\",\"enum\":[\"read\",\"write\"]},\"minItems\":1}}", "\"uri\",\"access\""),
                 a -> edit(a, p -> PolicyEditor.grantStorage(p, text(a, "uri"), access(a)))));
         specs.add(tool("grant-network-permission", "Grants a component network access to a host (name, *.suffix, optional scheme/port) or a CIDR.",
@@ -120,6 +123,9 @@ final class BuiltinTools {
             } catch (ToolError | IllegalArgumentException e) {
                 outcome = "refused";
                 return WassetteMcpServer.error(e.getMessage());
+            } catch (UnenforceablePolicyException e) {
+                outcome = "refused";
+                return WassetteMcpServer.error("not granted: " + e.getMessage());
             } catch (PolicyException e) {
                 outcome = "refused";
                 return WassetteMcpServer.error(String.join("; ", e.problems()));
@@ -217,7 +223,10 @@ final class BuiltinTools {
         }
         UnaryOperator<Policy> op = p -> {
             try {
-                return change.apply(p);
+                Policy next = change.apply(p);
+                // Checked as enforcement checks it: a grant that would not be in force is refused now.
+                PolicyMapping.requireEnforceable(p, next, host.settings().baseDir());
+                return next;
             } catch (ToolError e) {
                 throw new IllegalArgumentException(e.getMessage());
             }
@@ -236,6 +245,12 @@ final class BuiltinTools {
         out.put("component_id", id);
         Object tree = new Load(LoadSettings.builder().build()).loadFromString(PolicyWriter.toYaml(policy));
         out.set("policy", json.valueToTree(tree));
+        List<String> warnings = new ArrayList<>(PolicyMapping.unenforceable(policy, host.settings().baseDir()));
+        warnings.addAll(PolicyMapping.absentDirectories(policy, host.settings().baseDir()));
+        if (!warnings.isEmpty()) {
+            ArrayNode list = out.putArray("warnings");
+            warnings.forEach(list::add);
+        }
         return out;
     }
 

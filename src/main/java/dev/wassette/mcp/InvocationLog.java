@@ -20,8 +20,18 @@ final class InvocationLog {
     private InvocationLog() {}
 
     static void record(String tool, String component, JsonNode args, long instantiateNanos, long executeNanos, String outcome) {
-        LOG.log(System.Logger.Level.INFO, "tool={0} component={1} instantiate={2}ms execute={3}ms outcome={4} args={5}",
-                tool, component == null ? "-" : component, millis(instantiateNanos), millis(executeNanos), outcome, redact(args));
+        record(tool, component, args, instantiateNanos, executeNanos, outcome, java.util.List.of());
+    }
+
+    /** With the guest backtrace of a trap (bounded; innermost frame first). */
+    static void record(String tool, String component, JsonNode args, long instantiateNanos, long executeNanos, String outcome,
+                       java.util.List<String> backtrace) {
+        if (!LOG.isLoggable(System.Logger.Level.INFO)) {
+            return;
+        }
+        String trace = backtrace.isEmpty() ? "" : " backtrace=" + String.join(" < ", GuestBacktrace.bounded(backtrace));
+        LOG.log(System.Logger.Level.INFO, "tool={0} component={1} instantiate={2}ms execute={3}ms outcome={4} args={5}{6}",
+                tool, component == null ? "-" : component, millis(instantiateNanos), millis(executeNanos), outcome, redact(args), trace);
     }
 
     private static String millis(long nanos) {

@@ -1,5 +1,7 @@
 package dev.wassette.mcp;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ReadListener;
@@ -24,16 +26,24 @@ import java.util.function.Predicate;
 final class JsonRpcHttpFilter implements Filter {
     private static final System.Logger LOG = System.getLogger("dev.wassette.mcp");
     private final int maxBytes;
+    private static final String SESSION_HEADER = "Mcp-Session-Id";
+    private final ObjectMapper json = new ObjectMapper();
     private final Predicate<String> knownTool;
+    private final InFlightCalls calls;
 
-    JsonRpcHttpFilter(int maxBytes, Predicate<String> knownTool) {
+    JsonRpcHttpFilter(int maxBytes, Predicate<String> knownTool, InFlightCalls calls) {
         this.maxBytes = maxBytes;
         this.knownTool = knownTool;
+        this.calls = calls;
     }
 
     @Override
     public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain) throws IOException, ServletException {
         HttpServletRequest http = (HttpServletRequest) request;
+        String session = "http/" + http.getHeader(SESSION_HEADER);
+        if ("DELETE".equals(http.getMethod()) && http.getHeader(SESSION_HEADER) != null) {
+            calls.cancelSession(session, "the client ended the session");
+        }
         if (!"POST".equals(http.getMethod())) {
             chain.doFilter(request, response);
             return;
@@ -49,6 +59,16 @@ final class JsonRpcHttpFilter implements Filter {
             // A well-formed request with bad params is answered like any request; broken messages are 400.
             reject(res, rejection.code() == -32602 ? 200 : 400, rejection);
             return;
+        }
+        JsonNode message = json.readTree(body);
+        if (message.isObject() && "notifications/cancelled".equals(message.path("method").asText())) {
+            // Handled here: the SDK has no handler for it. A notification is answered 202 Accepted.
+            calls.cancel(session, message.get("params"), false);
+            res.setStatus(202);
+            return;
+        }
+        if (calls.accept(session, message)) {
+            body = json.writeValueAsBytes(message);
         }
         chain.doFilter(new CachedBody(http, body), response);
     }

@@ -23,6 +23,9 @@ import java.util.concurrent.CountDownLatch;
 public final class StdioGuard {
     private static final System.Logger LOG = System.getLogger("dev.wassette.mcp");
 
+    /** stdio has one session; its name keys the calls in flight. */
+    private static final String SESSION = "stdio";
+
     private final ObjectMapper json = new ObjectMapper();
     private final BufferedReader in;
     private final OutputStream rawOut;
@@ -37,9 +40,20 @@ public final class StdioGuard {
 
     private volatile java.util.function.Predicate<String> knownTool = name -> true;
 
+    private volatile InFlightCalls calls;
+
     /** Lets tools/call for unknown tools be answered here (with the tool's name in the message). */
     public void knownTools(java.util.function.Predicate<String> known) {
         this.knownTool = known;
+    }
+
+    /**
+     * Serves {@code server}: unknown tools are answered here, tool calls are stamped so that
+     * {@code notifications/cancelled} stops them, and the responses of cancelled calls are dropped.
+     */
+    public void serve(WassetteMcpServer server) {
+        this.knownTool = server::knowsTool;
+        this.calls = server.calls();
     }
 
     public StdioGuard(InputStream stdin, OutputStream stdout, int maxLineBytes) throws IOException {
@@ -88,6 +102,17 @@ public final class StdioGuard {
                     continue;
                 }
                 JsonNode message = json.readTree(line);
+                InFlightCalls inFlight = calls;
+                if (inFlight != null) {
+                    if (message.isObject() && "notifications/cancelled".equals(message.path("method").asText())) {
+                        // Handled here: the SDK has no handler for it (it would only log a warning).
+                        inFlight.cancel(SESSION, message.get("params"), true);
+                        continue;
+                    }
+                    if (inFlight.accept(SESSION, message)) {
+                        line = json.writeValueAsString(message);
+                    }
+                }
                 if (message.isObject() && message.has("method") && message.hasNonNull("id")) {
                     pending.add(message.get("id").toString());
                 }
@@ -159,22 +184,28 @@ public final class StdioGuard {
         return pending.isEmpty();
     }
 
-    private void answered(byte[] line) {
+    /** Notes a response as answered; returns false when it answers a cancelled request and must not be sent. */
+    private boolean answered(byte[] line) {
         if (pending.isEmpty()) {
-            return;
+            return true;
         }
         try {
             JsonNode message = json.readTree(line);
             if (message != null && message.hasNonNull("id") && (message.has("result") || message.has("error"))) {
                 pending.remove(message.get("id").toString());
+                InFlightCalls inFlight = calls;
+                return inFlight == null || !inFlight.takeSuppressed(SESSION, message.get("id"));
             }
         } catch (IOException ignored) {
             // not ours to judge: the transport wrote it
         }
+        return true;
     }
 
     private void writeLine(byte[] line) throws IOException {
-        answered(line);
+        if (!answered(line)) {
+            return;
+        }
         synchronized (rawOut) {
             rawOut.write(line);
             rawOut.write('\n');

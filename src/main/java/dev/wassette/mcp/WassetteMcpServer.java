@@ -5,8 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wassette.host.ComponentHost;
-import dev.wassette.host.ComponentSandbox;
-import dev.wassette.host.UnenforceablePolicyException;
+import dev.wassette.host.CallContext;
 import dev.wassette.policy.PolicyException;
 import dev.wassette.runtime.TrapException;
 import dev.wassette.runtime.Val;
@@ -25,6 +24,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -40,7 +40,12 @@ public final class WassetteMcpServer implements AutoCloseable {
     private final boolean builtinTools;
     private final ObjectMapper json = new ObjectMapper().registerModule(errorsAsJsonRpc());
     private final McpJsonMapper mcpJson = new JacksonMcpJsonMapper(json);
+    /** {@code _meta} keys of a tool result: denials recorded during the call, policy rules not in force. */
+    static final String DENIALS_META = "dev.wassette/denials";
+    static final String POLICY_NOTES_META = "dev.wassette/policy-notes";
+
     private final ToolRegistry registry = new ToolRegistry();
+    private final InFlightCalls calls = new InFlightCalls();
     private final BuiltinTools builtins;
     private volatile McpSyncServer server;
 
@@ -190,32 +195,29 @@ public final class WassetteMcpServer implements AutoCloseable {
         if (output != null) {
             tool.outputSchema(json.convertValue(output, Map.class));
         }
-        return new SyncToolSpecification(tool.build(), (exchange, request) -> callComponent(e, request.arguments()));
+        return new SyncToolSpecification(tool.build(), (exchange, request) -> callComponent(e, request));
     }
 
-    private McpSchema.CallToolResult callComponent(ToolRegistry.Entry e, Map<String, Object> arguments) {
+    private McpSchema.CallToolResult callComponent(ToolRegistry.Entry e, McpSchema.CallToolRequest request) {
+        Map<String, Object> arguments = request.arguments();
         JsonNode args = json.valueToTree(arguments == null ? Map.of() : arguments);
-        long instantiate = 0;
-        long execute = 0;
+        CallContext call = calls.begin(request.meta());
         String outcome = "ok";
+        List<String> backtrace = List.of();
         try {
             List<Val> values = JsonValues.arguments(args, e.function().type());
-            ComponentSandbox.Timed timed = host.callTimed(e.componentId(), e.function(), values);
-            instantiate = timed.instantiateNanos();
-            execute = timed.executeNanos();
-            if (timed.value() instanceof Val.ResultVal r && !r.isOk()) {
+            Val value = host.call(e.componentId(), e.function(), values, call);
+            if (value instanceof Val.ResultVal r && !r.isOk()) {
                 outcome = "err-result";
             }
-            return result(timed.value());
+            return withPolicyReport(result(value), call, !"ok".equals(outcome));
         } catch (InvalidArgumentException ex) {
             outcome = "invalid-arguments";
             return error("invalid arguments: " + ex.getMessage());
         } catch (TrapException ex) {
-            outcome = ex.kind().name().toLowerCase();
-            return error(ex.getMessage());
-        } catch (UnenforceablePolicyException ex) {
-            outcome = "policy-refused";
-            return error("the component's policy cannot be enforced: " + ex.getMessage());
+            outcome = ex.kind().name().toLowerCase(Locale.ROOT);
+            backtrace = ex.backtrace();
+            return withPolicyReport(error(ex.getMessage() + GuestBacktrace.text(backtrace)), call, true);
         } catch (PolicyException ex) {
             outcome = "policy-invalid";
             return error("the component's policy is invalid: " + String.join("; ", ex.problems()));
@@ -223,8 +225,45 @@ public final class WassetteMcpServer implements AutoCloseable {
             outcome = "failed";
             return error(e.function().qualifiedName() + " failed: " + ex.getMessage());
         } finally {
-            InvocationLog.record(e.toolName(), e.componentId(), args, instantiate, execute, outcome);
+            calls.end(request.meta());
+            if (call.isCancelled() && !"ok".equals(outcome)) {
+                outcome = "cancelled";
+            }
+            InvocationLog.record(e.toolName(), e.componentId(), args, call.instantiateNanos(), call.executeNanos(), outcome, backtrace);
         }
+    }
+
+    /**
+     * Adds to a result what the policy did during the call — denials recorded (what was refused
+     * and why) and rules not in force — as {@code _meta} and, when the call failed or something was
+     * denied, as a text block an agent can act on. The component never sees any of it.
+     */
+    private McpSchema.CallToolResult withPolicyReport(McpSchema.CallToolResult result, CallContext call, boolean failed) {
+        List<CallContext.Denial> denials = call.denials();
+        List<String> notes = call.policyNotes();
+        if (denials.isEmpty() && notes.isEmpty()) {
+            return result;
+        }
+        Map<String, Object> meta = new java.util.LinkedHashMap<>();
+        if (result.meta() != null) {
+            meta.putAll(result.meta());
+        }
+        List<McpSchema.Content> content = new ArrayList<>(result.content());
+        if (!denials.isEmpty()) {
+            meta.put(DENIALS_META, denials.stream()
+                    .map(d -> Map.of("category", d.category().name().toLowerCase(Locale.ROOT), "detail", d.detail())).toList());
+            content.add(new McpSchema.TextContent("Denied by the component's policy:\n"
+                    + String.join("\n", denials.stream().map(d -> "- " + d.category().name().toLowerCase(Locale.ROOT) + ": " + d.detail()).toList())
+                    + "\nA grant-*-permission tool can allow it, if the user agrees."));
+        }
+        if (!notes.isEmpty()) {
+            meta.put(POLICY_NOTES_META, notes);
+            if (failed || !denials.isEmpty()) {
+                content.add(new McpSchema.TextContent("Policy rules not in force for this call:\n- " + String.join("\n- ", notes)));
+            }
+        }
+        return McpSchema.CallToolResult.builder().content(content).structuredContent(result.structuredContent())
+                .isError(result.isError()).meta(meta).build();
     }
 
     /** structuredContent {@code {result: …}} and the same value as text (a plain string unquoted). */
@@ -245,6 +284,11 @@ public final class WassetteMcpServer implements AutoCloseable {
 
     static McpSchema.CallToolResult error(String message) {
         return McpSchema.CallToolResult.builder().addTextContent(message).isError(true).build();
+    }
+
+    /** Tool calls in flight, for the transports to stamp and cancel. */
+    InFlightCalls calls() {
+        return calls;
     }
 
     McpSyncServer server() {

@@ -53,6 +53,7 @@ final class Errors {
             TrapException.Kind kind = classify(full);
             String message = switch (kind) {
                 case TIMEOUT -> function + ": stopped at its deadline (" + root + ")";
+                case CANCELLED -> function + ": " + root;
                 case OUT_OF_FUEL -> function + ": ran out of its CPU budget (" + root + ")";
                 case STACK_OVERFLOW -> function + ": stack overflow (" + root + ")";
                 case MEMORY_LIMIT -> function + ": memory limit reached (" + root + ")";
@@ -66,7 +67,10 @@ final class Errors {
     }
 
     static TrapException.Kind classify(String full) {
-        if (full.contains("wasm trap: interrupt")) {
+        if (full.contains(DeadlineWatch.CANCELLED)) {
+            return TrapException.Kind.CANCELLED;
+        }
+        if (full.contains("wasm trap: interrupt") || full.contains(DeadlineWatch.DEADLINE)) {
             return TrapException.Kind.TIMEOUT;
         }
         if (full.contains("all fuel consumed")) {

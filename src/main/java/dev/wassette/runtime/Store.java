@@ -27,6 +27,8 @@ public final class Store implements AutoCloseable {
     private final MemorySegment handle;
     private final MemorySegment context;
     private final Duration timeout;
+    /** Set when the store has a timeout or can be cancelled: then every tick asks it whether to go on. */
+    private final DeadlineWatch watch;
     private final List<MemorySegment> upcallTargets = new ArrayList<>(4);
     private final List<GuestOutput> outputs = new ArrayList<>(2);
     private final List<MemorySegment> resources = new ArrayList<>();
@@ -38,6 +40,8 @@ public final class Store implements AutoCloseable {
         this.handle = wasmtime_store_new(engine.handle(), MemorySegment.NULL, MemorySegment.NULL);
         this.context = wasmtime_store_context(handle);
         this.timeout = config.timeoutValue();
+        this.watch = timeout != null || config.cancellationValue() != null
+                ? new DeadlineWatch(timeout, config.cancellationValue()) : null;
         try {
             if (config.memoryLimitBytes() >= 0) {
                 wasmtime_store_limiter(handle, config.memoryLimitBytes(), -1, -1, -1, -1);
@@ -50,6 +54,14 @@ public final class Store implements AutoCloseable {
             }
             if (timeout != null && !engine.epochInterruption()) {
                 throw new IllegalArgumentException("a timeout needs an engine with epochInterruption(true)");
+            }
+            if (config.cancellationValue() != null && !engine.epochInterruption()) {
+                throw new IllegalArgumentException("cancelling calls needs an engine with epochInterruption(true)");
+            }
+            if (watch != null) {
+                MemorySegment watchEnv = Upcalls.register(watch);
+                upcallTargets.add(watchEnv);
+                wasmtime_store_epoch_deadline_callback(handle, Upcalls.EPOCH_DEADLINE, watchEnv, MemorySegment.NULL);
             }
             setDeadline();
             MemorySegment egressEnv = Upcalls.register(config.egressCheck());
@@ -129,8 +141,14 @@ public final class Store implements AutoCloseable {
 
     /** Re-arms the per-call deadline (epoch ticks from now). */
     void setDeadline() {
-        if (engine.epochInterruption()) {
-            wasmtime_context_set_epoch_deadline(context, timeout == null ? NO_DEADLINE : engine.ticksFor(timeout));
+        if (!engine.epochInterruption()) {
+            return;
+        }
+        if (watch != null) {
+            watch.rearm();
+            wasmtime_context_set_epoch_deadline(context, 1);
+        } else {
+            wasmtime_context_set_epoch_deadline(context, NO_DEADLINE);
         }
     }
 

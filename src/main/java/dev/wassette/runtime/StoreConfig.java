@@ -14,6 +14,7 @@ public final class StoreConfig {
     private long memoryLimitBytes = -1;
     private long fuel = -1;
     private Duration timeout;
+    private Cancellation cancellation;
 
     public static StoreConfig defaults() {
         return new StoreConfig();
@@ -54,6 +55,12 @@ public final class StoreConfig {
         return this;
     }
 
+    /** Lets another thread stop the store's calls; needs an engine with epoch interruption on. */
+    public StoreConfig cancellation(Cancellation cancellation) {
+        this.cancellation = cancellation;
+        return this;
+    }
+
     WasiConfig wasiConfig() {
         return wasi;
     }
@@ -76,5 +83,9 @@ public final class StoreConfig {
 
     Duration timeoutValue() {
         return timeout;
+    }
+
+    Cancellation cancellationValue() {
+        return cancellation;
     }
 }

@@ -24,7 +24,9 @@ public final class TrapException extends WasmtimeException {
         /** The guest exited (wasi:cli/exit) with a status. */
         EXIT,
         /** The result was larger than the host accepts. */
-        RESULT_LIMIT
+        RESULT_LIMIT,
+        /** The caller cancelled the call while it ran. */
+        CANCELLED
     }
 
     private final Kind kind;

@@ -5,6 +5,7 @@ import static dev.wassette.ffi.Wasmtime.*;
 import dev.wassette.ffi.wasi_config_set_stdout_custom$callback;
 import dev.wassette.ffi.wasmtime_component_func_callback_t;
 import dev.wassette.ffi.wasmtime_component_linker_instance_add_func$finalizer;
+import dev.wassette.ffi.wasmtime_store_epoch_deadline_callback$func;
 import dev.wassette.ffi.wassette_egress_check_t;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -28,6 +29,7 @@ final class Upcalls {
     static final MemorySegment OUTPUT;
     static final MemorySegment HOST_FUNCTION;
     static final MemorySegment RELEASE;
+    static final MemorySegment EPOCH_DEADLINE;
 
     static {
         NativeLibrary.load();
@@ -36,6 +38,7 @@ final class Upcalls {
         OUTPUT = wasi_config_set_stdout_custom$callback.allocate(Upcalls::output, global);
         HOST_FUNCTION = wasmtime_component_func_callback_t.allocate(Upcalls::hostFunction, global);
         RELEASE = wasmtime_component_linker_instance_add_func$finalizer.allocate(Upcalls::release, global);
+        EPOCH_DEADLINE = wasmtime_store_epoch_deadline_callback$func.allocate(Upcalls::epochDeadline, global);
     }
 
     private Upcalls() {}
@@ -86,6 +89,26 @@ final class Upcalls {
             return binding.invoke(args, nargs, results, nresults);
         } catch (Throwable t) {
             return hostError(String.valueOf(t));
+        }
+    }
+
+    /** At a store's epoch deadline: one more tick, or an error that stops the guest. */
+    private static MemorySegment epochDeadline(MemorySegment context, MemorySegment env, MemorySegment delta, MemorySegment kind) {
+        try {
+            String stop = TARGETS.get(env.address()) instanceof DeadlineWatch watch ? watch.stopReason()
+                    : DeadlineWatch.CANCELLED + "the store's deadline watch is gone";
+            if (stop != null) {
+                try (Arena arena = Arena.ofConfined()) {
+                    return wasmtime_error_new(arena.allocateFrom(stop));
+                }
+            }
+            delta.reinterpret(Long.BYTES).set(ValueLayout.JAVA_LONG, 0, 1L);
+            kind.reinterpret(1).set(ValueLayout.JAVA_BYTE, 0, (byte) WASMTIME_UPDATE_DEADLINE_CONTINUE());
+            return MemorySegment.NULL;
+        } catch (Throwable t) {
+            try (Arena arena = Arena.ofConfined()) {
+                return wasmtime_error_new(arena.allocateFrom(DeadlineWatch.CANCELLED + "deadline check failed: " + t));
+            }
         }
     }
 

@@ -47,31 +47,61 @@ class PolicyMappingTest {
     }
 
     @Test
-    void rulesWasiCannotExpressAreRefused() throws Exception {
+    void rulesWasiCannotExpressAreLeftOutWithTheReasonAndWhatWouldWork() throws Exception {
         Files.createDirectories(base.resolve("data/secret"));
+        Files.createDirectories(base.resolve("logs"));
         Files.writeString(base.resolve("data/file.txt"), "x");
-        assertTrue(assertThrows(UnenforceablePolicyException.class, () -> map("""
+        Grants glob = map("""
                   storage:
-                    allow: [{uri: "fs://data/*.log", access: [read]}]
-                """)).getMessage().contains("only whole directory trees"));
-        assertTrue(assertThrows(UnenforceablePolicyException.class, () -> map("""
+                    allow:
+                      - {uri: "fs://data/*.log", access: [read]}
+                      - {uri: "fs://logs/**", access: [read]}
+                """);
+        assertEquals(List.of(new Grants.Preopen(base.resolve("logs"), "logs", false)), glob.preopens(), "the enforceable rule stays in force");
+        assertTrue(glob.notes().getFirst().contains("not glob patterns") && glob.notes().getFirst().contains("fs://data/**"), glob.notes().toString());
+        Grants writeOnly = map("""
                   storage:
                     allow: [{uri: "fs://data/**", access: [write]}]
-                """)).getMessage().contains("write without read"));
-        assertTrue(assertThrows(UnenforceablePolicyException.class, () -> map("""
+                """);
+        assertTrue(writeOnly.preopens().isEmpty());
+        assertTrue(writeOnly.notes().getFirst().contains("write without read"), writeOnly.notes().toString());
+        Grants file = map("""
                   storage:
                     allow: [{uri: "fs://data/file.txt", access: [read]}]
-                """)).getMessage().contains("is a file"));
-        assertTrue(assertThrows(UnenforceablePolicyException.class, () -> map("""
+                """);
+        assertTrue(file.preopens().isEmpty());
+        assertTrue(file.notes().getFirst().contains("is a file") && file.notes().getFirst().contains("fs://" + base.resolve("data") + "/**"),
+                file.notes().toString());
+        Grants carved = map("""
                   storage:
-                    allow: [{uri: "fs://data/**", access: [read]}]
+                    allow: [{uri: "fs://data/**", access: [read]}, {uri: "fs://logs/**", access: [read]}]
                     deny: [{uri: "fs://data/secret/**", access: [read]}]
-                """)).getMessage().contains("inside the allowed tree"));
+                """);
+        assertEquals(List.of(new Grants.Preopen(base.resolve("logs"), "logs", false)), carved.preopens(),
+                "a tree holding a deny rule is left out whole, so the deny holds");
+        assertTrue(carved.notes().getFirst().contains("cannot carve"), carved.notes().toString());
         // A deny outside every allowed tree is already in force.
         assertEquals(1, map("""
                   storage:
                     allow: [{uri: "fs://data/secret/**", access: [read]}]
                     deny: [{uri: "fs://etc/**", access: [read]}]
                 """).preopens().size());
+    }
+
+    @Test
+    void grantsAddingAnUnenforceableRuleAreRefusedOthersPass() throws Exception {
+        Files.createDirectories(base.resolve("data"));
+        Files.writeString(base.resolve("data/notes.txt"), "x");
+        var empty = dev.wassette.policy.Policy.denyAll();
+        var file = dev.wassette.policy.PolicyEditor.grantStorage(empty, "fs://" + base.resolve("data/notes.txt"),
+                java.util.EnumSet.of(dev.wassette.policy.Policy.Access.READ));
+        UnenforceablePolicyException e = assertThrows(UnenforceablePolicyException.class,
+                () -> PolicyMapping.requireEnforceable(empty, file, base));
+        assertTrue(e.getMessage().contains("grant its directory fs://" + base.resolve("data") + "/** instead read-only"), e.getMessage());
+        var tree = dev.wassette.policy.PolicyEditor.grantStorage(empty, "fs://" + base.resolve("data") + "/**",
+                java.util.EnumSet.of(dev.wassette.policy.Policy.Access.READ));
+        PolicyMapping.requireEnforceable(empty, tree, base);
+        // A rule that was already unenforceable does not block an unrelated grant.
+        PolicyMapping.requireEnforceable(file, dev.wassette.policy.PolicyEditor.grantEnvironment(file, "API_KEY"), base);
     }
 }

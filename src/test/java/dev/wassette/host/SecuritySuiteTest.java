@@ -285,10 +285,22 @@ class SecuritySuiteTest {
     }
 
     @Test
-    void unenforceablePolicyIsRefusedNotWidened() throws Exception {
-        policy("io", "  storage:\n    allow: [{uri: \"fs://data/*.txt\", access: [read]}]\n");
-        UnenforceablePolicyException e = assertThrows(UnenforceablePolicyException.class,
-                () -> call("io", FILES + "read-file", new Val.Str("data/ok.txt")));
-        assertTrue(e.getMessage().contains("only whole directory trees"), e.getMessage());
+    void unenforceableRulesAreLeftOutNotWidenedAndTheRestStaysInForce() throws Exception {
+        Path other = Files.createDirectories(tmp.resolve("other"));
+        Files.writeString(other.resolve("b.txt"), "still granted");
+        policy("io", """
+                  storage:
+                    allow:
+                      - {uri: "fs://data/*.txt", access: [read]}
+                      - {uri: "fs://other/**", access: [read]}
+                """);
+        CallContext context = new CallContext();
+        Val denied = host.call("io", host.component("io").sandbox().component().export(FILES + "read-file"),
+                List.of(new Val.Str("data/ok.txt")), context);
+        assertFalse(err(denied).contains("fine"), "the glob is not widened to its directory");
+        assertTrue(context.policyNotes().getFirst().contains("fs://data/*.txt") && context.policyNotes().getFirst().contains("glob"),
+                context.policyNotes().toString());
+        assertEquals(Val.ResultVal.ok(new Val.Str("still granted")), call("io", FILES + "read-file", new Val.Str("other/b.txt")),
+                "an unenforceable rule does not take down the rules that can be enforced");
     }
 }

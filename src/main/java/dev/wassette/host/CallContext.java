@@ -1,0 +1,78 @@
+package dev.wassette.host;
+
+import dev.wassette.runtime.Cancellation;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One call in flight and what it left behind: the handle that cancels it, where its time went, and
+ * the denials recorded while it ran (for the caller, who needs to know why a guest failed and what
+ * to grant). Filled whatever the outcome; thread-safe (a call is cancelled from another thread).
+ */
+public final class CallContext {
+    /** A denial recorded during the call. */
+    public record Denial(Audit.Category category, String detail) {}
+
+    private final Cancellation cancellation = new Cancellation();
+    private final List<Denial> denials = new ArrayList<>(0);
+    private volatile long instantiateNanos;
+    private volatile long executeNanos;
+    private volatile List<String> policyNotes = List.of();
+    private volatile boolean running;
+
+    /** Stops the call at the next epoch tick (or refuses it, if it has not started). */
+    public void cancel(String reason) {
+        cancellation.cancel(reason);
+    }
+
+    public boolean isCancelled() {
+        return cancellation.isCancelled();
+    }
+
+    public Cancellation cancellation() {
+        return cancellation;
+    }
+
+    /** Whether the guest function has been entered (instantiation is done). */
+    public boolean isRunning() {
+        return running;
+    }
+
+    void running(boolean on) {
+        this.running = on;
+    }
+
+    public long instantiateNanos() {
+        return instantiateNanos;
+    }
+
+    public long executeNanos() {
+        return executeNanos;
+    }
+
+    void timing(long instantiate, long execute) {
+        this.instantiateNanos = instantiate;
+        this.executeNanos = execute;
+    }
+
+    void denied(Audit.Category category, String detail) {
+        synchronized (denials) {
+            denials.add(new Denial(category, detail));
+        }
+    }
+
+    public List<Denial> denials() {
+        synchronized (denials) {
+            return List.copyOf(denials);
+        }
+    }
+
+    /** Rules of the component's policy that were not in force for this call, and why. */
+    public List<String> policyNotes() {
+        return policyNotes;
+    }
+
+    void policyNotes(List<String> notes) {
+        this.policyNotes = List.copyOf(notes);
+    }
+}
