@@ -28,7 +28,7 @@ const serverCommand = dash < 0 ? [] : argv.slice(dash + 1);
 if (serverCommand.length === 0) usage('no server command after --');
 if (!fixtures) usage('no fixtures directory (--fixtures or $WASSETTE_FIXTURES)');
 fixtures = resolve(fixtures);
-for (const f of ['types.wasm', 'io.wasm']) {
+for (const f of ['types.wasm', 'io.wasm', 'spin.wasm', 'fetch.wasm']) {
   if (!existsSync(join(fixtures, f))) usage(`fixture ${join(fixtures, f)} is missing`);
 }
 
@@ -56,6 +56,7 @@ const serverErr = [];
 let transport;
 let client;
 let scratch;
+const clientErrors = [];
 
 class Failed extends Error {}
 
@@ -93,6 +94,17 @@ function waitListChanged(after, step) {
   });
 }
 
+// A line of the server's stderr (the invocation log), waited for with a bound.
+async function serverLine(match, step) {
+  const until = Date.now() + 15_000;
+  for (;;) {
+    const line = serverErr.find(match);
+    if (line) return line;
+    if (Date.now() > until) throw new Failed(`${step}: no matching server log line within 15 s`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
 async function call(name, args) {
   return client.callTool({ name, arguments: args }, undefined, { timeout: TIMEOUT_MS });
 }
@@ -120,12 +132,16 @@ async function main() {
     env: { ...process.env },
     stderr: 'pipe',
   });
+  let partial = '';
   transport.stderr?.on('data', (chunk) => {
-    for (const line of chunk.toString().split('\n')) if (line) serverErr.push(line);
-    if (serverErr.length > 200) serverErr.splice(0, serverErr.length - 200);
+    const lines = (partial + chunk.toString()).split('\n');
+    partial = lines.pop(); // a line cut between chunks waits for its end
+    for (const line of lines) if (line) serverErr.push(line);
+    if (serverErr.length > 2000) serverErr.splice(0, serverErr.length - 2000);
   });
   client = new Client({ name: 'wassette-stdio-client-test', version: '1.0.0' }, { capabilities: {} });
   client.setNotificationHandler(ToolListChangedNotificationSchema, onListChanged);
+  client.onerror = (e) => clientErrors.push(String(e?.message ?? e));
 
   // 1. initialize
   await client.connect(transport, { timeout: 60_000 });
@@ -201,6 +217,13 @@ async function main() {
   r = await call(`${TYPES}crash`, {});
   expect(r.isError === true, 'call crash', `expected isError, got ${short(r, 300)}`);
   ok('call crash', `isError, ${short(text(r), 120)}`);
+  expect(/guest backtrace:\n {2}\S+!\S*crash/.test(text(r)), 'call crash (backtrace)', `no guest backtrace naming crash: ${j(text(r))}`);
+  ok('call crash (backtrace)', short(text(r).split('guest backtrace:')[1].trim().replace(/\s+/g, ' '), 120));
+  const crashLog = await serverLine((l) => l.includes(`tool=${TYPES}crash `), 'invocation log (crash)');
+  const split = /instantiate=([\d.]+)ms execute=([\d.]+)ms outcome=trap/.exec(crashLog);
+  expect(split && Number(split[1]) > 0 && Number(split[2]) > 0 && crashLog.includes('backtrace='), 'invocation log (crash)',
+    `the log of a trap lacks the real timings or the backtrace: ${crashLog}`);
+  ok('invocation log (crash)', `instantiate=${split[1]}ms execute=${split[2]}ms outcome=trap, with backtrace`);
 
   // 9. io.wasm: denied until a storage grant covers the directory
   scratch = mkdtempSync(join(tmpdir(), 'wassette-mcp-client-'));
@@ -223,6 +246,15 @@ async function main() {
   expect(!r.isError, 'grant-storage-permission', `isError: ${text(r)}`);
   ok('grant-storage-permission', `fs://${scratch}/** read → ${short(text(r), 120)}`);
 
+  r = await call('grant-storage-permission', { component_id: 'io', details: { uri: `fs://${file}`, access: ['read'] } });
+  expect(r.isError === true && text(r).includes(`grant its directory fs://${scratch}/**`), 'grant-storage-permission (single file)',
+    `expected a refusal that names the directory to grant, got ${short(r, 400)}`);
+  ok('grant-storage-permission (single file)', `refused: ${short(text(r), 140)}`);
+  r = await call('grant-storage-permission', { component_id: 'io', details: { uri: `fs://${scratch}/out/**`, access: ['write'] } });
+  expect(r.isError === true && text(r).includes('write without read'), 'grant-storage-permission (write only)',
+    `expected a refusal, got ${short(r, 300)}`);
+  ok('grant-storage-permission (write only)', `refused: ${short(text(r), 140)}`);
+
   r = await call('get-policy', { component_id: 'io' });
   expect(!r.isError && text(r).includes(scratch), 'get-policy io', `policy does not mention ${scratch}: ${short(r, 300)}`);
   ok('get-policy io', short(text(r).replace(/\s+/g, ' '), 200));
@@ -232,7 +264,37 @@ async function main() {
     `expected {"ok": ${j(contents)}}, got ${short(r, 300)}`);
   ok('call read-file (granted)', `structuredContent ${j(r.structuredContent)}`);
 
-  // 10. unload types
+  // 10. cancellation: the SDK sends notifications/cancelled when the signal aborts; the spinning guest stops
+  before = listChanged;
+  r = await call('load-component', { path: pathToFileURL(join(fixtures, 'spin.wasm')).href });
+  expect(!r.isError, 'load-component spin', `isError: ${text(r)}`);
+  await waitListChanged(before, 'load-component spin');
+  const abort = new AbortController();
+  const spinning = client.callTool({ name: 'spin', arguments: {} }, undefined, { signal: abort.signal, timeout: 120_000 })
+    .then((res) => ({ res }), (err) => ({ err }));
+  setTimeout(() => abort.abort('the user pressed stop'), 300);
+  const cancelled = await spinning;
+  expect(cancelled.err, 'cancel spin', `the call was not aborted: ${short(cancelled.res, 200)}`);
+  const cancelLog = await serverLine((l) => l.includes('tool=spin ') && l.includes('outcome='), 'cancel spin');
+  expect(cancelLog.includes('outcome=cancelled'), 'cancel spin', `the guest was not stopped by the cancellation: ${cancelLog}`);
+  r = await call('ok', {});
+  expect(!r.isError && r.structuredContent?.result === 42, 'call ok after cancel', `got ${short(r, 200)}`);
+  expect(!clientErrors.some((e) => /unknown message ID/i.test(e)), 'cancel spin',
+    `the server answered the cancelled request: ${clientErrors.join('; ')}`);
+  ok('cancel spin', `aborted; server logged ${short(cancelLog.slice(cancelLog.indexOf('tool=')), 110)}; no answer to the cancelled request`);
+
+  // 11. a denied HTTP request: the result says what was denied and why
+  before = listChanged;
+  r = await call('load-component', { path: pathToFileURL(join(fixtures, 'fetch.wasm')).href });
+  expect(!r.isError, 'load-component fetch', `isError: ${text(r)}`);
+  await waitListChanged(before, 'load-component fetch');
+  r = await call('http-get', { url: 'https://api.example.org/v1/data' });
+  expect(text(r).includes('Denied by the component\'s policy:') && text(r).includes('api.example.org')
+    && text(r).includes('no network rule allows this host'), 'call http-get (denied)', `no denial report in ${short(r, 500)}`);
+  expect(r._meta?.['dev.wassette/denials']?.[0]?.category === 'network', 'call http-get (denied)', `no _meta denials: ${short(r, 500)}`);
+  ok('call http-get (denied)', short(text(r).slice(text(r).indexOf('Denied')).replace(/\s+/g, ' '), 140));
+
+  // 12. unload types
   before = listChanged;
   r = await call('unload-component', { id: 'types' });
   expect(!r.isError, 'unload-component types', `isError: ${text(r)}`);

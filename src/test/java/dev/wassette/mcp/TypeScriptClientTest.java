@@ -14,7 +14,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The official TypeScript MCP SDK client (src/test/mcp-clients/stdio-client.mjs) drives {@code wassette run}
  * over stdio: initialize, tool lists, load/unload with list_changed notifications, nested arguments and
- * structured results, argument errors, traps, and a storage grant that turns a denied read into a read.
+ * structured results, argument errors, traps with their guest backtrace, a storage grant that turns a denied read into a
+ * read, grants WASI cannot enforce refused, a spinning call cancelled, and a denied HTTP request reported with its reason.
  */
 class TypeScriptClientTest {
     @TempDir
@@ -45,9 +46,15 @@ class TypeScriptClientTest {
                 "ok   call echo-record (retries 300): isError, ",
                 "ok   call divide(1, 0): structuredContent {\"result\":{\"err\":\"division by zero\"}}",
                 "ok   call crash: isError",
+                "ok   call crash (backtrace): ",
+                "ok   invocation log (crash): ",
                 "ok   call read-file (no grant): structuredContent {\"result\":{\"err\":\"Capabilities insufficient",
                 "ok   grant-storage-permission: ",
+                "ok   grant-storage-permission (single file): refused: ",
+                "ok   grant-storage-permission (write only): refused: ",
                 "ok   call read-file (granted): structuredContent {\"result\":{\"ok\":\"hello from the TypeScript client\\n\"}}",
+                "ok   cancel spin: aborted; ",
+                "ok   call http-get (denied): Denied by the component's policy: - network: HTTP https://api.example.org:443 denied",
                 "ok   unload-component types: got notifications/tools/list_changed",
                 "ok   close: ",
                 "PASS stdio-client")) {
