@@ -133,6 +133,7 @@ final class BuiltinTools {
                 outcome = "failed";
                 return WassetteMcpServer.error(name + " failed: " + e.getMessage());
             } finally {
+                server.calls().end(request.meta()); // management tools run to completion; only their answer can be dropped
                 InvocationLog.record(name, null, args, 0, System.nanoTime() - start, outcome);
             }
         });

@@ -139,6 +139,11 @@ public final class HttpMcpServer implements AutoCloseable {
         }
     }
 
+    /** Tool calls in flight (for tests). */
+    InFlightCalls calls() {
+        return mcp.calls();
+    }
+
     public InetSocketAddress address() {
         return new InetSocketAddress(connector.getHost() == null ? "0.0.0.0" : connector.getHost(), connector.getLocalPort());
     }

@@ -3,6 +3,8 @@ package dev.wassette.mcp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wassette.host.CallContext;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -29,25 +31,36 @@ final class InFlightCalls {
     /**
      * Stamps every {@code tools/call} request in {@code message} (an object or a batch) with its key
      * and registers the call, so a cancellation that arrives before the handler runs is not lost.
-     * Returns whether it changed the message.
+     * Returns the keys stamped (empty when the message is unchanged).
      */
-    boolean accept(String session, JsonNode message) {
+    List<String> accept(String session, JsonNode message) {
         if (message.isArray()) {
-            boolean changed = false;
+            List<String> keys = new ArrayList<>();
             for (JsonNode m : message) {
-                changed |= accept(session, m);
+                keys.addAll(accept(session, m));
             }
-            return changed;
+            return keys;
         }
         if (!message.isObject() || !"tools/call".equals(message.path("method").asText()) || !message.hasNonNull("id")) {
-            return false;
+            return List.of();
         }
         String key = key(session, message.get("id"));
         ObjectNode params = message.get("params") instanceof ObjectNode p ? p : ((ObjectNode) message).putObject("params");
         ObjectNode meta = params.get("_meta") instanceof ObjectNode m ? m : params.putObject("_meta");
         meta.put(META_KEY, key);
         calls.put(key, new CallContext());
-        return true;
+        return List.of(key);
+    }
+
+    /** Cancels the calls under {@code keys} that still run (their client went away). */
+    void cancel(List<String> keys, String reason) {
+        for (String key : keys) {
+            CallContext call = calls.get(key);
+            if (call != null) {
+                call.cancel(reason);
+                LOG.log(System.Logger.Level.INFO, "call {0} cancelled: {1}", key, reason);
+            }
+        }
     }
 
     /** The call a tool handler runs: the one accepted under the key in {@code meta}, or a fresh one. */
@@ -103,5 +116,10 @@ final class InFlightCalls {
 
     int size() {
         return calls.size();
+    }
+
+    /** Whether some call has entered its guest (for tests that must cancel a running guest). */
+    boolean anyRunning() {
+        return calls.values().stream().anyMatch(CallContext::isRunning);
     }
 }

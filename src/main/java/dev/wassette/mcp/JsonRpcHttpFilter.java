@@ -17,6 +17,11 @@ import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
@@ -27,6 +32,9 @@ final class JsonRpcHttpFilter implements Filter {
     private static final System.Logger LOG = System.getLogger("dev.wassette.mcp");
     private final int maxBytes;
     private static final String SESSION_HEADER = "Mcp-Session-Id";
+    static final long HEARTBEAT_MILLIS = 500;
+    private static final ScheduledExecutorService HEARTBEATS = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("wassette-sse-heartbeat").daemon().factory());
     private final ObjectMapper json = new ObjectMapper();
     private final Predicate<String> knownTool;
     private final InFlightCalls calls;
@@ -67,10 +75,27 @@ final class JsonRpcHttpFilter implements Filter {
             res.setStatus(202);
             return;
         }
-        if (calls.accept(session, message)) {
-            body = json.writeValueAsBytes(message);
+        List<String> stamped = calls.accept(session, message);
+        if (stamped.isEmpty()) {
+            chain.doFilter(new CachedBody(http, body), response);
+            return;
         }
-        chain.doFilter(new CachedBody(http, body), response);
+        // The SDK answers a tool call on this request's event stream. When the client closes the
+        // connection first, nobody is left to answer: heartbeats on the stream reveal it, and the
+        // guest is stopped.
+        HeartbeatResponse streamed = new HeartbeatResponse(res);
+        ScheduledFuture<?> heartbeat = HEARTBEATS.scheduleAtFixedRate(() -> {
+            if (!streamed.beat()) {
+                calls.cancel(stamped, "the client closed the connection");
+                throw new IllegalStateException("connection closed"); // ends the heartbeats
+            }
+        }, HEARTBEAT_MILLIS, HEARTBEAT_MILLIS, TimeUnit.MILLISECONDS);
+        try {
+            chain.doFilter(new CachedBody(http, json.writeValueAsBytes(message)), streamed);
+        } finally {
+            heartbeat.cancel(false);
+            streamed.finish();
+        }
     }
 
     private static void reject(HttpServletResponse res, int status, JsonRpcChecks.Rejection rejection) throws IOException {
