@@ -146,6 +146,17 @@ class CliTest {
         assertEquals(3, bad.code());
         assertTrue(bad.err().contains("wildcards are allowed only as a leading"), bad.err());
         assertEquals(3, run(concat(new String[] {"permission", "grant", "network", "nope", "h.example"}, dirs)).code());
+        // What WASI cannot enforce is refused when granted, with what would work instead; nothing is stored.
+        Path notes = Files.writeString(Files.createDirectories(tmp.resolve("notes-dir")).resolve("notes.txt"), "n");
+        Run file = run(concat(new String[] {"permission", "grant", "storage", "io", "fs://" + notes}, dirs));
+        assertEquals(3, file.code(), file.err());
+        assertTrue(file.err().contains("grant its directory fs://" + notes.getParent() + "/** instead read-only"), file.err());
+        Run glob = run(concat(new String[] {"permission", "grant", "storage", "io", "fs://" + notes.getParent() + "/*.txt"}, dirs));
+        assertEquals(3, glob.code(), glob.err());
+        assertTrue(glob.err().contains("not glob patterns"), glob.err());
+        Run writeOnly = run(concat(new String[] {"permission", "grant", "storage", "io", "fs://" + notes.getParent() + "/**", "--access", "write"}, dirs));
+        assertEquals(3, writeOnly.code(), writeOnly.err());
+        assertTrue(!store.policy("io").toString().contains("notes"), "a refused grant leaves the policy as it was");
         assertEquals(0, run(concat(new String[] {"permission", "revoke", "network", "io", "api.example.com"}, dirs)).code());
         assertTrue(!run(concat(new String[] {"policy", "get", "io"}, dirs)).out().contains("api.example.com"));
         assertEquals(0, run(concat(new String[] {"permission", "reset", "io"}, dirs)).code());
