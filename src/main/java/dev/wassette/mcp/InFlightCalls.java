@@ -109,9 +109,20 @@ final class InFlightCalls {
         });
     }
 
-    /** Whether the response to {@code id} in {@code session} must be dropped (true at most once). */
-    boolean takeSuppressed(String session, JsonNode id) {
-        return !suppressed.isEmpty() && suppressed.remove(key(session, id));
+    /**
+     * The transport is writing the response to {@code id}: the call is over (also when the SDK
+     * answered it without running the handler). Returns whether the response must be dropped,
+     * because the request was cancelled.
+     */
+    boolean answered(String session, JsonNode id) {
+        String key = key(session, id);
+        calls.remove(key);
+        return !suppressed.isEmpty() && suppressed.remove(key);
+    }
+
+    /** The requests under {@code keys} have been answered (their HTTP exchange is over). */
+    void forget(List<String> keys) {
+        keys.forEach(calls::remove);
     }
 
     int size() {

@@ -95,6 +95,7 @@ final class JsonRpcHttpFilter implements Filter {
         } finally {
             heartbeat.cancel(false);
             streamed.finish();
+            calls.forget(stamped);
         }
     }
 

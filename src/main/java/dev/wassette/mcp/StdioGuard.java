@@ -194,7 +194,7 @@ public final class StdioGuard {
             if (message != null && message.hasNonNull("id") && (message.has("result") || message.has("error"))) {
                 pending.remove(message.get("id").toString());
                 InFlightCalls inFlight = calls;
-                return inFlight == null || !inFlight.takeSuppressed(SESSION, message.get("id"));
+                return inFlight == null || !inFlight.answered(SESSION, message.get("id"));
             }
         } catch (IOException ignored) {
             // not ours to judge: the transport wrote it
