@@ -75,9 +75,10 @@ final class JsonRpcHttpFilter implements Filter {
             res.setStatus(202);
             return;
         }
-        List<String> stamped = calls.accept(session, message);
+        InFlightCalls.Accepted accepted = calls.accept(session, message);
+        List<String> stamped = accepted.keys();
         if (stamped.isEmpty()) {
-            chain.doFilter(new CachedBody(http, body), response);
+            chain.doFilter(new CachedBody(http, accepted.changed() ? json.writeValueAsBytes(message) : body), response);
             return;
         }
         // The SDK answers a tool call on this request's event stream. When the client closes the

@@ -109,7 +109,7 @@ public final class StdioGuard {
                         inFlight.cancel(SESSION, message.get("params"), true);
                         continue;
                     }
-                    if (!inFlight.accept(SESSION, message).isEmpty()) {
+                    if (inFlight.accept(SESSION, message).changed()) {
                         line = json.writeValueAsString(message);
                     }
                 }
