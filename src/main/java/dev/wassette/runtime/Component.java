@@ -33,10 +33,17 @@ public final class Component implements AutoCloseable {
         if (bytes.length == 0) {
             throw new WasmtimeException("cannot compile component: input is empty");
         }
+        MemorySegment engineHandle = engine.handle(); // a closed engine says so before the input is judged
+        String problem = WasmInput.problem(bytes);
+        if (problem != null) {
+            throw new WasmtimeException(problem);
+        }
+        boolean binary = bytes[0] == 0;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocateFrom(ValueLayout.JAVA_BYTE, bytes);
             MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
-            Errors.check(wasmtime_component_new(engine.handle(), buf, bytes.length, out), "cannot compile component");
+            Errors.check(wasmtime_component_new(engineHandle, buf, bytes.length, out),
+                    binary ? "invalid WebAssembly component" : "cannot compile component text");
             return new Component(engine, out.get(ValueLayout.ADDRESS, 0));
         }
     }

@@ -86,9 +86,31 @@ class CliTest {
         Path garbage = Files.write(tmp.resolve("garbage.wasm"), new byte[] {0, 'a', 's', 'm', 13, 0, 1, 0, (byte) 0xff, 7, 1});
         Run corrupt = run("inspect", garbage.toString());
         assertEquals(3, corrupt.code());
-        assertTrue(corrupt.err().startsWith("error: " + garbage + ": cannot compile component"), corrupt.err());
+        assertTrue(corrupt.err().startsWith("error: " + garbage + ": invalid WebAssembly component: "), corrupt.err());
         Run timeout = run("call", types(), "greet", "--timeout", "soon");
         assertEquals(2, timeout.code());
+    }
+
+    @Test
+    void aFileThatIsNoComponentSaysWhatItIsNotAtEveryEntryPoint() throws Exception {
+        Path yaml = Files.writeString(tmp.resolve("notes.yaml"), "version: \"1.0\"\npermissions: {}\n");
+        Path core = Files.write(tmp.resolve("core.wasm"), new byte[] {0, 'a', 's', 'm', 1, 0, 0, 0});
+        Path brokenText = Files.writeString(tmp.resolve("broken.wat"), "(component (export");
+        String store = tmp.resolve("store").toString();
+        for (String file : List.of(yaml.toString(), core.toString(), brokenText.toString())) {
+            for (String[] args : List.of(new String[] {"inspect", file}, new String[] {"call", file, "f"},
+                    new String[] {"component", "load", file, "--component-dir", store})) {
+                Run r = run(args);
+                assertEquals(3, r.code(), String.join(" ", args) + ": " + r.err());
+                String expected = "error: " + file + ": " + (file.equals(yaml.toString())
+                        ? "not a WebAssembly component: no wasm magic number (\\0asm) at its start, and not component text"
+                        : file.equals(core.toString()) ? "input is a core WebAssembly module, not a component"
+                        : "cannot compile component text: expected ");
+                assertTrue(r.err().startsWith(expected), String.join(" ", args) + ": " + r.err());
+            }
+        }
+        Run coreText = run("inspect", Fixtures.path("add.wat").toString());
+        assertTrue(coreText.err().contains(": input is core WebAssembly module text"), coreText.err());
     }
 
     @Test

@@ -120,6 +120,25 @@ class StdioServerTest {
         assertEquals(0, server.exitValue());
     }
 
+    private JsonNode load(int id, Path file) throws IOException {
+        send("{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":\"tools/call\",\"params\":{\"name\":\"load-component\",\"arguments\":{\"path\":\""
+                + file.toUri() + "\"}}}");
+        return response(id).path("result");
+    }
+
+    @Test
+    void loadComponentSaysWhatIsWrongWithTheFile() throws Exception {
+        send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
+        response(1);
+        send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+
+        Path yaml = java.nio.file.Files.writeString(dir.resolve("policy.yaml"), "version: \"1.0\"\n");
+        JsonNode notWasm = load(2, yaml);
+        assertTrue(notWasm.path("isError").asBoolean(), notWasm.toString());
+        assertEquals("cannot load " + yaml + ": not a WebAssembly component: no wasm magic number (\\0asm) at its start, "
+                + "and not component text (which starts with \"(component\")", notWasm.path("content").get(0).path("text").asText());
+    }
+
     private boolean waitForListChanged() throws IOException {
         send("{\"jsonrpc\":\"2.0\",\"id\":\"ping\",\"method\":\"ping\"}");
         response("ping");
