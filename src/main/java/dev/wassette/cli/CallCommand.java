@@ -115,13 +115,23 @@ final class CallCommand implements Callable<Integer> {
                 err.println("error: " + file + ": " + e.getMessage());
                 return WassetteCli.BAD_INPUT;
             }
-            try (ComponentSandbox sandbox = new ComponentSandbox(engine, component, new HostLog(Map.of()))) {
-                ExportedFunction target = component.export(function);
-                if (target == null) {
-                    err.println("error: " + file + " exports no function \"" + function + "\"; it exports: "
-                            + String.join(", ", component.exports().stream().map(ExportedFunction::qualifiedName).toList()));
-                    return WassetteCli.BAD_INPUT;
-                }
+            ExportedFunction target;
+            try {
+                target = target(component);
+            } catch (IllegalArgumentException e) {
+                component.close();
+                err.println("error: " + file + " " + e.getMessage());
+                return WassetteCli.BAD_INPUT;
+            }
+            ComponentSandbox linked;
+            try {
+                linked = new ComponentSandbox(engine, component, new HostLog(Map.of()));
+            } catch (WasmtimeException e) {
+                component.close();
+                err.println("error: " + file + ": " + e.getMessage());
+                return WassetteCli.BAD_INPUT;
+            }
+            try (ComponentSandbox sandbox = linked) {
                 List<Val> values = JsonValues.arguments(argNode, target.type());
                 PolicyEgress egress = new PolicyEgress(policy, denial -> LOG.log(System.Logger.Level.WARNING,
                         "{0}: network {1}", function, denial));
@@ -138,5 +148,15 @@ final class CallCommand implements Callable<Integer> {
                 return WassetteCli.GUEST_FAILED;
             }
         }
+    }
+
+    /** The function named by its export name (interface#name). */
+    private ExportedFunction target(Component component) {
+        ExportedFunction byExport = component.export(function);
+        if (byExport != null) {
+            return byExport;
+        }
+        throw new IllegalArgumentException("exports no function \"" + function + "\"; it exports: "
+                + String.join(", ", component.exports().stream().map(ExportedFunction::qualifiedName).toList()));
     }
 }

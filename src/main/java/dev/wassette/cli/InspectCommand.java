@@ -1,6 +1,10 @@
 package dev.wassette.cli;
 
+import dev.wassette.host.ComponentSandbox;
+import dev.wassette.host.HostLog;
+import dev.wassette.host.ProvidedImports;
 import dev.wassette.runtime.Component;
+import dev.wassette.runtime.ComponentImport;
 import dev.wassette.runtime.Engine;
 import dev.wassette.runtime.ExportedFunction;
 import dev.wassette.runtime.WasmtimeException;
@@ -9,13 +13,16 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "inspect", description = {"Lists a component's exported functions: WIT signature, tool name, input and output JSON Schema.",
+@Command(name = "inspect", description = {"Lists a component's exported functions (WIT signature, tool name, input and output JSON Schema)",
+    "and its imports, each provided, provided but policy-gated, or missing.",
     "Takes a component file (binary or text) or the id of a stored component."})
 final class InspectCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE|ID", description = "Component file (.wasm/.wat) or stored component id.")
@@ -70,11 +77,33 @@ final class InspectCommand implements Callable<Integer> {
             if (component.exports().isEmpty()) {
                 out.println("(no exported functions)");
             }
+            printImports(out, engine, component);
             out.flush();
             return WassetteCli.OK;
         } catch (WasmtimeException | IOException e) {
             err.println("error: " + file + ": " + e.getMessage());
             return WassetteCli.BAD_INPUT;
         }
+    }
+
+    /** Each import with what the server does with it, then whether the component links at all. */
+    private static void printImports(PrintWriter out, Engine engine, Component component) {
+        List<ProvidedImports.Checked> imports = ProvidedImports.check(component);
+        out.println(imports.isEmpty() ? "imports: none" : "imports:");
+        int width = imports.stream().mapToInt(c -> label(c).length()).max().orElse(0);
+        for (ProvidedImports.Checked c : imports) {
+            out.println("  " + String.format("%-" + width + "s", label(c)) + "  " + c.describe());
+        }
+        // Linking is the final word: it also finds type mismatches inside provided interfaces.
+        try (ComponentSandbox ignored = new ComponentSandbox(engine, component, new HostLog(Map.of()))) {
+            out.println("loadable: yes");
+        } catch (WasmtimeException e) {
+            out.println("loadable: no: " + e.getMessage());
+        }
+    }
+
+    private static String label(ProvidedImports.Checked c) {
+        return c.component().kind() == ComponentImport.Kind.INSTANCE
+                ? c.name() : c.name() + " (" + c.component().kind().label() + ")";
     }
 }

@@ -1,6 +1,7 @@
 package dev.wassette.host;
 
 import dev.wassette.runtime.Component;
+import dev.wassette.runtime.ComponentImport;
 import dev.wassette.runtime.EgressCheck;
 import dev.wassette.runtime.Engine;
 import dev.wassette.runtime.ExportedFunction;
@@ -11,6 +12,7 @@ import dev.wassette.runtime.StoreConfig;
 import dev.wassette.runtime.TrapException;
 import dev.wassette.runtime.Val;
 import dev.wassette.runtime.WasiConfig;
+import dev.wassette.runtime.WasmtimeException;
 import java.time.Duration;
 import java.util.List;
 
@@ -37,7 +39,21 @@ public final class ComponentSandbox implements AutoCloseable {
         this.component = component;
         try (Linker linker = new Linker(engine)) {
             linker.addWasip2().addWasiHttp().defineInterface(HostLog.INTERFACE, hostLog.functions());
-            this.pre = linker.instantiatePre(component);
+            this.pre = link(linker, component);
+        }
+    }
+
+    private static InstancePre link(Linker linker, Component component) {
+        try {
+            return linker.instantiatePre(component);
+        } catch (WasmtimeException e) {
+            // Wasmtime names only the first unresolved import; name them all. When none is missing
+            // (e.g. a type mismatch inside a provided interface) its own message is the reason.
+            List<ComponentImport> missing = ProvidedImports.missing(component);
+            if (missing.isEmpty()) {
+                throw e;
+            }
+            throw new WasmtimeException("cannot link component: " + ProvidedImports.describeMissing(missing), e);
         }
     }
 

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wassette.host.ComponentHost;
 import dev.wassette.host.ComponentStore;
 import dev.wassette.host.PolicyMapping;
+import dev.wassette.host.ProvidedImports;
 import dev.wassette.host.UnenforceablePolicyException;
 import dev.wassette.policy.Policy;
 import dev.wassette.policy.PolicyEditor;
@@ -166,6 +167,7 @@ final class BuiltinTools {
         } catch (RuntimeException e) {
             throw new ToolError("cannot load " + file + ": " + e.getMessage());
         }
+        List<ProvidedImports.Checked> imports = ProvidedImports.check(prepared.sandbox().component());
         try {
             server.checkNoConflicts(id, prepared);
         } catch (IllegalStateException e) {
@@ -180,6 +182,8 @@ final class BuiltinTools {
         out.put("id", id);
         ArrayNode tools = out.putArray("tools");
         server.toolsOf(id).forEach(t -> tools.add(t.toolName()));
+        ArrayNode importList = out.putArray("imports");
+        imports.forEach(c -> importList.addObject().put("name", c.name()).put("status", c.describe()));
         return out;
     }
 

@@ -19,6 +19,7 @@ public final class Component implements AutoCloseable {
     private final Engine engine;
     private final MemorySegment handle;
     private final List<ExportedFunction> exports;
+    private final List<ComponentImport> imports;
     /** Export indices by qualified name, resolved once; owned here, freed on close. */
     private final Map<String, MemorySegment> exportIndices = new ConcurrentHashMap<>();
     private volatile boolean closed;
@@ -27,6 +28,7 @@ public final class Component implements AutoCloseable {
         this.engine = engine;
         this.handle = handle;
         this.exports = List.copyOf(TypeReader.exports(handle, engine.handle()));
+        this.imports = List.copyOf(TypeReader.imports(handle, engine.handle()));
     }
 
     static Component compile(Engine engine, byte[] bytes) {
@@ -79,6 +81,11 @@ public final class Component implements AutoCloseable {
     /** Exported functions: at world level and inside exported interfaces. */
     public List<ExportedFunction> exports() {
         return exports;
+    }
+
+    /** What the component imports: interfaces, functions, types..., as its binary names them. */
+    public List<ComponentImport> imports() {
+        return imports;
     }
 
     /** Finds an export by {@code name} or {@code interface#name}. */

@@ -13,7 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Reads a component's exported functions and their WIT types through the C API's type introspection. */
+/** Reads a component's imports, exported functions and their WIT types through the C API's type introspection. */
 final class TypeReader {
     private final Arena arena;
     private final MemorySegment engine;
@@ -51,6 +51,79 @@ final class TypeReader {
                 wasmtime_component_type_delete(type);
             }
         }
+    }
+
+    /** The component's imports, in the order of its binary. */
+    static List<ComponentImport> imports(MemorySegment component, MemorySegment engine) {
+        try (Arena arena = Arena.ofConfined()) {
+            TypeReader reader = new TypeReader(arena, engine);
+            MemorySegment type = wasmtime_component_type(component);
+            try {
+                List<ComponentImport> out = new ArrayList<>();
+                long n = wasmtime_component_type_import_count(type, engine);
+                for (long i = 0; i < n; i++) {
+                    if (wasmtime_component_type_import_nth(type, engine, i, reader.nameRet, reader.lenRet, reader.ptrRet)) {
+                        String name = reader.name();
+                        out.add(reader.importOf(name, reader.ptrRet.get(ValueLayout.ADDRESS, 0)));
+                    }
+                }
+                return out;
+            } finally {
+                wasmtime_component_type_delete(type);
+            }
+        }
+    }
+
+    /** An import from its extern type, which we own (and free here). */
+    private ComponentImport importOf(String name, MemorySegment ext) {
+        MemorySegment item = wasmtime_component_item_t.allocate(arena);
+        wasmtime_component_extern_type(ext, item);
+        try {
+            int kind = Byte.toUnsignedInt(wasmtime_component_item_t.kind(item));
+            if (kind == WASMTIME_COMPONENT_ITEM_COMPONENT_INSTANCE()) {
+                return new ComponentImport(name, ComponentImport.Kind.INSTANCE,
+                        typesOnly(wasmtime_component_item_union.component_instance(wasmtime_component_item_t.of(item))));
+            }
+            return new ComponentImport(name, kind(kind), false);
+        } finally {
+            wasmtime_component_item_delete(item);
+            wasmtime_component_extern_delete(ext);
+        }
+    }
+
+    /** Whether an instance type (borrowed) exports only types, which need no definition to link. */
+    private boolean typesOnly(MemorySegment instance) {
+        long n = wasmtime_component_instance_type_export_count(instance, engine);
+        for (long i = 0; i < n; i++) {
+            if (!wasmtime_component_instance_type_export_nth(instance, engine, i, nameRet, lenRet, ptrRet)) {
+                continue;
+            }
+            MemorySegment ext = ptrRet.get(ValueLayout.ADDRESS, 0);
+            MemorySegment item = wasmtime_component_item_t.allocate(arena);
+            wasmtime_component_extern_type(ext, item);
+            int kind = Byte.toUnsignedInt(wasmtime_component_item_t.kind(item));
+            wasmtime_component_item_delete(item);
+            wasmtime_component_extern_delete(ext);
+            if (kind != WASMTIME_COMPONENT_ITEM_TYPE()) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static ComponentImport.Kind kind(int kind) {
+        if (kind == WASMTIME_COMPONENT_ITEM_COMPONENT_FUNC()) {
+            return ComponentImport.Kind.FUNCTION;
+        } else if (kind == WASMTIME_COMPONENT_ITEM_RESOURCE()) {
+            return ComponentImport.Kind.RESOURCE;
+        } else if (kind == WASMTIME_COMPONENT_ITEM_MODULE()) {
+            return ComponentImport.Kind.MODULE;
+        } else if (kind == WASMTIME_COMPONENT_ITEM_COMPONENT()) {
+            return ComponentImport.Kind.COMPONENT;
+        } else if (kind == WASMTIME_COMPONENT_ITEM_CORE_FUNC()) {
+            return ComponentImport.Kind.CORE_FUNCTION;
+        }
+        return ComponentImport.Kind.TYPE;
     }
 
     private void readExtern(MemorySegment ext, String iface, String name, List<ExportedFunction> out) {

@@ -114,6 +114,39 @@ class CliTest {
     }
 
     @Test
+    void inspectMarksEachImportAndLoadNamesEveryMissingOne() throws Exception {
+        String imports = Fixtures.path("imports.wat").toString();
+        Run inspect = run("inspect", imports);
+        assertEquals(0, inspect.code(), inspect.err());
+        String missing = "cannot link component: the component imports what this server does not provide: "
+                + "wasi:config/store@0.2.0-draft (interface), acme:missing/thing@1.0.0 (interface), frob (function)";
+        assertTrue(inspect.out().endsWith("""
+                imports:
+                  wasi:random/random@0.2.0       provided
+                  wasi:cli/environment@0.2.3     provided, policy-gated (environment)
+                  wassette:host/log@0.1.0        provided
+                  wasi:config/store@0.2.0-draft  missing
+                  acme:missing/thing@1.0.0       missing
+                  frob (function)                missing
+                loadable: no: %s
+                """.formatted(missing)), inspect.out());
+        String[] dirs = {"--component-dir", tmp.resolve("store").toString()};
+        Run load = run(concat(new String[] {"component", "load", imports}, dirs));
+        assertEquals(new Run(3, "", "error: " + imports + ": " + missing + "\n"), load);
+        Run call = run("call", imports, "ok");
+        assertEquals(new Run(3, "", "error: " + imports + ": " + missing + "\n"), call);
+
+        Run types = run("inspect", types());
+        assertTrue(types.out().endsWith("imports: none\nloadable: yes\n"), types.out());
+        // A stored component by id: its WASI imports, the gated ones marked.
+        assertEquals(0, run(concat(new String[] {"component", "load", Fixtures.path("io.wasm").toString()}, dirs)).code());
+        Run stored = run(concat(new String[] {"inspect", "io"}, dirs));
+        assertTrue(stored.out().lines().anyMatch(l -> l.matches("  wasi:filesystem/preopens@0\\.2\\.\\d+ +provided, policy-gated \\(storage\\)")), stored.out());
+        assertTrue(stored.out().lines().anyMatch(l -> l.matches("  wasi:cli/stdout@0\\.2\\.\\d+ +provided")), stored.out());
+        assertTrue(stored.out().endsWith("loadable: yes\n"), stored.out());
+    }
+
+    @Test
     void policyGrantsFilesAndEnvironment() throws Exception {
         Path data = Files.createDirectories(tmp.resolve("data"));
         Files.writeString(data.resolve("in.txt"), "from the host");

@@ -127,7 +127,7 @@ class StdioServerTest {
     }
 
     @Test
-    void loadComponentSaysWhatIsWrongWithTheFile() throws Exception {
+    void loadComponentSaysWhatIsWrongWithTheFileAndListsImports() throws Exception {
         send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
         response(1);
         send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
@@ -137,6 +137,25 @@ class StdioServerTest {
         assertTrue(notWasm.path("isError").asBoolean(), notWasm.toString());
         assertEquals("cannot load " + yaml + ": not a WebAssembly component: no wasm magic number (\\0asm) at its start, "
                 + "and not component text (which starts with \"(component\")", notWasm.path("content").get(0).path("text").asText());
+
+        Path imports = Fixtures.path("imports.wat");
+        JsonNode missing = load(3, imports);
+        assertTrue(missing.path("isError").asBoolean(), missing.toString());
+        assertEquals("cannot load " + imports + ": cannot link component: the component imports what this server does not provide: "
+                + "wasi:config/store@0.2.0-draft (interface), acme:missing/thing@1.0.0 (interface), frob (function)",
+                missing.path("content").get(0).path("text").asText());
+
+        JsonNode io = load(4, Fixtures.path("io.wasm"));
+        assertTrue(!io.path("isError").asBoolean(), io.toString());
+        JsonNode list = io.path("structuredContent").path("imports");
+        assertTrue(list.size() > 3, io.toString());
+        boolean gated = false;
+        for (JsonNode i : list) {
+            assertTrue(i.path("status").asText().startsWith("provided"), i.toString());
+            gated |= i.path("name").asText().startsWith("wasi:filesystem/preopens@")
+                    && i.path("status").asText().equals("provided, policy-gated (storage)");
+        }
+        assertTrue(gated, list.toString());
     }
 
     private boolean waitForListChanged() throws IOException {

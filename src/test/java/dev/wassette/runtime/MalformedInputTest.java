@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.wassette.Fixtures;
 import java.nio.file.Files;
 import java.util.Arrays;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Bad bytes give a clear error and leave the engine working. */
@@ -51,8 +52,22 @@ class MalformedInputTest {
         assertTrue(bom.startsWith("cannot compile component text: "), bom);
         // Comments and blank lines before "(component" are fine.
         try (Component empty = Fixtures.engine().compile(";; a comment\n(; block ;)\n\n(component)".getBytes())) {
-            assertTrue(empty.exports().isEmpty());
+            assertTrue(empty.exports().isEmpty() && empty.imports().isEmpty());
         }
+    }
+
+    @Test
+    void importsAreListedWithTheirKinds() {
+        Component c = Fixtures.component("imports.wat");
+        assertEquals(List.of(
+                new ComponentImport("wasi:random/random@0.2.0", ComponentImport.Kind.INSTANCE),
+                new ComponentImport("wasi:cli/environment@0.2.3", ComponentImport.Kind.INSTANCE),
+                new ComponentImport("wassette:host/log@0.1.0", ComponentImport.Kind.INSTANCE),
+                new ComponentImport("wasi:config/store@0.2.0-draft", ComponentImport.Kind.INSTANCE),
+                new ComponentImport("acme:missing/thing@1.0.0", ComponentImport.Kind.INSTANCE),
+                new ComponentImport("frob", ComponentImport.Kind.FUNCTION)), c.imports());
+        assertEquals(List.of("ok"), c.exports().stream().map(ExportedFunction::name).toList());
+        assertTrue(Fixtures.component("types.wasm").imports().isEmpty());
     }
 
     @Test
@@ -61,6 +76,7 @@ class MalformedInputTest {
         byte[] artifact = original.serialize();
         try (Component loaded = Fixtures.engine().deserialize(artifact)) {
             assertEquals(original.exports(), loaded.exports());
+            assertEquals(original.imports(), loaded.imports());
         }
     }
 
