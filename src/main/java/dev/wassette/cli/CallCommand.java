@@ -20,6 +20,7 @@ import dev.wassette.runtime.Val;
 import dev.wassette.runtime.WasmtimeException;
 import dev.wassette.tools.InvalidArgumentException;
 import dev.wassette.tools.JsonValues;
+import dev.wassette.tools.ToolSchemas;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -44,7 +45,7 @@ final class CallCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE", description = "Component: binary (.wasm) or text (.wat).")
     Path file;
 
-    @Parameters(index = "1", paramLabel = "FUNCTION", description = "Export name, or interface#name (e.g. my:pkg/tools#greet).")
+    @Parameters(index = "1", paramLabel = "FUNCTION", description = "Export name (name, or interface#name as in my:pkg/tools#greet), or the tool name `inspect` shows (my_pkg_tools_greet).")
     String function;
 
     @Option(names = "--args", paramLabel = "JSON", defaultValue = "{}", description = "Arguments as a JSON object keyed by parameter name.")
@@ -150,13 +151,23 @@ final class CallCommand implements Callable<Integer> {
         }
     }
 
-    /** The function named by its export name (interface#name). */
+    /** The function named by its export name (interface#name) or, failing that, by its tool name. */
     private ExportedFunction target(Component component) {
         ExportedFunction byExport = component.export(function);
         if (byExport != null) {
             return byExport;
         }
-        throw new IllegalArgumentException("exports no function \"" + function + "\"; it exports: "
-                + String.join(", ", component.exports().stream().map(ExportedFunction::qualifiedName).toList()));
+        List<ExportedFunction> byTool = component.exports().stream()
+                .filter(f -> ToolSchemas.toolName(f).equals(function)).toList();
+        if (byTool.size() == 1) {
+            return byTool.getFirst();
+        }
+        if (byTool.size() > 1) {
+            // Tool names flatten characters, so two exports can share one; the export name is unique.
+            throw new IllegalArgumentException("has several functions with the tool name \"" + function
+                    + "\"; give the export name: " + String.join(", ", byTool.stream().map(ExportedFunction::qualifiedName).toList()));
+        }
+        throw new IllegalArgumentException("exports no function \"" + function + "\"; it exports (export name / tool name): "
+                + String.join(", ", component.exports().stream().map(f -> f.qualifiedName() + " / " + ToolSchemas.toolName(f)).toList()));
     }
 }

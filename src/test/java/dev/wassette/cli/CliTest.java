@@ -147,6 +147,17 @@ class CliTest {
     }
 
     @Test
+    void callTakesTheToolNameInspectShows() {
+        Run add = run("call", types(), "wassette_fixtures_types_0_1_0_add", "--args", "{\"a\":2,\"b\":3}");
+        assertEquals(new Run(0, "5\n", ""), add);
+        Run greet = run("call", types(), "greet", "--args", "{\"name\":\"tool\"}");
+        assertEquals(new Run(0, "\"Hello, tool!\"\n", ""), greet);
+        Run missing = run("call", types(), "wassette_fixtures_types_add");
+        assertEquals(3, missing.code());
+        assertTrue(missing.err().contains("wassette:fixtures/types@0.1.0#add / wassette_fixtures_types_0_1_0_add"), missing.err());
+    }
+
+    @Test
     void policyGrantsFilesAndEnvironment() throws Exception {
         Path data = Files.createDirectories(tmp.resolve("data"));
         Files.writeString(data.resolve("in.txt"), "from the host");
