@@ -241,6 +241,9 @@ async function main() {
   expect(!r.isError && typeof denied === 'string', 'call read-file (no grant)', `expected {"err": …}, got ${short(r, 300)}`);
   expect(/capabilit|denied|permission|not permitted/i.test(denied), 'call read-file (no grant)', `err does not look like a denial: ${j(denied)}`);
   ok('call read-file (no grant)', `structuredContent ${j(r.structuredContent)}`);
+  expect(text(r).includes("Files: the component's policy grants it no directory") && isDeepStrictEqual(r._meta?.['dev.wassette/storage'], []),
+    'call read-file (no grant, report)', `the result does not say the component can see no directory: ${short(r, 500)}`);
+  ok('call read-file (no grant, report)', short(text(r).slice(text(r).indexOf('Files:')), 110));
 
   r = await call('grant-storage-permission', { component_id: 'io', details: { uri: `fs://${scratch}/**`, access: ['read'] } });
   expect(!r.isError, 'grant-storage-permission', `isError: ${text(r)}`);

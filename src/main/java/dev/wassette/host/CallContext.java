@@ -19,6 +19,7 @@ public final class CallContext {
     private volatile long executeNanos;
     private volatile List<String> policyNotes = List.of();
     private volatile boolean running;
+    private volatile List<String> storageVisible;
 
     /** Stops the call at the next epoch tick (or refuses it, if it has not started). */
     public void cancel(String reason) {
@@ -65,6 +66,19 @@ public final class CallContext {
         synchronized (denials) {
             return List.copyOf(denials);
         }
+    }
+
+    /**
+     * The directories the call could see, as the guest names them with their access ({@code /data
+     * (read-only)}), when the component uses files at all; else null. WASI refuses other paths inside
+     * the guest, where the host cannot see the attempt, so this is what explains a "no such file".
+     */
+    public List<String> storageVisible() {
+        return storageVisible;
+    }
+
+    void storageVisible(List<String> directories) {
+        this.storageVisible = directories == null ? null : List.copyOf(directories);
     }
 
     /** Rules of the component's policy that were not in force for this call, and why. */

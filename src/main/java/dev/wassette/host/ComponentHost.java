@@ -246,6 +246,10 @@ public final class ComponentHost implements AutoCloseable {
         String fn = function.qualifiedName();
         Grants grants = PolicyMapping.map(policy, settings.baseDir(), environmentSource(id), settings.callTimeout());
         context.policyNotes(grants.notes());
+        if (l.sandbox().usesFilesystem()) {
+            context.storageVisible(grants.preopens().stream()
+                    .map(p -> p.guestPath() + (p.writable() ? " (read, write)" : " (read-only)")).toList());
+        }
         List<String> previous = reportedNotes.put(id, grants.notes());
         if (!grants.notes().isEmpty() && !grants.notes().equals(previous)) {
             LOG.log(System.Logger.Level.WARNING, "component {0}: policy rules not in force: {1}", id, String.join("; ", grants.notes()));

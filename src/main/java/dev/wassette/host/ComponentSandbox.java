@@ -28,6 +28,7 @@ public final class ComponentSandbox implements AutoCloseable {
     private final Engine engine;
     private final Component component;
     private final InstancePre pre;
+    private final boolean usesFilesystem;
     // Calls in flight, and whether close was requested: native handles are released only when both
     // say so, so replacing or unloading a component never frees what a running call uses.
     private int inFlight;
@@ -37,6 +38,7 @@ public final class ComponentSandbox implements AutoCloseable {
     public ComponentSandbox(Engine engine, Component component, HostLog hostLog) {
         this.engine = engine;
         this.component = component;
+        this.usesFilesystem = component.imports().stream().anyMatch(i -> i.name().startsWith("wasi:filesystem/"));
         try (Linker linker = new Linker(engine)) {
             linker.addWasip2().addWasiHttp().defineInterface(HostLog.INTERFACE, hostLog.functions());
             this.pre = link(linker, component);
@@ -59,6 +61,11 @@ public final class ComponentSandbox implements AutoCloseable {
 
     public Component component() {
         return component;
+    }
+
+    /** Whether the component imports {@code wasi:filesystem}: only then do storage grants matter to it. */
+    public boolean usesFilesystem() {
+        return usesFilesystem;
     }
 
     public List<ExportedFunction> functions() {

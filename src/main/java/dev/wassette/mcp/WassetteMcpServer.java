@@ -43,6 +43,8 @@ public final class WassetteMcpServer implements AutoCloseable {
     /** {@code _meta} keys of a tool result: denials recorded during the call, policy rules not in force. */
     static final String DENIALS_META = "dev.wassette/denials";
     static final String POLICY_NOTES_META = "dev.wassette/policy-notes";
+    /** On a failed call of a component that uses files: the directories it could see. */
+    static final String STORAGE_META = "dev.wassette/storage";
 
     private final ToolRegistry registry = new ToolRegistry();
     private final InFlightCalls calls = new InFlightCalls();
@@ -241,7 +243,8 @@ public final class WassetteMcpServer implements AutoCloseable {
     private McpSchema.CallToolResult withPolicyReport(McpSchema.CallToolResult result, CallContext call, boolean failed) {
         List<CallContext.Denial> denials = call.denials();
         List<String> notes = call.policyNotes();
-        if (denials.isEmpty() && notes.isEmpty()) {
+        List<String> visible = failed ? call.storageVisible() : null;
+        if (denials.isEmpty() && notes.isEmpty() && visible == null) {
             return result;
         }
         Map<String, Object> meta = new java.util.LinkedHashMap<>();
@@ -255,6 +258,15 @@ public final class WassetteMcpServer implements AutoCloseable {
             content.add(new McpSchema.TextContent("Denied by the component's policy:\n"
                     + String.join("\n", denials.stream().map(d -> "- " + d.category().name().toLowerCase(Locale.ROOT) + ": " + d.detail()).toList())
                     + "\nA grant-*-permission tool can allow it, if the user agrees."));
+        }
+        if (visible != null) {
+            // WASI refuses other paths inside the guest, unseen by the host: say what the guest could see.
+            meta.put(STORAGE_META, visible);
+            content.add(new McpSchema.TextContent((visible.isEmpty()
+                    ? "Files: the component's policy grants it no directory, so every path looks absent or not permitted to it."
+                    : "Files: the component's policy lets it see only " + String.join(", ", visible)
+                            + "; any other path looks absent or not permitted to it.")
+                    + " If the failure is about a file, grant-storage-permission can allow its directory, if the user agrees."));
         }
         if (!notes.isEmpty()) {
             meta.put(POLICY_NOTES_META, notes);

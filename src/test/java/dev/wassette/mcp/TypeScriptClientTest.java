@@ -49,6 +49,7 @@ class TypeScriptClientTest {
                 "ok   call crash (backtrace): ",
                 "ok   invocation log (crash): ",
                 "ok   call read-file (no grant): structuredContent {\"result\":{\"err\":\"Capabilities insufficient",
+                "ok   call read-file (no grant, report): Files: the component's policy grants it no directory",
                 "ok   grant-storage-permission: ",
                 "ok   grant-storage-permission (single file): refused: ",
                 "ok   grant-storage-permission (write only): refused: ",
