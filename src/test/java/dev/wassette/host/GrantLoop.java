@@ -8,9 +8,12 @@ public final class GrantLoop {
     public static void main(String[] args) throws Exception {
         ComponentStore store = new ComponentStore(Path.of(args[0]));
         int start = store.policy("victim").networkAllow().size();
+        // One grant completes before "ready": each round makes progress however slow the machine is,
+        // and the kill lands somewhere in the grants after it.
+        store.update("victim", p -> PolicyEditor.grantNetworkHost(p, "h" + start + ".example.com"));
         System.out.println("ready");
         System.out.flush();
-        for (int i = start; ; i++) {
+        for (int i = start + 1; ; i++) {
             int n = i;
             store.update("victim", p -> PolicyEditor.grantNetworkHost(p, "h" + n + ".example.com"));
         }
