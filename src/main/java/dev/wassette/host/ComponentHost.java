@@ -75,8 +75,8 @@ public final class ComponentHost implements AutoCloseable {
     private final Map<String, List<String>> reportedNotes = new ConcurrentHashMap<>();
     // Which stored bytes each loaded component came from: tells a change by another process from our own writes.
     private final Map<String, Source> sources = new ConcurrentHashMap<>();
-    // Stored components whose code is loading in the background; calls wait for them.
-    private final Map<String, CompletableFuture<Loaded>> pending = new ConcurrentHashMap<>();
+    // Stored components whose code is not loaded yet at start-up; calls wait for them.
+    private final Map<String, Pending> pending = new ConcurrentHashMap<>();
     // Stored files that failed to load, so a sync does not retry them until they change.
     private final Map<String, ComponentMetadata.FileStamp> failed = new ConcurrentHashMap<>();
     // Held while the set of loaded components changes, so a sync never undoes a concurrent install.
@@ -84,6 +84,12 @@ public final class ComponentHost implements AutoCloseable {
     private final Object syncing = new Object();
 
     private record Source(ComponentMetadata.FileStamp stamp, String sha256) {}
+
+    /** A stored component to load once, by {@link #loadAll} or by the first call that needs it, whichever claims it first. */
+    private static final class Pending {
+        final CompletableFuture<Loaded> done = new CompletableFuture<>();
+        final java.util.concurrent.atomic.AtomicBoolean claimed = new java.util.concurrent.atomic.AtomicBoolean();
+    }
 
     /** A stored component described by its metadata: its tools can be listed before its code is loaded. */
     public record Described(String id, List<ExportedFunction> functions) {}
@@ -184,7 +190,7 @@ public final class ComponentHost implements AutoCloseable {
             if (loaded.containsKey(id)) {
                 continue;
             }
-            pending.computeIfAbsent(id, k -> new CompletableFuture<>());
+            pending.computeIfAbsent(id, k -> new Pending());
             List<ExportedFunction> functions = describe(id);
             if (functions != null) {
                 out.add(new Described(id, functions));
@@ -223,30 +229,39 @@ public final class ComponentHost implements AutoCloseable {
             List<Future<?>> jobs = new ArrayList<>();
             for (String id : ids) {
                 jobs.add(pool.submit(() -> {
-                    CompletableFuture<Loaded> waiting = pending.get(id);
+                    Pending p = pending.get(id);
+                    if (p == null) {
+                        p = new Pending(); // stored after beginLoadingStored: nobody waits for it
+                        p.claimed.set(true);
+                        load(id, p);
+                    } else if (p.claimed.compareAndSet(false, true)) {
+                        load(id, p);
+                    }
                     try {
-                        if (!store.contains(id)) {
-                            throw new NoSuchFileException(store.componentFile(id).toString(), null, "removed from the store");
-                        }
-                        loadFromStore(id, sources.get(id));
-                        if (waiting != null) {
-                            waiting.complete(loaded.get(id));
-                        }
-                    } catch (Exception e) {
-                        failures.put(id, String.valueOf(e.getMessage()));
-                        LOG.log(System.Logger.Level.WARNING, "cannot load component {0}: {1}", id, e.getMessage());
-                        if (waiting != null) {
-                            waiting.completeExceptionally(e);
-                        }
-                    } finally {
-                        if (waiting != null) {
-                            pending.remove(id, waiting);
-                        }
+                        p.done.join(); // when a call claimed it first, its load is part of this one
+                    } catch (java.util.concurrent.CompletionException e) {
+                        failures.put(id, String.valueOf(e.getCause().getMessage()));
                     }
                 }));
             }
         }
         return failures;
+    }
+
+    /** Loads a claimed stored component and tells whoever waits for it. */
+    private void load(String id, Pending p) {
+        try {
+            if (!store.contains(id)) {
+                throw new NoSuchFileException(store.componentFile(id).toString(), null, "removed from the store");
+            }
+            loadFromStore(id, sources.get(id));
+            p.done.complete(loaded.get(id));
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot load component {0}: {1}", id, e.getMessage());
+            p.done.completeExceptionally(e);
+        } finally {
+            pending.remove(id, p);
+        }
     }
 
     /**
@@ -345,21 +360,26 @@ public final class ComponentHost implements AutoCloseable {
     }
 
     /**
-     * The loaded component {@code id}; while it is still loading at start-up, waits for it up to the
-     * call timeout. Null when there is no such component.
+     * The loaded component {@code id}. One not loaded yet at start-up is loaded now unless its load
+     * has begun; either way the wait is bounded by the call timeout. Null when there is no such
+     * component.
      */
     public Loaded awaitLoaded(String id) throws IOException {
         Loaded l = loaded.get(id);
         if (l != null) {
             return l;
         }
-        CompletableFuture<Loaded> waiting = pending.get(id);
-        if (waiting == null) {
+        Pending p = pending.get(id);
+        if (p == null) {
             return loaded.get(id); // it may have finished between the two looks
+        }
+        if (p.claimed.compareAndSet(false, true)) {
+            // On its own thread, so this call's wait stays bounded even if loading takes longer.
+            Thread.ofPlatform().name("wassette-load-" + id).daemon().start(() -> load(id, p));
         }
         Duration timeout = settings.callTimeout();
         try {
-            return waiting.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+            return p.done.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
         } catch (java.util.concurrent.TimeoutException e) {
             throw new IOException("component " + id + " is still loading after " + timeout.toMillis() + " ms");
         } catch (java.util.concurrent.ExecutionException e) {
@@ -500,7 +520,7 @@ public final class ComponentHost implements AutoCloseable {
 
     @Override
     public void close() {
-        pending.values().forEach(f -> f.completeExceptionally(new IllegalStateException("the server is shutting down")));
+        pending.values().forEach(p -> p.done.completeExceptionally(new IllegalStateException("the server is shutting down")));
         loaded.values().forEach(l -> l.sandbox().close());
         loaded.clear();
         sources.clear();

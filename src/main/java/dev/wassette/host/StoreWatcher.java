@@ -171,5 +171,11 @@ public final class StoreWatcher implements AutoCloseable {
             // nothing to release beyond what close already did
         }
         thread.interrupt();
+        try {
+            // A sync in progress may be compiling: let it finish before the caller closes the engine.
+            thread.join(Duration.ofSeconds(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 }
