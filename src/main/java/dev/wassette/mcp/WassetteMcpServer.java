@@ -51,6 +51,7 @@ public final class WassetteMcpServer implements AutoCloseable {
     private final BuiltinTools builtins;
     private volatile McpSyncServer server;
     private volatile dev.wassette.host.StoreWatcher watcher;
+    private final java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
 
     public WassetteMcpServer(ComponentHost host, boolean builtinTools) {
         this.host = host;
@@ -90,6 +91,7 @@ public final class WassetteMcpServer implements AutoCloseable {
         spec.tools(tools);
         McpSyncServer s = spec.build();
         this.server = s;
+        started.countDown();
         return s;
     }
 
@@ -121,6 +123,13 @@ public final class WassetteMcpServer implements AutoCloseable {
             LOG.log(System.Logger.Level.WARNING, "cannot read the component store: {0}", e.getMessage());
         }
         return Thread.ofPlatform().name("wassette-startup-load").daemon().start(() -> {
+            try {
+                // Loading competes for the CPU with starting the transport: let that go first (calls
+                // that come before a component is loaded load it themselves).
+                started.await(5, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                return;
+            }
             try {
                 Map<String, String> failures = host.loadAll();
                 boolean changed = false;
