@@ -260,4 +260,35 @@ class StoreSyncTest {
             assertEquals(java.util.Map.of("result", 3), result.structuredContent());
         }
     }
+
+    @Test
+    void toolsListedFromMetadataStayAsTheyAreWhenTheCodeLoads() throws Exception {
+        var settings = new dev.wassette.host.ComponentHost.Settings(components(), dir.resolve("secrets"), dir,
+                java.util.Map.of(), java.util.Map.of(), java.util.Map.of(), java.util.Map.of(), Duration.ofSeconds(10), 1 << 20);
+        try (var shell = new dev.wassette.host.ComponentHost(Fixtures.engine(), settings)) {
+            shell.load("types", Files.readAllBytes(Fixtures.path("types.wasm")));
+            shell.load("echo", Files.readAllBytes(Fixtures.path("echo.wat")));
+        }
+        Files.delete(components().resolve("echo.tools.json")); // as if stored by an older version
+        try (var host = new dev.wassette.host.ComponentHost(Fixtures.engine(), settings);
+             var server = new WassetteMcpServer(host, true)) {
+            Thread loading = server.loadStoredComponents();
+            server.streamable(io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider.builder()
+                    .jsonMapper(server.jsonMapper()).mcpEndpoint("/mcp").build());
+            List<ToolRegistry.Entry> listed = server.toolsOf("types");
+            assertTrue(listed.stream().anyMatch(e -> e.toolName().equals(ADD)), listed.toString());
+            assertTrue(server.toolsOf("echo").isEmpty(), "no metadata: listed once loaded");
+            loading.join(WAIT);
+            assertFalse(loading.isAlive());
+            assertTrue(host.component("types") != null && host.component("echo") != null);
+            // Not re-registered (which would send a list_changed per tool): the very same entries.
+            List<ToolRegistry.Entry> after = server.toolsOf("types");
+            assertEquals(listed.size(), after.size());
+            for (int i = 0; i < listed.size(); i++) {
+                org.junit.jupiter.api.Assertions.assertSame(listed.get(i), after.get(i));
+            }
+            assertEquals(List.of("echo"), server.toolsOf("echo").stream().map(ToolRegistry.Entry::toolName).toList());
+            assertTrue(Files.isRegularFile(components().resolve("echo.tools.json")), "metadata written when it was loaded");
+        }
+    }
 }
