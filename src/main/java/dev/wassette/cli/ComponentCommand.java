@@ -19,7 +19,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** Manages the component store offline; a running server picks changes up on its next start (grants: next call). */
+/** Manages the component store; a running server on the same store follows the changes (grants: from the next call). */
 @Command(name = "component", description = "Loads, unloads and lists components in the component store.",
         subcommands = {ComponentCommand.Load.class, ComponentCommand.Unload.class, ComponentCommand.ListComponents.class})
 final class ComponentCommand implements Runnable {

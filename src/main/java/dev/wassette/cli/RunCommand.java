@@ -34,10 +34,10 @@ final class RunCommand implements Callable<Integer> {
         try (Engine engine = Engines.create();
              ComponentHost host = new ComponentHost(engine, options.settings(config));
              WassetteMcpServer server = new WassetteMcpServer(host, !options.disableBuiltinTools)) {
+            server.loadStoredComponents(); // first, so the first tools/list has the stored components' tools
             server.stdio(new StdioServerTransportProvider(server.jsonMapper(), guard.transportInput(), guard.transportOutput()));
             guard.serve(server);
             CountDownLatch stdinClosed = guard.start();
-            server.loadStoredComponents();
             LOG.log(System.Logger.Level.INFO, "wassette MCP server on stdio; components in {0}", host.store().directory());
             stdinClosed.await();
             LOG.log(System.Logger.Level.INFO, "stdin closed; finishing requests in flight");

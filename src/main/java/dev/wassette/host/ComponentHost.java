@@ -9,6 +9,7 @@ import dev.wassette.runtime.TrapException;
 import dev.wassette.runtime.Val;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -17,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -71,6 +73,33 @@ public final class ComponentHost implements AutoCloseable {
     private final Map<String, Loaded> loaded = new ConcurrentHashMap<>();
     /** Per component, the policy notes last logged, so each change is logged once, not on every call. */
     private final Map<String, List<String>> reportedNotes = new ConcurrentHashMap<>();
+    // Which stored bytes each loaded component came from: tells a change by another process from our own writes.
+    private final Map<String, Source> sources = new ConcurrentHashMap<>();
+    // Stored components whose code is not loaded yet at start-up; calls wait for them.
+    private final Map<String, Pending> pending = new ConcurrentHashMap<>();
+    // Stored files that failed to load, so a sync does not retry them until they change.
+    private final Map<String, ComponentMetadata.FileStamp> failed = new ConcurrentHashMap<>();
+    // Held while the set of loaded components changes, so a sync never undoes a concurrent install.
+    private final Object commit = new Object();
+    private final Object syncing = new Object();
+
+    private record Source(ComponentMetadata.FileStamp stamp, String sha256) {}
+
+    /** A stored component to load once, by {@link #loadAll} or by the first call that needs it, whichever claims it first. */
+    private static final class Pending {
+        final CompletableFuture<Loaded> done = new CompletableFuture<>();
+        final java.util.concurrent.atomic.AtomicBoolean claimed = new java.util.concurrent.atomic.AtomicBoolean();
+    }
+
+    /** A stored component described by its metadata: its tools can be listed before its code is loaded. */
+    public record Described(String id, List<ExportedFunction> functions) {}
+
+    /** What a {@link #syncWithStore} changed: components (re)loaded, ids removed, and ids that failed with why. */
+    public record Changes(List<Loaded> loaded, List<String> removed, Map<String, String> failures) {
+        public boolean isEmpty() {
+            return loaded.isEmpty() && removed.isEmpty();
+        }
+    }
 
     public ComponentHost(Engine engine, Settings settings) {
         this.engine = engine;
@@ -118,17 +147,29 @@ public final class ComponentHost implements AutoCloseable {
         }
     }
 
-    /** Stores a prepared component (and its precompiled code) and serves it, replacing any component with the same id. */
+    /**
+     * Stores a prepared component (with its precompiled code and metadata) and serves it, replacing
+     * any component with the same id.
+     */
     public void install(Loaded prepared, byte[] bytes) throws IOException {
-        try {
-            store.put(prepared.id(), bytes);
-            writePrecompiled(prepared.id(), bytes, prepared.sandbox().component());
-        } catch (IOException e) {
-            prepared.sandbox().close();
-            throw e;
+        String id = prepared.id();
+        Loaded old;
+        synchronized (commit) {
+            ComponentMetadata.FileStamp stamp;
+            try {
+                stamp = store.put(id, bytes);
+            } catch (IOException e) {
+                prepared.sandbox().close();
+                throw e;
+            }
+            String sha = ComponentMetadata.sha256(bytes);
+            writePrecompiled(id, sha, prepared.sandbox().component());
+            writeMetadata(id, sha, stamp, prepared.functions());
+            old = loaded.put(id, prepared);
+            sources.put(id, new Source(stamp, sha));
+            failed.remove(id);
         }
-        Loaded old = loaded.put(prepared.id(), prepared);
-        if (old != null) {
+        if (old != null && old != prepared) {
             old.sandbox().close();
         }
     }
@@ -138,23 +179,68 @@ public final class ComponentHost implements AutoCloseable {
         prepared.sandbox().close();
     }
 
+    /**
+     * Marks every stored component as loading (calls to it wait, see {@link #awaitLoaded}) and returns
+     * those whose metadata matches their stored bytes: their tools can be listed at once.
+     * {@link #loadAll} then loads the code.
+     */
+    public List<Described> beginLoadingStored() throws IOException {
+        List<Described> out = new ArrayList<>();
+        for (String id : store.ids()) {
+            if (loaded.containsKey(id)) {
+                continue;
+            }
+            pending.computeIfAbsent(id, k -> new Pending());
+            List<ExportedFunction> functions = describe(id);
+            if (functions != null) {
+                out.add(new Described(id, functions));
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The stored component's functions from its metadata, or null when there is none for exactly
+     * these bytes and this native library. Hashes the component only when its size, time or inode
+     * differ from those recorded.
+     */
+    List<ExportedFunction> describe(String id) throws IOException {
+        ComponentMetadata.Entry entry = ComponentMetadata.read(store.metadataFile(id));
+        if (entry == null || !entry.nativeVersion().equals(dev.wassette.runtime.NativeLibrary.version())) {
+            return null;
+        }
+        Path file = store.componentFile(id);
+        ComponentMetadata.FileStamp stamp = ComponentMetadata.FileStamp.of(file);
+        if (stamp == null || stamp.size() != entry.stamp().size()) {
+            return null;
+        }
+        if (!stamp.equals(entry.stamp()) && !ComponentMetadata.sha256(file).equals(entry.sha256())) {
+            return null;
+        }
+        return entry.functions();
+    }
+
     /** Loads every component in the store, in parallel; returns the ids that failed with their errors. */
     public Map<String, String> loadAll() throws IOException {
-        List<String> ids = store.ids();
+        java.util.Set<String> ids = new java.util.TreeSet<>(store.ids());
+        ids.addAll(pending.keySet());
         Map<String, String> failures = new ConcurrentHashMap<>();
         try (ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(ids.size(), Runtime.getRuntime().availableProcessors())))) {
             List<Future<?>> jobs = new ArrayList<>();
             for (String id : ids) {
                 jobs.add(pool.submit(() -> {
+                    Pending p = pending.get(id);
+                    if (p == null) {
+                        p = new Pending(); // stored after beginLoadingStored: nobody waits for it
+                        p.claimed.set(true);
+                        load(id, p);
+                    } else if (p.claimed.compareAndSet(false, true)) {
+                        load(id, p);
+                    }
                     try {
-                        Loaded l = link(id, loadStored(id));
-                        Loaded old = loaded.put(id, l);
-                        if (old != null) {
-                            old.sandbox().close();
-                        }
-                    } catch (Exception e) {
-                        failures.put(id, String.valueOf(e.getMessage()));
-                        LOG.log(System.Logger.Level.WARNING, "cannot load component {0}: {1}", id, e.getMessage());
+                        p.done.join(); // when a call claimed it first, its load is part of this one
+                    } catch (java.util.concurrent.CompletionException e) {
+                        failures.put(id, String.valueOf(e.getCause().getMessage()));
                     }
                 }));
             }
@@ -162,13 +248,154 @@ public final class ComponentHost implements AutoCloseable {
         return failures;
     }
 
+    /** Loads a claimed stored component and tells whoever waits for it. */
+    private void load(String id, Pending p) {
+        try {
+            if (!store.contains(id)) {
+                throw new NoSuchFileException(store.componentFile(id).toString(), null, "removed from the store");
+            }
+            loadFromStore(id, sources.get(id));
+            p.done.complete(loaded.get(id));
+        } catch (Exception e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot load component {0}: {1}", id, e.getMessage());
+            p.done.completeExceptionally(e);
+        } finally {
+            pending.remove(id, p);
+        }
+    }
+
+    /**
+     * Brings the loaded components in line with the store after another process changed it: loads
+     * components added or replaced there (compared by content, so this process's own writes change
+     * nothing), and drops those removed. Components still loading at start-up are left to
+     * {@link #loadAll}; call this again after it.
+     */
+    public Changes syncWithStore() throws IOException {
+        synchronized (syncing) {
+            List<Loaded> changed = new ArrayList<>();
+            Map<String, String> failures = new java.util.TreeMap<>();
+            List<String> ids = store.ids();
+            for (String id : ids) {
+                if (pending.containsKey(id)) {
+                    continue;
+                }
+                Source known = sources.get(id);
+                ComponentMetadata.FileStamp now = ComponentMetadata.FileStamp.of(store.componentFile(id));
+                if (now == null || known != null && known.stamp().equals(now) || known == null && now.equals(failed.get(id))) {
+                    continue;
+                }
+                try {
+                    Loaded l = loadFromStore(id, known);
+                    if (l != null) {
+                        changed.add(l);
+                    }
+                } catch (Exception e) {
+                    failed.put(id, now);
+                    failures.put(id, String.valueOf(e.getMessage()));
+                    LOG.log(System.Logger.Level.WARNING, "cannot load component {0}: {1}", id, e.getMessage());
+                }
+            }
+            List<String> removed = new ArrayList<>();
+            for (String id : List.copyOf(loaded.keySet())) {
+                if (ids.contains(id) || pending.containsKey(id)) {
+                    continue;
+                }
+                Loaded gone;
+                synchronized (commit) {
+                    gone = store.contains(id) ? null : loaded.remove(id);
+                    if (gone != null) {
+                        sources.remove(id);
+                    }
+                }
+                if (gone != null) {
+                    gone.sandbox().close();
+                    removed.add(id);
+                }
+            }
+            failed.keySet().removeIf(id -> !ids.contains(id));
+            return new Changes(changed, removed, failures);
+        }
+    }
+
+    /**
+     * Loads the stored component {@code id}, unless its bytes are those of {@code known} (then only
+     * their new stamp is recorded) or another thread installed it meanwhile. Returns the newly loaded
+     * component, or null when nothing was loaded.
+     */
+    private Loaded loadFromStore(String id, Source known) throws IOException {
+        Path file = store.componentFile(id);
+        ComponentMetadata.FileStamp before = ComponentMetadata.FileStamp.of(file);
+        byte[] bytes = Files.readAllBytes(file);
+        // A stamp that moved while reading means a writer replaced the file: don't record it for these bytes.
+        ComponentMetadata.FileStamp stamp = before != null && before.equals(ComponentMetadata.FileStamp.of(file)) ? before : null;
+        String sha = ComponentMetadata.sha256(bytes);
+        if (known != null && known.sha256().equals(sha)) {
+            synchronized (commit) {
+                if (stamp != null) {
+                    sources.replace(id, known, new Source(stamp, sha));
+                }
+            }
+            return null;
+        }
+        Loaded l = link(id, loadStored(id, bytes, sha));
+        Loaded old;
+        synchronized (commit) {
+            if (sources.get(id) != known) {
+                old = l; // installed by another thread while we compiled: theirs is newer
+                l = null;
+            } else {
+                old = loaded.put(id, l);
+                // Without a trustworthy stamp, record none: the next sync reads the file again.
+                sources.put(id, new Source(stamp == null ? new ComponentMetadata.FileStamp(-1, 0, "") : stamp, sha));
+                failed.remove(id);
+            }
+        }
+        if (old != null) {
+            old.sandbox().close();
+        }
+        if (l != null && stamp != null) {
+            writeMetadata(id, sha, stamp, l.functions());
+        }
+        return l;
+    }
+
+    /**
+     * The loaded component {@code id}. One not loaded yet at start-up is loaded now unless its load
+     * has begun; either way the wait is bounded by the call timeout. Null when there is no such
+     * component.
+     */
+    public Loaded awaitLoaded(String id) throws IOException {
+        Loaded l = loaded.get(id);
+        if (l != null) {
+            return l;
+        }
+        Pending p = pending.get(id);
+        if (p == null) {
+            return loaded.get(id); // it may have finished between the two looks
+        }
+        if (p.claimed.compareAndSet(false, true)) {
+            // On its own thread, so this call's wait stays bounded even if loading takes longer.
+            Thread.ofPlatform().name("wassette-load-" + id).daemon().start(() -> load(id, p));
+        }
+        Duration timeout = settings.callTimeout();
+        try {
+            return p.done.get(timeout.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            throw new IOException("component " + id + " is still loading after " + timeout.toMillis() + " ms");
+        } catch (java.util.concurrent.ExecutionException e) {
+            throw new IOException("component " + id + " could not be loaded: " + e.getCause().getMessage(), e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while component " + id + " was loading");
+        }
+    }
+
     /**
      * A stored component from its precompiled code when that was made from the same bytes by this
      * Wasmtime build; otherwise compiled again (and the precompiled code refreshed).
      */
-    private Component loadStored(String id) throws IOException {
-        byte[] bytes = Files.readAllBytes(store.componentFile(id));
-        String key = precompiledKey(bytes);
+    private Component loadStored(String id, byte[] bytes, String sha) throws IOException {
+        String key = sha + " " + dev.wassette.runtime.NativeLibrary.version();
         Path cwasm = store.directory().resolve(id + ".cwasm");
         Path keyFile = store.directory().resolve(id + ".cwasm.key");
         if (Files.isRegularFile(cwasm) && Files.isRegularFile(keyFile) && Files.readString(keyFile).strip().equals(key)) {
@@ -179,32 +406,38 @@ public final class ComponentHost implements AutoCloseable {
             }
         }
         Component c = engine.compile(bytes);
-        writePrecompiled(id, bytes, c);
+        writePrecompiled(id, sha, c);
         return c;
     }
 
-    private void writePrecompiled(String id, byte[] bytes, Component component) {
+    private void writePrecompiled(String id, String sha, Component component) {
         try {
             dev.wassette.policy.AtomicFiles.write(store.directory().resolve(id + ".cwasm"), component.serialize(), null);
             dev.wassette.policy.AtomicFiles.write(store.directory().resolve(id + ".cwasm.key"),
-                    precompiledKey(bytes).getBytes(java.nio.charset.StandardCharsets.UTF_8), null);
+                    (sha + " " + dev.wassette.runtime.NativeLibrary.version()).getBytes(java.nio.charset.StandardCharsets.UTF_8), null);
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot store precompiled code of {0}: {1}", id, e.getMessage());
         }
     }
 
-    /** The component's hash and the exact native library: precompiled code is valid only for both. */
-    static String precompiledKey(byte[] bytes) {
+    /** Writes the component's metadata unless the file already says exactly this. */
+    private void writeMetadata(String id, String sha, ComponentMetadata.FileStamp stamp, List<ExportedFunction> functions) {
+        var entry = new ComponentMetadata.Entry(sha, dev.wassette.runtime.NativeLibrary.version(), stamp, List.copyOf(functions));
         try {
-            byte[] digest = java.security.MessageDigest.getInstance("SHA-256").digest(bytes);
-            return java.util.HexFormat.of().formatHex(digest) + " " + dev.wassette.runtime.NativeLibrary.version();
-        } catch (java.security.NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
+            if (!entry.equals(ComponentMetadata.read(store.metadataFile(id)))) {
+                ComponentMetadata.write(store.metadataFile(id), entry);
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot store the tool metadata of {0}: {1}", id, e.getMessage());
         }
     }
 
     public boolean unload(String id) throws IOException {
-        Loaded l = loaded.remove(id);
+        Loaded l;
+        synchronized (commit) {
+            l = loaded.remove(id);
+            sources.remove(id);
+        }
         if (l != null) {
             l.sandbox().close();
         }
@@ -241,7 +474,7 @@ public final class ComponentHost implements AutoCloseable {
 
     /** {@link #call} that can be cancelled through {@code context}, which also receives timings and denials. */
     public Val call(String id, ExportedFunction function, List<Val> args, CallContext context) throws IOException, PolicyException {
-        Loaded l = Objects.requireNonNull(loaded.get(id), () -> "no component loaded with id " + id);
+        Loaded l = Objects.requireNonNull(awaitLoaded(id), () -> "no component loaded with id " + id);
         Policy policy = store.policy(id);
         String fn = function.qualifiedName();
         Grants grants = PolicyMapping.map(policy, settings.baseDir(), environmentSource(id), settings.callTimeout());
@@ -287,7 +520,9 @@ public final class ComponentHost implements AutoCloseable {
 
     @Override
     public void close() {
+        pending.values().forEach(p -> p.done.completeExceptionally(new IllegalStateException("the server is shutting down")));
         loaded.values().forEach(l -> l.sandbox().close());
         loaded.clear();
+        sources.clear();
     }
 }

@@ -21,7 +21,9 @@ import java.util.stream.Stream;
 
 /**
  * The component store directory: each component's bytes ({@code <id>.wasm}) with its policy beside
- * it ({@code <id>.policy.yaml}). Policy changes are serialized per component, across processes too
+ * it ({@code <id>.policy.yaml}), and caches derived from the bytes: precompiled code
+ * ({@code <id>.cwasm}, {@code <id>.cwasm.key}) and the exported functions ({@code <id>.tools.json},
+ * see {@link ComponentMetadata}). Policy changes are serialized per component, across processes too
  * (a lock file, so the CLI can edit grants while a server runs), and written atomically; the next
  * call reads the new policy without a restart.
  */
@@ -65,6 +67,12 @@ public final class ComponentStore {
         return directory.resolve(id + ".policy.yaml");
     }
 
+    /** The component's exported functions, for listing its tools without loading it. */
+    public Path metadataFile(String id) {
+        checkId(id);
+        return directory.resolve(id + ".tools.json");
+    }
+
     public boolean contains(String id) {
         return Files.isRegularFile(componentFile(id));
     }
@@ -80,13 +88,17 @@ public final class ComponentStore {
         }
     }
 
-    /** Stores (or replaces) a component; a new component starts with no permissions. */
-    public void put(String id, byte[] bytes) throws IOException {
+    /**
+     * Stores (or replaces) a component; a new component starts with no permissions. Returns the
+     * stamp of the file written (another process may replace it right after).
+     */
+    public ComponentMetadata.FileStamp put(String id, byte[] bytes) throws IOException {
         synchronized (lock(id)) {
-            AtomicFiles.write(componentFile(id), bytes, null);
+            var written = AtomicFiles.write(componentFile(id), bytes, null);
             if (!Files.exists(policyFile(id))) {
                 PolicyWriter.write(policyFile(id), Policy.denyAll());
             }
+            return ComponentMetadata.FileStamp.of(written);
         }
     }
 
@@ -99,6 +111,7 @@ public final class ComponentStore {
             Files.deleteIfExists(directory.resolve(id + ".lock"));
             Files.deleteIfExists(directory.resolve(id + ".cwasm"));
             Files.deleteIfExists(directory.resolve(id + ".cwasm.key"));
+            Files.deleteIfExists(metadataFile(id));
             return existed;
         }
     }

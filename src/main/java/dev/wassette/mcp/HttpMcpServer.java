@@ -53,8 +53,8 @@ public final class HttpMcpServer implements AutoCloseable {
                 .mcpEndpoint("/mcp")
                 .maxRequestSize(MAX_REQUEST_BYTES)
                 .build();
+        Thread loading = mcp.loadStoredComponents(); // first, so the first tools/list has the stored components' tools
         mcp.streamable(transport);
-        Thread loading = mcp.loadStoredComponents();
 
         Server jetty = new Server();
         ServerConnector connector = new ServerConnector(jetty);
@@ -75,7 +75,12 @@ public final class HttpMcpServer implements AutoCloseable {
         jsonRpc.setAsyncSupported(true);
         context.addFilter(jsonRpc, "/mcp", EnumSet.of(DispatcherType.REQUEST));
         jetty.setHandler(context);
-        jetty.start();
+        try {
+            jetty.start();
+        } catch (Exception e) {
+            mcp.close(); // stops the store watcher too
+            throw e;
+        }
         return new HttpMcpServer(jetty, connector, mcp);
     }
 

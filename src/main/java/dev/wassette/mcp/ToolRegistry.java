@@ -62,6 +62,10 @@ final class ToolRegistry {
         return byName.get(toolName);
     }
 
+    synchronized List<Entry> all() {
+        return List.copyOf(byName.values());
+    }
+
     synchronized List<Entry> ofComponent(String componentId) {
         return byName.values().stream().filter(e -> e.componentId().equals(componentId)).toList();
     }

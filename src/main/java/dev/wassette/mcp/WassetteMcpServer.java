@@ -50,6 +50,8 @@ public final class WassetteMcpServer implements AutoCloseable {
     private final InFlightCalls calls = new InFlightCalls();
     private final BuiltinTools builtins;
     private volatile McpSyncServer server;
+    private volatile dev.wassette.host.StoreWatcher watcher;
+    private final java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
 
     public WassetteMcpServer(ComponentHost host, boolean builtinTools) {
         this.host = host;
@@ -71,7 +73,7 @@ public final class WassetteMcpServer implements AutoCloseable {
         return start(McpServer.sync(CoalescingTransports.of(transport)));
     }
 
-    private <S extends McpServer.SyncSpecification<S>> McpSyncServer start(McpServer.SyncSpecification<S> spec) {
+    private synchronized <S extends McpServer.SyncSpecification<S>> McpSyncServer start(McpServer.SyncSpecification<S> spec) {
         spec.serverInfo(NAME, version())
                 .jsonMapper(mcpJson)
                 .capabilities(McpSchema.ServerCapabilities.builder().tools(true).logging().build())
@@ -79,61 +81,142 @@ public final class WassetteMcpServer implements AutoCloseable {
                         + "and the grant-* tools to give a component the files, hosts or environment it needs.")
                 .validateToolInputs(false) // arguments are validated against the WIT types, with the path of any bad value
                 .requestTimeout(Duration.ofMinutes(10));
-        if (builtinTools) {
-            spec.tools(builtins.specifications());
-        }
-        McpSyncServer s = spec.build();
-        this.server = s;
+        // Tools known before the server is built (loaded components, stored ones listed from their
+        // metadata) are part of the first tools/list, with no list_changed sent before initialize.
         for (ComponentHost.Loaded l : host.components()) {
             register(l, false);
         }
+        List<SyncToolSpecification> tools = new ArrayList<>(builtinTools ? builtins.specifications() : List.of());
+        registry.all().forEach(e -> tools.add(componentTool(e)));
+        spec.tools(tools);
+        McpSyncServer s = spec.build();
+        this.server = s;
+        started.countDown();
         return s;
     }
 
-    /** Loads every stored component in the background, registering each one's tools as it is ready. */
-    public Thread loadStoredComponents() {
+    /**
+     * Serves the component store: lists the tools of every stored component with current metadata
+     * at once (call this before {@link #stdio}/{@link #streamable} so the first tools/list has them;
+     * their calls wait for the code), loads the code of all in the background — registering the
+     * tools of those without metadata as each is ready, with a {@code list_changed} — and from then
+     * on follows the store: components another process adds, replaces or removes are loaded or
+     * dropped, with a {@code list_changed}. Returns the thread of the initial load.
+     */
+    public synchronized Thread loadStoredComponents() {
+        try {
+            // Watch before listing: a component stored after the listing is then seen by the watcher.
+            watcher = dev.wassette.host.StoreWatcher.start(host.store().directory(), this::syncStore, Duration.ofMillis(50), Duration.ofMillis(500));
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "not watching the component store {0} for changes by other processes: {1}",
+                    host.store().directory(), e.getMessage());
+        }
+        try {
+            for (ComponentHost.Described d : host.beginLoadingStored()) {
+                try {
+                    register(d.id(), d.functions(), false);
+                } catch (IllegalStateException e) {
+                    LOG.log(System.Logger.Level.WARNING, "component {0} not served: {1}", d.id(), e.getMessage());
+                }
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot read the component store: {0}", e.getMessage());
+        }
         return Thread.ofPlatform().name("wassette-startup-load").daemon().start(() -> {
             try {
+                // Loading competes for the CPU with starting the transport: let that go first (calls
+                // that come before a component is loaded load it themselves).
+                started.await(5, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                return;
+            }
+            try {
                 Map<String, String> failures = host.loadAll();
-                failures.forEach((id, error) -> LOG.log(System.Logger.Level.WARNING, "component {0} not loaded: {1}", id, error));
-                boolean any = false;
+                boolean changed = false;
+                for (var f : failures.entrySet()) {
+                    LOG.log(System.Logger.Level.WARNING, "component {0} not loaded: {1}", f.getKey(), f.getValue());
+                    changed |= unregister(f.getKey(), false); // listed from its metadata, but its code is unusable
+                }
                 for (ComponentHost.Loaded l : host.components()) {
                     try {
-                        any |= register(l, false);
+                        changed |= register(l, false);
                     } catch (IllegalStateException e) {
                         LOG.log(System.Logger.Level.WARNING, "component {0} not served: {1}", l.id(), e.getMessage());
                     }
                 }
-                if (any && server != null) {
+                if (changed && server != null) {
                     server.notifyToolsListChanged();
                 }
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.WARNING, "cannot read the component store: {0}", e.getMessage());
             }
+            syncStore(); // changes other processes made while this loaded
         });
+    }
+
+    /** Applies what another process changed in the store; one {@code list_changed} if the tools changed. */
+    void syncStore() {
+        ComponentHost.Changes changes;
+        try {
+            changes = host.syncWithStore();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot read the component store: {0}", e.getMessage());
+            return;
+        }
+        boolean changed = false;
+        for (String id : changes.removed()) {
+            LOG.log(System.Logger.Level.INFO, "component {0} was removed from the store; its tools are gone", id);
+            changed |= unregister(id, false);
+        }
+        for (ComponentHost.Loaded l : changes.loaded()) {
+            try {
+                changed |= register(l, false);
+                LOG.log(System.Logger.Level.INFO, "component {0} loaded from the store", l.id());
+            } catch (IllegalStateException e) {
+                LOG.log(System.Logger.Level.WARNING, "component {0} not served: {1}", l.id(), e.getMessage());
+                changed |= unregister(l.id(), false); // its old tools would call functions the new code may lack
+            }
+        }
+        changes.failures().forEach((id, error) -> LOG.log(System.Logger.Level.WARNING, "component {0} in the store not loaded: {1}", id, error));
+        McpSyncServer s = server;
+        if (changed && s != null) {
+            s.notifyToolsListChanged();
+        }
     }
 
     /** Registers a loaded component's tools; returns whether the tool list changed. */
     synchronized boolean register(ComponentHost.Loaded loaded, boolean notify) {
+        return register(loaded.id(), loaded.functions(), notify);
+    }
+
+    /**
+     * Registers (or re-registers) a component's tools; returns whether its tools changed. Tools
+     * that stay the same are left as they are, so a component listed from its metadata and then
+     * loaded causes no {@code list_changed}.
+     */
+    private synchronized boolean register(String id, List<dev.wassette.runtime.ExportedFunction> functions, boolean notify) {
         List<String> skipped = new ArrayList<>();
-        List<ToolRegistry.Entry> entries = registry.plan(loaded.id(), loaded.functions(), skipped);
-        skipped.forEach(s -> LOG.log(System.Logger.Level.WARNING, "component {0}: not a tool: {1}", loaded.id(), s));
+        List<ToolRegistry.Entry> entries = registry.plan(id, functions, skipped);
         McpSyncServer s = server;
-        for (String old : registry.removeComponent(loaded.id())) {
+        boolean changed = !new java.util.HashSet<>(registry.ofComponent(id)).equals(new java.util.HashSet<>(entries));
+        if (changed) {
+            skipped.forEach(x -> LOG.log(System.Logger.Level.WARNING, "component {0}: not a tool: {1}", id, x));
+            for (String old : registry.removeComponent(id)) {
+                if (s != null) {
+                    s.removeTool(old);
+                }
+            }
+            registry.put(entries);
             if (s != null) {
-                s.removeTool(old);
+                for (ToolRegistry.Entry e : entries) {
+                    s.addTool(componentTool(e));
+                }
             }
         }
-        registry.put(entries);
-        if (s != null) {
-            for (ToolRegistry.Entry e : entries) {
-                s.addTool(componentTool(e));
-            }
-            if (notify) {
-                s.notifyToolsListChanged();
-            }
+        if (s != null && notify) {
+            s.notifyToolsListChanged();
         }
-        return !entries.isEmpty();
+        return changed;
     }
 
     /** Checks that a component's tools would not clash before it replaces anything. */
@@ -141,9 +224,11 @@ public final class WassetteMcpServer implements AutoCloseable {
         registry.plan(id, candidate.functions(), new ArrayList<>());
     }
 
-    synchronized void unregister(String componentId, boolean notify) {
+    /** Removes a component's tools; returns whether it had any. */
+    synchronized boolean unregister(String componentId, boolean notify) {
         McpSyncServer s = server;
-        for (String name : registry.removeComponent(componentId)) {
+        List<String> names = registry.removeComponent(componentId);
+        for (String name : names) {
             if (s != null) {
                 s.removeTool(name);
             }
@@ -151,6 +236,7 @@ public final class WassetteMcpServer implements AutoCloseable {
         if (s != null && notify) {
             s.notifyToolsListChanged();
         }
+        return !names.isEmpty();
     }
 
     /** Whether a tools/call may name this tool (a built-in, or a tool of a loaded component). */
@@ -314,6 +400,10 @@ public final class WassetteMcpServer implements AutoCloseable {
 
     @Override
     public void close() {
+        var w = watcher;
+        if (w != null) {
+            w.close();
+        }
         McpSyncServer s = server;
         if (s != null) {
             s.closeGracefully();

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermission;
 import java.util.Set;
 
@@ -19,8 +20,12 @@ import java.util.Set;
 public final class AtomicFiles {
     private AtomicFiles() {}
 
-    /** @param permissions set on the file before any byte is written (null: the umask default) */
-    public static void write(Path target, byte[] content, Set<PosixFilePermission> permissions) throws IOException {
+    /**
+     * @param permissions set on the file before any byte is written (null: the umask default)
+     * @return the attributes of the file written, read before it was renamed into place: a reader
+     *     comparing them with the target's knows whether the target still holds these bytes
+     */
+    public static BasicFileAttributes write(Path target, byte[] content, Set<PosixFilePermission> permissions) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
@@ -35,6 +40,7 @@ public final class AtomicFiles {
                 }
                 ch.force(true);
             }
+            BasicFileAttributes written = Files.readAttributes(tmp, BasicFileAttributes.class);
             try {
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
             } catch (AtomicMoveNotSupportedException e) {
@@ -45,6 +51,7 @@ public final class AtomicFiles {
             } catch (IOException ignored) {
                 // some file systems cannot sync a directory; the rename is still atomic
             }
+            return written;
         } finally {
             Files.deleteIfExists(tmp);
         }
