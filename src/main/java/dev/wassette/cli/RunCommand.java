@@ -2,10 +2,9 @@ package dev.wassette.cli;
 
 import dev.wassette.host.ComponentHost;
 import dev.wassette.mcp.HttpMcpServer;
-import dev.wassette.mcp.StdioGuard;
+import dev.wassette.mcp.StdioTransport;
 import dev.wassette.mcp.WassetteMcpServer;
 import dev.wassette.runtime.Engine;
-import io.modelcontextprotocol.server.transport.StdioServerTransportProvider;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.FileInputStream;
@@ -29,20 +28,19 @@ final class RunCommand implements Callable<Integer> {
         // Keep the real stdout for JSON-RPC; anything else that prints goes to stderr.
         OutputStream jsonRpc = new FileOutputStream(FileDescriptor.out);
         System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.err), true));
-        StdioGuard guard = new StdioGuard(new FileInputStream(FileDescriptor.in), jsonRpc, HttpMcpServer.MAX_REQUEST_BYTES);
         Config config = options.config();
         try (Engine engine = Engines.create();
              ComponentHost host = new ComponentHost(engine, options.settings(config));
              WassetteMcpServer server = new WassetteMcpServer(host, !options.disableBuiltinTools)) {
             server.loadStoredComponents(); // first, so the first tools/list has the stored components' tools
-            server.stdio(new StdioServerTransportProvider(server.jsonMapper(), guard.transportInput(), guard.transportOutput()));
-            guard.serve(server);
-            CountDownLatch stdinClosed = guard.start();
+            StdioTransport transport = new StdioTransport(server, new FileInputStream(FileDescriptor.in), jsonRpc,
+                    HttpMcpServer.MAX_REQUEST_BYTES);
+            server.stdio(transport);
+            CountDownLatch stdinClosed = transport.start();
             LOG.log(System.Logger.Level.INFO, "wassette MCP server on stdio; components in {0}", host.store().directory());
             stdinClosed.await();
             LOG.log(System.Logger.Level.INFO, "stdin closed; finishing requests in flight");
-            guard.awaitAnswered(host.settings().callTimeout().plusSeconds(10));
-            guard.close();
+            transport.awaitAnswered(host.settings().callTimeout().plusSeconds(10));
         }
         return WassetteCli.OK;
     }

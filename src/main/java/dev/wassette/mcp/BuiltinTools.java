@@ -195,7 +195,7 @@ final class BuiltinTools {
         }
         server.unregister(id, false);
         host.unload(id);
-        server.server().notifyToolsListChanged();
+        server.notifyToolListChanged();
         ObjectNode out = json.createObjectNode();
         out.put("status", "component unloaded successfully");
         out.put("id", id);

@@ -40,6 +40,11 @@ final class JsonRpcChecks {
         if (message == null || message.isMissingNode()) {
             return new Rejection(null, -32700, "Parse error: empty message");
         }
+        return check(message, knownTool);
+    }
+
+    /** {@link #check(String, Predicate)} of a message already parsed. */
+    static Rejection check(JsonNode message, Predicate<String> knownTool) {
         if (message.isArray()) {
             return message.isEmpty() ? new Rejection(null, -32600, "Invalid Request: empty batch") : null;
         }

@@ -50,6 +50,7 @@ public final class WassetteMcpServer implements AutoCloseable {
     private final InFlightCalls calls = new InFlightCalls();
     private final BuiltinTools builtins;
     private volatile McpSyncServer server;
+    private volatile ToolListNotifications.Sender listChanged;
     private volatile dev.wassette.host.StoreWatcher watcher;
     private final java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
 
@@ -63,14 +64,31 @@ public final class WassetteMcpServer implements AutoCloseable {
         return mcpJson;
     }
 
+    /** The Jackson mapper behind {@link #jsonMapper()}. */
+    ObjectMapper objectMapper() {
+        return json;
+    }
+
     /** Serves one client over a single-session transport (stdio). */
     public McpSyncServer stdio(McpServerTransportProvider transport) {
-        return start(McpServer.sync(CoalescingTransports.of(transport)));
+        ToolListNotifications.Single wrapped = new ToolListNotifications.Single(transport);
+        listChanged = wrapped;
+        return start(McpServer.sync(wrapped));
     }
 
     /** Serves any number of sessions over streamable HTTP. */
     public McpSyncServer streamable(McpStreamableServerTransportProvider transport) {
-        return start(McpServer.sync(CoalescingTransports.of(transport)));
+        ToolListNotifications.Streamable wrapped = new ToolListNotifications.Streamable(transport);
+        listChanged = wrapped;
+        return start(McpServer.sync(wrapped));
+    }
+
+    /** Tells every client that the tool list changed, before returning (once per change, not per tool). */
+    void notifyToolListChanged() {
+        ToolListNotifications.Sender sender = listChanged;
+        if (sender != null && server != null) {
+            sender.send();
+        }
     }
 
     private synchronized <S extends McpServer.SyncSpecification<S>> McpSyncServer start(McpServer.SyncSpecification<S> spec) {
@@ -144,8 +162,8 @@ public final class WassetteMcpServer implements AutoCloseable {
                         LOG.log(System.Logger.Level.WARNING, "component {0} not served: {1}", l.id(), e.getMessage());
                     }
                 }
-                if (changed && server != null) {
-                    server.notifyToolsListChanged();
+                if (changed) {
+                    notifyToolListChanged();
                 }
             } catch (IOException e) {
                 LOG.log(System.Logger.Level.WARNING, "cannot read the component store: {0}", e.getMessage());
@@ -178,9 +196,8 @@ public final class WassetteMcpServer implements AutoCloseable {
             }
         }
         changes.failures().forEach((id, error) -> LOG.log(System.Logger.Level.WARNING, "component {0} in the store not loaded: {1}", id, error));
-        McpSyncServer s = server;
-        if (changed && s != null) {
-            s.notifyToolsListChanged();
+        if (changed) {
+            notifyToolListChanged();
         }
     }
 
@@ -213,8 +230,8 @@ public final class WassetteMcpServer implements AutoCloseable {
                 }
             }
         }
-        if (s != null && notify) {
-            s.notifyToolsListChanged();
+        if (notify) {
+            notifyToolListChanged();
         }
         return changed;
     }
@@ -233,8 +250,8 @@ public final class WassetteMcpServer implements AutoCloseable {
                 s.removeTool(name);
             }
         }
-        if (s != null && notify) {
-            s.notifyToolsListChanged();
+        if (notify) {
+            notifyToolListChanged();
         }
         return !names.isEmpty();
     }
