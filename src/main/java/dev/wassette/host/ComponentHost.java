@@ -452,14 +452,33 @@ public final class ComponentHost implements AutoCloseable {
         return loaded.get(id);
     }
 
-    /** The environment a component would be offered before its policy filters it. */
-    public Map<String, String> environmentSource(String id) throws IOException {
-        Map<String, String> env = new HashMap<>(settings.processEnv());
-        env.putAll(settings.configEnv());
-        env.putAll(secrets.get(id));
-        env.putAll(settings.envFile());
-        env.putAll(settings.explicitEnv());
-        return env;
+    /**
+     * The value a component is offered for {@code key} before its policy filters it, layer by layer
+     * (highest first), or null. Looked up per allowed key, so a call copies no environment and
+     * reads the component's secrets only when its policy allows some key.
+     */
+    public String environmentValue(String id, String key) throws IOException {
+        String v = settings.explicitEnv().get(key);
+        if (v == null) {
+            v = settings.envFile().get(key);
+        }
+        if (v == null) {
+            v = secrets.get(id).get(key);
+        }
+        if (v == null) {
+            v = settings.configEnv().get(key);
+        }
+        return v != null ? v : settings.processEnv().get(key);
+    }
+
+    private java.util.function.Function<String, String> environmentLookup(String id) {
+        return key -> {
+            try {
+                return environmentValue(id, key);
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        };
     }
 
     /**
@@ -477,7 +496,12 @@ public final class ComponentHost implements AutoCloseable {
         Loaded l = Objects.requireNonNull(awaitLoaded(id), () -> "no component loaded with id " + id);
         Policy policy = store.policy(id);
         String fn = function.qualifiedName();
-        Grants grants = PolicyMapping.map(policy, settings.baseDir(), environmentSource(id), settings.callTimeout());
+        Grants grants;
+        try {
+            grants = PolicyMapping.map(policy, settings.baseDir(), environmentLookup(id), settings.callTimeout());
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
         context.policyNotes(grants.notes());
         if (l.sandbox().usesFilesystem()) {
             context.storageVisible(grants.preopens().stream()

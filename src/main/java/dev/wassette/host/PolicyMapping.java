@@ -41,12 +41,17 @@ public final class PolicyMapping {
      * @param callTimeout the wall-clock limit of one call, which the CPU share is taken of
      */
     public static Grants map(Policy policy, Path baseDir, Map<String, String> environment, Duration callTimeout) {
+        return map(policy, baseDir, (java.util.function.Function<String, String>) environment::get, callTimeout);
+    }
+
+    /** {@link #map} with the environment as a lookup, asked only for the keys the policy allows. */
+    public static Grants map(Policy policy, Path baseDir, java.util.function.Function<String, String> environment, Duration callTimeout) {
         Storage storage = storage(policy, baseDir);
         List<String> notes = new ArrayList<>(storage.unenforceable());
         notes.addAll(storage.absent());
         Map<String, String> env = new LinkedHashMap<>();
         for (String key : policy.environmentAllow()) {
-            String value = environment.get(key);
+            String value = environment.apply(key);
             if (value != null) {
                 env.put(key, value);
             }

@@ -36,11 +36,36 @@ public final class SecretStore {
         return directory;
     }
 
+    /** A secrets file as last read, valid while the file keeps its identity, size and time. */
+    private record Cached(Object fileKey, long size, java.nio.file.attribute.FileTime modified, Map<String, String> values) {}
+
+    private final Map<String, Cached> cache = new java.util.HashMap<>();
+
+    /** The component's secrets; the file is read again only when it changed (written by another process too). */
     public synchronized Map<String, String> get(String id) throws IOException {
         ComponentStore.checkId(id);
+        Path file = directory.resolve(id + ".yaml");
+        java.nio.file.attribute.BasicFileAttributes attrs;
+        try {
+            attrs = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
+        } catch (NoSuchFileException e) {
+            cache.remove(id);
+            return Map.of();
+        }
+        Cached c = cache.get(id);
+        if (c != null && java.util.Objects.equals(c.fileKey(), attrs.fileKey()) && c.size() == attrs.size()
+                && c.modified().equals(attrs.lastModifiedTime())) {
+            return c.values();
+        }
+        Map<String, String> values = read(id, file);
+        cache.put(id, new Cached(attrs.fileKey(), attrs.size(), attrs.lastModifiedTime(), values));
+        return values;
+    }
+
+    private static Map<String, String> read(String id, Path file) throws IOException {
         String text;
         try {
-            text = Files.readString(directory.resolve(id + ".yaml"));
+            text = Files.readString(file);
         } catch (NoSuchFileException e) {
             return Map.of();
         }
@@ -55,7 +80,7 @@ public final class SecretStore {
         } else if (loaded != null) {
             throw new IOException("secrets file of " + id + " is not a map of names to values");
         }
-        return out;
+        return java.util.Collections.unmodifiableMap(out);
     }
 
     public synchronized void set(String id, String key, String value) throws IOException {

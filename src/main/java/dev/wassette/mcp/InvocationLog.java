@@ -19,19 +19,74 @@ final class InvocationLog {
 
     private InvocationLog() {}
 
+    /** One call, as recorded on the call's thread; formatted and written by the log thread. */
+    private record Entry(String tool, String component, JsonNode args, long instantiateNanos, long executeNanos,
+                         String outcome, java.util.List<String> backtrace) {}
+
+    /**
+     * Formatting (redaction, JSON) and the synchronous write to stderr happen on one log thread, off
+     * the calls' path. The queue is bounded and a full queue makes callers wait rather than drop a
+     * line: the log stays complete.
+     */
+    private static final java.util.concurrent.BlockingQueue<Entry> QUEUE = new java.util.concurrent.ArrayBlockingQueue<>(16_384);
+    private static final java.util.concurrent.atomic.AtomicLong WRITTEN = new java.util.concurrent.atomic.AtomicLong();
+    private static final java.util.concurrent.atomic.AtomicLong QUEUED = new java.util.concurrent.atomic.AtomicLong();
+
+    static {
+        Thread.ofPlatform().name("wassette-invocation-log").daemon().start(InvocationLog::drain);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> flush(java.time.Duration.ofSeconds(2))));
+    }
+
     static void record(String tool, String component, JsonNode args, long instantiateNanos, long executeNanos, String outcome) {
         record(tool, component, args, instantiateNanos, executeNanos, outcome, java.util.List.of());
     }
 
-    /** With the guest backtrace of a trap (bounded; innermost frame first). */
+    /** With the guest backtrace of a trap (bounded; innermost frame first). {@code args} must not change afterwards. */
     static void record(String tool, String component, JsonNode args, long instantiateNanos, long executeNanos, String outcome,
                        java.util.List<String> backtrace) {
         if (!LOG.isLoggable(System.Logger.Level.INFO)) {
             return;
         }
-        String trace = backtrace.isEmpty() ? "" : " backtrace=" + String.join(" < ", GuestBacktrace.bounded(backtrace));
-        LOG.log(System.Logger.Level.INFO, "tool={0} component={1} instantiate={2}ms execute={3}ms outcome={4} args={5}{6}",
-                tool, component == null ? "-" : component, millis(instantiateNanos), millis(executeNanos), outcome, redact(args), trace);
+        QUEUED.incrementAndGet();
+        try {
+            QUEUE.put(new Entry(tool, component, args, instantiateNanos, executeNanos, outcome, backtrace));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            write(new Entry(tool, component, args, instantiateNanos, executeNanos, outcome, backtrace));
+        }
+    }
+
+    /** Waits until every line recorded so far is written, at most {@code timeout}. */
+    static boolean flush(java.time.Duration timeout) {
+        long target = QUEUED.get();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (WRITTEN.get() < target && System.nanoTime() < deadline) {
+            java.util.concurrent.locks.LockSupport.parkNanos(1_000_000);
+        }
+        return WRITTEN.get() >= target;
+    }
+
+    private static void drain() {
+        while (true) {
+            try {
+                write(QUEUE.take());
+            } catch (InterruptedException e) {
+                return;
+            } catch (RuntimeException e) {
+                // a line that cannot be formatted must not stop the others (write counted it)
+            }
+        }
+    }
+
+    private static void write(Entry e) {
+        try {
+            String trace = e.backtrace().isEmpty() ? "" : " backtrace=" + String.join(" < ", GuestBacktrace.bounded(e.backtrace()));
+            LOG.log(System.Logger.Level.INFO, "tool={0} component={1} instantiate={2}ms execute={3}ms outcome={4} args={5}{6}",
+                    e.tool(), e.component() == null ? "-" : e.component(), millis(e.instantiateNanos()), millis(e.executeNanos()),
+                    e.outcome(), redact(e.args()), trace);
+        } finally {
+            WRITTEN.incrementAndGet();
+        }
     }
 
     private static String millis(long nanos) {

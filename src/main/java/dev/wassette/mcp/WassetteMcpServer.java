@@ -417,6 +417,7 @@ public final class WassetteMcpServer implements AutoCloseable {
 
     @Override
     public void close() {
+        InvocationLog.flush(Duration.ofSeconds(2));
         var w = watcher;
         if (w != null) {
             w.close();
