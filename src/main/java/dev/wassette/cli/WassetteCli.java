@@ -2,6 +2,7 @@ package dev.wassette.cli;
 
 import dev.wassette.runtime.NativeLibrary;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.logging.ConsoleHandler;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -11,10 +12,7 @@ import picocli.CommandLine.Command;
 
 /** The {@code wassette} command line. Results go to stdout; logs and errors to stderr. */
 @Command(name = "wassette", mixinStandardHelpOptions = true, versionProvider = WassetteCli.Version.class,
-        description = "Runs WebAssembly Components as sandboxed tools, in native Wasmtime inside the JVM.",
-        subcommands = {RunCommand.class, ServeCommand.class, ComponentCommand.class, ToolCommand.class, InspectCommand.class,
-            CallCommand.class, PolicyCommand.class, PermissionCommand.class, SecretCommand.class, CommandLine.HelpCommand.class,
-            picocli.AutoComplete.GenerateCompletion.class})
+        description = "Runs WebAssembly Components as sandboxed tools, in native Wasmtime inside the JVM.")
 public final class WassetteCli implements Runnable {
     /** Exit codes. */
     static final int OK = 0, GUEST_FAILED = 1, USAGE = 2, BAD_INPUT = 3;
@@ -31,7 +29,7 @@ public final class WassetteCli implements Runnable {
         configureLogging();
         int code;
         try {
-            code = commandLine().execute(args);
+            code = commandLine(args).execute(args);
         } catch (Throwable t) { // e.g. the native library failed to load: one clear line, not a stack trace
             System.err.println("error: " + (t.getMessage() == null ? t : t.getMessage()));
             code = USAGE;
@@ -39,8 +37,36 @@ public final class WassetteCli implements Runnable {
         System.exit(code);
     }
 
+    /** The subcommands, in the order help lists them. */
+    private static final List<Class<?>> SUBCOMMANDS = List.of(RunCommand.class, ServeCommand.class, ComponentCommand.class,
+            ToolCommand.class, InspectCommand.class, CallCommand.class, PolicyCommand.class, PermissionCommand.class,
+            SecretCommand.class, CommandLine.HelpCommand.class, picocli.AutoComplete.GenerateCompletion.class, AotTrainCommand.class);
+
+    /** The whole command line (for help and completion). */
     static CommandLine commandLine() {
+        return commandLine(null);
+    }
+
+    /**
+     * The command line for {@code args}. Picocli builds each command's model by reflection, which
+     * takes a large share of a server's start-up; when the first argument names a command, only that
+     * one is built. Help and completion need them all.
+     */
+    static CommandLine commandLine(String[] args) {
         CommandLine cl = new CommandLine(new WassetteCli());
+        String first = args == null || args.length == 0 ? null : args[0];
+        boolean added = false;
+        if (first != null && !first.equals("help") && !first.equals("generate-completion")) {
+            for (Class<?> c : SUBCOMMANDS) {
+                if (first.equals(c.getAnnotation(Command.class).name())) {
+                    cl.addSubcommand(c);
+                    added = true;
+                }
+            }
+        }
+        if (!added) {
+            SUBCOMMANDS.forEach(cl::addSubcommand);
+        }
         cl.setErr(new PrintWriter(System.err, true));
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             System.getLogger("dev.wassette.cli").log(System.Logger.Level.DEBUG, "command failed", ex);

@@ -400,7 +400,7 @@ public final class ComponentHost implements AutoCloseable {
         Path keyFile = store.directory().resolve(id + ".cwasm.key");
         if (Files.isRegularFile(cwasm) && Files.isRegularFile(keyFile) && Files.readString(keyFile).strip().equals(key)) {
             try {
-                return engine.deserialize(Files.readAllBytes(cwasm));
+                return engine.deserializeFile(cwasm); // mapped, not read into the heap
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.INFO, "precompiled code of {0} is unusable ({1}); compiling", id, e.getMessage());
             }

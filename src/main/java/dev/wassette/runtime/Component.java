@@ -60,6 +60,15 @@ public final class Component implements AutoCloseable {
         }
     }
 
+    static Component deserializeFile(Engine engine, java.nio.file.Path file) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
+            Errors.check(wasmtime_component_deserialize_file(engine.handle(), arena.allocateFrom(file.toString()), out),
+                    "cannot load precompiled component " + file);
+            return new Component(engine, out.get(ValueLayout.ADDRESS, 0));
+        }
+    }
+
     /** Precompiled native code, loadable with {@link Engine#deserialize} on a compatible engine. */
     public byte[] serialize() {
         try (Arena arena = Arena.ofConfined()) {

@@ -133,6 +133,15 @@ public final class Engine implements AutoCloseable {
         return Component.deserialize(this, precompiled);
     }
 
+    /**
+     * Loads precompiled code from a file by mapping it: the code is not copied into the heap, and
+     * its pages are shared with the page cache. The file must not be modified in place while the
+     * component lives (replace it by renaming a new file over it).
+     */
+    public Component deserializeFile(Path precompiled) {
+        return Component.deserializeFile(this, precompiled);
+    }
+
     MemorySegment handle() {
         if (closed) {
             throw new IllegalStateException("engine is closed");

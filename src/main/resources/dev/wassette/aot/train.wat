@@ -1,0 +1,36 @@
+;; A component the launcher's AOT training run loads and calls (see cli/AotTrainCommand): it takes the
+;; call path through compile, link, instantiate and the canonical ABI (strings and integers) so the
+;; JVM records those classes too. Written by hand in the component text format.
+(component
+  (core module $m
+    (memory (export "memory") 1)
+    (global $heap (mut i32) (i32.const 1024))
+    ;; Bump allocator within the first page; reset after each call.
+    (func (export "cabi_realloc") (param i32 i32 i32 i32) (result i32)
+      (local $ptr i32)
+      (local.set $ptr (i32.and (i32.add (global.get $heap) (i32.sub (local.get 2) (i32.const 1)))
+                               (i32.xor (i32.sub (local.get 2) (i32.const 1)) (i32.const -1))))
+      (if (i32.gt_u (i32.add (local.get $ptr) (local.get 3)) (i32.const 65536)) (then unreachable))
+      (global.set $heap (i32.add (local.get $ptr) (local.get 3)))
+      (local.get $ptr))
+    (func (export "echo") (param i32 i32) (result i32)
+      (i32.store (i32.const 8) (local.get 0))
+      (i32.store (i32.const 12) (local.get 1))
+      (i32.const 8))
+    (func (export "cabi_post_echo") (param i32)
+      (global.set $heap (i32.const 1024)))
+    (func (export "add") (param i32 i32) (result i32)
+      (i32.add (local.get 0) (local.get 1))))
+  (core instance $i (instantiate $m))
+  (alias core export $i "memory" (core memory $mem))
+  (alias core export $i "cabi_realloc" (core func $realloc))
+  (alias core export $i "echo" (core func $echo_core))
+  (alias core export $i "cabi_post_echo" (core func $echo_post))
+  (alias core export $i "add" (core func $add_core))
+  (func $echo (param "s" string) (result string)
+    (canon lift (core func $echo_core) (memory $mem) (realloc $realloc) string-encoding=utf8 (post-return $echo_post)))
+  (func $add (param "a" s32) (param "b" s32) (result s32)
+    (canon lift (core func $add_core)))
+  (export "echo" (func $echo))
+  (export "add" (func $add))
+)
