@@ -293,4 +293,23 @@ class CliTest {
         System.arraycopy(b, 0, out, a.length, b.length);
         return out;
     }
+
+    /** The launcher records its AOT cache from this session: it must run through, every answer without error. */
+    @Test
+    void aotTrainingSessionRunsThrough() {
+        Run r = run("aot-train");
+        assertEquals(0, r.code(), r.err());
+        assertEquals("", r.out(), "nothing on stdout");
+    }
+
+    /** Only the command that runs is built; help still lists every command. */
+    @Test
+    void helpListsEveryCommandWhileARunBuildsOnlyItsOwn() {
+        CommandLine one = WassetteCli.commandLine(new String[] {"inspect", "x.wasm"});
+        assertEquals(java.util.Set.of("inspect"), one.getSubcommands().keySet());
+        CommandLine all = WassetteCli.commandLine(new String[] {"help"});
+        assertTrue(all.getSubcommands().keySet().containsAll(List.of("run", "serve", "component", "tool", "inspect", "call",
+                "policy", "permission", "secret", "help", "generate-completion")), all.getSubcommands().keySet().toString());
+        assertTrue(all.getSubcommands().get("aot-train").getCommandSpec().usageMessage().hidden(), "aot-train is not shown in help");
+    }
 }
