@@ -27,7 +27,7 @@ import org.openjdk.jmh.annotations.Warmup;
  */
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
 @Fork(value = 1, jvmArgsAppend = {
-        "--enable-native-access=ALL-UNNAMED",
+        "--enable-native-access=ALL-UNNAMED,org.graalvm.truffle",
         "-XX:+UnlockExperimentalVMOptions", "-XX:+EnableJVMCI",
         "--upgrade-module-path=target/graal/compiler",
         "--module-path=target/graal/modules", "--add-modules=ALL-MODULE-PATH",
