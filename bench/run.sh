@@ -9,7 +9,8 @@
 # Environment: SKIP_INSTALL=1 skips re-installing the main artifact (dev.wassette:wassette-java)
 # into ~/.m2; WASSETTE_FIXTURES=DIR overrides src/test/fixtures/wat; WASSETTE_WASI_COMPONENT=FILE
 # overrides target/fixtures/types.wasm (ComponentMarshalBenchmark and InstantiateBenchmark use it;
-# src/test/fixtures/build.sh makes it); WASSETTE_KERNELS=DIR overrides bench/target/kernels. Results: printed, and kept in bench/target/jmh-result.json
+# src/test/fixtures/build.sh makes it); WASSETTE_KERNELS=DIR overrides bench/target/kernels.
+# Results: printed, and kept in bench/target/jmh-result.json
 # and bench/target/jmh-output.txt.
 set -euo pipefail
 
