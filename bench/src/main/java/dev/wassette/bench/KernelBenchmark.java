@@ -18,7 +18,9 @@ import org.openjdk.jmh.annotations.TearDown;
  *   <li>{@code wasmtime}: this project's FFM binding ({@code CoreModule}), epoch and fuel off;
  *   <li>{@code wasmtimeLimits}: the same with epoch interruption and fuel metering on (the server's
  *       engine settings);
- *   <li>{@code chicoryInterpreter}, {@code chicoryCompiler}: Chicory 1.7.5;
+ *   <li>{@code chicoryCompiler}: Chicory 1.7.5's runtime compiler (wasm to JVM bytecode at
+ *       instantiation); its interpreter is {@link KernelInterpreterBenchmark}, with fewer
+ *       iterations, since one run takes seconds;
  *   <li>{@code endiveCompiler}: Endive 1.0.0's runtime compiler.
  * </ul>
  */
@@ -27,16 +29,21 @@ public class KernelBenchmark extends BenchmarkDefaults {
     @Param({"sha256", "json", "sort", "coremark"})
     public String kernel;
 
-    @Param({"wasmtime", "wasmtimeLimits", "chicoryInterpreter", "chicoryCompiler", "endiveCompiler"})
+    @Param({"wasmtime", "wasmtimeLimits", "chicoryCompiler", "endiveCompiler"})
     public String engine;
 
-    private KernelRunner runner;
+    KernelRunner runner;
 
     @Setup(Level.Trial)
     public void setup() {
+        runner = setUp(kernel, engine);
+    }
+
+    static KernelRunner setUp(String kernel, String engine) {
         Kernels k = Kernels.of(kernel);
-        runner = KernelRunner.create(engine, k.wasm());
+        KernelRunner runner = KernelRunner.create(engine, k.wasm());
         k.prepareAndCheck(runner, engine);
+        return runner;
     }
 
     @TearDown(Level.Trial)
