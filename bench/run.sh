@@ -8,7 +8,9 @@
 #
 # Environment: SKIP_INSTALL=1 skips re-installing the main artifact (dev.wassette:wassette-java)
 # into ~/.m2; WASSETTE_FIXTURES=DIR overrides src/test/fixtures/wat; WASSETTE_WASI_COMPONENT=FILE
-# overrides target/fixtures/types.wasm. Results: printed, and kept in bench/target/jmh-result.json
+# overrides target/fixtures/types.wasm (ComponentMarshalBenchmark and InstantiateBenchmark use it;
+# src/test/fixtures/build.sh makes it); WASSETTE_KERNELS=DIR overrides bench/target/kernels.
+# Results: printed, and kept in bench/target/jmh-result.json
 # and bench/target/jmh-output.txt.
 set -euo pipefail
 
@@ -26,6 +28,11 @@ fi
 
 echo "== building bench/target/benchmarks.jar"
 (cd "$BENCH_DIR" && mvn -q -B package)
+
+# The compute kernels (KernelBenchmark, GraalKernelBenchmark): C to core wasm with clang-19, from
+# bench/kernels/*.c into bench/target/kernels/ (only what changed is rebuilt).
+echo "== building the compute kernels (bench/kernels/build.sh)"
+"$BENCH_DIR/kernels/build.sh" "$BENCH_DIR/target/kernels"
 
 args=("$@")
 # The WASI case of InstantiateBenchmark needs the main project's built fixture; without it, run the

@@ -1,0 +1,163 @@
+package dev.wassette.bench;
+
+import dev.wassette.runtime.CoreModule;
+import dev.wassette.runtime.Engine;
+import dev.wassette.runtime.Store;
+import dev.wassette.runtime.StoreConfig;
+
+/** One instance of a kernel module on one engine: {@code prepare}, {@code run}, {@code self_test}. */
+interface KernelRunner extends AutoCloseable {
+    int prepare(int seed, int size);
+
+    int run();
+
+    boolean hasSelfTest();
+
+    int selfTest();
+
+    @Override
+    default void close() {}
+
+    /** The engines of {@link KernelBenchmark} by name. */
+    static KernelRunner create(String engine, byte[] wasm) {
+        return switch (engine) {
+            case "wasmtime" -> new Wasmtime(Engine.builder().epochInterruption(false).consumeFuel(false).build(), wasm);
+            case "wasmtimeLimits" -> new Wasmtime(Engine.builder().epochInterruption(true).consumeFuel(true).build(), wasm);
+            case "chicoryInterpreter" -> new Chicory(wasm, false);
+            case "chicoryCompiler" -> new Chicory(wasm, true);
+            case "endiveCompiler" -> new Endive(wasm);
+            default -> throw new IllegalArgumentException("unknown engine " + engine);
+        };
+    }
+
+    /** Wasmtime through this project's FFM binding ({@link CoreModule}). */
+    final class Wasmtime implements KernelRunner {
+        private final Engine engine;
+        private final Store store;
+        private final CoreModule module;
+        private final CoreModule.Function prepareFn;
+        private final CoreModule.Function runFn;
+        private final CoreModule.Function selfTestFn;
+
+        Wasmtime(Engine engine, byte[] wasm) {
+            this.engine = engine;
+            this.store = new Store(engine, StoreConfig.defaults()); // unlimited fuel when the engine meters it
+            this.module = CoreModule.compile(engine, wasm);
+            CoreModule.Instance instance = module.instantiate(store);
+            prepareFn = instance.function("prepare");
+            runFn = instance.function("run");
+            CoreModule.Function self;
+            try {
+                self = instance.function("self_test");
+            } catch (RuntimeException e) {
+                self = null;
+            }
+            selfTestFn = self;
+        }
+
+        @Override
+        public int prepare(int seed, int size) {
+            return (int) prepareFn.call(seed, size);
+        }
+
+        @Override
+        public int run() {
+            return (int) runFn.call();
+        }
+
+        @Override
+        public boolean hasSelfTest() {
+            return selfTestFn != null;
+        }
+
+        @Override
+        public int selfTest() {
+            return (int) selfTestFn.call();
+        }
+
+        @Override
+        public void close() {
+            store.close();
+            module.close();
+            engine.close();
+        }
+    }
+
+    /** Chicory 1.x: its interpreter, or its runtime compiler (wasm to JVM bytecode at instantiation). */
+    final class Chicory implements KernelRunner {
+        private final com.dylibso.chicory.runtime.ExportFunction prepareFn;
+        private final com.dylibso.chicory.runtime.ExportFunction runFn;
+        private final com.dylibso.chicory.runtime.ExportFunction selfTestFn;
+
+        Chicory(byte[] wasm, boolean compiled) {
+            var module = com.dylibso.chicory.wasm.Parser.parse(wasm);
+            var builder = com.dylibso.chicory.runtime.Instance.builder(module);
+            if (compiled) {
+                builder.withMachineFactory(com.dylibso.chicory.compiler.MachineFactoryCompiler.compile(module));
+            }
+            var instance = builder.build();
+            prepareFn = instance.export("prepare");
+            runFn = instance.export("run");
+            boolean hasSelf = java.util.stream.IntStream.range(0, module.exportSection().exportCount()).anyMatch(i -> module.exportSection().getExport(i).name().equals("self_test"));
+            selfTestFn = hasSelf ? instance.export("self_test") : null;
+        }
+
+        @Override
+        public int prepare(int seed, int size) {
+            return (int) prepareFn.apply(seed, size)[0];
+        }
+
+        @Override
+        public int run() {
+            return (int) runFn.apply()[0];
+        }
+
+        @Override
+        public boolean hasSelfTest() {
+            return selfTestFn != null;
+        }
+
+        @Override
+        public int selfTest() {
+            return (int) selfTestFn.apply()[0];
+        }
+    }
+
+    /** Endive (Chicory's successor), runtime compiler. */
+    final class Endive implements KernelRunner {
+        private final run.endive.runtime.ExportFunction prepareFn;
+        private final run.endive.runtime.ExportFunction runFn;
+        private final run.endive.runtime.ExportFunction selfTestFn;
+
+        Endive(byte[] wasm) {
+            var module = run.endive.wasm.Parser.parse(wasm);
+            var instance = run.endive.runtime.Instance.builder(module)
+                    .withMachineFactory(run.endive.compiler.MachineFactoryCompiler.compile(module))
+                    .build();
+            prepareFn = instance.export("prepare");
+            runFn = instance.export("run");
+            boolean hasSelf = java.util.stream.IntStream.range(0, module.exportSection().exportCount()).anyMatch(i -> module.exportSection().getExport(i).name().equals("self_test"));
+            selfTestFn = hasSelf ? instance.export("self_test") : null;
+        }
+
+        @Override
+        public int prepare(int seed, int size) {
+            return (int) prepareFn.apply(seed, size)[0];
+        }
+
+        @Override
+        public int run() {
+            return (int) runFn.apply()[0];
+        }
+
+        @Override
+        public boolean hasSelfTest() {
+            return selfTestFn != null;
+        }
+
+        @Override
+        public int selfTest() {
+            return (int) selfTestFn.apply()[0];
+        }
+    }
+}
