@@ -9,6 +9,7 @@
 #   --checkout DIR   the checkout whose ./wassette is measured (default: this one), e.g. /work/main
 #   --only LIST      comma-separated scenarios: stdio,cold,coldjs,http (default: all)
 #   --prepare-only   build and prepare the stores, measure nothing
+#   --reprepare      prepare the stores of 10 JS components again
 #
 # Needs: JDK 25, Go, the fixtures (target/fixtures of the measured checkout, or built here), and
 # ../shared/peer/setup-wassette.sh (override with WASSETTE_UPSTREAM=/path/to/wassette).
@@ -21,11 +22,13 @@ ROOT="$(cd "$HERE/../.." && pwd)"
 
 checkout="$ROOT"
 prepare_only=0
+reprepare=0
 pass=()
 while [[ $# -gt 0 ]]; do
   case "$1" in
     --checkout) checkout="$(cd "$2" && pwd)"; shift 2 ;;
     --prepare-only) prepare_only=1; shift ;;
+    --reprepare) reprepare=1; shift ;;
     *) pass+=("$1"); shift ;;
   esac
 done
@@ -70,12 +73,14 @@ if [[ ! -f "$variants/prepared" ]]; then
   "$JAVA_HOME/bin/java" -cp "$checkout/target/wassette.jar" "$ROOT/bench/ColdStart.java" prepare js 10 "$fixtures" "$variants"
   touch "$variants/prepared"
 fi
-rev="$(git -C "$checkout" rev-parse --short HEAD 2>/dev/null || echo norev)"
+# the last commit that changed the server's code: a new store when the store format may have changed
+rev="$(git -C "$checkout" log -1 --format=%h -- src/main pom.xml 2>/dev/null || true)"
+rev="${rev:-norev}"
 this_store="$work/stores/this-$(echo "$checkout" | tr '/' '_')-$rev"
 up_store="$work/stores/upstream-0.8.0"
 prepare_store() { # name dir loader...
   local name="$1" dir="$2"; shift 2
-  [[ -f "$dir/prepared" ]] && return 0
+  [[ -f "$dir/prepared" && $reprepare == 0 ]] && return 0
   echo "== preparing $name's store of 10 JS components in $dir (once; minutes)" >&2
   rm -rf "$dir"; mkdir -p "$dir/state"
   for f in "$variants"/*.wasm; do

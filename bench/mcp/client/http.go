@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sort"
 	"strings"
 	"sync"
 	"syscall"
@@ -66,6 +67,8 @@ type httpSession struct {
 	client  *http.Client
 	session string
 	nextID  int64
+	// when the last response was parsed, before the rest of its stream was read
+	responseAt time.Time
 }
 
 // post sends one message; for a request it returns the result of the response with its id,
@@ -117,6 +120,7 @@ func (h *httpSession) post(method string, params any, notification bool) (json.R
 		var got int64
 		if m.Method == "" && json.Unmarshal(m.ID, &got) == nil && got == id {
 			found = &m
+			h.responseAt = time.Now()
 		}
 		return nil
 	}
@@ -244,7 +248,7 @@ func httpThroughput(cfg *config, s server) (metrics, error) {
 	for _, mode := range []string{"plain", "quickack"} {
 		for _, n := range cfg.httpClients {
 			prefix := fmt.Sprintf("%s.c%d.", mode, n)
-			if err := httpRun(cfg, url, mode == "quickack", n, m, prefix); err != nil {
+			if err := httpRun(cfg, p.pid(), url, mode == "quickack", n, m, prefix); err != nil {
 				return nil, fmt.Errorf("%s%s", prefix, err)
 			}
 		}
@@ -253,7 +257,7 @@ func httpThroughput(cfg *config, s server) (metrics, error) {
 	return m, nil
 }
 
-func httpRun(cfg *config, url string, quickAck bool, n int, m metrics, prefix string) error {
+func httpRun(cfg *config, pid int, url string, quickAck bool, n int, m metrics, prefix string) error {
 	sessions := make([]*httpSession, n)
 	for i := range sessions {
 		sessions[i] = &httpSession{url: url, client: newHTTPClient(quickAck)}
@@ -270,14 +274,19 @@ func httpRun(cfg *config, url string, quickAck bool, n int, m metrics, prefix st
 	measureFrom := start.Add(cfg.httpWarm)
 	end := measureFrom.Add(cfg.httpWindow)
 	var mu sync.Mutex
-	var all []time.Duration
+	var all, toResponse []time.Duration
 	var firstErr error
 	var wg sync.WaitGroup
+	startCPU := make(chan [2]float64, 1)
+	go func() { // CPU of both processes over the measured window
+		time.Sleep(time.Until(measureFrom))
+		startCPU <- [2]float64{cpuSeconds(pid), selfCPUSeconds()}
+	}()
 	for _, h := range sessions {
 		wg.Add(1)
 		go func(h *httpSession) {
 			defer wg.Done()
-			var mine []time.Duration
+			var mine, mineToResponse []time.Duration
 			for {
 				t := time.Now()
 				if !t.Before(end) {
@@ -298,18 +307,31 @@ func httpRun(cfg *config, url string, quickAck bool, n int, m metrics, prefix st
 				// a call counts in the window it started in and only if it ended in it
 				if done := time.Now(); !t.Before(measureFrom) && done.Before(end) {
 					mine = append(mine, done.Sub(t))
+					mineToResponse = append(mineToResponse, h.responseAt.Sub(t))
 				}
 			}
 			mu.Lock()
 			all = append(all, mine...)
+			toResponse = append(toResponse, mineToResponse...)
 			mu.Unlock()
 		}(h)
 	}
+	c0 := <-startCPU
+	cpu0, self0 := c0[0], c0[1]
+	time.Sleep(time.Until(end))
+	cpu1, self1 := cpuSeconds(pid), selfCPUSeconds()
 	wg.Wait()
 	if firstErr != nil {
 		return firstErr
 	}
 	m[prefix+"calls_per_s"] = float64(len(all)) / cfg.httpWindow.Seconds()
+	if len(all) > 0 {
+		m[prefix+"cpu_per_call_us"] = (cpu1 - cpu0) * 1e6 / float64(len(all))
+		m[prefix+"client_cpu_per_call_us"] = (self1 - self0) * 1e6 / float64(len(all))
+	}
 	latencyStats(m, prefix, all)
+	// the same calls timed to the response event only: a gap to the above is the server ending the stream late
+	sort.Slice(toResponse, func(i, j int) bool { return toResponse[i] < toResponse[j] })
+	m[prefix+"to_response_p50_us"] = percentile(toResponse, 0.5)
 	return nil
 }

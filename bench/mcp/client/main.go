@@ -145,7 +145,7 @@ func summary(sc string, m metrics) string {
 	switch sc {
 	case "stdio":
 		return fmt.Sprintf("early p50/p99 %.0f/%.0f µs cpu %.0f µs; steady p50/p99 %.0f/%.0f µs cpu %.0f µs",
-			m["early.p50_us"], m["early.p99_us"], m["early.cpu_us_per_call"], m["steady.p50_us"], m["steady.p99_us"], m["steady.cpu_us_per_call"])
+			m["early.p50_us"], m["early.p99_us"], m["early.cpu_per_call_us"], m["steady.p50_us"], m["steady.p99_us"], m["steady.cpu_per_call_us"])
 	case "cold":
 		return fmt.Sprintf("first tools/list %.0f ms, RSS %.0f MiB", m["first_list_ms"], m["rss_mib"])
 	case "coldjs":

@@ -172,17 +172,21 @@ var clkTck = func() float64 {
 
 // cpuSeconds is utime+stime of pid and its descendants (all threads), from /proc/<pid>/stat.
 func cpuSeconds(pid int) float64 {
-	var ticks int64
+	var s float64
 	for _, p := range tree(pid) {
-		f, err := statFields(p)
-		if err != nil || len(f) < 13 {
-			continue
-		}
-		u, _ := strconv.ParseInt(f[11], 10, 64) // field 14 utime
-		s, _ := strconv.ParseInt(f[12], 10, 64) // field 15 stime
-		ticks += u + s
+		s += ownCPUSeconds(p)
 	}
-	return float64(ticks) / clkTck
+	return s
+}
+
+func ownCPUSeconds(pid int) float64 {
+	f, err := statFields(pid)
+	if err != nil || len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseInt(f[11], 10, 64) // field 14 utime
+	s, _ := strconv.ParseInt(f[12], 10, 64) // field 15 stime
+	return float64(u+s) / clkTck
 }
 
 // rssMiB is VmRSS of pid and its descendants, from /proc/<pid>/status.
@@ -222,4 +226,9 @@ func loadAvg1() float64 {
 	}
 	v, _ := strconv.ParseFloat(f[0], 64)
 	return v
+}
+
+// selfCPUSeconds is the client's own utime+stime (all threads), without the servers it started.
+func selfCPUSeconds() float64 {
+	return ownCPUSeconds(os.Getpid())
 }

@@ -144,7 +144,7 @@ func stdioLatency(cfg *config, s server) (metrics, error) {
 			}
 		}
 		d := make([]time.Duration, 0, n)
-		cpu0 := cpuSeconds(p.pid())
+		cpu0, self0 := cpuSeconds(p.pid()), selfCPUSeconds()
 		t0 := time.Now()
 		for i := 0; i < n; i++ {
 			x, err := one()
@@ -155,7 +155,8 @@ func stdioLatency(cfg *config, s server) (metrics, error) {
 		}
 		wall := time.Since(t0)
 		cpu := cpuSeconds(p.pid()) - cpu0
-		m[prefix+"cpu_us_per_call"] = cpu * 1e6 / float64(n)
+		m[prefix+"cpu_per_call_us"] = cpu * 1e6 / float64(n)
+		m[prefix+"client_cpu_per_call_us"] = (selfCPUSeconds() - self0) * 1e6 / float64(n)
 		m[prefix+"calls_per_s"] = float64(n) / wall.Seconds()
 		latencyStats(m, prefix, d)
 		return nil
