@@ -214,6 +214,7 @@ func meta(cfg *config, rounds int, quick bool, scenarios []string) map[string]an
 		"this_cmd":          cfg.this.Cmd,
 		"this_version":      firstLine(cfg.this.Cmd, "--version"),
 		"this_git":          gitDescribe(filepath.Dir(cfg.this.Cmd)),
+		"this_server_code":  gitLast(filepath.Dir(cfg.this.Cmd), "src/main", "pom.xml", "native", "wassette"),
 		"upstream_cmd":      cfg.upstream.Cmd,
 		"upstream_version":  firstLine(cfg.upstream.Cmd, "--version"),
 		"trivial_component": cfg.trivialWasm,
@@ -262,6 +263,15 @@ func gitDescribe(dir string) string {
 		s += " (with uncommitted changes)"
 	}
 	return s
+}
+
+// gitLast is the last commit that changed paths (the server's own code, not the benchmarks).
+func gitLast(dir string, paths ...string) string {
+	b, err := exec.Command("git", append([]string{"-C", dir, "log", "-1", "--format=%h %cs %s", "--"}, paths...)...).Output()
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
 }
 
 func mustAbs(p string) string {

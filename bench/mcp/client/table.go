@@ -145,7 +145,7 @@ func printTable(w io.Writer, rep *report) {
 	m := rep.Meta
 	fmt.Fprintf(w, "\n%s, %v × %v, %v, %v rounds (medians); load average %v at start, %v at end, %v s\n",
 		m["date"], m["cpus"], m["cpu_model"], m["kernel"], m["rounds"], m["loadavg_start"], m["loadavg_end"], m["duration_s"])
-	fmt.Fprintf(w, "this: %v (%v)\nupstream: %v (%v)\n\n", m["this_cmd"], m["this_git"], m["upstream_cmd"], m["upstream_version"])
+	fmt.Fprintf(w, "this: %v (%v; server code as of %v)\nupstream: %v (%v)\n\n", m["this_cmd"], m["this_git"], m["this_server_code"], m["upstream_cmd"], m["upstream_version"])
 	fmt.Fprintln(w, "| measure | this | Wassette 0.8.0 | ratio | goal | met |")
 	fmt.Fprintln(w, "|---|---:|---:|---:|---|---|")
 	for _, r := range rep.Table {
