@@ -122,6 +122,7 @@ func main() {
 	}
 	for _, ru := range rep.Runs {
 		if ru.Error != "" {
+			os.RemoveAll(tmp) // deferred calls do not run on os.Exit
 			os.Exit(1)
 		}
 	}
