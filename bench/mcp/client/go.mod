@@ -1,0 +1,3 @@
+module wassette.dev/bench/mcpbench
+
+go 1.26

@@ -1,0 +1,255 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"sort"
+	"time"
+)
+
+type config struct {
+	this, upstream          server
+	trivialWasm             string // component with the trivial tool
+	trivialTool             string
+	trivialArgs             map[string]any
+	trivialWant             string // structuredContent of a correct answer
+	thisJSStore, upJSStore  string
+	jsTools                 []string
+	tmp                     string
+	earlyWarm, earlyCalls   int
+	steadyWarm, steadyCalls int
+	httpWarm, httpWindow    time.Duration
+	httpClients             []int
+	rssSettle               time.Duration
+}
+
+func (c *config) jsStore(s server) string {
+	if s.Name == "upstream" {
+		return c.upJSStore
+	}
+	return c.thisJSStore
+}
+
+// metrics of one scenario on one server in one round.
+type metrics map[string]float64
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+func percentile(sorted []time.Duration, p float64) float64 {
+	if len(sorted) == 0 {
+		return 0
+	}
+	i := int(p*float64(len(sorted))+0.5) - 1
+	if i < 0 {
+		i = 0
+	}
+	if i >= len(sorted) {
+		i = len(sorted) - 1
+	}
+	return float64(sorted[i].Nanoseconds()) / 1000 // µs
+}
+
+func latencyStats(m metrics, prefix string, d []time.Duration) {
+	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
+	m[prefix+"p50_us"] = percentile(d, 0.50)
+	m[prefix+"p90_us"] = percentile(d, 0.90)
+	m[prefix+"p99_us"] = percentile(d, 0.99)
+	m[prefix+"max_us"] = percentile(d, 1.0)
+}
+
+// loadTrivial loads the trivial component through the load-component tool and checks one call.
+func loadTrivial(cfg *config, call func(string, any) (toolResult, error)) (time.Duration, error) {
+	t := time.Now()
+	r, err := call("load-component", map[string]any{"path": "file://" + cfg.trivialWasm})
+	if err != nil {
+		return 0, fmt.Errorf("load-component: %w", err)
+	}
+	if r.IsError {
+		return 0, fmt.Errorf("load-component failed: %s", r.Content)
+	}
+	took := time.Since(t)
+	return took, checkTrivial(cfg, call)
+}
+
+func checkTrivial(cfg *config, call func(string, any) (toolResult, error)) error {
+	r, err := call(cfg.trivialTool, cfg.trivialArgs)
+	if err != nil {
+		return fmt.Errorf("%s: %w", cfg.trivialTool, err)
+	}
+	if r.IsError || !jsonEqual(r.StructuredContent, cfg.trivialWant) {
+		return fmt.Errorf("%s answered %s %s, want structuredContent %s", cfg.trivialTool, r.StructuredContent, r.Content, cfg.trivialWant)
+	}
+	return nil
+}
+
+func jsonEqual(a json.RawMessage, b string) bool {
+	var x, y any
+	if json.Unmarshal(a, &x) != nil || json.Unmarshal([]byte(b), &y) != nil {
+		return false
+	}
+	xa, _ := json.Marshal(x)
+	ya, _ := json.Marshal(y)
+	return bytes.Equal(xa, ya)
+}
+
+// stdioLatency: a fresh server and store, the trivial component loaded, then calls one at a time:
+// earlyWarm calls, earlyCalls measured, more calls up to steadyWarm in all, steadyCalls measured.
+// Server CPU is utime+stime over each measured window.
+func stdioLatency(cfg *config, s server) (metrics, error) {
+	dir, err := os.MkdirTemp(cfg.tmp, s.Name+"-store-")
+	if err != nil {
+		return nil, err
+	}
+	p, err := startServer(s, s.runArgs(dir), cfg.tmp, true)
+	if err != nil {
+		return nil, err
+	}
+	defer p.stop()
+	c := newStdioClient(p)
+	if err := c.initialize(); err != nil {
+		return nil, err
+	}
+	m := metrics{}
+	loadTook, err := loadTrivial(cfg, c.callTool)
+	if err != nil {
+		return nil, err
+	}
+	m["load_component_ms"] = ms(loadTook)
+	done := 1 // checkTrivial made one call
+	params := map[string]any{"name": cfg.trivialTool, "arguments": cfg.trivialArgs}
+	one := func() (time.Duration, error) {
+		t := time.Now()
+		id, err := c.send("tools/call", params, true)
+		if err != nil {
+			return 0, err
+		}
+		raw, err := c.await(id)
+		d := time.Since(t)
+		if err != nil {
+			return 0, fmt.Errorf("call %d: %w", done+1, err)
+		}
+		var r toolResult
+		if err := json.Unmarshal(raw, &r); err != nil || r.IsError {
+			return 0, fmt.Errorf("call %d failed: %s", done, raw)
+		}
+		done++
+		return d, nil
+	}
+	window := func(prefix string, warmTo, n int) error {
+		for done < warmTo {
+			if _, err := one(); err != nil {
+				return err
+			}
+		}
+		d := make([]time.Duration, 0, n)
+		cpu0, self0 := cpuSeconds(p.pid()), selfCPUSeconds()
+		t0 := time.Now()
+		for i := 0; i < n; i++ {
+			x, err := one()
+			if err != nil {
+				return err
+			}
+			d = append(d, x)
+		}
+		wall := time.Since(t0)
+		cpu := cpuSeconds(p.pid()) - cpu0
+		m[prefix+"cpu_per_call_us"] = cpu * 1e6 / float64(n)
+		m[prefix+"client_cpu_per_call_us"] = (selfCPUSeconds() - self0) * 1e6 / float64(n)
+		m[prefix+"calls_per_s"] = float64(n) / wall.Seconds()
+		latencyStats(m, prefix, d)
+		return nil
+	}
+	if err := window("early.", cfg.earlyWarm, cfg.earlyCalls); err != nil {
+		return nil, err
+	}
+	if err := window("steady.", cfg.steadyWarm, cfg.steadyCalls); err != nil {
+		return nil, err
+	}
+	m["rss_after_stdio_mib"] = rssMiB(p.pid())
+	return m, nil
+}
+
+// coldStart: a client that writes initialize, initialized and tools/list at once, timed from just
+// before the process starts. With a store of JS components it then waits for list_changed until
+// every component tool is listed, and calls each tool once (any answer counts: the empty policy
+// denies the fetch). RSS is read rssSettle after the last answer.
+func coldStart(cfg *config, s server, withJS bool) (metrics, error) {
+	var dir string
+	var err error
+	if withJS {
+		dir = cfg.jsStore(s)
+	} else if dir, err = os.MkdirTemp(cfg.tmp, s.Name+"-store-"); err != nil {
+		return nil, err
+	}
+	p, err := startServer(s, s.runArgs(dir), cfg.tmp, true)
+	if err != nil {
+		return nil, err
+	}
+	defer p.stop()
+	c := newStdioClient(p)
+	if _, err := c.send("initialize", initializeParams(), false); err != nil {
+		return nil, err
+	}
+	c.notify("notifications/initialized", false)
+	listID, err := c.send("tools/list", nil, true)
+	if err != nil {
+		return nil, err
+	}
+	raw, err := c.await(listID)
+	if err != nil {
+		return nil, fmt.Errorf("first tools/list: %w", err)
+	}
+	m := metrics{"first_list_ms": ms(time.Since(p.start))}
+	listed, err := toolNames(raw)
+	if err != nil {
+		return nil, err
+	}
+	if withJS {
+		in := 0
+		for _, t := range cfg.jsTools {
+			if listed[t] {
+				in++
+			}
+		}
+		m["tools_in_first_list"] = float64(in)
+		for !hasAll(listed, cfg.jsTools) {
+			if err := c.awaitListChanged(); err != nil {
+				return nil, fmt.Errorf("waiting for the component tools: %w", err)
+			}
+			raw, err := c.call("tools/list", nil)
+			if err != nil {
+				return nil, err
+			}
+			if listed, err = toolNames(raw); err != nil {
+				return nil, err
+			}
+		}
+		m["all_listed_ms"] = ms(time.Since(p.start))
+		errs := 0
+		for _, t := range cfg.jsTools {
+			r, err := c.callTool(t, map[string]any{"url": "https://example.org/"})
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", t, err)
+			}
+			if r.IsError {
+				errs++
+			}
+		}
+		m["all_answered_ms"] = ms(time.Since(p.start))
+		m["answers_with_isError"] = float64(errs)
+	}
+	time.Sleep(cfg.rssSettle)
+	m["rss_mib"] = rssMiB(p.pid())
+	return m, nil
+}
+
+func hasAll(listed map[string]bool, want []string) bool {
+	for _, t := range want {
+		if !listed[t] {
+			return false
+		}
+	}
+	return true
+}
