@@ -277,7 +277,8 @@ class StoreSyncTest {
                     .jsonMapper(server.jsonMapper()).mcpEndpoint("/mcp").build());
             List<ToolRegistry.Entry> listed = server.toolsOf("types");
             assertTrue(listed.stream().anyMatch(e -> e.toolName().equals(ADD)), listed.toString());
-            assertTrue(server.toolsOf("echo").isEmpty(), "no metadata: listed once loaded");
+            // "echo" has no metadata: it is listed once its code has loaded (that may already have
+            // happened here, so only the end state is checked below).
             loading.join(WAIT);
             assertFalse(loading.isAlive());
             assertTrue(host.component("types") != null && host.component("echo") != null);
