@@ -78,15 +78,14 @@ public final class WassetteCli implements Runnable {
 
     /** One-line log records on stderr; stdout is reserved for results (and JSON-RPC in server mode). */
     static void configureLogging() {
-        if (System.getProperty("java.util.logging.SimpleFormatter.format") == null) {
-            System.setProperty("java.util.logging.SimpleFormatter.format", "%1$tFT%1$tT.%1$tL %4$s %3$s: %5$s%6$s%n");
-        }
+        // A format of the user's own (SimpleFormatter's property) is honoured; else the fast formatter.
+        boolean customFormat = System.getProperty("java.util.logging.SimpleFormatter.format") != null;
         Logger root = Logger.getLogger("");
         for (var h : root.getHandlers()) {
             root.removeHandler(h);
         }
         ConsoleHandler stderr = new ConsoleHandler(); // writes to System.err
-        stderr.setFormatter(new SimpleFormatter());
+        stderr.setFormatter(customFormat ? new SimpleFormatter() : new LogLineFormatter());
         String level = System.getenv().getOrDefault("WASSETTE_LOG", "INFO");
         try {
             stderr.setLevel(Level.parse(level.toUpperCase()));

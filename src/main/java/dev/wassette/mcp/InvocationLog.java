@@ -80,17 +80,30 @@ final class InvocationLog {
 
     private static void write(Entry e) {
         try {
-            String trace = e.backtrace().isEmpty() ? "" : " backtrace=" + String.join(" < ", GuestBacktrace.bounded(e.backtrace()));
-            LOG.log(System.Logger.Level.INFO, "tool={0} component={1} instantiate={2}ms execute={3}ms outcome={4} args={5}{6}",
-                    e.tool(), e.component() == null ? "-" : e.component(), millis(e.instantiateNanos()), millis(e.executeNanos()),
-                    e.outcome(), redact(e.args()), trace);
+            // Built here rather than by the logging framework's MessageFormat: this runs once per call.
+            StringBuilder line = new StringBuilder(160).append("tool=").append(e.tool())
+                    .append(" component=").append(e.component() == null ? "-" : e.component())
+                    .append(" instantiate=");
+            millis(line, e.instantiateNanos()).append("ms execute=");
+            millis(line, e.executeNanos()).append("ms outcome=").append(e.outcome()).append(" args=").append(redact(e.args()));
+            if (!e.backtrace().isEmpty()) {
+                line.append(" backtrace=").append(String.join(" < ", GuestBacktrace.bounded(e.backtrace())));
+            }
+            LOG.log(System.Logger.Level.INFO, line.toString());
         } finally {
             WRITTEN.incrementAndGet();
         }
     }
 
-    private static String millis(long nanos) {
-        return String.format(Locale.ROOT, "%.3f", nanos / 1e6);
+    /** Nanoseconds as milliseconds with three decimals ({@code 1.234}). */
+    static StringBuilder millis(StringBuilder out, long nanos) {
+        long micros = Math.max(0, nanos) / 1_000;
+        long fraction = micros % 1_000;
+        out.append(micros / 1_000).append('.');
+        if (fraction < 100) {
+            out.append(fraction < 10 ? "00" : "0");
+        }
+        return out.append(fraction);
     }
 
     /** A copy of {@code node} with values under secret-looking keys replaced and long strings cut. */

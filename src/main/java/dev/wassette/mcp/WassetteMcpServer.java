@@ -98,6 +98,7 @@ public final class WassetteMcpServer implements AutoCloseable {
                 .instructions("Tools here run WebAssembly components in a sandbox. Use load-component to add tools, "
                         + "and the grant-* tools to give a component the files, hosts or environment it needs.")
                 .validateToolInputs(false) // arguments are validated against the WIT types, with the path of any bad value
+                .jsonSchemaValidator(new DerivedOutputValidator(json))
                 .requestTimeout(Duration.ofMinutes(10));
         // Tools known before the server is built (loaded components, stored ones listed from their
         // metadata) are part of the first tools/list, with no list_changed sent before initialize.

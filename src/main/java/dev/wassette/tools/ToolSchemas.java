@@ -207,7 +207,11 @@ public final class ToolSchemas {
                 s.put("minimum", 0);
                 s.put("maximum", BigInteger.ONE.shiftLeft(64).subtract(BigInteger.ONE));
             }
-            case F32, F64 -> s.put("type", "number");
+            case F32, F64 -> {
+                // Non-finite values have no JSON number: they cross as these strings, both ways.
+                s.putArray("anyOf").addObject().put("type", "number");
+                s.withArray("anyOf").addObject().putArray("enum").add("NaN").add("Infinity").add("-Infinity");
+            }
             case CHAR -> {
                 s.put("type", "string");
                 s.put("minLength", 1);

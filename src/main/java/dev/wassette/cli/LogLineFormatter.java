@@ -1,0 +1,33 @@
+package dev.wassette.cli;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
+import java.util.logging.Formatter;
+import java.util.logging.LogRecord;
+
+/**
+ * One log line: {@code 2026-11-25T23:14:37.836 INFO logger: message}, then the stack trace of an
+ * exception if there is one. The same lines as {@link java.util.logging.SimpleFormatter} with the
+ * default format of this project, without what makes that one costly per line: it asks every record
+ * for its source class, which walks the stack of the logging thread.
+ */
+final class LogLineFormatter extends Formatter {
+    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS")
+            .withZone(ZoneId.systemDefault());
+
+    @Override
+    public String format(LogRecord record) {
+        StringBuilder line = new StringBuilder(128);
+        TIME.formatTo(record.getInstant(), line);
+        line.append(' ').append(record.getLevel().getLocalizedName()).append(' ').append(record.getLoggerName()).append(": ")
+                .append(formatMessage(record));
+        if (record.getThrown() != null) {
+            StringWriter trace = new StringWriter();
+            record.getThrown().printStackTrace(new PrintWriter(trace));
+            line.append(System.lineSeparator()).append(trace.toString().stripTrailing());
+        }
+        return line.append(System.lineSeparator()).toString();
+    }
+}
