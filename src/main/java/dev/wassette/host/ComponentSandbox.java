@@ -38,7 +38,7 @@ public final class ComponentSandbox implements AutoCloseable {
     public ComponentSandbox(Engine engine, Component component, HostLog hostLog) {
         this.engine = engine;
         this.component = component;
-        this.usesFilesystem = component.imports().stream().anyMatch(i -> i.name().startsWith("wasi:filesystem/"));
+        this.usesFilesystem = component.imports().stream().anyMatch(i -> "storage".equals(ProvidedImports.gate(i.name())));
         try (Linker linker = new Linker(engine)) {
             linker.addWasip2().addWasiHttp().defineInterface(HostLog.INTERFACE, hostLog.functions());
             this.pre = link(linker, component);

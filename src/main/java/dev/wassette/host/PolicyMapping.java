@@ -101,7 +101,7 @@ public final class PolicyMapping {
             if (dir.isEmpty() && path.startsWith("/")) {
                 dir = "/";
             }
-            String where = "storage rule " + rule.uri() + (rule.line() > 0 ? " (line " + rule.line() + ")" : "");
+            String where = "storage rule " + located(rule);
             if (dir.isEmpty() || isGlob(dir)) {
                 String parent = globFreeParent(dir);
                 unenforceable.add(where + ": WASI grants whole directories, not glob patterns; grant the directory "
@@ -137,8 +137,7 @@ public final class PolicyMapping {
                 Path tree = preopens.get(i).hostPath();
                 if (host.startsWith(tree) || isGlob(dir) && host.getParent() != null && host.getParent().startsWith(tree)) {
                     Policy.StorageRule allow = granted.get(i);
-                    unenforceable.add("storage rule " + allow.uri() + (allow.line() > 0 ? " (line " + allow.line() + ")" : "")
-                            + ": the deny rule " + deny.uri() + (deny.line() > 0 ? " (line " + deny.line() + ")" : "")
+                    unenforceable.add("storage rule " + located(allow) + ": the deny rule " + located(deny)
                             + " lies inside it, and WASI cannot carve a directory out of a granted tree; grant the subdirectories"
                             + " the component needs instead of " + tree);
                     preopens.remove(i);
@@ -147,6 +146,11 @@ public final class PolicyMapping {
             }
         }
         return new Storage(preopens, unenforceable, absent);
+    }
+
+    /** {@code fs://…} with its line in the policy file, when it came from one. */
+    private static String located(Policy.StorageRule rule) {
+        return rule.uri() + (rule.line() > 0 ? " (line " + rule.line() + ")" : "");
     }
 
     private static Path resolve(String dir, Path baseDir) {

@@ -62,13 +62,15 @@ final class JsonRpcHttpFilter implements Filter {
             reject(res, 413, new JsonRpcChecks.Rejection(null, -32600, "Invalid Request: message exceeds the limit of " + maxBytes + " bytes"));
             return;
         }
-        JsonRpcChecks.Rejection rejection = JsonRpcChecks.check(new String(body, StandardCharsets.UTF_8), knownTool);
+        JsonNode message = parse(body);
+        JsonRpcChecks.Rejection rejection = message == null
+                ? JsonRpcChecks.check(new String(body, StandardCharsets.UTF_8), knownTool) // says why it does not parse
+                : JsonRpcChecks.check(message, knownTool);
         if (rejection != null) {
             // A well-formed request with bad params is answered like any request; broken messages are 400.
             reject(res, rejection.code() == -32602 ? 200 : 400, rejection);
             return;
         }
-        JsonNode message = json.readTree(body);
         if (message.isObject() && "notifications/cancelled".equals(message.path("method").asText())) {
             // Handled here: the SDK has no handler for it. A notification is answered 202 Accepted.
             calls.cancel(session, message.get("params"), false);
@@ -97,6 +99,16 @@ final class JsonRpcHttpFilter implements Filter {
             heartbeat.cancel(false);
             streamed.finish();
             calls.forget(stamped);
+        }
+    }
+
+    /** The body as JSON, parsed once; null when it is not JSON at all. */
+    private JsonNode parse(byte[] body) {
+        try {
+            JsonNode node = json.readTree(body);
+            return node == null || node.isMissingNode() ? null : node;
+        } catch (IOException e) {
+            return null;
         }
     }
 

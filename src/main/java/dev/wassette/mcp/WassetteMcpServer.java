@@ -358,9 +358,9 @@ public final class WassetteMcpServer implements AutoCloseable {
         List<McpSchema.Content> content = new ArrayList<>(result.content());
         if (!denials.isEmpty()) {
             meta.put(DENIALS_META, denials.stream()
-                    .map(d -> Map.of("category", d.category().name().toLowerCase(Locale.ROOT), "detail", d.detail())).toList());
+                    .map(d -> Map.of("category", category(d), "detail", d.detail())).toList());
             content.add(new McpSchema.TextContent("Denied by the component's policy:\n"
-                    + String.join("\n", denials.stream().map(d -> "- " + d.category().name().toLowerCase(Locale.ROOT) + ": " + d.detail()).toList())
+                    + String.join("\n", denials.stream().map(d -> "- " + category(d) + ": " + d.detail()).toList())
                     + "\nA grant-*-permission tool can allow it, if the user agrees."));
         }
         if (visible != null) {
@@ -380,6 +380,10 @@ public final class WassetteMcpServer implements AutoCloseable {
         }
         return McpSchema.CallToolResult.builder().content(content).structuredContent(result.structuredContent())
                 .isError(result.isError()).meta(meta).build();
+    }
+
+    private static String category(CallContext.Denial d) {
+        return d.category().name().toLowerCase(Locale.ROOT);
     }
 
     /** structuredContent {@code {result: …}} and the same value as text (a plain string unquoted). */

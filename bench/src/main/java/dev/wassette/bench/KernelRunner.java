@@ -23,9 +23,9 @@ interface KernelRunner extends AutoCloseable {
         return switch (engine) {
             case "wasmtime" -> new Wasmtime(Engine.builder().epochInterruption(false).consumeFuel(false).build(), wasm);
             case "wasmtimeLimits" -> new Wasmtime(Engine.builder().epochInterruption(true).consumeFuel(true).build(), wasm);
-            case "chicoryInterpreter" -> new Chicory(wasm, false);
-            case "chicoryCompiler" -> new Chicory(wasm, true);
-            case "endiveCompiler" -> new Endive(wasm);
+            case "chicoryInterpreter" -> chicory(wasm, false);
+            case "chicoryCompiler" -> chicory(wasm, true);
+            case "endiveCompiler" -> endive(wasm);
             default -> throw new IllegalArgumentException("unknown engine " + engine);
         };
     }
@@ -84,62 +84,39 @@ interface KernelRunner extends AutoCloseable {
     }
 
     /** Chicory 1.x: its interpreter, or its runtime compiler (wasm to JVM bytecode at instantiation). */
-    final class Chicory implements KernelRunner {
-        private final com.dylibso.chicory.runtime.ExportFunction prepareFn;
-        private final com.dylibso.chicory.runtime.ExportFunction runFn;
-        private final com.dylibso.chicory.runtime.ExportFunction selfTestFn;
-
-        Chicory(byte[] wasm, boolean compiled) {
-            var module = com.dylibso.chicory.wasm.Parser.parse(wasm);
-            var builder = com.dylibso.chicory.runtime.Instance.builder(module);
-            if (compiled) {
-                builder.withMachineFactory(com.dylibso.chicory.compiler.MachineFactoryCompiler.compile(module));
-            }
-            var instance = builder.build();
-            prepareFn = instance.export("prepare");
-            runFn = instance.export("run");
-            boolean hasSelf = java.util.stream.IntStream.range(0, module.exportSection().exportCount()).anyMatch(i -> module.exportSection().getExport(i).name().equals("self_test"));
-            selfTestFn = hasSelf ? instance.export("self_test") : null;
+    static KernelRunner chicory(byte[] wasm, boolean compiled) {
+        var module = com.dylibso.chicory.wasm.Parser.parse(wasm);
+        var builder = com.dylibso.chicory.runtime.Instance.builder(module);
+        if (compiled) {
+            builder.withMachineFactory(com.dylibso.chicory.compiler.MachineFactoryCompiler.compile(module));
         }
-
-        @Override
-        public int prepare(int seed, int size) {
-            return (int) prepareFn.apply(seed, size)[0];
-        }
-
-        @Override
-        public int run() {
-            return (int) runFn.apply()[0];
-        }
-
-        @Override
-        public boolean hasSelfTest() {
-            return selfTestFn != null;
-        }
-
-        @Override
-        public int selfTest() {
-            return (int) selfTestFn.apply()[0];
-        }
+        var instance = builder.build();
+        boolean hasSelf = java.util.stream.IntStream.range(0, module.exportSection().exportCount())
+                .anyMatch(i -> module.exportSection().getExport(i).name().equals("self_test"));
+        return new PureJava(instance.export("prepare")::apply, instance.export("run")::apply,
+                hasSelf ? instance.export("self_test")::apply : null);
     }
 
     /** Endive (Chicory's successor), runtime compiler. */
-    final class Endive implements KernelRunner {
-        private final run.endive.runtime.ExportFunction prepareFn;
-        private final run.endive.runtime.ExportFunction runFn;
-        private final run.endive.runtime.ExportFunction selfTestFn;
+    static KernelRunner endive(byte[] wasm) {
+        var module = run.endive.wasm.Parser.parse(wasm);
+        var instance = run.endive.runtime.Instance.builder(module)
+                .withMachineFactory(run.endive.compiler.MachineFactoryCompiler.compile(module))
+                .build();
+        boolean hasSelf = java.util.stream.IntStream.range(0, module.exportSection().exportCount())
+                .anyMatch(i -> module.exportSection().getExport(i).name().equals("self_test"));
+        return new PureJava(instance.export("prepare")::apply, instance.export("run")::apply,
+                hasSelf ? instance.export("self_test")::apply : null);
+    }
 
-        Endive(byte[] wasm) {
-            var module = run.endive.wasm.Parser.parse(wasm);
-            var instance = run.endive.runtime.Instance.builder(module)
-                    .withMachineFactory(run.endive.compiler.MachineFactoryCompiler.compile(module))
-                    .build();
-            prepareFn = instance.export("prepare");
-            runFn = instance.export("run");
-            boolean hasSelf = java.util.stream.IntStream.range(0, module.exportSection().exportCount()).anyMatch(i -> module.exportSection().getExport(i).name().equals("self_test"));
-            selfTestFn = hasSelf ? instance.export("self_test") : null;
-        }
+    /** An export of a pure-Java engine: long arguments in, long results out (Chicory and Endive alike). */
+    @FunctionalInterface
+    interface Export {
+        long[] apply(long... args);
+    }
 
+    /** A kernel on a pure-Java engine, through its exports. */
+    record PureJava(Export prepareFn, Export runFn, Export selfTestFn) implements KernelRunner {
         @Override
         public int prepare(int seed, int size) {
             return (int) prepareFn.apply(seed, size)[0];
