@@ -40,7 +40,8 @@ public final class WassetteCli implements Runnable {
     /** The subcommands, in the order help lists them. */
     private static final List<Class<?>> SUBCOMMANDS = List.of(RunCommand.class, ServeCommand.class, ComponentCommand.class,
             ToolCommand.class, InspectCommand.class, CallCommand.class, PolicyCommand.class, PermissionCommand.class,
-            SecretCommand.class, CommandLine.HelpCommand.class, picocli.AutoComplete.GenerateCompletion.class, AotTrainCommand.class);
+            SecretCommand.class, CommandLine.HelpCommand.class, picocli.AutoComplete.GenerateCompletion.class, AotTrainCommand.class,
+            DaemonCommand.class);
 
     /** The whole command line (for help and completion). */
     static CommandLine commandLine() {
