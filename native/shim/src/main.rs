@@ -87,6 +87,9 @@ fn serve(invocation: &Invocation) -> Result<ExitCode, Fallback> {
     let dir = runtime_directory()?;
     let key = key(invocation);
     let socket = dir.join(format!("{key}.sock"));
+    if socket.as_os_str().len() > 107 {
+        return Err(Fallback(format!("the socket path {} is longer than Unix sockets allow", socket.display())));
+    }
     for _ in 0..3 {
         let stream = match UnixStream::connect(&socket) {
             Ok(stream) => stream,
@@ -174,7 +177,17 @@ fn start_daemon(invocation: &Invocation, dir: &Path, key: &str, socket: &Path) -
         Err(e) => return Err(Fallback(format!("cannot remove the stale socket {}: {e}", socket.display()))),
     }
     let log_path = dir.join(format!("{key}.log"));
-    let log = OpenOptions::new().create(true).truncate(true).write(true).mode(0o600).open(&log_path)?;
+    rotate(&log_path);
+    let log = OpenOptions::new().create(true).append(true).mode(0o600).open(&log_path)?;
+    // The daemon holds the write end of this pipe (inherited, never closed) for its whole life, so
+    // end of file on the read end means it has exited: how the shim learns that a daemon it does not
+    // parent died before accepting.
+    let mut fds = [0 as libc::c_int; 2];
+    // SAFETY: pipe2 writes two descriptors into the array it is given.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(io::Error::last_os_error().into());
+    }
+    let (alive_read, alive_write) = (fds[0], fds[1]);
     let mut command = Command::new(&invocation.java[0]);
     command
         .args(&invocation.java[1..])
@@ -185,30 +198,58 @@ fn start_daemon(invocation: &Invocation, dir: &Path, key: &str, socket: &Path) -
         .stdin(Stdio::null())
         .stdout(log.try_clone()?)
         .stderr(log);
-    // SAFETY: setsid is async-signal-safe; the daemon leaves the client's session and terminal, so
-    // signals meant for the client (Ctrl-C in its terminal) do not reach it.
+    // SAFETY: only async-signal-safe calls between fork and exec. The child forks again and exits,
+    // so the daemon is nobody's child but init's: it never lingers as a zombie of this shim, and is
+    // not part of the client's process tree. setsid takes it out of the client's session and
+    // terminal, so signals meant for the client (Ctrl-C in its terminal) do not reach it.
     unsafe {
-        command.pre_exec(|| {
+        command.pre_exec(move || {
+            match libc::fork() {
+                -1 => return Err(io::Error::last_os_error()),
+                0 => {}
+                _ => libc::_exit(0),
+            }
             libc::setsid();
+            let flags = libc::fcntl(alive_write, libc::F_GETFD);
+            libc::fcntl(alive_write, libc::F_SETFD, flags & !libc::FD_CLOEXEC);
             Ok(())
         });
     }
-    let mut child = command
-        .spawn()
-        .map_err(|e| Fallback(format!("cannot start the daemon ({}): {e}", invocation.java[0])))?;
+    let spawned = command.spawn();
+    // SAFETY: our copy of the write end; the daemon has its own.
+    unsafe { libc::close(alive_write) };
+    let mut intermediate = spawned.map_err(|e| Fallback(format!("cannot start the daemon ({}): {e}", invocation.java[0])))?;
+    let _ = intermediate.wait(); // exits at once, after forking the daemon
     let deadline = Instant::now() + START_TIMEOUT;
-    loop {
+    let result = loop {
         if let Ok(stream) = UnixStream::connect(socket) {
-            return Ok(stream);
+            break Ok(stream);
         }
-        if let Ok(Some(status)) = child.try_wait() {
-            return Err(Fallback(format!("the daemon exited ({status}) before accepting{}", log_tail(&log_path))));
+        if exited(alive_read) {
+            break Err(Fallback(format!("the daemon exited before accepting{}", log_tail(&log_path))));
         }
         if Instant::now() > deadline {
-            let _ = child.kill();
-            return Err(Fallback(format!("the daemon did not accept within {} s{}", START_TIMEOUT.as_secs(), log_tail(&log_path))));
+            break Err(Fallback(format!("the daemon did not accept within {} s{}", START_TIMEOUT.as_secs(), log_tail(&log_path))));
         }
         thread::sleep(Duration::from_millis(5));
+    };
+    // SAFETY: closing our own descriptor once.
+    unsafe { libc::close(alive_read) };
+    result
+}
+
+/// Whether every holder of the pipe's write end (the daemon) is gone.
+fn exited(alive_read: libc::c_int) -> bool {
+    let mut poll = libc::pollfd { fd: alive_read, events: libc::POLLIN, revents: 0 };
+    // SAFETY: one valid pollfd, no waiting.
+    let ready = unsafe { libc::poll(&mut poll, 1, 0) };
+    ready > 0 && poll.revents & (libc::POLLHUP | libc::POLLIN) != 0
+}
+
+/// Keeps the daemon log (appended to by each daemon of this key) from growing without end.
+fn rotate(log: &Path) {
+    if fs::metadata(log).map(|m| m.len() > 4 << 20).unwrap_or(false) {
+        let _ = fs::rename(log, log.with_extension("log.1"));
     }
 }
 

@@ -50,6 +50,9 @@ final class DaemonCommand implements Callable<Integer> {
     }
 
     private Engine engine;
+    /** Parses every session's run arguments: picocli builds a command's model by reflection, once here. */
+    private final RunCommand run = new RunCommand();
+    private final CommandLine runLine = new CommandLine(run);
     private HostConfig config;
     private ComponentHost host;
     private WassetteMcpServer server;
@@ -64,7 +67,7 @@ final class DaemonCommand implements Callable<Integer> {
             LocalSocketServer sockets = LocalSocketServer.bind(socket, idle, this::admit, new LogLineFormatter());
             Runtime.getRuntime().addShutdownHook(new Thread(sockets::unlink)); // SIGTERM: leave no socket behind
             LOG.log(System.Logger.Level.INFO, "wassette daemon (pid {0}) on {1}; exits after {2} s without sessions",
-                    ProcessHandle.current().pid(), socket, idle.toSeconds());
+                    String.valueOf(ProcessHandle.current().pid()), socket, String.valueOf(idle.toSeconds()));
             try {
                 sockets.awaitIdle();
             } finally {
@@ -92,8 +95,7 @@ final class DaemonCommand implements Callable<Integer> {
      * option changed) retires this daemon, so the shim starts one that fits.
      */
     private synchronized Admission admit(LocalSocketServer.Hello hello) throws Exception {
-        RunCommand run = new RunCommand();
-        CommandLine cl = new CommandLine(run);
+        CommandLine cl = runLine; // reset to the defaults by each parse
         try {
             cl.parseArgs(hello.args().toArray(String[]::new));
         } catch (CommandLine.ParameterException e) {

@@ -161,6 +161,16 @@ class DaemonTest {
         assertTrue(a.stderr().contains("the daemon ended the session"), a::stderr);
     }
 
+    @Test
+    void aDaemonThatCannotStartIsReportedAtOnce() throws Exception {
+        // A JVM option the JVM refuses: the daemon exits at once (and so does the fallback).
+        Session a = session(dir, Map.of(), List.of("-XX:+NoSuchOption"));
+        assertTrue(a.process.waitFor(BOUND.toSeconds(), TimeUnit.SECONDS), "the shim gives up without waiting for a start timeout");
+        assertTrue(a.stderr().contains("the daemon exited before accepting"), a::stderr);
+        assertTrue(a.stderr().contains("running the server in this process instead"), a::stderr);
+        assertEquals(0, daemons().count());
+    }
+
     /** Daemon processes of this test (their socket is under its runtime directory). */
     private Stream<ProcessHandle> daemons() {
         String prefix = runtime.toString();
@@ -180,11 +190,16 @@ class DaemonTest {
     }
 
     private Session session(Path cwd, Map<String, String> env, String... extraArgs) throws IOException {
+        return session(cwd, env, List.of(), extraArgs);
+    }
+
+    private Session session(Path cwd, Map<String, String> env, List<String> jvmOptions, String... extraArgs) throws IOException {
         String shim = System.getProperty("wassette.shim");
         assertTrue(shim != null && Files.isExecutable(Path.of(shim)), "system property wassette.shim names the built shim: " + shim);
         List<String> command = new ArrayList<>(List.of(shim, identity,
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED",
-                "-XX:+UseSerialGC", "-cp", System.getProperty("java.class.path"), "dev.wassette.cli.WassetteCli", "--",
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.wassette.cli.WassetteCli", "--",
                 "--component-dir", dir.resolve("components").toString(), "--secrets-dir", dir.resolve("secrets").toString()));
         if (extraArgs.length == 0) {
             command.addAll(List.of("--config", dir.resolve("no-config.toml").toString()));
