@@ -82,7 +82,9 @@ public final class StreamTransport implements McpServerTransportProvider {
 
     @Override
     public Mono<Void> notifyClients(String method, Object params) {
+        // Only to sessions whose client has said it is initialized: before that it expects none.
         return Flux.fromIterable(connections)
+                .filter(c -> c.initialized)
                 .flatMap(c -> c.session.sendNotification(method, params).onErrorResume(e -> Mono.empty()))
                 .then();
     }
@@ -104,6 +106,7 @@ public final class StreamTransport implements McpServerTransportProvider {
         private final Set<String> pending = ConcurrentHashMap.newKeySet();
         private volatile McpServerSession session;
         private volatile boolean closed;
+        private volatile boolean initialized;
 
         private Connection(String name, InputStream in, OutputStream out, ClientEnvironment client, SessionLog log) {
             this.name = name;
@@ -185,6 +188,9 @@ public final class StreamTransport implements McpServerTransportProvider {
                 return;
             }
             calls.accept(name, message);
+            if ("notifications/initialized".equals(message.path("method").asText())) {
+                initialized = true;
+            }
             McpSchema.JSONRPCMessage decoded;
             try {
                 decoded = decode(message);
