@@ -7,7 +7,7 @@
 #
 #   --quick          one round, shorter HTTP windows: a sanity run in a few minutes
 #   --checkout DIR   the checkout whose ./wassette is measured (default: this one), e.g. /work/main
-#   --only LIST      comma-separated scenarios: stdio,cold,coldjs,http,warm,sessions4 (default: all)
+#   --only LIST      comma-separated scenarios: stdio,stdiod,cold,coldjs,http,warm,sessions4 (default: all)
 #   --prepare-only   build and prepare the stores, measure nothing
 #   --reprepare      prepare the stores of 10 JS components again
 #

@@ -42,7 +42,7 @@ func main() {
 	out := flag.String("out", "", "JSON result file")
 	rounds := flag.Int("rounds", 3, "rounds; each runs every scenario on both servers, alternating which goes first")
 	quick := flag.Bool("quick", false, "one round, short HTTP windows")
-	only := flag.String("only", "stdio,cold,coldjs,http,warm,sessions4", "scenarios to run")
+	only := flag.String("only", "stdio,stdiod,cold,coldjs,http,warm,sessions4", "scenarios to run")
 	httpSecs := flag.Float64("http-secs", 5, "measured seconds per HTTP configuration")
 	httpWarm := flag.Float64("http-warm", 1, "unmeasured seconds before each HTTP window")
 	warmSessions := flag.Int("warm-sessions", 15, "timed sessions of the warm scenario, after the priming one (5 with -quick)")
@@ -137,6 +137,8 @@ func runScenario(cfg *config, sc string, s server) (metrics, error) {
 	switch sc {
 	case "stdio":
 		return stdioLatency(cfg, s)
+	case "stdiod":
+		return stdioWarmDaemon(cfg, s)
 	case "cold":
 		return coldStart(cfg, s, false)
 	case "coldjs":
@@ -148,12 +150,12 @@ func runScenario(cfg *config, sc string, s server) (metrics, error) {
 	case "sessions4":
 		return concurrentSessions(cfg, s)
 	}
-	return nil, fmt.Errorf("unknown scenario %q (stdio, cold, coldjs, http, warm, sessions4)", sc)
+	return nil, fmt.Errorf("unknown scenario %q (stdio, stdiod, cold, coldjs, http, warm, sessions4)", sc)
 }
 
 func summary(sc string, m metrics) string {
 	switch sc {
-	case "stdio":
+	case "stdio", "stdiod":
 		return fmt.Sprintf("early p50/p99 %.0f/%.0f µs cpu %.0f µs; steady p50/p99 %.0f/%.0f µs cpu %.0f µs",
 			m["early.p50_us"], m["early.p99_us"], m["early.cpu_per_call_us"], m["steady.p50_us"], m["steady.p99_us"], m["steady.cpu_per_call_us"])
 	case "cold":

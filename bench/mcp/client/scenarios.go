@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"sort"
 	"time"
 )
@@ -112,6 +113,54 @@ func stdioLatency(cfg *config, s server) (metrics, error) {
 	if err := c.initialize(); err != nil {
 		return nil, err
 	}
+	m, err := callWindows(cfg, c, func() float64 { return cpuSeconds(p.pid()) })
+	if err != nil {
+		return nil, err
+	}
+	m["rss_after_stdio_mib"] = rssMiB(p.pid())
+	return m, nil
+}
+
+// stdioWarmDaemon: the stdio scenario in the second of two sessions of one configuration, the
+// first having done the same calls — for this server both reach one daemon (the first session
+// starts it), so the second is what an MCP client's next session meets; for upstream each session
+// is a new process. Server CPU is the session's processes plus the daemon.
+func stdioWarmDaemon(cfg *config, s server) (m metrics, err error) {
+	sh, err := newShared(cfg, s)
+	if err != nil {
+		return nil, err
+	}
+	defer func() {
+		err = sh.explain(err)
+		sh.close()
+	}()
+	for session := 1; session <= 2; session++ {
+		p, c, _, _, err := sh.open()
+		if err != nil {
+			return nil, fmt.Errorf("session %d: %w", session, err)
+		}
+		daemons := sh.daemonPids()
+		cpu := func() float64 {
+			total := cpuSeconds(p.pid())
+			for _, d := range daemons {
+				if !slices.Contains(tree(p.pid()), d) {
+					total += ownCPUSeconds(d)
+				}
+			}
+			return total
+		}
+		if m, err = callWindows(cfg, c, cpu); err != nil {
+			return nil, fmt.Errorf("session %d: %w", session, err)
+		}
+		sh.end(p)
+	}
+	return m, nil
+}
+
+// callWindows loads the trivial component through an initialized client, then calls it one at a
+// time: earlyWarm calls, earlyCalls measured, more calls up to steadyWarm in all, steadyCalls
+// measured. Server CPU (cpu, in seconds) is taken over each measured window.
+func callWindows(cfg *config, c *stdioClient, cpu func() float64) (metrics, error) {
 	m := metrics{}
 	loadTook, err := loadTrivial(cfg, c.callTool)
 	if err != nil {
@@ -145,7 +194,7 @@ func stdioLatency(cfg *config, s server) (metrics, error) {
 			}
 		}
 		d := make([]time.Duration, 0, n)
-		cpu0, self0 := cpuSeconds(p.pid()), selfCPUSeconds()
+		cpu0, self0 := cpu(), selfCPUSeconds()
 		t0 := time.Now()
 		for i := 0; i < n; i++ {
 			x, err := one()
@@ -155,8 +204,7 @@ func stdioLatency(cfg *config, s server) (metrics, error) {
 			d = append(d, x)
 		}
 		wall := time.Since(t0)
-		cpu := cpuSeconds(p.pid()) - cpu0
-		m[prefix+"cpu_per_call_us"] = cpu * 1e6 / float64(n)
+		m[prefix+"cpu_per_call_us"] = (cpu() - cpu0) * 1e6 / float64(n)
 		m[prefix+"client_cpu_per_call_us"] = (selfCPUSeconds() - self0) * 1e6 / float64(n)
 		m[prefix+"calls_per_s"] = float64(n) / wall.Seconds()
 		latencyStats(m, prefix, d)
@@ -168,7 +216,6 @@ func stdioLatency(cfg *config, s server) (metrics, error) {
 	if err := window("steady.", cfg.steadyWarm, cfg.steadyCalls); err != nil {
 		return nil, err
 	}
-	m["rss_after_stdio_mib"] = rssMiB(p.pid())
 	return m, nil
 }
 
