@@ -92,13 +92,14 @@ public final class WassetteMcpServer implements AutoCloseable {
     }
 
     private synchronized <S extends McpServer.SyncSpecification<S>> McpSyncServer start(McpServer.SyncSpecification<S> spec) {
+        DerivedOutputValidator validator = new DerivedOutputValidator(json);
         spec.serverInfo(NAME, version())
                 .jsonMapper(mcpJson)
                 .capabilities(McpSchema.ServerCapabilities.builder().tools(true).logging().build())
                 .instructions("Tools here run WebAssembly components in a sandbox. Use load-component to add tools, "
                         + "and the grant-* tools to give a component the files, hosts or environment it needs.")
                 .validateToolInputs(false) // arguments are validated against the WIT types, with the path of any bad value
-                .jsonSchemaValidator(new DerivedOutputValidator(json))
+                .jsonSchemaValidator(validator)
                 .requestTimeout(Duration.ofMinutes(10));
         // Tools known before the server is built (loaded components, stored ones listed from their
         // metadata) are part of the first tools/list, with no list_changed sent before initialize.
@@ -106,6 +107,10 @@ public final class WassetteMcpServer implements AutoCloseable {
             register(l, false);
         }
         List<SyncToolSpecification> tools = new ArrayList<>(builtinTools ? builtins.specifications() : List.of());
+        for (SyncToolSpecification t : tools) { // constants, checked by BuiltinToolSchemasTest
+            validator.conforming(t.tool().inputSchema());
+            validator.conforming(t.tool().outputSchema());
+        }
         registry.all().forEach(e -> tools.add(componentTool(e)));
         spec.tools(tools);
         McpSyncServer s = spec.build();
