@@ -26,6 +26,11 @@ public final class WassetteCli implements Runnable {
     }
 
     public static void main(String[] args) {
+        for (Class<?> c : ENGINE_FIRST) {
+            if (args.length > 0 && args[0].equals(c.getAnnotation(Command.class).name())) {
+                Engines.startCreating(); // while the command line is built and the config read
+            }
+        }
         configureLogging();
         int code;
         try {
@@ -41,6 +46,9 @@ public final class WassetteCli implements Runnable {
     private static final List<Class<?>> SUBCOMMANDS = List.of(RunCommand.class, ServeCommand.class, ComponentCommand.class,
             ToolCommand.class, InspectCommand.class, CallCommand.class, PolicyCommand.class, PermissionCommand.class,
             SecretCommand.class, CommandLine.HelpCommand.class, picocli.AutoComplete.GenerateCompletion.class, AotTrainCommand.class);
+
+    /** Commands that create an engine as their first work (the servers): {@link Engines#startCreating} at once. */
+    private static final List<Class<?>> ENGINE_FIRST = List.of(RunCommand.class, ServeCommand.class, AotTrainCommand.class);
 
     /** The whole command line (for help and completion). */
     static CommandLine commandLine() {
