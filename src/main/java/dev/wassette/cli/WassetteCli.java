@@ -1,5 +1,6 @@
 package dev.wassette.cli;
 
+import dev.wassette.mcp.ServerJson;
 import dev.wassette.runtime.NativeLibrary;
 import java.io.PrintWriter;
 import java.util.List;
@@ -26,9 +27,11 @@ public final class WassetteCli implements Runnable {
     }
 
     public static void main(String[] args) {
-        for (Class<?> c : ENGINE_FIRST) {
+        for (Class<?> c : SERVERS) {
             if (args.length > 0 && args[0].equals(c.getAnnotation(Command.class).name())) {
-                Engines.startCreating(); // while the command line is built and the config read
+                // On other threads, while the command line is built and the config read.
+                Engines.startCreating();
+                ServerJson.prepareAhead();
             }
         }
         configureLogging();
@@ -47,8 +50,8 @@ public final class WassetteCli implements Runnable {
             ToolCommand.class, InspectCommand.class, CallCommand.class, PolicyCommand.class, PermissionCommand.class,
             SecretCommand.class, CommandLine.HelpCommand.class, picocli.AutoComplete.GenerateCompletion.class, AotTrainCommand.class);
 
-    /** Commands that create an engine as their first work (the servers): {@link Engines#startCreating} at once. */
-    private static final List<Class<?>> ENGINE_FIRST = List.of(RunCommand.class, ServeCommand.class, AotTrainCommand.class);
+    /** The server commands: their engine and JSON mapper are prepared at once ({@link Engines#startCreating}, {@link ServerJson#prepareAhead}). */
+    private static final List<Class<?>> SERVERS = List.of(RunCommand.class, ServeCommand.class, AotTrainCommand.class);
 
     /** The whole command line (for help and completion). */
     static CommandLine commandLine() {

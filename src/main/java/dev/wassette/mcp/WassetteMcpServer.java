@@ -38,7 +38,7 @@ public final class WassetteMcpServer implements AutoCloseable {
 
     private final ComponentHost host;
     private final boolean builtinTools;
-    private final ObjectMapper json = new ObjectMapper().registerModule(errorsAsJsonRpc());
+    private final ObjectMapper json = ServerJson.newMapper();
     private final McpJsonMapper mcpJson = new JacksonMcpJsonMapper(json);
     /** {@code _meta} keys of a tool result: denials recorded during the call, policy rules not in force. */
     static final String DENIALS_META = "dev.wassette/denials";
@@ -265,31 +265,6 @@ public final class WassetteMcpServer implements AutoCloseable {
     /** Whether a tools/call may name this tool (a built-in, or a tool of a loaded component). */
     public boolean knowsTool(String name) {
         return registry.get(name) != null || builtinTools && builtins.names().contains(name);
-    }
-
-    /**
-     * The SDK's HTTP transport writes its {@code McpError}s through this mapper; serialize them as
-     * JSON-RPC error responses instead of as Java exceptions with stack traces.
-     */
-    private static com.fasterxml.jackson.databind.Module errorsAsJsonRpc() {
-        var module = new com.fasterxml.jackson.databind.module.SimpleModule("wassette-errors");
-        module.addSerializer(io.modelcontextprotocol.spec.McpError.class,
-                new com.fasterxml.jackson.databind.ser.std.StdSerializer<>(io.modelcontextprotocol.spec.McpError.class) {
-                    @Override
-                    public void serialize(io.modelcontextprotocol.spec.McpError e, com.fasterxml.jackson.core.JsonGenerator gen,
-                                          com.fasterxml.jackson.databind.SerializerProvider provider) throws IOException {
-                        var error = e.getJsonRpcError();
-                        gen.writeStartObject();
-                        gen.writeStringField("jsonrpc", "2.0");
-                        gen.writeNullField("id");
-                        gen.writeObjectFieldStart("error");
-                        gen.writeNumberField("code", error == null || error.code() == null ? -32603 : error.code());
-                        gen.writeStringField("message", error == null || error.message() == null ? String.valueOf(e.getMessage()) : error.message());
-                        gen.writeEndObject();
-                        gen.writeEndObject();
-                    }
-                });
-        return module;
     }
 
     List<ToolRegistry.Entry> toolsOf(String componentId) {
