@@ -1,6 +1,6 @@
 package dev.wassette.cli;
 
-import dev.wassette.mcp.ServerJson;
+import dev.wassette.mcp.ServerStartup;
 import dev.wassette.runtime.NativeLibrary;
 import java.io.PrintWriter;
 import java.util.List;
@@ -31,7 +31,8 @@ public final class WassetteCli implements Runnable {
             if (args.length > 0 && args[0].equals(c.getAnnotation(Command.class).name())) {
                 // On other threads, while the command line is built and the config read.
                 Engines.startCreating();
-                ServerJson.prepareAhead();
+                ServerStartup.prepareAhead();
+                break;
             }
         }
         configureLogging();
@@ -50,7 +51,7 @@ public final class WassetteCli implements Runnable {
             ToolCommand.class, InspectCommand.class, CallCommand.class, PolicyCommand.class, PermissionCommand.class,
             SecretCommand.class, CommandLine.HelpCommand.class, picocli.AutoComplete.GenerateCompletion.class, AotTrainCommand.class);
 
-    /** The server commands: their engine and JSON mapper are prepared at once ({@link Engines#startCreating}, {@link ServerJson#prepareAhead}). */
+    /** The server commands: their engine and JSON mapper are prepared at once ({@link Engines#startCreating}, {@link ServerStartup#prepareAhead}). */
     private static final List<Class<?>> SERVERS = List.of(RunCommand.class, ServeCommand.class, AotTrainCommand.class);
 
     /** The whole command line (for help and completion). */

@@ -38,7 +38,7 @@ public final class WassetteMcpServer implements AutoCloseable {
 
     private final ComponentHost host;
     private final boolean builtinTools;
-    private final ObjectMapper json = ServerJson.newMapper();
+    private final ObjectMapper json = ServerStartup.newMapper();
     private final McpJsonMapper mcpJson = new JacksonMcpJsonMapper(json);
     /** {@code _meta} keys of a tool result: denials recorded during the call, policy rules not in force. */
     static final String DENIALS_META = "dev.wassette/denials";

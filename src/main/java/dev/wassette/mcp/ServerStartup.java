@@ -10,37 +10,39 @@ import io.modelcontextprotocol.spec.McpError;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.io.IOException;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
- * The Jackson mapper of a server. Jackson builds the (de)serializer of each type on first use, by
- * reflection over the type and its annotations; for the SDK's protocol records that is most of the
- * work of answering a cold server's first requests. {@link #prepareAhead()}, at the start of a server
- * command, builds a mapper on another thread, hands it to the first server made afterwards as soon
- * as it exists, and goes on to build in it the (de)serializers of the first messages (initialize,
- * tools/list, a tool call) — the mapper is thread-safe, and a request that needs one being built
- * waits for it instead of building it again. The mapper's configuration is the same either way, so
- * is its output.
+ * Work of a server's start that can run ahead, on another thread, while the command line is built,
+ * the config read and the engine created: mostly first uses — of Jackson, which builds the
+ * (de)serializer of each type on first use by reflection over the type and its annotations (for the
+ * SDK's protocol records, most of the work of answering a cold server's first requests), and of JDK
+ * facilities the SDK's first steps need. {@link #prepareAhead()}, at the start of a server command,
+ * creates the server's JSON mapper, hands it to the first server made afterwards as soon as it exists
+ * ({@link #newMapper()}), and goes on in the order the first exchanges (initialize, tools/list) need
+ * things. The mapper is thread-safe, and a request that needs a deserializer being built
+ * waits for it instead of building it again; its configuration is the same either way, so is its
+ * output.
  */
-public final class ServerJson {
+public final class ServerStartup {
     private static final AtomicReference<CompletableFuture<ObjectMapper>> AHEAD = new AtomicReference<>();
 
-    /** Types read (the SDK reads params through a {@code TypeRef}) and written, in the order the first exchanges need them. */
-    private static final List<Class<?>> READ_FIRST = List.of(McpSchema.JSONRPCRequest.class, McpSchema.InitializeRequest.class);
+    /** Types read (the SDK reads params through a {@code TypeRef}) and written by initialize and tools/list. */
+    private static final List<Class<?>> READ = List.of(McpSchema.JSONRPCRequest.class, McpSchema.InitializeRequest.class,
+            McpSchema.JSONRPCNotification.class);
     private static final List<Class<?>> WRITTEN = List.of(McpSchema.JSONRPCResponse.class, McpSchema.InitializeResult.class,
-            McpSchema.ListToolsResult.class, McpSchema.CallToolResult.class, McpSchema.JSONRPCNotification.class);
-    private static final List<Class<?>> READ_LATER = List.of(McpSchema.JSONRPCNotification.class, McpSchema.CallToolRequest.class,
-            McpSchema.JSONRPCResponse.class);
+            McpSchema.ListToolsResult.class);
 
-    private ServerJson() {}
+    private ServerStartup() {}
 
-    /** Starts preparing the mapper of the next server on another thread (see the class comment). */
+    /** Starts the work ahead on another thread (see the class comment); once per process. */
     public static void prepareAhead() {
         CompletableFuture<ObjectMapper> mapper = new CompletableFuture<>();
         if (AHEAD.compareAndSet(null, mapper)) {
-            Thread.ofPlatform().name("wassette-json-init").daemon().start(() -> {
+            Thread.ofPlatform().name("wassette-server-init").daemon().start(() -> {
                 ObjectMapper m;
                 try {
                     m = create();
@@ -50,9 +52,9 @@ public final class ServerJson {
                 }
                 mapper.complete(m);
                 try {
-                    resolveFirstTypes(m);
+                    firstUses(m);
                 } catch (RuntimeException | IOException e) {
-                    WassetteMcpServer.LOG.log(System.Logger.Level.DEBUG, "preparing the JSON mapper failed", e);
+                    WassetteMcpServer.LOG.log(System.Logger.Level.DEBUG, "preparing the first exchanges ahead failed", e);
                 }
             });
         }
@@ -77,20 +79,23 @@ public final class ServerJson {
         return new ObjectMapper().registerModule(errorsAsJsonRpc());
     }
 
-    /** Each call builds the (de)serializer of a type (and of the types it holds) and caches it in the mapper. */
-    private static void resolveFirstTypes(ObjectMapper mapper) throws IOException {
+    /** In the order initialize and tools/list need them; each {@code can…} call builds and caches a (de)serializer. */
+    private static void firstUses(ObjectMapper mapper) throws IOException {
         // A first document: initializes the parser's classes (their static set-up includes BigDecimal's,
         // ~10 ms cold) and the tree reader that every stdin line goes through.
         mapper.readTree("{\"jsonrpc\":\"2.0\",\"id\":1}");
         mapper.canDeserialize(mapper.getTypeFactory().constructMapType(java.util.Map.class, String.class, Object.class)); // tool schemas
-        for (Class<?> c : READ_FIRST) {
+        // The SDK names its session with a random UUID: the JDK's SecureRandom is set up on first use.
+        UUID.randomUUID();
+        for (Class<?> c : READ) {
             mapper.canDeserialize(mapper.constructType(c));
         }
+        // The SDK logs (INFO) the client's capabilities and info at initialize, by their records'
+        // toString, which the JDK links on first call (~5 ms cold).
+        String.valueOf(new McpSchema.ClientCapabilities(null, null, null, null));
+        String.valueOf(new McpSchema.Implementation("", ""));
         for (Class<?> c : WRITTEN) {
             mapper.canSerialize(c);
-        }
-        for (Class<?> c : READ_LATER) {
-            mapper.canDeserialize(mapper.constructType(c));
         }
     }
 
