@@ -42,9 +42,10 @@ func main() {
 	out := flag.String("out", "", "JSON result file")
 	rounds := flag.Int("rounds", 3, "rounds; each runs every scenario on both servers, alternating which goes first")
 	quick := flag.Bool("quick", false, "one round, short HTTP windows")
-	only := flag.String("only", "stdio,cold,coldjs,http", "scenarios to run")
+	only := flag.String("only", "stdio,cold,coldjs,http,warm,sessions4", "scenarios to run")
 	httpSecs := flag.Float64("http-secs", 5, "measured seconds per HTTP configuration")
 	httpWarm := flag.Float64("http-warm", 1, "unmeasured seconds before each HTTP window")
+	warmSessions := flag.Int("warm-sessions", 15, "timed sessions of the warm scenario, after the priming one (5 with -quick)")
 	flag.Parse()
 	if *thisCmd == "" || *upCmd == "" || *trivial == "" {
 		fmt.Fprintln(os.Stderr, "usage: mcpbench -this CMD -upstream CMD -trivial types.wasm [-this-js-store DIR -upstream-js-store DIR] [-quick] [-rounds N] [-out FILE]")
@@ -60,10 +61,11 @@ func main() {
 		thisJSStore: *thisJS, upJSStore: *upJS,
 		earlyWarm: 200, earlyCalls: 2000,
 		steadyWarm: 8000, steadyCalls: 2000,
-		httpWarm:    time.Duration(*httpWarm * float64(time.Second)),
-		httpWindow:  time.Duration(*httpSecs * float64(time.Second)),
-		httpClients: []int{1, 4, 16},
-		rssSettle:   2 * time.Second,
+		httpWarm:     time.Duration(*httpWarm * float64(time.Second)),
+		httpWindow:   time.Duration(*httpSecs * float64(time.Second)),
+		httpClients:  []int{1, 4, 16},
+		rssSettle:    2 * time.Second,
+		warmSessions: *warmSessions,
 	}
 	for i := 0; i < 10; i++ {
 		cfg.jsTools = append(cfg.jsTools, "http-ge"+string(rune('a'+i)))
@@ -71,6 +73,9 @@ func main() {
 	if *quick {
 		*rounds = 1
 		cfg.httpWarm, cfg.httpWindow, cfg.rssSettle = 500*time.Millisecond, 2*time.Second, time.Second
+		if !flagSet("warm-sessions") {
+			cfg.warmSessions = 5
+		}
 	}
 	scenarios := strings.Split(*only, ",")
 	if (cfg.thisJSStore == "" || cfg.upJSStore == "") && contains(scenarios, "coldjs") {
@@ -94,7 +99,7 @@ func main() {
 		for _, sc := range scenarios {
 			for _, s := range order {
 				ru := run{Round: r, Scenario: sc, Server: s.Name, LoadAvg: loadAvg()}
-				fmt.Fprintf(os.Stderr, "round %d/%d %-6s %-8s load %s ... ", r, *rounds, sc, s.Name, ru.LoadAvg)
+				fmt.Fprintf(os.Stderr, "round %d/%d %-9s %-8s load %s ... ", r, *rounds, sc, s.Name, ru.LoadAvg)
 				t := time.Now()
 				m, err := runScenario(cfg, sc, s)
 				if err != nil {
@@ -138,8 +143,12 @@ func runScenario(cfg *config, sc string, s server) (metrics, error) {
 		return coldStart(cfg, s, true)
 	case "http":
 		return httpThroughput(cfg, s)
+	case "warm":
+		return warmStart(cfg, s)
+	case "sessions4":
+		return concurrentSessions(cfg, s)
 	}
-	return nil, fmt.Errorf("unknown scenario %q (stdio, cold, coldjs, http)", sc)
+	return nil, fmt.Errorf("unknown scenario %q (stdio, cold, coldjs, http, warm, sessions4)", sc)
 }
 
 func summary(sc string, m metrics) string {
@@ -156,6 +165,12 @@ func summary(sc string, m metrics) string {
 		return fmt.Sprintf("plain 1/4/16: %.0f/%.0f/%.0f calls/s; quickack 1/4/16: %.0f/%.0f/%.0f calls/s; RSS %.0f MiB",
 			m["plain.c1.calls_per_s"], m["plain.c4.calls_per_s"], m["plain.c16.calls_per_s"],
 			m["quickack.c1.calls_per_s"], m["quickack.c4.calls_per_s"], m["quickack.c16.calls_per_s"], m["rss_after_http_mib"])
+	case "warm":
+		return fmt.Sprintf("priming session %.0f ms; first tools/list p50/p90/max %.1f/%.1f/%.1f ms, exit p50 %.1f ms; RSS session %.1f MiB, daemon %.0f MiB",
+			m["first_start_first_list_ms"], m["first_list_ms"], m["first_list_p90_ms"], m["first_list_max_ms"], m["exit_p50_ms"], m["session_rss_mib"], m["daemon_rss_mib"])
+	case "sessions4":
+		return fmt.Sprintf("all listed %.0f ms (load-component %.0f ms), all answered %.0f ms; total RSS %.0f MiB over %g processes (daemon %.0f MiB)",
+			m["all_listed_ms"], m["load_component_ms"], m["all_answered_ms"], m["total_rss_mib"], m["processes"], m["daemon_rss_mib"])
 	}
 	return ""
 }
@@ -224,9 +239,21 @@ func meta(cfg *config, rounds int, quick bool, scenarios []string) map[string]an
 		"http_window_s":     cfg.httpWindow.Seconds(),
 		"http_warm_s":       cfg.httpWarm.Seconds(),
 		"rss_settle_s":      cfg.rssSettle.Seconds(),
+		"warm_sessions":     cfg.warmSessions,
+		"this_daemon":       thisDaemon,
 		"go":                runtime.Version(),
 	}
 	return m
+}
+
+// thisDaemon says how this server is run in which scenario.
+const thisDaemon = "stdio, cold, coldjs, http: this server without the daemon (WASSETTE_DAEMON=off); warm, sessions4: with it (a private XDG_RUNTIME_DIR per run)"
+
+// flagSet is true when the flag was given on the command line.
+func flagSet(name string) bool {
+	set := false
+	flag.Visit(func(f *flag.Flag) { set = set || f.Name == name })
+	return set
 }
 
 func cpuModel() string {

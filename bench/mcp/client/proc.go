@@ -29,37 +29,55 @@ func (s server) serveArgs(componentDir, addr string) []string {
 	return []string{"serve", "--bind-address", addr, "--component-dir", componentDir}
 }
 
-// proc is a started server process, in its own process group so that it and only it can be ended.
-type proc struct {
-	cmd      *exec.Cmd
-	stdin    io.WriteCloser
-	stdout   io.ReadCloser
-	start    time.Time
-	stateDir string
-	done     chan struct{}
+// standaloneEnv is what a server process gets beyond the harness's environment when it must run on
+// its own: this server's `run` without the per-user daemon (the issue's start-up, latency and RSS
+// goals are for `wassette run` in one process; the daemon is measured by the warm and sessions4
+// scenarios). Later entries of cmd.Env win, so this overrides a WASSETTE_DAEMON of the user's.
+func (s server) standaloneEnv() []string {
+	if s.Name == "this" {
+		return []string{"WASSETTE_DAEMON=off"}
+	}
+	return nil
 }
 
-// startServer runs s with args. Its XDG data, config and state homes point at a fresh directory under
-// tmp, so neither server sees the user's components, policies or secrets, nor the other's; HOME and
-// XDG_CACHE_HOME are left alone (a user's compile caches are part of what a user gets).
+// proc is a started server process, in its own process group so that it and only it can be ended.
+type proc struct {
+	cmd     *exec.Cmd
+	stdin   io.WriteCloser
+	stdout  io.ReadCloser
+	start   time.Time
+	logPath string // its stderr (and stdout without pipes)
+	done    chan struct{}
+}
+
+// startServer runs s with args on its own. Its XDG data, config and state homes point at a fresh
+// directory under tmp, so neither server sees the user's components, policies or secrets, nor the
+// other's; HOME and XDG_CACHE_HOME are left alone (a user's compile caches are part of what a user gets).
 func startServer(s server, args []string, tmp string, withPipes bool) (*proc, error) {
 	state, err := os.MkdirTemp(tmp, s.Name+"-state-")
 	if err != nil {
 		return nil, err
 	}
+	return startIn(s, args, state, s.standaloneEnv(), withPipes)
+}
+
+// startIn runs s with args, its XDG data, config and state homes under state, and env added to the
+// harness's environment. Each process gets its own log file in state.
+func startIn(s server, args []string, state string, env []string, withPipes bool) (*proc, error) {
 	cmd := exec.Command(s.Cmd, args...)
 	cmd.Env = append(os.Environ(),
 		"XDG_DATA_HOME="+filepath.Join(state, "data"),
 		"XDG_CONFIG_HOME="+filepath.Join(state, "config"),
 		"XDG_STATE_HOME="+filepath.Join(state, "state"),
 	)
+	cmd.Env = append(cmd.Env, env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	logf, err := os.Create(filepath.Join(state, "server.log"))
+	logf, err := os.CreateTemp(state, "server-*.log")
 	if err != nil {
 		return nil, err
 	}
 	cmd.Stderr = logf
-	p := &proc{cmd: cmd, stateDir: state, done: make(chan struct{})}
+	p := &proc{cmd: cmd, logPath: logf.Name(), done: make(chan struct{})}
 	if withPipes {
 		if p.stdin, err = cmd.StdinPipe(); err != nil {
 			return nil, err
@@ -72,6 +90,7 @@ func startServer(s server, args []string, tmp string, withPipes bool) (*proc, er
 	}
 	p.start = time.Now()
 	if err := cmd.Start(); err != nil {
+		logf.Close()
 		return nil, err
 	}
 	go func() {
@@ -93,14 +112,19 @@ func (p *proc) exited() bool {
 	}
 }
 
-// stop closes stdin (a stdio server exits on EOF), then sends SIGTERM, then SIGKILL, to the group.
+// stop closes stdin (a stdio server exits on EOF), then 5 s later sends SIGTERM, then SIGKILL, to the group.
 func (p *proc) stop() {
+	p.stopWithin(5 * time.Second)
+}
+
+// stopWithin is stop with grace between closing stdin and SIGTERM.
+func (p *proc) stopWithin(grace time.Duration) {
 	if p.stdin != nil {
 		p.stdin.Close()
 		select {
 		case <-p.done:
 			return
-		case <-time.After(5 * time.Second):
+		case <-time.After(grace):
 		}
 	}
 	pgid := p.cmd.Process.Pid
@@ -116,7 +140,7 @@ func (p *proc) stop() {
 
 // logTail is the end of the server's stderr, for error messages.
 func (p *proc) logTail() string {
-	b, _ := os.ReadFile(filepath.Join(p.stateDir, "server.log"))
+	b, _ := os.ReadFile(p.logPath)
 	if len(b) > 2000 {
 		b = b[len(b)-2000:]
 	}
@@ -125,6 +149,11 @@ func (p *proc) logTail() string {
 
 // tree is pid and all its descendants (a launcher may start the server as a child).
 func tree(pid int) []int {
+	return trees([]int{pid})
+}
+
+// trees is each of roots and all their descendants, each pid once (a root may descend from another).
+func trees(roots []int) []int {
 	children := map[int][]int{}
 	entries, _ := os.ReadDir("/proc")
 	for _, e := range entries {
@@ -139,9 +168,21 @@ func tree(pid int) []int {
 		ppid, _ := strconv.Atoi(f[1])
 		children[ppid] = append(children[ppid], n)
 	}
-	out := []int{pid}
+	seen := map[int]bool{}
+	var out []int
+	for _, r := range roots {
+		if !seen[r] {
+			seen[r] = true
+			out = append(out, r)
+		}
+	}
 	for i := 0; i < len(out); i++ {
-		out = append(out, children[out[i]]...)
+		for _, c := range children[out[i]] {
+			if !seen[c] {
+				seen[c] = true
+				out = append(out, c)
+			}
+		}
 	}
 	return out
 }
@@ -191,8 +232,13 @@ func ownCPUSeconds(pid int) float64 {
 
 // rssMiB is VmRSS of pid and its descendants, from /proc/<pid>/status.
 func rssMiB(pid int) float64 {
+	return rssSum(tree(pid))
+}
+
+// rssSum is the VmRSS of each process in pids (which must not repeat a pid), in MiB.
+func rssSum(pids []int) float64 {
 	var kb int64
-	for _, p := range tree(pid) {
+	for _, p := range pids {
 		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", p))
 		if err != nil {
 			continue

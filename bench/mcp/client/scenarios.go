@@ -23,6 +23,7 @@ type config struct {
 	httpWarm, httpWindow    time.Duration
 	httpClients             []int
 	rssSettle               time.Duration
+	warmSessions            int // timed sessions of the warm scenario, after the priming one
 }
 
 func (c *config) jsStore(s server) string {
@@ -188,24 +189,11 @@ func coldStart(cfg *config, s server, withJS bool) (metrics, error) {
 		return nil, err
 	}
 	defer p.stop()
-	c := newStdioClient(p)
-	if _, err := c.send("initialize", initializeParams(), false); err != nil {
-		return nil, err
-	}
-	c.notify("notifications/initialized", false)
-	listID, err := c.send("tools/list", nil, true)
+	c, took, listed, err := firstList(p)
 	if err != nil {
 		return nil, err
 	}
-	raw, err := c.await(listID)
-	if err != nil {
-		return nil, fmt.Errorf("first tools/list: %w", err)
-	}
-	m := metrics{"first_list_ms": ms(time.Since(p.start))}
-	listed, err := toolNames(raw)
-	if err != nil {
-		return nil, err
-	}
+	m := metrics{"first_list_ms": ms(took)}
 	if withJS {
 		in := 0
 		for _, t := range cfg.jsTools {
@@ -214,17 +202,8 @@ func coldStart(cfg *config, s server, withJS bool) (metrics, error) {
 			}
 		}
 		m["tools_in_first_list"] = float64(in)
-		for !hasAll(listed, cfg.jsTools) {
-			if err := c.awaitListChanged(); err != nil {
-				return nil, fmt.Errorf("waiting for the component tools: %w", err)
-			}
-			raw, err := c.call("tools/list", nil)
-			if err != nil {
-				return nil, err
-			}
-			if listed, err = toolNames(raw); err != nil {
-				return nil, err
-			}
+		if err := awaitTools(c, listed, cfg.jsTools); err != nil {
+			return nil, err
 		}
 		m["all_listed_ms"] = ms(time.Since(p.start))
 		errs := 0
@@ -243,6 +222,50 @@ func coldStart(cfg *config, s server, withJS bool) (metrics, error) {
 	time.Sleep(cfg.rssSettle)
 	m["rss_mib"] = rssMiB(p.pid())
 	return m, nil
+}
+
+// firstList speaks to a server just started as a client that lists once: it writes initialize,
+// initialized and tools/list at once and returns the time from just before the process started to
+// the tools/list answer, and the tools listed.
+func firstList(p *proc) (*stdioClient, time.Duration, map[string]bool, error) {
+	c := newStdioClient(p)
+	if _, err := c.send("initialize", initializeParams(), false); err != nil {
+		return nil, 0, nil, err
+	}
+	if err := c.notify("notifications/initialized", false); err != nil {
+		return nil, 0, nil, err
+	}
+	listID, err := c.send("tools/list", nil, true)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	raw, err := c.await(listID)
+	if err != nil {
+		return nil, 0, nil, fmt.Errorf("first tools/list: %w", err)
+	}
+	took := time.Since(p.start)
+	listed, err := toolNames(raw)
+	if err != nil {
+		return nil, 0, nil, err
+	}
+	return c, took, listed, nil
+}
+
+// awaitTools waits for list_changed and lists again until every tool of want is listed.
+func awaitTools(c *stdioClient, listed map[string]bool, want []string) error {
+	for !hasAll(listed, want) {
+		if err := c.awaitListChanged(); err != nil {
+			return fmt.Errorf("waiting for the component tools: %w", err)
+		}
+		raw, err := c.call("tools/list", nil)
+		if err != nil {
+			return err
+		}
+		if listed, err = toolNames(raw); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func hasAll(listed map[string]bool, want []string) bool {

@@ -2,7 +2,7 @@ package dev.wassette.cli;
 
 import dev.wassette.host.ComponentHost;
 import dev.wassette.mcp.HttpMcpServer;
-import dev.wassette.mcp.StdioTransport;
+import dev.wassette.mcp.StreamTransport;
 import dev.wassette.mcp.WassetteMcpServer;
 import dev.wassette.runtime.Engine;
 import java.io.IOException;
@@ -48,10 +48,9 @@ final class AotTrainCommand implements Callable<Integer> {
                 server.loadStoredComponents();
                 PipedOutputStream toServer = new PipedOutputStream();
                 Answers answers = new Answers();
-                StdioTransport transport = new StdioTransport(server, new PipedInputStream(toServer, 1 << 16),
-                        answers, HttpMcpServer.MAX_REQUEST_BYTES);
-                server.stdio(transport);
-                transport.start();
+                StreamTransport transport = new StreamTransport(server, HttpMcpServer.MAX_REQUEST_BYTES);
+                server.streams(transport);
+                transport.open("aot-train", new PipedInputStream(toServer, 1 << 16), answers, null, null).start();
                 int id = 0;
                 send(toServer, "{\"jsonrpc\":\"2.0\",\"id\":" + ++id + ",\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
                         + "\"capabilities\":{},\"clientInfo\":{\"name\":\"aot-train\",\"version\":\"1\"}}}");

@@ -1,5 +1,6 @@
 package dev.wassette.cli;
 
+import dev.wassette.host.ClientEnvironment;
 import dev.wassette.host.ComponentHost;
 import dev.wassette.mcp.HttpMcpServer;
 import dev.wassette.runtime.Engine;
@@ -26,11 +27,12 @@ final class ServeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        Config config = options.config();
+        ClientEnvironment client = ClientEnvironment.ofThisProcess();
+        Config config = options.config(client);
         String bind = bindAddress != null ? bindAddress : config.bindAddress();
         List<String> hosts = allowedHosts.isEmpty() ? config.allowedHosts() : allowedHosts;
         try (Engine engine = Engines.create();
-             ComponentHost host = new ComponentHost(engine, options.settings(config));
+             ComponentHost host = new ComponentHost(engine, options.settings(config, client));
              HttpMcpServer server = HttpMcpServer.start(host, !options.disableBuiltinTools, bind, hosts)) {
             LOG.log(System.Logger.Level.INFO, "wassette MCP server on http://{0}/mcp (allowed hosts {1}); components in {2}",
                     server.address(), hosts, host.store().directory());

@@ -1,5 +1,6 @@
 package dev.wassette.cli;
 
+import dev.wassette.host.ClientEnvironment;
 import dev.wassette.host.ComponentHost;
 import dev.wassette.host.EnvFiles;
 import java.io.IOException;
@@ -35,18 +36,20 @@ final class ServerOptions {
     @Option(names = "--max-result-size", paramLabel = "BYTES", defaultValue = "16777216", description = "Largest tool result accepted (default: ${DEFAULT-VALUE}).")
     long maxResultBytes;
 
-    Config config() throws IOException {
-        return Config.load(configFile != null ? configFile : Config.defaultFile(), System.getenv());
+    /** The config file and {@code WASSETTE_*} variables as {@code client} sees them (relative paths are its). */
+    Config config(ClientEnvironment client) throws IOException {
+        return Config.load(configFile != null ? client.resolve(configFile) : Config.defaultFile(), client.variables());
     }
 
-    ComponentHost.Settings settings(Config config) throws IOException {
+    /** Host settings for a server whose client is {@code client}: its variables, its working directory. */
+    ComponentHost.Settings settings(Config config, ClientEnvironment client) throws IOException {
         return new ComponentHost.Settings(
-                componentDir != null ? componentDir : config.componentDir(),
-                secretsDir != null ? secretsDir : config.secretsDir(),
-                Path.of("").toAbsolutePath(),
-                System.getenv(),
+                client.resolve(componentDir != null ? componentDir : config.componentDir()),
+                client.resolve(secretsDir != null ? secretsDir : config.secretsDir()),
+                client.workingDirectory(),
+                client.variables(),
                 config.environment(),
-                envFile != null ? EnvFiles.read(envFile) : Map.of(),
+                envFile != null ? EnvFiles.read(client.resolve(envFile)) : Map.of(),
                 env,
                 timeout != null ? timeout : config.callTimeout(),
                 maxResultBytes);

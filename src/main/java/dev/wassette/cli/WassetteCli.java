@@ -49,7 +49,8 @@ public final class WassetteCli implements Runnable {
     /** The subcommands, in the order help lists them. */
     private static final List<Class<?>> SUBCOMMANDS = List.of(RunCommand.class, ServeCommand.class, ComponentCommand.class,
             ToolCommand.class, InspectCommand.class, CallCommand.class, PolicyCommand.class, PermissionCommand.class,
-            SecretCommand.class, CommandLine.HelpCommand.class, picocli.AutoComplete.GenerateCompletion.class, AotTrainCommand.class);
+            SecretCommand.class, CommandLine.HelpCommand.class, picocli.AutoComplete.GenerateCompletion.class, AotTrainCommand.class,
+            DaemonCommand.class);
 
     /** The server commands: their engine and JSON mapper are prepared at once ({@link Engines#startCreating}, {@link ServerStartup#prepareAhead}). */
     private static final List<Class<?>> SERVERS = List.of(RunCommand.class, ServeCommand.class, AotTrainCommand.class);

@@ -20,6 +20,20 @@ public final class CallContext {
     private volatile List<String> policyNotes = List.of();
     private volatile boolean running;
     private volatile List<String> storageVisible;
+    private volatile ClientEnvironment client;
+
+    /**
+     * The client the call is made for, when it is not this process (a session of the per-user
+     * daemon): its variables and working directory replace the process's. Null: this process's.
+     */
+    public CallContext client(ClientEnvironment client) {
+        this.client = client;
+        return this;
+    }
+
+    public ClientEnvironment client() {
+        return client;
+    }
 
     /** Stops the call at the next epoch tick (or refuses it, if it has not started). */
     public void cancel(String reason) {

@@ -455,9 +455,10 @@ public final class ComponentHost implements AutoCloseable {
     /**
      * The value a component is offered for {@code key} before its policy filters it, layer by layer
      * (highest first), or null. Looked up per allowed key, so a call copies no environment and
-     * reads the component's secrets only when its policy allows some key.
+     * reads the component's secrets only when its policy allows some key. The last layer is the
+     * environment of {@code client}, or of this process when null.
      */
-    public String environmentValue(String id, String key) throws IOException {
+    public String environmentValue(String id, String key, ClientEnvironment client) throws IOException {
         String v = settings.explicitEnv().get(key);
         if (v == null) {
             v = settings.envFile().get(key);
@@ -468,13 +469,18 @@ public final class ComponentHost implements AutoCloseable {
         if (v == null) {
             v = settings.configEnv().get(key);
         }
-        return v != null ? v : settings.processEnv().get(key);
+        return v != null ? v : (client != null ? client.variables() : settings.processEnv()).get(key);
     }
 
-    private java.util.function.Function<String, String> environmentLookup(String id) {
+    /** Where relative {@code fs://} rules resolve for {@code client} (this process's when null). */
+    public Path baseDir(ClientEnvironment client) {
+        return client != null ? client.workingDirectory() : settings.baseDir();
+    }
+
+    private java.util.function.Function<String, String> environmentLookup(String id, ClientEnvironment client) {
         return key -> {
             try {
-                return environmentValue(id, key);
+                return environmentValue(id, key, client);
             } catch (IOException e) {
                 throw new java.io.UncheckedIOException(e);
             }
@@ -498,7 +504,7 @@ public final class ComponentHost implements AutoCloseable {
         String fn = function.qualifiedName();
         Grants grants;
         try {
-            grants = PolicyMapping.map(policy, settings.baseDir(), environmentLookup(id), settings.callTimeout());
+            grants = PolicyMapping.map(policy, baseDir(context.client()), environmentLookup(id, context.client()), settings.callTimeout());
         } catch (java.io.UncheckedIOException e) {
             throw e.getCause();
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wassette.host.ClientEnvironment;
 import dev.wassette.host.ComponentHost;
 import dev.wassette.host.ComponentStore;
 import dev.wassette.host.PolicyMapping;
@@ -36,6 +37,9 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
 final class BuiltinTools {
     private static final String ID_SCHEMA = """
             {"type":"object","properties":{"component_id":{"type":"string","description":"Component id"}},"required":["component_id"]}""";
+
+    /** The client of the call being handled (daemon sessions); unbound: this process's. */
+    private static final ScopedValue<ClientEnvironment> CLIENT = ScopedValue.newInstance();
 
     private final WassetteMcpServer server;
     private final ComponentHost host;
@@ -103,6 +107,11 @@ final class BuiltinTools {
         return specs;
     }
 
+    /** Where relative paths and {@code fs://} rules resolve for the client of the current call. */
+    private Path baseDir() {
+        return host.baseDir(CLIENT.isBound() ? CLIENT.get() : null);
+    }
+
     private static String details(String properties, String required) {
         return "{\"type\":\"object\",\"properties\":{\"component_id\":{\"type\":\"string\"},\"details\":{\"type\":\"object\",\"properties\":"
                 + properties + (required == null ? "" : ",\"required\":[" + required + "]") + "}},\"required\":[\"component_id\",\"details\"]}";
@@ -116,7 +125,8 @@ final class BuiltinTools {
             long start = System.nanoTime();
             String outcome = "ok";
             try {
-                JsonNode result = handler.handle(args);
+                ClientEnvironment client = WassetteMcpServer.clientOf(exchange);
+                JsonNode result = client == null ? handler.handle(args) : ScopedValue.where(CLIENT, client).call(() -> handler.handle(args));
                 return McpSchema.CallToolResult.builder()
                         .addTextContent(json.writeValueAsString(result))
                         .structuredContent(json.convertValue(result, Map.class))
@@ -135,7 +145,7 @@ final class BuiltinTools {
                 return WassetteMcpServer.error(name + " failed: " + e.getMessage());
             } finally {
                 server.calls().end(request.meta()); // management tools run to completion; only their answer can be dropped
-                InvocationLog.record(name, null, args, 0, System.nanoTime() - start, outcome);
+                InvocationLog.record(name, null, args, 0, System.nanoTime() - start, outcome, WassetteMcpServer.sessionLogOf(exchange));
             }
         });
     }
@@ -154,7 +164,7 @@ final class BuiltinTools {
         } else if (path.contains("://")) {
             throw new ToolError("unsupported URI scheme in \"" + path + "\" (use file://)");
         } else {
-            file = Path.of(path);
+            file = baseDir().resolve(path); // a relative path is the client's
         }
         if (!Files.isRegularFile(file)) {
             throw new ToolError("no such file: " + file);
@@ -230,7 +240,7 @@ final class BuiltinTools {
             try {
                 Policy next = change.apply(p);
                 // Checked as enforcement checks it: a grant that would not be in force is refused now.
-                PolicyMapping.requireEnforceable(p, next, host.settings().baseDir());
+                PolicyMapping.requireEnforceable(p, next, baseDir());
                 return next;
             } catch (ToolError e) {
                 throw new IllegalArgumentException(e.getMessage());
@@ -250,8 +260,8 @@ final class BuiltinTools {
         out.put("component_id", id);
         Object tree = new Load(LoadSettings.builder().build()).loadFromString(PolicyWriter.toYaml(policy));
         out.set("policy", json.valueToTree(tree));
-        List<String> warnings = new ArrayList<>(PolicyMapping.unenforceable(policy, host.settings().baseDir()));
-        warnings.addAll(PolicyMapping.absentDirectories(policy, host.settings().baseDir()));
+        List<String> warnings = new ArrayList<>(PolicyMapping.unenforceable(policy, baseDir()));
+        warnings.addAll(PolicyMapping.absentDirectories(policy, baseDir()));
         if (!warnings.isEmpty()) {
             ArrayNode list = out.putArray("warnings");
             warnings.forEach(list::add);

@@ -21,7 +21,7 @@ final class InvocationLog {
 
     /** One call, as recorded on the call's thread; formatted and written by the log thread. */
     private record Entry(String tool, String component, JsonNode args, long instantiateNanos, long executeNanos,
-                         String outcome, java.util.List<String> backtrace) {}
+                         String outcome, java.util.List<String> backtrace, SessionLog session) {}
 
     /**
      * Formatting (redaction, JSON) and the synchronous write to stderr happen on one log thread, off
@@ -37,22 +37,26 @@ final class InvocationLog {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> flush(java.time.Duration.ofSeconds(2))));
     }
 
-    static void record(String tool, String component, JsonNode args, long instantiateNanos, long executeNanos, String outcome) {
-        record(tool, component, args, instantiateNanos, executeNanos, outcome, java.util.List.of());
+    static void record(String tool, String component, JsonNode args, long instantiateNanos, long executeNanos, String outcome,
+                       SessionLog session) {
+        record(tool, component, args, instantiateNanos, executeNanos, outcome, java.util.List.of(), session);
     }
 
-    /** With the guest backtrace of a trap (bounded; innermost frame first). {@code args} must not change afterwards. */
+    /**
+     * With the guest backtrace of a trap (bounded; innermost frame first). {@code args} must not
+     * change afterwards. {@code session}, if not null, also gets the line (the calling session's log).
+     */
     static void record(String tool, String component, JsonNode args, long instantiateNanos, long executeNanos, String outcome,
-                       java.util.List<String> backtrace) {
+                       java.util.List<String> backtrace, SessionLog session) {
         if (!LOG.isLoggable(System.Logger.Level.INFO)) {
             return;
         }
         QUEUED.incrementAndGet();
         try {
-            QUEUE.put(new Entry(tool, component, args, instantiateNanos, executeNanos, outcome, backtrace));
+            QUEUE.put(new Entry(tool, component, args, instantiateNanos, executeNanos, outcome, backtrace, session));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            write(new Entry(tool, component, args, instantiateNanos, executeNanos, outcome, backtrace));
+            write(new Entry(tool, component, args, instantiateNanos, executeNanos, outcome, backtrace, session));
         }
     }
 
@@ -89,7 +93,11 @@ final class InvocationLog {
             if (!e.backtrace().isEmpty()) {
                 line.append(" backtrace=").append(String.join(" < ", GuestBacktrace.bounded(e.backtrace())));
             }
-            LOG.log(System.Logger.Level.INFO, line.toString());
+            String text = line.toString();
+            LOG.log(System.Logger.Level.INFO, text);
+            if (e.session() != null) {
+                e.session().log(System.Logger.Level.INFO, "dev.wassette.invocation", text);
+            }
         } finally {
             WRITTEN.incrementAndGet();
         }

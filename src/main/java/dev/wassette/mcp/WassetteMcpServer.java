@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wassette.host.ComponentHost;
 import dev.wassette.host.CallContext;
+import dev.wassette.host.ClientEnvironment;
 import dev.wassette.policy.PolicyException;
 import dev.wassette.runtime.TrapException;
 import dev.wassette.runtime.Val;
@@ -17,6 +18,7 @@ import io.modelcontextprotocol.json.jackson2.JacksonMcpJsonMapper;
 import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import io.modelcontextprotocol.server.McpSyncServer;
+import io.modelcontextprotocol.server.McpSyncServerExchange;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.modelcontextprotocol.spec.McpServerTransportProvider;
 import io.modelcontextprotocol.spec.McpStreamableServerTransportProvider;
@@ -69,8 +71,8 @@ public final class WassetteMcpServer implements AutoCloseable {
         return json;
     }
 
-    /** Serves one client over a single-session transport (stdio). */
-    public McpSyncServer stdio(McpServerTransportProvider transport) {
+    /** Serves the sessions of a stream transport (stdio, or the daemon's socket connections). */
+    public McpSyncServer streams(McpServerTransportProvider transport) {
         ToolListNotifications.Single wrapped = new ToolListNotifications.Single(transport);
         listChanged = wrapped;
         return start(McpServer.sync(wrapped));
@@ -281,13 +283,25 @@ public final class WassetteMcpServer implements AutoCloseable {
         if (output != null) {
             tool.outputSchema(json.convertValue(output, Map.class));
         }
-        return new SyncToolSpecification(tool.build(), (exchange, request) -> callComponent(e, request));
+        return new SyncToolSpecification(tool.build(), (exchange, request) -> callComponent(e, exchange, request));
     }
 
-    private McpSchema.CallToolResult callComponent(ToolRegistry.Entry e, McpSchema.CallToolRequest request) {
+    /** The environment of the client a session serves, when it is not this process's (daemon sessions). */
+    static ClientEnvironment clientOf(McpSyncServerExchange exchange) {
+        return exchange != null && exchange.transportContext() != null
+                && exchange.transportContext().get(StreamTransport.CLIENT) instanceof ClientEnvironment c ? c : null;
+    }
+
+    /** The log of the session a call came from, when it has one of its own (daemon sessions). */
+    static SessionLog sessionLogOf(McpSyncServerExchange exchange) {
+        return exchange != null && exchange.transportContext() != null
+                && exchange.transportContext().get(StreamTransport.LOG_KEY) instanceof SessionLog l ? l : null;
+    }
+
+    private McpSchema.CallToolResult callComponent(ToolRegistry.Entry e, McpSyncServerExchange exchange, McpSchema.CallToolRequest request) {
         Map<String, Object> arguments = request.arguments();
         JsonNode args = json.valueToTree(arguments == null ? Map.of() : arguments);
-        CallContext call = calls.begin(request.meta());
+        CallContext call = calls.begin(request.meta()).client(clientOf(exchange));
         String outcome = "ok";
         List<String> backtrace = List.of();
         try {
@@ -315,7 +329,8 @@ public final class WassetteMcpServer implements AutoCloseable {
             if (call.isCancelled() && !"ok".equals(outcome)) {
                 outcome = "cancelled";
             }
-            InvocationLog.record(e.toolName(), e.componentId(), args, call.instantiateNanos(), call.executeNanos(), outcome, backtrace);
+            InvocationLog.record(e.toolName(), e.componentId(), args, call.instantiateNanos(), call.executeNanos(), outcome, backtrace,
+                    sessionLogOf(exchange));
         }
     }
 

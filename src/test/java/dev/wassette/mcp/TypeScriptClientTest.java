@@ -23,16 +23,43 @@ class TypeScriptClientTest {
 
     @Test
     void sdkClientSessionOverStdio() {
+        List<String> server = McpClientTools.javaServerCommand("run", "--component-dir", tmp.resolve("components").toString(),
+                "--secrets-dir", tmp.resolve("secrets").toString(), "--config", tmp.resolve("no-config.toml").toString());
+        transcript("over stdio", server, Map.of());
+    }
+
+    /** The same session through wassette-shim, served by the per-user daemon it starts. */
+    @Test
+    void sdkClientSessionThroughTheDaemon() throws java.io.IOException {
+        Path runtime = java.nio.file.Files.createDirectory(tmp.resolve("rt"),
+                java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+        List<String> javaCommand = McpClientTools.javaServerCommand();
+        List<String> server = new ArrayList<>(List.of(System.getProperty("wassette.shim"), "ts-" + java.util.UUID.randomUUID()));
+        server.addAll(javaCommand);
+        server.addAll(List.of("--", "--component-dir", tmp.resolve("components").toString(),
+                "--secrets-dir", tmp.resolve("secrets").toString(), "--config", tmp.resolve("no-config.toml").toString()));
+        try {
+            transcript("through the daemon", server, Map.of("XDG_RUNTIME_DIR", runtime.toString(), "WASSETTE_DAEMON_IDLE", "1s"));
+            try (var logs = java.nio.file.Files.list(runtime.resolve("wassette"))) {
+                String log = java.nio.file.Files.readString(logs.filter(f -> f.toString().endsWith(".log")).findFirst().orElseThrow());
+                assertTrue(log.contains("daemon: session 1 opened"), "a daemon served the session:\n" + log);
+            }
+        } finally {
+            ProcessHandle.allProcesses().filter(p -> p.info().arguments().map(a -> String.join(" ", a).contains(runtime.toString())).orElse(false))
+                    .forEach(ProcessHandle::destroyForcibly);
+        }
+    }
+
+    private String transcript(String how, List<String> server, Map<String, String> env) {
         Path sdk = McpClientTools.setup();
         List<String> cmd = new ArrayList<>(List.of("node", McpClientTools.clientsDir().resolve("stdio-client.mjs").toString(),
                 "--fixtures", Fixtures.dir().toAbsolutePath().toString(), "--"));
-        cmd.addAll(McpClientTools.javaServerCommand("run",
-                "--component-dir", tmp.resolve("components").toString(),
-                "--secrets-dir", tmp.resolve("secrets").toString(),
-                "--config", tmp.resolve("no-config.toml").toString()));
-        McpClientTools.Result r = McpClientTools.run(cmd, Map.of("WASSETTE_MCP_CLIENTS", sdk.toString()), McpClientTools.root(), 180);
+        cmd.addAll(server);
+        Map<String, String> environment = new java.util.HashMap<>(env);
+        environment.put("WASSETTE_MCP_CLIENTS", sdk.toString());
+        McpClientTools.Result r = McpClientTools.run(cmd, environment, McpClientTools.root(), 180);
 
-        System.out.println("=== TypeScript SDK client over stdio (" + r.millis() + " ms, exit " + r.code() + ") ===");
+        System.out.println("=== TypeScript SDK client " + how + " (" + r.millis() + " ms, exit " + r.code() + ") ===");
         System.out.println(r.output());
         assertEquals(0, r.code(), () -> "stdio-client.mjs failed (exit " + r.code() + "):\n" + r.output());
         String out = r.output();
@@ -64,5 +91,6 @@ class TypeScriptClientTest {
         assertTrue(out.lines().anyMatch(l -> l.startsWith("ok   call echo-record (retries 300): isError") && l.contains("args.v.retries")),
                 () -> "the retries: 300 error does not name args.v.retries:\n" + out);
         assertTrue(out.lines().noneMatch(l -> l.startsWith("FAIL")), out);
+        return out;
     }
 }

@@ -1,0 +1,369 @@
+//! `wassette-shim`: the stdio front of the per-user Wassette daemon.
+//!
+//! An MCP client starts one server process per session. The shim connects that session's stdin and
+//! stdout to a long-running server (one per user and configuration) over a Unix socket in a
+//! directory only the user can open, starting the server first when none runs. After a one-line
+//! handshake (the session's arguments, working directory and environment) the bytes pass through
+//! untouched in both directions. Whenever the daemon cannot be used, the shim runs the server in
+//! this process instead (`exec`), so a client always gets a server.
+//!
+//! Invoked by the `wassette` launcher, never by hand:
+//!   wassette-shim IDENTITY JAVA_COMMAND... -- RUN_ARGS...
+//! IDENTITY names the build (jar, JDK, JVM options): another build gets another daemon.
+//! `JAVA_COMMAND... daemon --socket PATH` starts the daemon; `JAVA_COMMAND... run RUN_ARGS...`
+//! is the fallback.
+
+use sha2::{Digest, Sha256};
+use std::fs::{self, OpenOptions};
+use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
+use std::net::Shutdown;
+use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
+use std::os::unix::net::UnixStream;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::process::{Command, ExitCode, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+/// Version of the handshake; the daemon refuses others.
+const PROTOCOL: u64 = 1;
+/// How long a daemon being started may take to accept (a first start may also record the AOT cache).
+const START_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long the daemon may take to answer the handshake (the first session opens the component store).
+const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(60);
+/// Environment variables that select the configuration, so they are part of the daemon's key.
+const CONFIG_VARIABLES: &[&str] = &["HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"];
+
+struct Invocation {
+    identity: String,
+    java: Vec<String>,
+    run_args: Vec<String>,
+}
+
+fn main() -> ExitCode {
+    let argv: Vec<String> = std::env::args().skip(1).collect();
+    let Some(invocation) = invocation(argv) else {
+        eprintln!("wassette-shim: usage: wassette-shim IDENTITY JAVA_COMMAND... -- RUN_ARGS... (run by the wassette launcher)");
+        return ExitCode::from(2);
+    };
+    match serve(&invocation) {
+        Ok(code) => code,
+        Err(Fallback(why)) => {
+            eprintln!("wassette: {why}; running the server in this process instead");
+            let error = Command::new(&invocation.java[0])
+                .args(&invocation.java[1..])
+                .arg("run")
+                .args(&invocation.run_args)
+                .exec();
+            eprintln!("wassette: cannot start {}: {error}", invocation.java[0]);
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn invocation(mut argv: Vec<String>) -> Option<Invocation> {
+    let separator = argv.iter().position(|a| a == "--")?;
+    let run_args = argv.split_off(separator + 1);
+    argv.pop();
+    if argv.len() < 2 {
+        return None;
+    }
+    let identity = argv.remove(0);
+    Some(Invocation { identity, java: argv, run_args })
+}
+
+/// Why the daemon is not used for this session; nothing has been read from stdin or written to stdout.
+struct Fallback(String);
+
+impl From<io::Error> for Fallback {
+    fn from(e: io::Error) -> Self {
+        Fallback(e.to_string())
+    }
+}
+
+fn serve(invocation: &Invocation) -> Result<ExitCode, Fallback> {
+    let dir = runtime_directory()?;
+    let key = key(invocation);
+    let socket = dir.join(format!("{key}.sock"));
+    if socket.as_os_str().len() > 107 {
+        return Err(Fallback(format!("the socket path {} is longer than Unix sockets allow", socket.display())));
+    }
+    for _ in 0..3 {
+        let stream = match UnixStream::connect(&socket) {
+            Ok(stream) => stream,
+            Err(_) => start_daemon(invocation, &dir, &key, &socket)?,
+        };
+        match handshake(stream, &invocation.run_args)? {
+            Handshake::Accepted { stream, reader, pid } => {
+                eprintln!(
+                    "wassette: this session is served by the per-user daemon (pid {pid}; its log: {})",
+                    dir.join(format!("{key}.log")).display()
+                );
+                return Ok(relay(stream, reader));
+            }
+            Handshake::Refused { message, exit } => {
+                eprintln!("wassette: {message}");
+                return Ok(ExitCode::from(exit));
+            }
+            // The daemon's configuration is out of date (a config file changed): it has stopped
+            // accepting; start a current one.
+            Handshake::Retired => continue,
+        }
+    }
+    Err(Fallback("the daemon kept retiring".into()))
+}
+
+/// `$XDG_RUNTIME_DIR/wassette`, else `/tmp/wassette-UID`: created 0700, and refused unless it is a
+/// directory of this user that nobody else can open.
+fn runtime_directory() -> Result<PathBuf, Fallback> {
+    // SAFETY: getuid has no preconditions and cannot fail.
+    let uid = unsafe { libc::getuid() };
+    let dir = match std::env::var_os("XDG_RUNTIME_DIR").filter(|d| Path::new(d).is_absolute()) {
+        Some(base) => PathBuf::from(base).join("wassette"),
+        None => PathBuf::from(format!("/tmp/wassette-{uid}")),
+    };
+    match fs::DirBuilder::new().mode(0o700).create(&dir) {
+        Ok(()) => {}
+        Err(e) if e.kind() == ErrorKind::AlreadyExists => {}
+        Err(e) => return Err(Fallback(format!("cannot create {}: {e}", dir.display()))),
+    }
+    let meta = fs::symlink_metadata(&dir)?;
+    if !meta.is_dir() || meta.uid() != uid || meta.mode() & 0o077 != 0 {
+        return Err(Fallback(format!(
+            "{} is not a private directory of this user (owner {}, mode {:o})",
+            dir.display(),
+            meta.uid(),
+            meta.mode() & 0o7777
+        )));
+    }
+    Ok(dir)
+}
+
+/// Sessions with the same build, arguments and configuration variables share a daemon.
+fn key(invocation: &Invocation) -> String {
+    let mut hash = Sha256::new();
+    let mut field = |s: &str| {
+        hash.update((s.len() as u64).to_le_bytes());
+        hash.update(s.as_bytes());
+    };
+    field(&invocation.identity);
+    invocation.run_args.iter().for_each(|a| field(a));
+    field("");
+    let mut config: Vec<(String, String)> = std::env::vars()
+        .filter(|(k, _)| {
+            CONFIG_VARIABLES.contains(&k.as_str()) || (k.starts_with("WASSETTE_") && !k.starts_with("WASSETTE_DAEMON"))
+        })
+        .collect();
+    config.sort();
+    for (k, v) in &config {
+        field(k);
+        field(v);
+    }
+    hash.finalize()[..8].iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Starts the daemon under an exclusive lock (so concurrent shims start one), and connects to it.
+fn start_daemon(invocation: &Invocation, dir: &Path, key: &str, socket: &Path) -> Result<UnixStream, Fallback> {
+    let lock = OpenOptions::new().create(true).truncate(false).write(true).mode(0o600).open(dir.join(format!("{key}.lock")))?;
+    lock.lock()?; // released when `lock` is dropped, or by the kernel if this process dies
+    if let Ok(stream) = UnixStream::connect(socket) {
+        return Ok(stream); // another shim started it while this one waited
+    }
+    match fs::remove_file(socket) {
+        Ok(()) => {}
+        Err(e) if e.kind() == ErrorKind::NotFound => {}
+        Err(e) => return Err(Fallback(format!("cannot remove the stale socket {}: {e}", socket.display()))),
+    }
+    let log_path = dir.join(format!("{key}.log"));
+    rotate(&log_path);
+    let log = OpenOptions::new().create(true).append(true).mode(0o600).open(&log_path)?;
+    // The daemon holds the write end of this pipe (inherited, never closed) for its whole life, so
+    // end of file on the read end means it has exited: how the shim learns that a daemon it does not
+    // parent died before accepting.
+    let mut fds = [0 as libc::c_int; 2];
+    // SAFETY: pipe2 writes two descriptors into the array it is given.
+    if unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_CLOEXEC) } != 0 {
+        return Err(io::Error::last_os_error().into());
+    }
+    let (alive_read, alive_write) = (fds[0], fds[1]);
+    let mut command = Command::new(&invocation.java[0]);
+    command
+        .args(&invocation.java[1..])
+        .arg("daemon")
+        .arg("--socket")
+        .arg(socket)
+        .current_dir("/") // keeps no directory of the first session busy
+        .stdin(Stdio::null())
+        .stdout(log.try_clone()?)
+        .stderr(log);
+    // SAFETY: only async-signal-safe calls between fork and exec. The child forks again and exits,
+    // so the daemon is nobody's child but init's: it never lingers as a zombie of this shim, and is
+    // not part of the client's process tree. setsid takes it out of the client's session and
+    // terminal, so signals meant for the client (Ctrl-C in its terminal) do not reach it.
+    unsafe {
+        command.pre_exec(move || {
+            match libc::fork() {
+                -1 => return Err(io::Error::last_os_error()),
+                0 => {}
+                _ => libc::_exit(0),
+            }
+            libc::setsid();
+            let flags = libc::fcntl(alive_write, libc::F_GETFD);
+            libc::fcntl(alive_write, libc::F_SETFD, flags & !libc::FD_CLOEXEC);
+            Ok(())
+        });
+    }
+    let spawned = command.spawn();
+    // SAFETY: our copy of the write end; the daemon has its own.
+    unsafe { libc::close(alive_write) };
+    let mut intermediate = spawned.map_err(|e| Fallback(format!("cannot start the daemon ({}): {e}", invocation.java[0])))?;
+    let _ = intermediate.wait(); // exits at once, after forking the daemon
+    let deadline = Instant::now() + START_TIMEOUT;
+    let result = loop {
+        if let Ok(stream) = UnixStream::connect(socket) {
+            break Ok(stream);
+        }
+        if exited(alive_read) {
+            break Err(Fallback(format!("the daemon exited before accepting{}", log_tail(&log_path))));
+        }
+        if Instant::now() > deadline {
+            break Err(Fallback(format!("the daemon did not accept within {} s{}", START_TIMEOUT.as_secs(), log_tail(&log_path))));
+        }
+        thread::sleep(Duration::from_millis(5));
+    };
+    // SAFETY: closing our own descriptor once.
+    unsafe { libc::close(alive_read) };
+    result
+}
+
+/// Whether every holder of the pipe's write end (the daemon) is gone.
+fn exited(alive_read: libc::c_int) -> bool {
+    let mut poll = libc::pollfd { fd: alive_read, events: libc::POLLIN, revents: 0 };
+    // SAFETY: one valid pollfd, no waiting.
+    let ready = unsafe { libc::poll(&mut poll, 1, 0) };
+    ready > 0 && poll.revents & (libc::POLLHUP | libc::POLLIN) != 0
+}
+
+/// Keeps the daemon log (appended to by each daemon of this key) from growing without end.
+fn rotate(log: &Path) {
+    if fs::metadata(log).map(|m| m.len() > 4 << 20).unwrap_or(false) {
+        let _ = fs::rename(log, log.with_extension("log.1"));
+    }
+}
+
+fn log_tail(path: &Path) -> String {
+    let text = fs::read_to_string(path).unwrap_or_default();
+    let lines: Vec<&str> = text.lines().collect();
+    let tail = lines[lines.len().saturating_sub(10)..].join("\n  ");
+    if tail.is_empty() { String::new() } else { format!("; its log {} ends with:\n  {tail}\n", path.display()) }
+}
+
+enum Handshake {
+    Accepted { stream: UnixStream, reader: BufReader<UnixStream>, pid: u64 },
+    Refused { message: String, exit: u8 },
+    Retired,
+}
+
+/// Sends the session's arguments, working directory and environment; reads the daemon's one-line answer.
+fn handshake(mut stream: UnixStream, run_args: &[String]) -> Result<Handshake, Fallback> {
+    let cwd = std::env::current_dir().map(|d| d.to_string_lossy().into_owned()).unwrap_or_else(|_| "/".into());
+    let env: serde_json::Map<String, serde_json::Value> =
+        std::env::vars_os().map(|(k, v)| (k.to_string_lossy().into_owned(), v.to_string_lossy().into_owned().into())).collect();
+    let hello = serde_json::json!({
+        "wassette": "session",
+        "protocol": PROTOCOL,
+        "args": run_args,
+        "cwd": cwd,
+        "env": env,
+    });
+    let mut line = serde_json::to_vec(&hello).map_err(|e| Fallback(e.to_string()))?;
+    line.push(b'\n');
+    stream.write_all(&line)?;
+    stream.set_read_timeout(Some(HANDSHAKE_TIMEOUT))?;
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut answer = String::new();
+    if reader.read_line(&mut answer)? == 0 {
+        return Ok(Handshake::Retired); // closed before answering: it was shutting down
+    }
+    stream.set_read_timeout(None)?;
+    reader.get_ref().set_read_timeout(None)?;
+    let answer: serde_json::Value =
+        serde_json::from_str(&answer).map_err(|e| Fallback(format!("the daemon answered the handshake with {e}")))?;
+    if answer["ok"].as_bool() == Some(true) {
+        let pid = answer["pid"].as_u64().unwrap_or(0);
+        return Ok(Handshake::Accepted { stream, reader, pid });
+    }
+    if answer["retry"].as_bool() == Some(true) {
+        return Ok(Handshake::Retired);
+    }
+    let message = answer["message"].as_str().unwrap_or("the daemon refused the session").to_string();
+    let exit = answer["exit"].as_u64().unwrap_or(1).min(255) as u8;
+    Ok(Handshake::Refused { message, exit })
+}
+
+/// Passes stdin to the daemon unchanged, and the daemon's frames to stdout (channel 1) and stderr
+/// (channel 2: the session's log lines), until the daemon ends the session.
+fn relay(stream: UnixStream, mut from_daemon: BufReader<UnixStream>) -> ExitCode {
+    let mut to_daemon = stream;
+    let input_ended = Arc::new(AtomicBool::new(false));
+    let ended = Arc::clone(&input_ended);
+    thread::spawn(move || {
+        let mut stdin = io::stdin().lock();
+        let mut buffer = vec![0u8; 64 * 1024];
+        loop {
+            match stdin.read(&mut buffer) {
+                Ok(0) => break,
+                Ok(n) => {
+                    if to_daemon.write_all(&buffer[..n]).is_err() {
+                        return; // the daemon is gone: the other side reports it
+                    }
+                }
+                Err(e) if e.kind() == ErrorKind::Interrupted => continue,
+                Err(_) => break,
+            }
+        }
+        // End of input: the daemon answers what is in flight, then closes the session.
+        ended.store(true, Ordering::SeqCst);
+        let _ = to_daemon.shutdown(Shutdown::Write);
+    });
+    let mut stdout = io::stdout().lock();
+    let mut stderr = io::stderr().lock();
+    let mut payload = Vec::with_capacity(64 * 1024);
+    loop {
+        let mut header = [0u8; 5];
+        match from_daemon.read_exact(&mut header) {
+            Ok(()) => {}
+            Err(e) if e.kind() == ErrorKind::UnexpectedEof && input_ended.load(Ordering::SeqCst) => return ExitCode::SUCCESS,
+            Err(e) if e.kind() == ErrorKind::UnexpectedEof => {
+                eprintln!("wassette: the daemon ended the session (it stopped or was killed)");
+                return ExitCode::from(1);
+            }
+            Err(e) => {
+                eprintln!("wassette: lost the connection to the daemon: {e}");
+                return ExitCode::from(1);
+            }
+        }
+        let length = u32::from_be_bytes([header[1], header[2], header[3], header[4]]) as usize;
+        payload.resize(length, 0);
+        if let Err(e) = from_daemon.read_exact(&mut payload) {
+            eprintln!("wassette: lost the connection to the daemon: {e}");
+            return ExitCode::from(1);
+        }
+        match header[0] {
+            1 => {
+                if stdout.write_all(&payload).and_then(|()| stdout.flush()).is_err() {
+                    return ExitCode::SUCCESS; // the client went away
+                }
+            }
+            2 => {
+                let _ = stderr.write_all(&payload);
+            }
+            other => {
+                eprintln!("wassette: the daemon sent a frame on unknown channel {other}: the shim and the daemon are from different builds");
+                return ExitCode::from(1);
+            }
+        }
+    }
+}

@@ -1,0 +1,123 @@
+package dev.wassette.cli;
+
+import dev.wassette.host.ClientEnvironment;
+import dev.wassette.host.ComponentHost;
+import dev.wassette.mcp.HttpMcpServer;
+import dev.wassette.mcp.LocalSocketServer;
+import dev.wassette.mcp.LocalSocketServer.Admission;
+import dev.wassette.mcp.StreamTransport;
+import dev.wassette.mcp.WassetteMcpServer;
+import dev.wassette.runtime.Engine;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * The per-user daemon behind {@code wassette-shim}: one JVM, one engine and compiled-code cache,
+ * one copy of each component, serving the MCP sessions of every client started with the same
+ * build and configuration. Each session is what {@code wassette run} would have been in its own
+ * process: its arguments are parsed as {@code run}'s, and its tool calls see its client's
+ * environment variables and working directory. Started by the shim, never by hand; it stops after
+ * {@code --idle-timeout} without sessions.
+ */
+@Command(name = "daemon", hidden = true, description = "Serves the sessions of wassette-shim over a Unix socket (started by the shim).")
+final class DaemonCommand implements Callable<Integer> {
+    private static final System.Logger LOG = System.getLogger("dev.wassette.cli");
+    static final Duration DEFAULT_IDLE = Duration.ofMinutes(15);
+
+    @Option(names = "--socket", required = true, paramLabel = "PATH", description = "Unix socket to listen on.")
+    Path socket;
+
+    @Option(names = "--idle-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Exit after this long without sessions (default: $WASSETTE_DAEMON_IDLE, else 15m).")
+    Duration idleTimeout;
+
+    /** What the sessions of one daemon must agree on: everything about the host but the client's environment and directory. */
+    private record HostConfig(Path componentDir, Path secretsDir, Map<String, String> configEnv, Map<String, String> envFile,
+                              Map<String, String> explicitEnv, Duration callTimeout, long maxResultBytes, boolean builtinTools) {
+        static HostConfig of(ComponentHost.Settings s, boolean builtinTools) {
+            return new HostConfig(s.componentDir(), s.secretsDir(), s.configEnv(), s.envFile(), s.explicitEnv(),
+                    s.callTimeout(), s.maxResultBytes(), builtinTools);
+        }
+    }
+
+    private Engine engine;
+    /** Parses every session's run arguments: picocli builds a command's model by reflection, once here. */
+    private final RunCommand run = new RunCommand();
+    private final CommandLine runLine = new CommandLine(run);
+    private HostConfig config;
+    private ComponentHost host;
+    private WassetteMcpServer server;
+    private StreamTransport transport;
+
+    @Override
+    public Integer call() throws Exception {
+        System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.err), true)); // stdout is the log, too
+        Duration idle = idleTimeout != null ? idleTimeout : idleFromEnvironment();
+        try (Engine e = Engines.create()) {
+            engine = e;
+            LocalSocketServer sockets = LocalSocketServer.bind(socket, idle, this::admit, new LogLineFormatter());
+            Runtime.getRuntime().addShutdownHook(new Thread(sockets::unlink)); // SIGTERM: leave no socket behind
+            LOG.log(System.Logger.Level.INFO, "wassette daemon (pid {0}) on {1}; exits after {2} s without sessions",
+                    String.valueOf(ProcessHandle.current().pid()), socket, String.valueOf(idle.toSeconds()));
+            try {
+                sockets.awaitIdle();
+            } finally {
+                sockets.close();
+                LOG.log(System.Logger.Level.INFO, "wassette daemon stopping");
+                synchronized (this) {
+                    if (server != null) {
+                        server.close();
+                        host.close();
+                    }
+                }
+            }
+        }
+        return WassetteCli.OK;
+    }
+
+    private static Duration idleFromEnvironment() {
+        String value = System.getenv("WASSETTE_DAEMON_IDLE");
+        return value == null || value.isBlank() ? DEFAULT_IDLE : new DurationConverter().convert(value);
+    }
+
+    /**
+     * Parses the session's {@code run} arguments in its client's environment. The first session
+     * sets the host up; a later one whose configuration differs (a config file, an env file or an
+     * option changed) retires this daemon, so the shim starts one that fits.
+     */
+    private synchronized Admission admit(LocalSocketServer.Hello hello) throws Exception {
+        CommandLine cl = runLine; // reset to the defaults by each parse
+        try {
+            cl.parseArgs(hello.args().toArray(String[]::new));
+        } catch (CommandLine.ParameterException e) {
+            return new Admission.Refuse(e.getMessage() + "\n" + cl.getUsageMessage(), WassetteCli.USAGE);
+        }
+        if (cl.isUsageHelpRequested()) {
+            return new Admission.Refuse(cl.getUsageMessage(), WassetteCli.OK);
+        }
+        ClientEnvironment client = hello.client();
+        ComponentHost.Settings settings = run.options.settings(run.options.config(client), client);
+        HostConfig wanted = HostConfig.of(settings, !run.options.disableBuiltinTools);
+        if (server == null) {
+            host = new ComponentHost(engine, settings);
+            server = new WassetteMcpServer(host, wanted.builtinTools());
+            server.loadStoredComponents();
+            transport = new StreamTransport(server, HttpMcpServer.MAX_REQUEST_BYTES);
+            server.streams(transport);
+            config = wanted;
+            LOG.log(System.Logger.Level.INFO, "daemon: components in {0}", host.store().directory());
+        } else if (!Objects.equals(config, wanted)) {
+            return new Admission.Retire("a session asked for another configuration than this daemon's");
+        }
+        return new Admission.Accept(transport, client, settings.callTimeout().plusSeconds(10));
+    }
+}

@@ -1,0 +1,401 @@
+package dev.wassette.mcp;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wassette.host.ClientEnvironment;
+import java.io.BufferedInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.Channels;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import jdk.net.ExtendedSocketOptions;
+import jdk.net.UnixDomainPrincipal;
+
+/**
+ * The per-user daemon's front end: MCP sessions over a Unix socket, one per connected
+ * {@code wassette-shim}. A connection starts with one handshake line from the shim — its
+ * {@code run} arguments, working directory and environment — which the {@link Gate} admits (the
+ * session then speaks MCP on the connection, exactly as on stdio), refuses, or answers with
+ * "retired" (this daemon's configuration is out of date; the shim starts a current one). Only the
+ * socket's owner may connect (checked with {@code SO_PEERCRED} as well as by the file's mode).
+ * The daemon stops after it has been without sessions for the idle time.
+ *
+ * <p>After the handshake the shim's bytes are the session's MCP input, unchanged; the daemon's
+ * are frames — a channel byte (1: the client's stdout, 2: its stderr), a 32-bit big-endian length
+ * and that many bytes — so a session's own log lines reach its client's stderr, where MCP clients
+ * look for a server's log, while stdout carries only JSON-RPC.
+ */
+public final class LocalSocketServer implements AutoCloseable {
+    private static final System.Logger LOG = System.getLogger("dev.wassette.mcp");
+    /** Handshake version the shim speaks. */
+    static final int PROTOCOL = 1;
+    /** Largest handshake line (arguments plus environment). */
+    private static final int MAX_HELLO_BYTES = 4 << 20;
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** What a shim says about its session. */
+    public record Hello(List<String> args, Path workingDirectory, Map<String, String> environment) {
+        public ClientEnvironment client() {
+            return new ClientEnvironment(environment, workingDirectory);
+        }
+    }
+
+    /** The answer to a {@link Hello}. */
+    public sealed interface Admission {
+        /** Serve the session on {@code transport}, its tool calls seeing {@code client}; at its end wait up to {@code drain} for answers. */
+        record Accept(StreamTransport transport, ClientEnvironment client, Duration drain) implements Admission {}
+
+        /** Do not serve it: the shim prints {@code message} and exits with {@code exitCode}. */
+        record Refuse(String message, int exitCode) implements Admission {}
+
+        /** This daemon no longer fits (its configuration changed): stop accepting; the shim starts another. */
+        record Retire(String reason) implements Admission {}
+    }
+
+    /** Decides on each session. */
+    @FunctionalInterface
+    public interface Gate {
+        Admission admit(Hello hello) throws Exception;
+    }
+
+    private final Path socket;
+    private final Object socketInode;
+    private final UserPrincipal owner;
+    private final ServerSocketChannel channel;
+    private final Duration idleTimeout;
+    private final Gate gate;
+    private final java.util.logging.Formatter lineFormat;
+    private final AtomicLong ids = new AtomicLong();
+    private final Object lock = new Object();
+    private int sessions;
+    private long idleSince = System.nanoTime();
+    private boolean accepting = true;
+    private boolean unlinked;
+
+    private LocalSocketServer(Path socket, ServerSocketChannel channel, Duration idleTimeout, Gate gate,
+                              java.util.logging.Formatter lineFormat) throws IOException {
+        this.socket = socket;
+        this.lineFormat = lineFormat;
+        this.channel = channel;
+        this.idleTimeout = idleTimeout;
+        this.gate = gate;
+        this.owner = Files.getOwner(socket);
+        this.socketInode = Files.getAttribute(socket, "unix:ino");
+    }
+
+    /**
+     * Listens on {@code socket} (a stale file there is replaced: the shim starts a daemon only after
+     * failing to connect, under its lock), readable and writable by its owner only. A session's log
+     * lines reach its client formatted by {@code lineFormat}.
+     */
+    public static LocalSocketServer bind(Path socket, Duration idleTimeout, Gate gate, java.util.logging.Formatter lineFormat)
+            throws IOException {
+        Files.deleteIfExists(socket);
+        ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        try {
+            channel.bind(UnixDomainSocketAddress.of(socket));
+            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+            LocalSocketServer server = new LocalSocketServer(socket, channel, idleTimeout, gate, lineFormat);
+            Thread.ofPlatform().name("wassette-daemon-accept").daemon().start(server::acceptLoop);
+            return server;
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    public Path socket() {
+        return socket;
+    }
+
+    /** Sessions open now. */
+    public int sessions() {
+        synchronized (lock) {
+            return sessions;
+        }
+    }
+
+    /**
+     * Returns when the daemon should exit: it has had no session for the idle time, or it retired
+     * and its last session ended. It then accepts no more sessions.
+     */
+    public void awaitIdle() throws InterruptedException {
+        synchronized (lock) {
+            while (true) {
+                if (sessions == 0) {
+                    long left = idleSince + idleTimeout.toNanos() - System.nanoTime();
+                    if (left <= 0 || !accepting) {
+                        break;
+                    }
+                    lock.wait(Math.max(1, left / 1_000_000));
+                } else {
+                    lock.wait();
+                }
+            }
+        }
+        stopAccepting("idle for " + idleTimeout.toSeconds() + " s");
+    }
+
+    private void acceptLoop() {
+        while (true) {
+            SocketChannel connection;
+            try {
+                connection = channel.accept();
+            } catch (ClosedChannelException e) {
+                return;
+            } catch (IOException e) {
+                LOG.log(System.Logger.Level.WARNING, "daemon socket {0}: accept failed: {1}", socket, e.getMessage());
+                return;
+            }
+            synchronized (lock) {
+                if (!accepting) {
+                    close(connection);
+                    continue;
+                }
+                sessions++; // counted from the connection on, so the idle stop cannot race a handshake
+            }
+            long id = ids.incrementAndGet();
+            Thread.ofPlatform().name("wassette-daemon-session-" + id).daemon().start(() -> {
+                try {
+                    serve(id, connection);
+                } finally {
+                    close(connection);
+                    synchronized (lock) {
+                        sessions--;
+                        idleSince = System.nanoTime();
+                        lock.notifyAll();
+                    }
+                }
+            });
+        }
+    }
+
+    private void serve(long id, SocketChannel connection) {
+        try {
+            UnixDomainPrincipal peer = connection.getOption(ExtendedSocketOptions.SO_PEERCRED);
+            if (!peer.user().equals(owner)) {
+                LOG.log(System.Logger.Level.WARNING, "daemon: refused a connection from user {0}", peer.user().getName());
+                return;
+            }
+            InputStream in = new BufferedInputStream(Channels.newInputStream(connection), 1 << 16);
+            OutputStream out = Channels.newOutputStream(connection);
+            Hello hello;
+            try {
+                hello = hello(in);
+            } catch (IllegalArgumentException e) {
+                answer(out, Map.of("ok", false, "exit", 2, "message", "bad handshake: " + e.getMessage()));
+                return;
+            }
+            if (hello == null) {
+                return; // closed before saying anything
+            }
+            Admission admission;
+            try {
+                admission = gate.admit(hello);
+            } catch (Exception e) {
+                LOG.log(System.Logger.Level.WARNING, "daemon: session {0} not started: {1}", id, e.getMessage());
+                admission = new Admission.Refuse("the daemon cannot serve this session: " + e.getMessage(), 1);
+            }
+            switch (admission) {
+                case Admission.Refuse r -> answer(out, Map.of("ok", false, "exit", r.exitCode(), "message", r.message()));
+                case Admission.Retire r -> {
+                    stopAccepting(r.reason());
+                    answer(out, Map.of("ok", false, "retry", true, "message", r.reason()));
+                }
+                case Admission.Accept a -> session(id, in, out, a);
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.WARNING, "daemon: session {0}: {1}", id, e.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void session(long id, InputStream in, OutputStream out, Admission.Accept accepted) throws IOException, InterruptedException {
+        Frames frames = new Frames(out);
+        OutputStream stderr = frames.channel(Frames.STDERR);
+        SessionLog log = (level, logger, message) -> {
+            java.util.logging.LogRecord record = new java.util.logging.LogRecord(julLevel(level), message);
+            record.setLoggerName(logger);
+            try {
+                synchronized (stderr) {
+                    stderr.write(lineFormat.format(record).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    stderr.flush();
+                }
+            } catch (IOException e) {
+                // the client is gone; the daemon's log has the line
+            }
+        };
+        StreamTransport.Connection session = accepted.transport().open("session-" + id, in, frames.channel(Frames.STDOUT),
+                accepted.client(), log);
+        answer(out, Map.of("ok", true, "pid", ProcessHandle.current().pid()));
+        LOG.log(System.Logger.Level.INFO, "daemon: session {0} opened in {1}", id, accepted.client().workingDirectory());
+        try {
+            session.start().await();
+            session.awaitAnswered(accepted.drain());
+        } finally {
+            session.end("the client's session ended");
+            LOG.log(System.Logger.Level.INFO, "daemon: session {0} ended", id);
+        }
+    }
+
+    /** Reads the handshake line; null if the connection closed first. */
+    static Hello hello(InputStream in) throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream(8192);
+        int b;
+        while ((b = in.read()) >= 0 && b != '\n') {
+            if (line.size() >= MAX_HELLO_BYTES) {
+                throw new IllegalArgumentException("longer than " + MAX_HELLO_BYTES + " bytes");
+            }
+            line.write(b);
+        }
+        if (b < 0 && line.size() == 0) {
+            return null;
+        }
+        JsonNode hello;
+        try {
+            hello = JSON.readTree(line.toByteArray());
+        } catch (com.fasterxml.jackson.core.JacksonException e) {
+            throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage());
+        }
+        if (hello == null || !"session".equals(hello.path("wassette").asText()) || hello.path("protocol").asInt() != PROTOCOL) {
+            throw new IllegalArgumentException("expected {\"wassette\":\"session\",\"protocol\":" + PROTOCOL
+                    + ",…}: the shim and the daemon are from different builds");
+        }
+        List<String> args = new ArrayList<>();
+        for (JsonNode a : hello.path("args")) {
+            if (!a.isTextual()) {
+                throw new IllegalArgumentException("args must be strings");
+            }
+            args.add(a.asText());
+        }
+        String cwd = hello.path("cwd").asText("");
+        if (!cwd.startsWith("/")) {
+            throw new IllegalArgumentException("cwd must be an absolute path");
+        }
+        Map<String, String> env = new LinkedHashMap<>();
+        if (!(hello.get("env") instanceof ObjectNode variables)) {
+            throw new IllegalArgumentException("env must be an object");
+        }
+        variables.properties().forEach(e -> env.put(e.getKey(), e.getValue().asText()));
+        return new Hello(args, Path.of(cwd), env);
+    }
+
+    private static void answer(OutputStream out, Map<String, Object> answer) throws IOException {
+        out.write(JSON.writeValueAsBytes(answer));
+        out.write('\n');
+        out.flush();
+    }
+
+    /** Accepts no more sessions: the socket file goes (if it is still this daemon's), the open sessions go on. */
+    private void stopAccepting(String why) {
+        synchronized (lock) {
+            if (!accepting) {
+                return;
+            }
+            accepting = false;
+            lock.notifyAll();
+        }
+        LOG.log(System.Logger.Level.INFO, "daemon: not accepting sessions any more ({0})", why);
+        unlink();
+        try {
+            channel.close();
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "closing the daemon socket: {0}", e.getMessage());
+        }
+    }
+
+    /** Removes the socket file unless another daemon has bound the path since. */
+    public void unlink() {
+        synchronized (lock) {
+            if (unlinked) {
+                return;
+            }
+            unlinked = true;
+        }
+        try {
+            if (socketInode.equals(Files.getAttribute(socket, "unix:ino"))) {
+                Files.delete(socket);
+            }
+        } catch (IOException e) {
+            // already gone
+        }
+    }
+
+    private static java.util.logging.Level julLevel(System.Logger.Level level) {
+        return switch (level) {
+            case ALL, TRACE -> java.util.logging.Level.FINER;
+            case DEBUG -> java.util.logging.Level.FINE;
+            case INFO -> java.util.logging.Level.INFO;
+            case WARNING -> java.util.logging.Level.WARNING;
+            case ERROR -> java.util.logging.Level.SEVERE;
+            case OFF -> java.util.logging.Level.OFF;
+        };
+    }
+
+    /** The daemon's side of a connection after the handshake: whole frames, one writer at a time. */
+    static final class Frames {
+        static final int STDOUT = 1;
+        static final int STDERR = 2;
+        private final OutputStream socket;
+
+        Frames(OutputStream socket) {
+            this.socket = socket;
+        }
+
+        private synchronized void frame(int channel, byte[] bytes, int length) throws IOException {
+            byte[] header = {(byte) channel, (byte) (length >>> 24), (byte) (length >>> 16), (byte) (length >>> 8), (byte) length};
+            socket.write(header);
+            socket.write(bytes, 0, length);
+            socket.flush();
+        }
+
+        /** A stream whose bytes, at each flush, become one frame on {@code channel}. */
+        OutputStream channel(int channel) {
+            return new java.io.ByteArrayOutputStream(512) {
+                @Override
+                public synchronized void flush() throws IOException {
+                    if (count > 0) {
+                        frame(channel, buf, count);
+                        reset();
+                    }
+                }
+
+                @Override
+                public void close() throws IOException {
+                    flush();
+                }
+            };
+        }
+    }
+
+    private static void close(SocketChannel connection) {
+        try {
+            connection.close();
+        } catch (IOException e) {
+            // nothing left to tell the peer
+        }
+    }
+
+    @Override
+    public void close() {
+        stopAccepting("shutting down");
+    }
+}

@@ -1,0 +1,316 @@
+package dev.wassette.mcp;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.wassette.host.ClientEnvironment;
+import io.modelcontextprotocol.common.McpTransportContext;
+import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.json.TypeRef;
+import io.modelcontextprotocol.spec.McpSchema;
+import io.modelcontextprotocol.spec.McpServerSession;
+import io.modelcontextprotocol.spec.McpServerTransport;
+import io.modelcontextprotocol.spec.McpServerTransportProvider;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * MCP over byte streams, one JSON-RPC message per line, on the SDK's transport interface: stdin and
+ * stdout for {@code wassette run}, or any number of socket connections for the per-user daemon,
+ * each its own MCP session. Per connection one thread reads, checks each line (size, JSON,
+ * JSON-RPC shape, params, known tool — anything wrong is answered here with a JSON-RPC error and
+ * never reaches the session, so one bad message cannot end it), stamps tool calls so
+ * {@code notifications/cancelled} can stop them, and hands the message to the session; whichever
+ * thread produces an answer writes it itself, whole and flushed. No queues between threads, no polling.
+ */
+public final class StreamTransport implements McpServerTransportProvider {
+    private static final System.Logger LOG = System.getLogger("dev.wassette.mcp");
+    /** Transport-context keys under which a session's {@link ClientEnvironment} and {@link SessionLog} reach the tool handlers. */
+    static final String CLIENT = "dev.wassette/client";
+    static final String LOG_KEY = "dev.wassette/session-log";
+
+    private final WassetteMcpServer server;
+    private final ObjectMapper json;
+    private final McpJsonMapper mapper;
+    private final int maxLineBytes;
+    private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+    private volatile McpServerSession.Factory sessions;
+
+    public StreamTransport(WassetteMcpServer server, int maxLineBytes) {
+        this.server = server;
+        this.json = server.objectMapper();
+        this.mapper = server.jsonMapper();
+        this.maxLineBytes = maxLineBytes;
+    }
+
+    @Override
+    public void setSessionFactory(McpServerSession.Factory factory) {
+        this.sessions = factory;
+    }
+
+    /**
+     * A new MCP session over {@code in}/{@code out}; {@link Connection#start} starts reading.
+     * {@code name} keys the session's calls in flight and must be unique among open connections;
+     * {@code client} is the environment its tool calls see (null: this process's); {@code log}, if
+     * not null, also receives the session's own log lines (its invocation log, its rejected messages).
+     */
+    public Connection open(String name, InputStream in, OutputStream out, ClientEnvironment client, SessionLog log) {
+        McpServerSession.Factory factory = sessions;
+        if (factory == null) {
+            throw new IllegalStateException("no session factory: build the server on this transport first");
+        }
+        Connection connection = new Connection(name, in, out, client, log);
+        connection.session = factory.create(connection);
+        connections.add(connection);
+        return connection;
+    }
+
+    /** Open connections (sessions). */
+    public int size() {
+        return connections.size();
+    }
+
+    @Override
+    public Mono<Void> notifyClients(String method, Object params) {
+        return Flux.fromIterable(connections)
+                .flatMap(c -> c.session.sendNotification(method, params).onErrorResume(e -> Mono.empty()))
+                .then();
+    }
+
+    @Override
+    public Mono<Void> closeGracefully() {
+        return Mono.fromRunnable(() -> connections.forEach(c -> c.closed = true));
+    }
+
+    /** One session: its input, its output and what it has in flight. */
+    public final class Connection implements McpServerTransport {
+        private final String name;
+        private final BufferedReader in;
+        private final OutputStream out;
+        private final McpTransportContext context;
+        private final SessionLog log;
+        private final CountDownLatch inputEnded = new CountDownLatch(1);
+        /** Ids of requests handed to the session and not answered yet, so the end can wait for them. */
+        private final Set<String> pending = ConcurrentHashMap.newKeySet();
+        private volatile McpServerSession session;
+        private volatile boolean closed;
+
+        private Connection(String name, InputStream in, OutputStream out, ClientEnvironment client, SessionLog log) {
+            this.name = name;
+            this.in = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
+            this.out = out;
+            this.log = log;
+            Map<String, Object> values = new java.util.HashMap<>();
+            if (client != null) {
+                values.put(CLIENT, client);
+            }
+            if (log != null) {
+                values.put(LOG_KEY, log);
+            }
+            this.context = values.isEmpty() ? McpTransportContext.EMPTY : McpTransportContext.create(values);
+        }
+
+        /** Starts reading; the returned latch opens when the input ends. */
+        public CountDownLatch start() {
+            Thread.ofPlatform().name("wassette-session-" + name).daemon().start(this::readLoop);
+            return inputEnded;
+        }
+
+        private void readLoop() {
+            try {
+                StringBuilder buffer = new StringBuilder();
+                long length;
+                while ((length = readLine(buffer)) >= 0) {
+                    if (length > maxLineBytes) {
+                        reject(new JsonRpcChecks.Rejection(null, -32600,
+                                "Invalid Request: message of " + length + " characters exceeds the limit of " + maxLineBytes));
+                    } else if (!buffer.isEmpty() && !buffer.toString().isBlank()) {
+                        receive(buffer.toString());
+                    }
+                }
+            } catch (IOException e) {
+                if (!closed) {
+                    LOG.log(System.Logger.Level.WARNING, "session {0}: input failed: {1}", name, e.getMessage());
+                }
+            } finally {
+                inputEnded.countDown();
+            }
+        }
+
+        private void receive(String line) throws IOException {
+            JsonNode message;
+            try {
+                message = json.readTree(line);
+            } catch (IOException e) {
+                reject(JsonRpcChecks.check(line, server::knowsTool)); // says why it does not parse
+                return;
+            }
+            if (message == null || message.isMissingNode()) {
+                reject(new JsonRpcChecks.Rejection(null, -32700, "Parse error: empty message"));
+                return;
+            }
+            if (message.isArray()) {
+                // JSON-RPC batches: each message is handled (and answered) on its own.
+                if (message.isEmpty()) {
+                    reject(new JsonRpcChecks.Rejection(null, -32600, "Invalid Request: empty batch"));
+                }
+                for (JsonNode m : message) {
+                    dispatch(m);
+                }
+                return;
+            }
+            dispatch(message);
+        }
+
+        private void dispatch(JsonNode message) throws IOException {
+            JsonRpcChecks.Rejection rejection = JsonRpcChecks.check(message, server::knowsTool);
+            if (rejection != null) {
+                reject(rejection);
+                return;
+            }
+            InFlightCalls calls = server.calls();
+            if ("notifications/cancelled".equals(message.path("method").asText())) {
+                // Handled here: the SDK has no handler for it (it would only log a warning).
+                calls.cancel(name, message.get("params"), true);
+                return;
+            }
+            calls.accept(name, message);
+            McpSchema.JSONRPCMessage decoded;
+            try {
+                decoded = decode(message);
+            } catch (IllegalArgumentException e) {
+                reject(new JsonRpcChecks.Rejection(message.get("id"), -32600, "Invalid Request: " + firstLine(e.getMessage())));
+                return;
+            }
+            if (decoded instanceof McpSchema.JSONRPCRequest) {
+                pending.add(String.valueOf(message.get("id")));
+            }
+            session.handle(decoded)
+                    .contextWrite(c -> c.put(McpTransportContext.KEY, context))
+                    .onErrorResume(e -> {
+                        LOG.log(System.Logger.Level.WARNING, "cannot handle {0}: {1}", message.path("method").asText(), e.getMessage());
+                        return Mono.empty();
+                    })
+                    .subscribe();
+        }
+
+        private McpSchema.JSONRPCMessage decode(JsonNode message) {
+            if (message.has("method")) {
+                return message.hasNonNull("id") ? mapper.convertValue(message, McpSchema.JSONRPCRequest.class)
+                        : mapper.convertValue(message, McpSchema.JSONRPCNotification.class);
+            }
+            return mapper.convertValue(message, McpSchema.JSONRPCResponse.class);
+        }
+
+        /**
+         * Reads one line into {@code buffer}, keeping at most {@code maxLineBytes + 1} characters so an
+         * endless line cannot exhaust memory; returns the line's full length, or -1 at end of input.
+         */
+        private long readLine(StringBuilder buffer) throws IOException {
+            buffer.setLength(0);
+            long length = 0;
+            int c;
+            while ((c = in.read()) >= 0) {
+                if (c == '\n') {
+                    return length;
+                }
+                if (c == '\r') {
+                    continue;
+                }
+                if (length++ <= maxLineBytes) {
+                    buffer.append((char) c);
+                }
+            }
+            return length == 0 ? -1 : length;
+        }
+
+        private void reject(JsonRpcChecks.Rejection rejection) throws IOException {
+            writeLine(json.writeValueAsBytes(rejection.toJson()));
+            LOG.log(System.Logger.Level.WARNING, "session {0}: rejected message: {1}", name, rejection.message());
+            if (log != null) {
+                log.log(System.Logger.Level.WARNING, "dev.wassette.mcp", "rejected message: " + rejection.message());
+            }
+        }
+
+        private void send(McpSchema.JSONRPCMessage message) throws IOException {
+            if (message instanceof McpSchema.JSONRPCResponse response && response.id() != null) {
+                JsonNode id = json.valueToTree(response.id());
+                pending.remove(id.toString());
+                if (server.calls().answered(name, id)) {
+                    return; // the request was cancelled: no answer
+                }
+            }
+            writeLine(json.writeValueAsBytes(message));
+        }
+
+        private void writeLine(byte[] line) throws IOException {
+            synchronized (out) {
+                out.write(line);
+                out.write('\n');
+                out.flush();
+            }
+        }
+
+        /** Waits until every request handed to the session has been answered, at most {@code timeout}. */
+        public boolean awaitAnswered(Duration timeout) throws InterruptedException {
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (!pending.isEmpty() && System.nanoTime() < deadline) {
+                Thread.sleep(20); // only at the end of a session
+            }
+            return pending.isEmpty();
+        }
+
+        /**
+         * Ends the session: nothing more is written, calls still running are cancelled (nobody is left
+         * to read their answers), and it no longer receives notifications.
+         */
+        public void end(String reason) {
+            closed = true;
+            connections.remove(this);
+            server.calls().cancelSession(name, reason);
+            session.close();
+        }
+
+        @Override
+        public Mono<Void> sendMessage(McpSchema.JSONRPCMessage message) {
+            return Mono.fromRunnable(() -> {
+                if (closed) {
+                    return;
+                }
+                try {
+                    send(message);
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException("session " + name + ": cannot write", e);
+                }
+            });
+        }
+
+        @Override
+        public <T> T unmarshalFrom(Object data, TypeRef<T> type) {
+            return mapper.convertValue(data, type);
+        }
+
+        @Override
+        public Mono<Void> closeGracefully() {
+            return Mono.fromRunnable(() -> closed = true);
+        }
+    }
+
+    private static String firstLine(String s) {
+        if (s == null) {
+            return "malformed message";
+        }
+        int nl = s.indexOf('\n');
+        return nl < 0 ? s : s.substring(0, nl);
+    }
+}

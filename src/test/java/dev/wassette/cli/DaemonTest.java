@@ -1,0 +1,314 @@
+package dev.wassette.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wassette.Fixtures;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The per-user daemon as MCP clients meet it: the real {@code wassette-shim} started once per
+ * session, the daemon it starts (a JVM of its own), raw JSON-RPC on the shim's stdin and stdout.
+ * Every wait is for an event, with a bound.
+ */
+class DaemonTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration BOUND = Duration.ofSeconds(90);
+
+    @TempDir
+    Path dir;
+    private Path runtime;
+    private final String identity = "test-" + UUID.randomUUID();
+    private final List<Session> sessions = new ArrayList<>();
+
+    @BeforeEach
+    void privateRuntimeDirectory() throws IOException {
+        runtime = Files.createDirectory(dir.resolve("rt"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    }
+
+    @AfterEach
+    void stopEverything() throws Exception {
+        for (Session s : sessions) {
+            s.process.destroyForcibly();
+            s.process.waitFor(10, TimeUnit.SECONDS);
+        }
+        daemons().forEach(ProcessHandle::destroyForcibly);
+        await("the daemons to stop", () -> daemons().findAny().isEmpty());
+    }
+
+    @Test
+    void sessionsShareOneDaemonAndEachSeesItsOwnEnvironmentDirectoryAndLog() throws Exception {
+        Session a = session(Fixtures.dir(), Map.of("API_KEY", "alpha"));
+        Session b = session(dir, Map.of("API_KEY", "beta"));
+        a.initialize();
+        b.initialize();
+
+        // A relative path is the client's: A runs in the fixtures directory.
+        JsonNode loaded = a.call("load-component", Map.of("path", "io.wasm"));
+        assertFalse(loaded.path("isError").asBoolean(), loaded::toString);
+        b.awaitNotification("notifications/tools/list_changed"); // B shares the tool list
+        JsonNode granted = a.call("grant-environment-variable-permission", Map.of("component_id", "io", "details", Map.of("key", "API_KEY")));
+        assertFalse(granted.path("isError").asBoolean(), granted::toString);
+
+        String getEnv = b.toolEndingWith("get-env");
+        assertEquals("alpha", a.call(getEnv, Map.of("key", "API_KEY")).path("structuredContent").path("result").asText());
+        assertEquals("beta", b.call(getEnv, Map.of("key", "API_KEY")).path("structuredContent").path("result").asText());
+
+        assertEquals(1, daemons().count(), "one daemon serves both sessions");
+        try (Stream<Path> files = Files.list(runtime.resolve("wassette"))) {
+            assertEquals(1, files.filter(f -> f.toString().endsWith(".sock")).count());
+        }
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(runtime.resolve("wassette"))));
+        try (Stream<Path> files = Files.list(runtime.resolve("wassette"))) {
+            for (Path socket : files.filter(f -> f.toString().endsWith(".sock")).toList()) {
+                assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)));
+            }
+        }
+
+        // Each session's own invocation log reaches its client's stderr, and only its own.
+        await("A's invocation log line on its stderr", () -> a.stderr().contains("tool=" + getEnv));
+        await("B's invocation log line on its stderr", () -> b.stderr().contains("tool=" + getEnv));
+        assertEquals(1, a.stderr().lines().filter(l -> l.contains("tool=" + getEnv)).count(), a::stderr);
+        assertEquals(1, b.stderr().lines().filter(l -> l.contains("tool=" + getEnv)).count(), b::stderr);
+        assertFalse(b.stderr().contains("tool=load-component"), b::stderr);
+
+        // A session that ends leaves the other served.
+        a.endInput();
+        assertTrue(a.process.waitFor(BOUND.toSeconds(), TimeUnit.SECONDS), "A's shim exits when its input ends");
+        assertEquals(0, a.process.exitValue(), a::stderr);
+        assertTrue(b.request("tools/list", Map.of()).path("result").path("tools").size() > 11);
+    }
+
+    @Test
+    void theDaemonStopsAfterItsIdleTime() throws Exception {
+        Session a = session(dir, Map.of("WASSETTE_DAEMON_IDLE", "1s"));
+        a.initialize();
+        assertEquals(1, daemons().count());
+        a.endInput();
+        assertTrue(a.process.waitFor(BOUND.toSeconds(), TimeUnit.SECONDS));
+        await("the idle daemon to exit", () -> daemons().findAny().isEmpty());
+        try (Stream<Path> files = Files.list(runtime.resolve("wassette"))) {
+            assertTrue(files.noneMatch(f -> f.toString().endsWith(".sock")), "it removed its socket");
+        }
+        // The next session starts a new one.
+        Session b = session(dir, Map.of());
+        b.initialize();
+        assertEquals(1, daemons().count());
+    }
+
+    @Test
+    void aChangedConfigurationRetiresTheDaemonAndItsSessionsGoOn() throws Exception {
+        Path config = dir.resolve("config.toml");
+        Files.writeString(config, "call_timeout = \"30s\"\n");
+        Session a = session(dir, Map.of(), "--config", config.toString());
+        a.initialize();
+        long first = daemons().findFirst().orElseThrow().pid();
+
+        Files.writeString(config, "call_timeout = \"20s\"\n");
+        Session b = session(dir, Map.of(), "--config", config.toString());
+        b.initialize(); // served by a new daemon started for the new configuration
+        assertEquals(2, daemons().count());
+        assertTrue(a.request("tools/list", Map.of()).path("result").path("tools").size() >= 11, "the old daemon still serves A");
+
+        a.endInput();
+        assertTrue(a.process.waitFor(BOUND.toSeconds(), TimeUnit.SECONDS));
+        await("the retired daemon to exit after its last session", () -> daemons().noneMatch(p -> p.pid() == first));
+        assertTrue(b.request("tools/list", Map.of()).path("result").path("tools").size() >= 11);
+    }
+
+    @Test
+    void aRuntimeDirectoryOthersCanOpenIsNotUsed() throws Exception {
+        Files.createDirectory(runtime.resolve("wassette"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
+        Session a = session(dir, Map.of());
+        a.initialize(); // served all the same, by the shim's own process
+        assertEquals(0, daemons().count());
+        assertTrue(a.stderr().contains("is not a private directory of this user"), a::stderr);
+    }
+
+    @Test
+    void aDaemonThatDiesEndsItsSessionsWithAnError() throws Exception {
+        Session a = session(dir, Map.of());
+        a.initialize();
+        daemons().forEach(ProcessHandle::destroyForcibly);
+        assertTrue(a.process.waitFor(BOUND.toSeconds(), TimeUnit.SECONDS), "the shim exits when its daemon is gone");
+        assertEquals(1, a.process.exitValue());
+        assertTrue(a.stderr().contains("the daemon ended the session"), a::stderr);
+    }
+
+    @Test
+    void aDaemonThatCannotStartIsReportedAtOnce() throws Exception {
+        // A JVM option the JVM refuses: the daemon exits at once (and so does the fallback).
+        Session a = session(dir, Map.of(), List.of("-XX:+NoSuchOption"));
+        assertTrue(a.process.waitFor(BOUND.toSeconds(), TimeUnit.SECONDS), "the shim gives up without waiting for a start timeout");
+        assertTrue(a.stderr().contains("the daemon exited before accepting"), a::stderr);
+        assertTrue(a.stderr().contains("running the server in this process instead"), a::stderr);
+        assertEquals(0, daemons().count());
+    }
+
+    /** Daemon processes of this test (their socket is under its runtime directory). */
+    private Stream<ProcessHandle> daemons() {
+        String prefix = runtime.toString();
+        return ProcessHandle.allProcesses().filter(p -> p.info().arguments()
+                .map(args -> List.of(args).contains("daemon") && Stream.of(args).anyMatch(a -> a.startsWith(prefix)))
+                .orElse(false) && p.isAlive());
+    }
+
+    private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.nanoTime() + BOUND.toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out after " + BOUND.toSeconds() + " s waiting for " + what);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    private Session session(Path cwd, Map<String, String> env, String... extraArgs) throws IOException {
+        return session(cwd, env, List.of(), extraArgs);
+    }
+
+    private Session session(Path cwd, Map<String, String> env, List<String> jvmOptions, String... extraArgs) throws IOException {
+        String shim = System.getProperty("wassette.shim");
+        assertTrue(shim != null && Files.isExecutable(Path.of(shim)), "system property wassette.shim names the built shim: " + shim);
+        List<String> command = new ArrayList<>(List.of(shim, identity,
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(), "--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC"));
+        command.addAll(jvmOptions);
+        command.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.wassette.cli.WassetteCli", "--",
+                "--component-dir", dir.resolve("components").toString(), "--secrets-dir", dir.resolve("secrets").toString()));
+        if (extraArgs.length == 0) {
+            command.addAll(List.of("--config", dir.resolve("no-config.toml").toString()));
+        }
+        command.addAll(List.of(extraArgs));
+        Path stderr = dir.resolve("stderr-" + sessions.size() + ".log");
+        ProcessBuilder pb = new ProcessBuilder(command).directory(cwd.toFile()).redirectError(stderr.toFile());
+        Map<String, String> environment = new HashMap<>(env);
+        environment.put("XDG_RUNTIME_DIR", runtime.toString());
+        environment.putIfAbsent("WASSETTE_DAEMON_IDLE", "10m");
+        pb.environment().putAll(environment);
+        Session s = new Session(pb.start(), stderr);
+        sessions.add(s);
+        return s;
+    }
+
+    /** One MCP client session on a shim's stdin/stdout. */
+    private static final class Session {
+        final Process process;
+        final Path stderrFile;
+        private final OutputStream in;
+        private final BlockingQueue<JsonNode> messages = new LinkedBlockingQueue<>();
+        private final List<JsonNode> notifications = new ArrayList<>();
+        private int nextId;
+
+        Session(Process process, Path stderrFile) {
+            this.process = process;
+            this.stderrFile = stderrFile;
+            this.in = process.getOutputStream();
+            Thread.ofPlatform().daemon().start(() -> {
+                try (BufferedReader out = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                    for (String line; (line = out.readLine()) != null; ) {
+                        messages.add(JSON.readTree(line)); // stdout carries only JSON-RPC, or this throws
+                    }
+                } catch (IOException e) {
+                    messages.add(JSON.createObjectNode().put("stdout-failed", e.toString()));
+                }
+            });
+        }
+
+        String stderr() {
+            try {
+                return Files.readString(stderrFile);
+            } catch (IOException e) {
+                return e.toString();
+            }
+        }
+
+        void send(JsonNode message) throws IOException {
+            in.write((message.toString() + "\n").getBytes(StandardCharsets.UTF_8));
+            in.flush();
+        }
+
+        void endInput() throws IOException {
+            in.close();
+        }
+
+        JsonNode request(String method, Object params) throws Exception {
+            int id = ++nextId;
+            ObjectNode request = JSON.createObjectNode().put("jsonrpc", "2.0").put("id", id).put("method", method);
+            request.set("params", JSON.valueToTree(params));
+            send(request);
+            long deadline = System.nanoTime() + BOUND.toNanos();
+            while (true) {
+                JsonNode m = messages.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                if (m == null) {
+                    throw new AssertionError("no answer to " + method + " within " + BOUND.toSeconds() + " s; stderr:\n" + stderr());
+                }
+                if (m.has("stdout-failed")) {
+                    throw new AssertionError(m + "; stderr:\n" + stderr());
+                }
+                if (m.path("id").asInt(-1) == id) {
+                    return m;
+                }
+                notifications.add(m);
+            }
+        }
+
+        void initialize() throws Exception {
+            JsonNode init = request("initialize", Map.of("protocolVersion", "2025-06-18", "capabilities", Map.of(),
+                    "clientInfo", Map.of("name", "daemon-test", "version", "1")));
+            assertEquals("wassette-java", init.path("result").path("serverInfo").path("name").asText(), () -> init + "\n" + stderr());
+            send(JSON.createObjectNode().put("jsonrpc", "2.0").put("method", "notifications/initialized"));
+        }
+
+        JsonNode call(String tool, Object arguments) throws Exception {
+            JsonNode response = request("tools/call", Map.of("name", tool, "arguments", arguments));
+            assertTrue(response.has("result"), response::toString);
+            return response.get("result");
+        }
+
+        String toolEndingWith(String suffix) throws Exception {
+            for (JsonNode t : request("tools/list", Map.of()).path("result").path("tools")) {
+                if (t.path("name").asText().endsWith(suffix)) {
+                    return t.path("name").asText();
+                }
+            }
+            throw new AssertionError("no tool ending with " + suffix);
+        }
+
+        void awaitNotification(String method) throws Exception {
+            long deadline = System.nanoTime() + BOUND.toNanos();
+            while (notifications.stream().noneMatch(n -> method.equals(n.path("method").asText()))) {
+                JsonNode m = messages.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                if (m == null) {
+                    throw new AssertionError("no " + method + " within " + BOUND.toSeconds() + " s; stderr:\n" + stderr());
+                }
+                notifications.add(m);
+            }
+        }
+    }
+}
