@@ -1,5 +1,6 @@
 package dev.wassette.cli;
 
+import dev.wassette.host.ClientEnvironment;
 import dev.wassette.host.ComponentHost;
 import dev.wassette.mcp.HttpMcpServer;
 import dev.wassette.mcp.StreamTransport;
@@ -96,7 +97,8 @@ final class AotTrainCommand implements Callable<Integer> {
             "--secrets-dir", tmp.resolve("secrets").toString(), "--timeout", "30s", "--env", "AOT_TRAIN=1"};
         var parsed = WassetteCli.commandLine(args).parseArgs(args);
         ServerOptions options = ((RunCommand) parsed.subcommand().commandSpec().userObject()).options;
-        options.settings(options.config());
+        ClientEnvironment client = ClientEnvironment.ofThisProcess();
+        options.settings(options.config(client), client);
         Config.defaultFile();
     }
 

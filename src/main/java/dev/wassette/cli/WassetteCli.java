@@ -53,7 +53,7 @@ public final class WassetteCli implements Runnable {
             DaemonCommand.class);
 
     /** The server commands: their engine and JSON mapper are prepared at once ({@link Engines#startCreating}, {@link ServerStartup#prepareAhead}). */
-    private static final List<Class<?>> SERVERS = List.of(RunCommand.class, ServeCommand.class, AotTrainCommand.class);
+    private static final List<Class<?>> SERVERS = List.of(RunCommand.class, ServeCommand.class, AotTrainCommand.class, DaemonCommand.class);
 
     /** The whole command line (for help and completion). */
     static CommandLine commandLine() {
