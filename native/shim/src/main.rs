@@ -27,6 +27,8 @@ use std::process::{Command, ExitCode, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
+/// Set by the launcher: its path, the jar, then the sources the jar is built from, one per line.
+const STALE_CHECK: &str = "WASSETTE_SHIM_STALE_CHECK";
 /// Version of the handshake; the daemon refuses others.
 const PROTOCOL: u64 = 1;
 /// How long a daemon being started may take to accept (a first start may also record the AOT cache).
@@ -48,6 +50,20 @@ fn main() -> ExitCode {
         eprintln!("wassette-shim: usage: wassette-shim IDENTITY JAVA_COMMAND... -- RUN_ARGS... (run by the wassette launcher)");
         return ExitCode::from(2);
     };
+    if let Some(check) = std::env::var_os(STALE_CHECK) {
+        // SAFETY: no other thread exists yet. Removed so that neither the daemon nor a session sees it.
+        unsafe { std::env::remove_var(STALE_CHECK) };
+        let check = check.to_string_lossy().into_owned();
+        let mut lines = check.lines();
+        if let (Some(launcher), Some(jar)) = (lines.next(), lines.next()) {
+            if newer_than(Path::new(jar), lines.map(Path::new)) {
+                // A source changed since the jar was built: the launcher rebuilds, then comes back.
+                let error = Command::new(launcher).arg("run").args(&invocation.run_args).env("WASSETTE_LAUNCHER_CHECK", "1").exec();
+                eprintln!("wassette: cannot run {launcher}: {error}");
+                return ExitCode::from(1);
+            }
+        }
+    }
     match serve(&invocation) {
         Ok(code) => code,
         Err(Fallback(why)) => {
@@ -61,6 +77,26 @@ fn main() -> ExitCode {
             ExitCode::from(1)
         }
     }
+}
+
+/// Whether a file under `sources` (files or directory trees) was modified after `jar` (or `jar` is gone).
+fn newer_than<'a>(jar: &Path, sources: impl Iterator<Item = &'a Path>) -> bool {
+    let Ok(built) = fs::metadata(jar).and_then(|m| m.modified()) else {
+        return true;
+    };
+    fn walk(path: &Path, built: std::time::SystemTime) -> bool {
+        let Ok(meta) = fs::metadata(path) else {
+            return false;
+        };
+        if meta.is_dir() {
+            fs::read_dir(path)
+                .map(|entries| entries.flatten().any(|e| walk(&e.path(), built)))
+                .unwrap_or(false)
+        } else {
+            meta.modified().map(|m| m > built).unwrap_or(false)
+        }
+    }
+    sources.into_iter().any(|s| walk(s, built))
 }
 
 fn invocation(mut argv: Vec<String>) -> Option<Invocation> {

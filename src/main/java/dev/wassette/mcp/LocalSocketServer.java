@@ -188,6 +188,7 @@ public final class LocalSocketServer implements AutoCloseable {
     }
 
     private void serve(long id, SocketChannel connection) {
+        long accepted = System.nanoTime();
         try {
             UnixDomainPrincipal peer = connection.getOption(ExtendedSocketOptions.SO_PEERCRED);
             if (!peer.user().equals(owner)) {
@@ -206,6 +207,7 @@ public final class LocalSocketServer implements AutoCloseable {
             if (hello == null) {
                 return; // closed before saying anything
             }
+            long heard = System.nanoTime();
             Admission admission;
             try {
                 admission = gate.admit(hello);
@@ -219,7 +221,12 @@ public final class LocalSocketServer implements AutoCloseable {
                     stopAccepting(r.reason());
                     answer(out, Map.of("ok", false, "retry", true, "message", r.reason()));
                 }
-                case Admission.Accept a -> session(id, in, out, a);
+                case Admission.Accept a -> {
+                    long admitted = System.nanoTime();
+                    LOG.log(System.Logger.Level.DEBUG, "daemon: session {0}: handshake read in {1} µs, admitted in {2} µs",
+                            String.valueOf(id), String.valueOf((heard - accepted) / 1000), String.valueOf((admitted - heard) / 1000));
+                    session(id, in, out, a);
+                }
             }
         } catch (IOException e) {
             LOG.log(System.Logger.Level.WARNING, "daemon: session {0}: {1}", id, e.getMessage());
