@@ -1,5 +1,6 @@
 package dev.wassette.cli;
 
+import dev.wassette.host.ClientEnvironment;
 import dev.wassette.host.ComponentHost;
 import dev.wassette.mcp.HttpMcpServer;
 import dev.wassette.mcp.StreamTransport;
@@ -39,6 +40,7 @@ final class AotTrainCommand implements Callable<Integer> {
                 Files.copy(wat, component);
             }
             Files.createDirectories(tmp.resolve("data"));
+            parseRunCommandLine(tmp);
             ComponentHost.Settings settings = new ComponentHost.Settings(tmp.resolve("components"), tmp.resolve("secrets"), tmp,
                     Map.of(), Map.of(), Map.of(), Map.of(), Duration.ofSeconds(30), 16L << 20);
             try (Engine engine = Engines.create();
@@ -83,6 +85,21 @@ final class AotTrainCommand implements Callable<Integer> {
         } finally {
             deleteTree(tmp);
         }
+    }
+
+    /**
+     * What {@code wassette run} does before it serves: its command line built and parsed (picocli's
+     * model of {@link RunCommand} and {@link ServerOptions}), the config read and the settings made —
+     * here with a config file that does not exist and directories in {@code tmp}, and nothing run.
+     */
+    private static void parseRunCommandLine(Path tmp) throws IOException {
+        String[] args = {"run", "--config", tmp.resolve("absent.toml").toString(), "--component-dir", tmp.resolve("components").toString(),
+            "--secrets-dir", tmp.resolve("secrets").toString(), "--timeout", "30s", "--env", "AOT_TRAIN=1"};
+        var parsed = WassetteCli.commandLine(args).parseArgs(args);
+        ServerOptions options = ((RunCommand) parsed.subcommand().commandSpec().userObject()).options;
+        ClientEnvironment client = ClientEnvironment.ofThisProcess();
+        options.settings(options.config(client), client);
+        Config.defaultFile();
     }
 
     /** Counts the answers the server writes, so each step waits for the previous one. */

@@ -2,12 +2,54 @@ package dev.wassette.cli;
 
 import dev.wassette.runtime.Engine;
 import java.nio.file.Path;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.atomic.AtomicReference;
 
 /** The engine the CLI uses: epoch deadlines, fuel, and Wasmtime's compile cache under the user's cache dir. */
 final class Engines {
+    /** An engine being created ahead of time for the next {@link #create()}, if {@link #startCreating()} was called. */
+    private static final AtomicReference<FutureTask<Engine>> AHEAD = new AtomicReference<>();
+
     private Engines() {}
 
+    /**
+     * Starts creating the engine on another thread, for a command that will call {@link #create()}
+     * soon: loading the native library and linking the first native functions (the JVM's foreign
+     * linker spins code for each new signature) take a large share of a server's start-up, and can
+     * overlap with building the command line and reading the config. Failures are not reported here:
+     * {@link #create()} throws them, as it would have.
+     */
+    static void startCreating() {
+        FutureTask<Engine> task = new FutureTask<>(Engines::build);
+        if (AHEAD.compareAndSet(null, task)) {
+            Thread.ofPlatform().name("wassette-engine-init").daemon().start(task);
+        }
+    }
+
+    /** A new engine (the one started ahead, the first time after {@link #startCreating()}). */
     static Engine create() {
+        FutureTask<Engine> task = AHEAD.getAndSet(null);
+        if (task == null) {
+            return build();
+        }
+        try {
+            return task.get();
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof RuntimeException r) {
+                throw r;
+            }
+            if (e.getCause() instanceof Error err) {
+                throw err;
+            }
+            throw new IllegalStateException(e.getCause());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while the engine was being created", e);
+        }
+    }
+
+    private static Engine build() {
         String xdg = System.getenv("XDG_CACHE_HOME");
         Path cache = (xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache"))
                 .resolve("wassette").resolve("wasmtime");

@@ -1,5 +1,6 @@
 package dev.wassette.cli;
 
+import dev.wassette.mcp.ServerStartup;
 import dev.wassette.runtime.NativeLibrary;
 import java.io.PrintWriter;
 import java.util.List;
@@ -26,6 +27,14 @@ public final class WassetteCli implements Runnable {
     }
 
     public static void main(String[] args) {
+        for (Class<?> c : SERVERS) {
+            if (args.length > 0 && args[0].equals(c.getAnnotation(Command.class).name())) {
+                // On other threads, while the command line is built and the config read.
+                Engines.startCreating();
+                ServerStartup.prepareAhead();
+                break;
+            }
+        }
         configureLogging();
         int code;
         try {
@@ -42,6 +51,9 @@ public final class WassetteCli implements Runnable {
             ToolCommand.class, InspectCommand.class, CallCommand.class, PolicyCommand.class, PermissionCommand.class,
             SecretCommand.class, CommandLine.HelpCommand.class, picocli.AutoComplete.GenerateCompletion.class, AotTrainCommand.class,
             DaemonCommand.class);
+
+    /** The server commands: their engine and JSON mapper are prepared at once ({@link Engines#startCreating}, {@link ServerStartup#prepareAhead}). */
+    private static final List<Class<?>> SERVERS = List.of(RunCommand.class, ServeCommand.class, AotTrainCommand.class, DaemonCommand.class);
 
     /** The whole command line (for help and completion). */
     static CommandLine commandLine() {

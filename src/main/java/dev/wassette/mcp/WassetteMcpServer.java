@@ -40,7 +40,7 @@ public final class WassetteMcpServer implements AutoCloseable {
 
     private final ComponentHost host;
     private final boolean builtinTools;
-    private final ObjectMapper json = new ObjectMapper().registerModule(errorsAsJsonRpc());
+    private final ObjectMapper json = ServerStartup.newMapper();
     private final McpJsonMapper mcpJson = new JacksonMcpJsonMapper(json);
     /** {@code _meta} keys of a tool result: denials recorded during the call, policy rules not in force. */
     static final String DENIALS_META = "dev.wassette/denials";
@@ -94,13 +94,14 @@ public final class WassetteMcpServer implements AutoCloseable {
     }
 
     private synchronized <S extends McpServer.SyncSpecification<S>> McpSyncServer start(McpServer.SyncSpecification<S> spec) {
+        DerivedOutputValidator validator = new DerivedOutputValidator(json);
         spec.serverInfo(NAME, version())
                 .jsonMapper(mcpJson)
                 .capabilities(McpSchema.ServerCapabilities.builder().tools(true).logging().build())
                 .instructions("Tools here run WebAssembly components in a sandbox. Use load-component to add tools, "
                         + "and the grant-* tools to give a component the files, hosts or environment it needs.")
                 .validateToolInputs(false) // arguments are validated against the WIT types, with the path of any bad value
-                .jsonSchemaValidator(new DerivedOutputValidator(json))
+                .jsonSchemaValidator(validator)
                 .requestTimeout(Duration.ofMinutes(10));
         // Tools known before the server is built (loaded components, stored ones listed from their
         // metadata) are part of the first tools/list, with no list_changed sent before initialize.
@@ -108,6 +109,10 @@ public final class WassetteMcpServer implements AutoCloseable {
             register(l, false);
         }
         List<SyncToolSpecification> tools = new ArrayList<>(builtinTools ? builtins.specifications() : List.of());
+        for (SyncToolSpecification t : tools) { // constants, checked by BuiltinToolSchemasTest
+            validator.conforming(t.tool().inputSchema());
+            validator.conforming(t.tool().outputSchema());
+        }
         registry.all().forEach(e -> tools.add(componentTool(e)));
         spec.tools(tools);
         McpSyncServer s = spec.build();
@@ -262,31 +267,6 @@ public final class WassetteMcpServer implements AutoCloseable {
     /** Whether a tools/call may name this tool (a built-in, or a tool of a loaded component). */
     public boolean knowsTool(String name) {
         return registry.get(name) != null || builtinTools && builtins.names().contains(name);
-    }
-
-    /**
-     * The SDK's HTTP transport writes its {@code McpError}s through this mapper; serialize them as
-     * JSON-RPC error responses instead of as Java exceptions with stack traces.
-     */
-    private static com.fasterxml.jackson.databind.Module errorsAsJsonRpc() {
-        var module = new com.fasterxml.jackson.databind.module.SimpleModule("wassette-errors");
-        module.addSerializer(io.modelcontextprotocol.spec.McpError.class,
-                new com.fasterxml.jackson.databind.ser.std.StdSerializer<>(io.modelcontextprotocol.spec.McpError.class) {
-                    @Override
-                    public void serialize(io.modelcontextprotocol.spec.McpError e, com.fasterxml.jackson.core.JsonGenerator gen,
-                                          com.fasterxml.jackson.databind.SerializerProvider provider) throws IOException {
-                        var error = e.getJsonRpcError();
-                        gen.writeStartObject();
-                        gen.writeStringField("jsonrpc", "2.0");
-                        gen.writeNullField("id");
-                        gen.writeObjectFieldStart("error");
-                        gen.writeNumberField("code", error == null || error.code() == null ? -32603 : error.code());
-                        gen.writeStringField("message", error == null || error.message() == null ? String.valueOf(e.getMessage()) : error.message());
-                        gen.writeEndObject();
-                        gen.writeEndObject();
-                    }
-                });
-        return module;
     }
 
     List<ToolRegistry.Entry> toolsOf(String componentId) {
