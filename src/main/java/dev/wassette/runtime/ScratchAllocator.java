@@ -3,6 +3,8 @@ package dev.wassette.runtime;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
+import java.lang.foreign.ValueLayout;
+import java.nio.charset.StandardCharsets;
 
 /**
  * Bump allocation for marshalling one call's values: first from a reusable block (the store's
@@ -57,6 +59,33 @@ final class ScratchAllocator implements SegmentAllocator, AutoCloseable {
         // out); the marshaller writes every field Wasmtime reads.
         return current.asSlice(start, size);
     }
+
+    private String[] labelKeys;
+    private MemorySegment[] labelBytes;
+
+    /**
+     * The UTF-8 bytes of a label (a record field, case, enum or flag name) in this allocator's
+     * memory, written once per call and shared by every value that uses it: Wasmtime only reads
+     * them. A small direct-mapped cache keyed by the string.
+     */
+    MemorySegment label(String s) {
+        if (labelKeys == null) {
+            labelKeys = new String[LABELS];
+            labelBytes = new MemorySegment[LABELS];
+        }
+        int slot = s.hashCode() & (LABELS - 1);
+        String key = labelKeys[slot];
+        if (key != null && (key == s || key.equals(s))) {
+            return labelBytes[slot];
+        }
+        byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+        MemorySegment bytes = utf8.length == 0 ? MemorySegment.NULL : allocateFrom(ValueLayout.JAVA_BYTE, utf8);
+        labelKeys[slot] = s;
+        labelBytes[slot] = bytes;
+        return bytes;
+    }
+
+    private static final int LABELS = 32;
 
     @Override
     public void close() {

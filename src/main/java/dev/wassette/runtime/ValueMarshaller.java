@@ -172,19 +172,19 @@ final class ValueMarshaller {
                 for (int i = 0; i < n; i++) {
                     Val.Field f = fields.get(i);
                     long e = ENTRY_SIZE * i;
-                    writeName(f.name(), data, e + ENTRY_NAME, alloc);
+                    writeLabel(f.name(), data, e + ENTRY_NAME, alloc);
                     write(f.value(), data, e + ENTRY_VAL, alloc);
                 }
                 setVec(seg, p, n, data);
             }
             case Val.VariantVal v -> {
                 seg.set(JAVA_BYTE, off + KIND, K_VARIANT);
-                writeName(v.caseName(), seg, p + VARIANT_NAME, alloc);
+                writeLabel(v.caseName(), seg, p + VARIANT_NAME, alloc);
                 seg.set(PTR, p + VARIANT_VAL, boxed(v.payload(), alloc));
             }
             case Val.EnumVal v -> {
                 seg.set(JAVA_BYTE, off + KIND, K_ENUM);
-                writeName(v.name(), seg, p, alloc);
+                writeLabel(v.name(), seg, p, alloc);
             }
             case Val.OptionVal v -> {
                 seg.set(JAVA_BYTE, off + KIND, K_OPTION);
@@ -201,7 +201,7 @@ final class ValueMarshaller {
                 int n = names.size();
                 MemorySegment data = n == 0 ? MemorySegment.NULL : alloc.allocate(NAME_SIZE * n, 8);
                 for (int i = 0; i < n; i++) {
-                    writeName(names.get(i), data, NAME_SIZE * i, alloc);
+                    writeLabel(names.get(i), data, NAME_SIZE * i, alloc);
                 }
                 setVec(seg, p, n, data);
             }
@@ -226,10 +226,10 @@ final class ValueMarshaller {
 
     /** Reads one {@code wasmtime_component_val_t}; resources are handed to {@code resources}. */
     static Val read(MemorySegment src, ResourceSink resources) {
-        return read(src, 0, resources);
+        return read(src, 0, resources, new Labels());
     }
 
-    private static Val read(MemorySegment seg, long off, ResourceSink resources) {
+    private static Val read(MemorySegment seg, long off, ResourceSink resources, Labels labels) {
         long p = off + OF;
         int kind = Byte.toUnsignedInt(seg.get(JAVA_BYTE, off + KIND));
         return switch (kind) {
@@ -246,28 +246,28 @@ final class ValueMarshaller {
             case 10 -> new Val.F64(seg.get(JAVA_DOUBLE, p));
             case 11 -> new Val.Char(seg.get(JAVA_INT, p));
             case 12 -> new Val.Str(readName(seg, p));
-            case 13 -> new Val.ListVal(readVals(seg, p, resources, true));
+            case 13 -> new Val.ListVal(readVals(seg, p, resources, labels, true));
             case 14 -> {
                 int n = vecSize(seg, p);
                 MemorySegment data = vecData(seg, p, n * ENTRY_SIZE);
                 Val.Field[] fields = new Val.Field[n];
                 for (int i = 0; i < n; i++) {
                     long e = i * ENTRY_SIZE;
-                    fields[i] = new Val.Field(readName(data, e + ENTRY_NAME), read(data, e + ENTRY_VAL, resources));
+                    fields[i] = new Val.Field(labels.read(data, e + ENTRY_NAME), read(data, e + ENTRY_VAL, resources, labels));
                 }
                 yield new Val.RecordVal(immutable(fields));
             }
-            case 15 -> new Val.TupleVal(readVals(seg, p, resources, false));
-            case 16 -> new Val.VariantVal(readName(seg, p + VARIANT_NAME), unboxed(seg.get(PTR, p + VARIANT_VAL), resources));
-            case 17 -> new Val.EnumVal(readName(seg, p));
-            case 18 -> new Val.OptionVal(unboxed(seg.get(PTR, p), resources));
-            case 19 -> new Val.ResultVal(seg.get(JAVA_BOOLEAN, p + RESULT_OK), unboxed(seg.get(PTR, p + RESULT_VAL), resources));
+            case 15 -> new Val.TupleVal(readVals(seg, p, resources, labels, false));
+            case 16 -> new Val.VariantVal(labels.read(seg, p + VARIANT_NAME), unboxed(seg.get(PTR, p + VARIANT_VAL), resources, labels));
+            case 17 -> new Val.EnumVal(labels.read(seg, p));
+            case 18 -> new Val.OptionVal(unboxed(seg.get(PTR, p), resources, labels));
+            case 19 -> new Val.ResultVal(seg.get(JAVA_BOOLEAN, p + RESULT_OK), unboxed(seg.get(PTR, p + RESULT_VAL), resources, labels));
             case 20 -> {
                 int n = vecSize(seg, p);
                 MemorySegment data = vecData(seg, p, n * NAME_SIZE);
                 String[] names = new String[n];
                 for (int i = 0; i < n; i++) {
-                    names[i] = readName(data, i * NAME_SIZE);
+                    names[i] = labels.read(data, i * NAME_SIZE);
                 }
                 yield new Val.FlagsVal(immutable(names));
             }
@@ -278,12 +278,50 @@ final class ValueMarshaller {
                 Val.MapVal.Entry[] entries = new Val.MapVal.Entry[n];
                 for (int i = 0; i < n; i++) {
                     long e = i * MAP_ENTRY_SIZE;
-                    entries[i] = new Val.MapVal.Entry(read(data, e + MAP_KEY, resources), read(data, e + MAP_VALUE, resources));
+                    entries[i] = new Val.MapVal.Entry(read(data, e + MAP_KEY, resources, labels), read(data, e + MAP_VALUE, resources, labels));
                 }
                 yield new Val.MapVal(immutable(entries));
             }
             default -> throw new WasmtimeException("unknown component value kind " + kind);
         };
+    }
+
+    /**
+     * Labels (record field, case, enum and flag names) met while reading one value: a list of
+     * records repeats the same few names, decoded once and then only compared. Direct-mapped on
+     * the length and the first and last byte.
+     */
+    private static final class Labels {
+        private static final int SLOTS = 32;
+        private static final int MAX = 64;
+        private byte[][] bytes;
+        private String[] strings;
+
+        String read(MemorySegment seg, long off) {
+            long size = seg.get(SIZE_T, off + BYTES_SIZE);
+            if (size == 0) {
+                return "";
+            }
+            MemorySegment data = seg.get(PTR, off + BYTES_DATA).reinterpret(size);
+            if (size > MAX) {
+                return new String(data.toArray(JAVA_BYTE), StandardCharsets.UTF_8);
+            }
+            if (bytes == null) {
+                bytes = new byte[SLOTS][];
+                strings = new String[SLOTS];
+            }
+            int slot = (int) (size * 31 + data.get(JAVA_BYTE, 0) * 7 + data.get(JAVA_BYTE, size - 1)) & (SLOTS - 1);
+            byte[] known = bytes[slot];
+            if (known != null && known.length == size
+                    && MemorySegment.mismatch(data, 0, size, MemorySegment.ofArray(known), 0, size) == -1) {
+                return strings[slot];
+            }
+            byte[] utf8 = data.toArray(JAVA_BYTE);
+            String s = new String(utf8, StandardCharsets.UTF_8);
+            bytes[slot] = utf8;
+            strings[slot] = s;
+            return s;
+        }
     }
 
     /** Receives a resource found in a value read from native memory and returns its Java handle. */
@@ -304,11 +342,11 @@ final class ValueMarshaller {
         return box;
     }
 
-    private static Val unboxed(MemorySegment ptr, ResourceSink resources) {
+    private static Val unboxed(MemorySegment ptr, ResourceSink resources, Labels labels) {
         if (ptr.equals(MemorySegment.NULL)) {
             return null;
         }
-        return read(ptr.reinterpret(VAL_SIZE), 0, resources);
+        return read(ptr.reinterpret(VAL_SIZE), 0, resources, labels);
     }
 
     private static void setVec(MemorySegment seg, long vec, long n, MemorySegment data) {
@@ -404,7 +442,7 @@ final class ValueMarshaller {
      * bool, integer or float the whole list is read into a primitive array ({@link ScalarList}).
      * Tuples are read element by element (their elements may differ).
      */
-    private static List<Val> readVals(MemorySegment seg, long vec, ResourceSink resources, boolean list) {
+    private static List<Val> readVals(MemorySegment seg, long vec, ResourceSink resources, Labels labels, boolean list) {
         int n = vecSize(seg, vec);
         if (n == 0) {
             return List.of();
@@ -417,7 +455,7 @@ final class ValueMarshaller {
         }
         Val[] out = new Val[n];
         for (int i = 0; i < n; i++) {
-            out[i] = read(data, VAL_SIZE * i, resources);
+            out[i] = read(data, VAL_SIZE * i, resources, labels);
         }
         return immutable(out);
     }
@@ -507,6 +545,17 @@ final class ValueMarshaller {
         MemorySegment data = bytes.length == 0 ? MemorySegment.NULL : alloc.allocateFrom(JAVA_BYTE, bytes);
         seg.set(SIZE_T, off + BYTES_SIZE, bytes.length);
         seg.set(PTR, off + BYTES_DATA, data);
+    }
+
+    /** A record field, case, enum or flag name: shared bytes per call where the allocator offers them. */
+    private static void writeLabel(String s, MemorySegment seg, long off, SegmentAllocator alloc) {
+        if (!(alloc instanceof ScratchAllocator scratch)) {
+            writeName(s, seg, off, alloc);
+            return;
+        }
+        MemorySegment bytes = scratch.label(s);
+        seg.set(SIZE_T, off + BYTES_SIZE, bytes.byteSize());
+        seg.set(PTR, off + BYTES_DATA, bytes);
     }
 
     static String readName(MemorySegment name) {
