@@ -10,7 +10,8 @@ import java.util.RandomAccess;
  * An immutable list of scalar component values of one kind, held in a primitive array: a
  * {@code list<u8>} of 1 MiB is one {@code byte[]} instead of a million {@link Val.U8} objects. Use it
  * as the elements of a {@link Val.ListVal} ({@code new Val.ListVal(ScalarList.ofU8(bytes))}); values
- * read back from a guest come in this form for every list of bool, integers or floats.
+ * read back from a guest come in this form for every non-empty list of bool, integers or floats (an
+ * empty list, whose element type the C value does not carry, is {@code List.of()}).
  *
  * <p>It is a {@code List<Val>} like any other: {@link #get} hands out the element as a {@link Val}
  * (u8, s8 and bool from shared instances, others boxed on each call), and it equals any list with the

@@ -226,7 +226,9 @@ final class ValueMarshaller {
 
     /** Reads one {@code wasmtime_component_val_t}; resources are handed to {@code resources}. */
     static Val read(MemorySegment src, ResourceSink resources) {
-        return read(src, 0, resources, new Labels());
+        // Scalars and strings (the common results) hold no labels: no cache for them.
+        int kind = Byte.toUnsignedInt(src.get(JAVA_BYTE, KIND));
+        return read(src, 0, resources, kind <= 12 ? null : new Labels());
     }
 
     private static Val read(MemorySegment seg, long off, ResourceSink resources, Labels labels) {
