@@ -1,5 +1,6 @@
 package dev.wassette.host;
 
+import dev.wassette.runtime.ScalarList;
 import dev.wassette.runtime.Val;
 
 /** Approximate size of a value as it crosses to the client (bytes of text and numbers). */
@@ -12,6 +13,8 @@ final class ValueSize {
         }
         return switch (v) {
             case Val.Str s -> s.value().length() + 2L;
+            // A scalar is 8 (the default below) plus a separator.
+            case Val.ListVal l when l.elements() instanceof ScalarList s -> 2 + 9L * s.size();
             case Val.ListVal l -> 2 + l.elements().stream().mapToLong(ValueSize::of).sum() + l.elements().size();
             case Val.TupleVal t -> 2 + t.elements().stream().mapToLong(ValueSize::of).sum() + t.elements().size();
             case Val.RecordVal r -> 2 + r.fields().stream().mapToLong(f -> f.name().length() + 4 + of(f.value())).sum();

@@ -3,7 +3,6 @@ package dev.wassette.runtime;
 import static dev.wassette.ffi.Wasmtime.*;
 
 import dev.wassette.ffi.wasmtime_component_val;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,9 +36,9 @@ final class HostFunctions {
                 return Upcalls.hostError(name + ": returned no value but the import has a result");
             }
             MemorySegment resultArray = results.reinterpret(nresults * VAL_SIZE);
-            try (Arena arena = Arena.ofConfined()) {
-                MemorySegment tmp = arena.allocate(VAL_SIZE, 8);
-                ValueMarshaller.write(result, tmp, arena);
+            try (ScratchAllocator alloc = new ScratchAllocator(MemorySegment.NULL, 4096)) {
+                MemorySegment tmp = alloc.allocate(VAL_SIZE, 8);
+                ValueMarshaller.write(result, tmp, alloc);
                 // Wasmtime frees the result slot with its own allocator: hand it a deep copy it owns.
                 wasmtime_component_val_clone(tmp, resultArray.asSlice(0, VAL_SIZE));
             }

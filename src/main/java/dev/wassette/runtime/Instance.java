@@ -4,7 +4,6 @@ import static dev.wassette.ffi.Wasmtime.*;
 
 import dev.wassette.ffi.wasmtime_component_func;
 import dev.wassette.ffi.wasmtime_component_val;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 import java.util.Arrays;
@@ -13,6 +12,8 @@ import java.util.List;
 /** An instantiated component, living in its {@link Store}. */
 public final class Instance {
     private static final long VAL_SIZE = wasmtime_component_val.sizeof();
+    /** First overflow chunk when arguments outgrow the store's scratch memory. */
+    private static final long OVERFLOW_CHUNK = 64 * 1024;
 
     private final Store store;
     private final Component component;
@@ -58,17 +59,10 @@ public final class Instance {
             }
             funcs.put(function.qualifiedName(), func);
         }
-        // Arguments are marshalled into the store's scratch memory (no allocation per call); values
-        // too large for it get a temporary arena. Only marshalling is retried, never the call.
-        Arena fallback = null;
-        MemorySegment[] marshalled;
-        try {
-            marshalled = marshal(function, args, SegmentAllocator.slicingAllocator(store.scratch()));
-        } catch (IndexOutOfBoundsException tooLarge) {
-            fallback = Arena.ofConfined();
-            marshalled = marshal(function, args, fallback);
-        }
-        try {
+        // Arguments are marshalled into the store's scratch memory (no allocation per call); what
+        // does not fit goes to chunks freed after the call.
+        try (ScratchAllocator alloc = new ScratchAllocator(store.scratch(), OVERFLOW_CHUNK)) {
+            MemorySegment[] marshalled = marshal(function, args, alloc);
             MemorySegment argArray = marshalled[0];
             MemorySegment results = marshalled[1];
             int nresults = results.equals(MemorySegment.NULL) ? 0 : 1;
@@ -84,10 +78,6 @@ public final class Instance {
                 return ValueMarshaller.read(results, store::adopt);
             } finally {
                 wasmtime_component_val_delete(results);
-            }
-        } finally {
-            if (fallback != null) {
-                fallback.close();
             }
         }
     }

@@ -65,9 +65,21 @@ public sealed interface Val {
         }
     }
 
+    /**
+     * A list. Lists of bool, integers and floats read from a guest are {@link ScalarList}s (one
+     * primitive array); build one with {@link ScalarList#ofU8} etc. to pass bytes or numbers cheaply.
+     * Any other list is copied into an immutable list.
+     */
     record ListVal(List<Val> elements) implements Val {
         public ListVal {
-            elements = List.copyOf(elements);
+            if (!(elements instanceof ScalarList)) {
+                elements = List.copyOf(elements);
+            }
+        }
+
+        /** A {@code list<u8>} of a copy of {@code bytes}. */
+        public static ListVal ofBytes(byte[] bytes) {
+            return new ListVal(ScalarList.ofU8(bytes));
         }
     }
 

@@ -1,6 +1,13 @@
 package dev.wassette.runtime;
 
 import static dev.wassette.ffi.Wasmtime.*;
+import static java.lang.foreign.ValueLayout.JAVA_BOOLEAN;
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+import static java.lang.foreign.ValueLayout.JAVA_DOUBLE;
+import static java.lang.foreign.ValueLayout.JAVA_FLOAT;
+import static java.lang.foreign.ValueLayout.JAVA_INT;
+import static java.lang.foreign.ValueLayout.JAVA_LONG;
+import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import dev.wassette.ffi.wasm_byte_vec_t;
 import dev.wassette.ffi.wasmtime_component_val;
@@ -8,13 +15,12 @@ import dev.wassette.ffi.wasmtime_component_vallist;
 import dev.wassette.ffi.wasmtime_component_valmap_entry;
 import dev.wassette.ffi.wasmtime_component_valrecord_entry;
 import dev.wassette.ffi.wasmtime_component_valresult_t;
-import dev.wassette.ffi.wasmtime_component_valunion_t;
 import dev.wassette.ffi.wasmtime_component_valvariant_t;
+import java.lang.foreign.AddressLayout;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SegmentAllocator;
 import java.lang.foreign.ValueLayout;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.List;
 
 /**
@@ -22,6 +28,9 @@ import java.util.List;
  * Java-owned memory: Wasmtime only borrows them (call arguments) or deep-clones them into its own
  * memory (host function results, see {@link HostFunctions}). Values read here are copied out, so the
  * native value can be freed right after.
+ *
+ * <p>Fields are read and written at offsets of one segment (no slice per value), and lists of
+ * scalars go between a primitive array ({@link ScalarList}) and the C elements in one loop.
  */
 final class ValueMarshaller {
     private static final long VAL_SIZE = wasmtime_component_val.sizeof();
@@ -29,205 +38,292 @@ final class ValueMarshaller {
     private static final long MAP_ENTRY_SIZE = wasmtime_component_valmap_entry.sizeof();
     private static final long NAME_SIZE = wasm_byte_vec_t.sizeof();
 
+    // Offsets inside the C structs, from the generated layouts. Every member of the value union
+    // starts at the union's offset; vectors and names are {size_t size; T *data}.
+    private static final long KIND = wasmtime_component_val.kind$offset();
+    private static final long OF = wasmtime_component_val.of$offset();
+    private static final long VEC_SIZE = wasmtime_component_vallist.size$offset();
+    private static final long VEC_DATA = wasmtime_component_vallist.data$offset();
+    private static final long BYTES_SIZE = wasm_byte_vec_t.size$offset();
+    private static final long BYTES_DATA = wasm_byte_vec_t.data$offset();
+    private static final long VARIANT_NAME = wasmtime_component_valvariant_t.discriminant$offset();
+    private static final long VARIANT_VAL = wasmtime_component_valvariant_t.val$offset();
+    private static final long RESULT_OK = wasmtime_component_valresult_t.is_ok$offset();
+    private static final long RESULT_VAL = wasmtime_component_valresult_t.val$offset();
+    private static final long ENTRY_NAME = wasmtime_component_valrecord_entry.name$offset();
+    private static final long ENTRY_VAL = wasmtime_component_valrecord_entry.val$offset();
+    private static final long MAP_KEY = wasmtime_component_valmap_entry.key$offset();
+    private static final long MAP_VALUE = wasmtime_component_valmap_entry.value$offset();
+
+    private static final ValueLayout.OfLong SIZE_T = ValueLayout.JAVA_LONG;
+    private static final AddressLayout PTR = ValueLayout.ADDRESS;
+
+    private static final byte K_BOOL = (byte) WASMTIME_COMPONENT_BOOL();
+    private static final byte K_S8 = (byte) WASMTIME_COMPONENT_S8();
+    private static final byte K_U8 = (byte) WASMTIME_COMPONENT_U8();
+    private static final byte K_S16 = (byte) WASMTIME_COMPONENT_S16();
+    private static final byte K_U16 = (byte) WASMTIME_COMPONENT_U16();
+    private static final byte K_S32 = (byte) WASMTIME_COMPONENT_S32();
+    private static final byte K_U32 = (byte) WASMTIME_COMPONENT_U32();
+    private static final byte K_S64 = (byte) WASMTIME_COMPONENT_S64();
+    private static final byte K_U64 = (byte) WASMTIME_COMPONENT_U64();
+    private static final byte K_F32 = (byte) WASMTIME_COMPONENT_F32();
+    private static final byte K_F64 = (byte) WASMTIME_COMPONENT_F64();
+    private static final byte K_CHAR = (byte) WASMTIME_COMPONENT_CHAR();
+    private static final byte K_STRING = (byte) WASMTIME_COMPONENT_STRING();
+    private static final byte K_LIST = (byte) WASMTIME_COMPONENT_LIST();
+    private static final byte K_RECORD = (byte) WASMTIME_COMPONENT_RECORD();
+    private static final byte K_TUPLE = (byte) WASMTIME_COMPONENT_TUPLE();
+    private static final byte K_VARIANT = (byte) WASMTIME_COMPONENT_VARIANT();
+    private static final byte K_ENUM = (byte) WASMTIME_COMPONENT_ENUM();
+    private static final byte K_OPTION = (byte) WASMTIME_COMPONENT_OPTION();
+    private static final byte K_RESULT = (byte) WASMTIME_COMPONENT_RESULT();
+    private static final byte K_FLAGS = (byte) WASMTIME_COMPONENT_FLAGS();
+    private static final byte K_RESOURCE = (byte) WASMTIME_COMPONENT_RESOURCE();
+    private static final byte K_MAP = (byte) WASMTIME_COMPONENT_MAP();
+
+    /** Kind byte of each {@link ScalarList.Kind}, by ordinal. */
+    private static final byte[] SCALAR_KIND = {K_BOOL, K_S8, K_U8, K_S16, K_U16, K_S32, K_U32, K_S64, K_U64, K_F32, K_F64};
+    /** {@link ScalarList.Kind} of each C kind byte that has one, else null. */
+    private static final ScalarList.Kind[] SCALAR_OF_KIND = new ScalarList.Kind[256];
+
+    static {
+        for (ScalarList.Kind k : ScalarList.Kind.values()) {
+            SCALAR_OF_KIND[SCALAR_KIND[k.ordinal()] & 0xFF] = k;
+        }
+    }
+
     private ValueMarshaller() {}
 
     /** Writes {@code value} into {@code dst} (one {@code wasmtime_component_val_t}). */
     static void write(Val value, MemorySegment dst, SegmentAllocator alloc) {
-        MemorySegment of = wasmtime_component_val.of(dst);
+        write(value, dst, 0, alloc);
+    }
+
+    /** Writes {@code value} as the {@code wasmtime_component_val_t} at {@code off} of {@code seg}. */
+    private static void write(Val value, MemorySegment seg, long off, SegmentAllocator alloc) {
+        long p = off + OF;
         switch (value) {
             case Val.Bool v -> {
-                kind(dst, WASMTIME_COMPONENT_BOOL());
-                wasmtime_component_valunion_t.boolean_(of, v.value());
+                seg.set(JAVA_BYTE, off + KIND, K_BOOL);
+                seg.set(JAVA_BOOLEAN, p, v.value());
             }
             case Val.S8 v -> {
-                kind(dst, WASMTIME_COMPONENT_S8());
-                wasmtime_component_valunion_t.s8(of, v.value());
+                seg.set(JAVA_BYTE, off + KIND, K_S8);
+                seg.set(JAVA_BYTE, p, v.value());
             }
             case Val.U8 v -> {
-                kind(dst, WASMTIME_COMPONENT_U8());
-                wasmtime_component_valunion_t.u8(of, (byte) v.value());
+                seg.set(JAVA_BYTE, off + KIND, K_U8);
+                seg.set(JAVA_BYTE, p, (byte) v.value());
             }
             case Val.S16 v -> {
-                kind(dst, WASMTIME_COMPONENT_S16());
-                wasmtime_component_valunion_t.s16(of, v.value());
+                seg.set(JAVA_BYTE, off + KIND, K_S16);
+                seg.set(JAVA_SHORT, p, v.value());
             }
             case Val.U16 v -> {
-                kind(dst, WASMTIME_COMPONENT_U16());
-                wasmtime_component_valunion_t.u16(of, (short) v.value());
+                seg.set(JAVA_BYTE, off + KIND, K_U16);
+                seg.set(JAVA_SHORT, p, (short) v.value());
             }
             case Val.S32 v -> {
-                kind(dst, WASMTIME_COMPONENT_S32());
-                wasmtime_component_valunion_t.s32(of, v.value());
+                seg.set(JAVA_BYTE, off + KIND, K_S32);
+                seg.set(JAVA_INT, p, v.value());
             }
             case Val.U32 v -> {
-                kind(dst, WASMTIME_COMPONENT_U32());
-                wasmtime_component_valunion_t.u32(of, (int) v.value());
+                seg.set(JAVA_BYTE, off + KIND, K_U32);
+                seg.set(JAVA_INT, p, (int) v.value());
             }
             case Val.S64 v -> {
-                kind(dst, WASMTIME_COMPONENT_S64());
-                wasmtime_component_valunion_t.s64(of, v.value());
+                seg.set(JAVA_BYTE, off + KIND, K_S64);
+                seg.set(JAVA_LONG, p, v.value());
             }
             case Val.U64 v -> {
-                kind(dst, WASMTIME_COMPONENT_U64());
-                wasmtime_component_valunion_t.u64(of, v.bits());
+                seg.set(JAVA_BYTE, off + KIND, K_U64);
+                seg.set(JAVA_LONG, p, v.bits());
             }
             case Val.F32 v -> {
-                kind(dst, WASMTIME_COMPONENT_F32());
-                wasmtime_component_valunion_t.f32(of, v.value());
+                seg.set(JAVA_BYTE, off + KIND, K_F32);
+                seg.set(JAVA_FLOAT, p, v.value());
             }
             case Val.F64 v -> {
-                kind(dst, WASMTIME_COMPONENT_F64());
-                wasmtime_component_valunion_t.f64(of, v.value());
+                seg.set(JAVA_BYTE, off + KIND, K_F64);
+                seg.set(JAVA_DOUBLE, p, v.value());
             }
             case Val.Char v -> {
-                kind(dst, WASMTIME_COMPONENT_CHAR());
-                wasmtime_component_valunion_t.character(of, v.codePoint());
+                seg.set(JAVA_BYTE, off + KIND, K_CHAR);
+                seg.set(JAVA_INT, p, v.codePoint());
             }
             case Val.Str v -> {
-                kind(dst, WASMTIME_COMPONENT_STRING());
-                writeName(v.value(), wasmtime_component_valunion_t.string(of), alloc);
+                seg.set(JAVA_BYTE, off + KIND, K_STRING);
+                writeName(v.value(), seg, p, alloc);
             }
             case Val.ListVal v -> {
-                kind(dst, WASMTIME_COMPONENT_LIST());
-                writeVals(v.elements(), wasmtime_component_valunion_t.list(of), alloc);
+                seg.set(JAVA_BYTE, off + KIND, K_LIST);
+                writeVals(v.elements(), seg, p, alloc);
             }
             case Val.TupleVal v -> {
-                kind(dst, WASMTIME_COMPONENT_TUPLE());
-                writeVals(v.elements(), wasmtime_component_valunion_t.tuple(of), alloc);
+                seg.set(JAVA_BYTE, off + KIND, K_TUPLE);
+                writeVals(v.elements(), seg, p, alloc);
             }
             case Val.RecordVal v -> {
-                kind(dst, WASMTIME_COMPONENT_RECORD());
-                MemorySegment vec = wasmtime_component_valunion_t.record_(of);
+                seg.set(JAVA_BYTE, off + KIND, K_RECORD);
                 List<Val.Field> fields = v.fields();
-                MemorySegment data = fields.isEmpty() ? MemorySegment.NULL : alloc.allocate(ENTRY_SIZE * fields.size(), 8);
-                for (int i = 0; i < fields.size(); i++) {
-                    MemorySegment entry = data.asSlice(ENTRY_SIZE * i, ENTRY_SIZE);
-                    writeName(fields.get(i).name(), wasmtime_component_valrecord_entry.name(entry), alloc);
-                    write(fields.get(i).value(), wasmtime_component_valrecord_entry.val(entry), alloc);
+                int n = fields.size();
+                MemorySegment data = n == 0 ? MemorySegment.NULL : alloc.allocate(ENTRY_SIZE * n, 8);
+                for (int i = 0; i < n; i++) {
+                    Val.Field f = fields.get(i);
+                    long e = ENTRY_SIZE * i;
+                    writeLabel(f.name(), data, e + ENTRY_NAME, alloc);
+                    write(f.value(), data, e + ENTRY_VAL, alloc);
                 }
-                wasmtime_component_vallist.size(vec, fields.size());
-                wasmtime_component_vallist.data(vec, data);
+                setVec(seg, p, n, data);
             }
             case Val.VariantVal v -> {
-                kind(dst, WASMTIME_COMPONENT_VARIANT());
-                MemorySegment variant = wasmtime_component_valunion_t.variant(of);
-                writeName(v.caseName(), wasmtime_component_valvariant_t.discriminant(variant), alloc);
-                wasmtime_component_valvariant_t.val(variant, boxed(v.payload(), alloc));
+                seg.set(JAVA_BYTE, off + KIND, K_VARIANT);
+                writeLabel(v.caseName(), seg, p + VARIANT_NAME, alloc);
+                seg.set(PTR, p + VARIANT_VAL, boxed(v.payload(), alloc));
             }
             case Val.EnumVal v -> {
-                kind(dst, WASMTIME_COMPONENT_ENUM());
-                writeName(v.name(), wasmtime_component_valunion_t.enumeration(of), alloc);
+                seg.set(JAVA_BYTE, off + KIND, K_ENUM);
+                writeLabel(v.name(), seg, p, alloc);
             }
             case Val.OptionVal v -> {
-                kind(dst, WASMTIME_COMPONENT_OPTION());
-                wasmtime_component_valunion_t.option(of, boxed(v.value(), alloc));
+                seg.set(JAVA_BYTE, off + KIND, K_OPTION);
+                seg.set(PTR, p, boxed(v.value(), alloc));
             }
             case Val.ResultVal v -> {
-                kind(dst, WASMTIME_COMPONENT_RESULT());
-                MemorySegment result = wasmtime_component_valunion_t.result(of);
-                wasmtime_component_valresult_t.is_ok(result, v.isOk());
-                wasmtime_component_valresult_t.val(result, boxed(v.payload(), alloc));
+                seg.set(JAVA_BYTE, off + KIND, K_RESULT);
+                seg.set(JAVA_BOOLEAN, p + RESULT_OK, v.isOk());
+                seg.set(PTR, p + RESULT_VAL, boxed(v.payload(), alloc));
             }
             case Val.FlagsVal v -> {
-                kind(dst, WASMTIME_COMPONENT_FLAGS());
-                MemorySegment vec = wasmtime_component_valunion_t.flags(of);
+                seg.set(JAVA_BYTE, off + KIND, K_FLAGS);
                 List<String> names = v.names();
-                MemorySegment data = names.isEmpty() ? MemorySegment.NULL : alloc.allocate(NAME_SIZE * names.size(), 8);
-                for (int i = 0; i < names.size(); i++) {
-                    writeName(names.get(i), data.asSlice(NAME_SIZE * i, NAME_SIZE), alloc);
+                int n = names.size();
+                MemorySegment data = n == 0 ? MemorySegment.NULL : alloc.allocate(NAME_SIZE * n, 8);
+                for (int i = 0; i < n; i++) {
+                    writeLabel(names.get(i), data, NAME_SIZE * i, alloc);
                 }
-                wasmtime_component_vallist.size(vec, names.size());
-                wasmtime_component_vallist.data(vec, data);
+                setVec(seg, p, n, data);
             }
             case Val.MapVal v -> {
-                kind(dst, WASMTIME_COMPONENT_MAP());
-                MemorySegment vec = wasmtime_component_valunion_t.map(of);
+                seg.set(JAVA_BYTE, off + KIND, K_MAP);
                 List<Val.MapVal.Entry> entries = v.entries();
-                MemorySegment data = entries.isEmpty() ? MemorySegment.NULL : alloc.allocate(MAP_ENTRY_SIZE * entries.size(), 8);
-                for (int i = 0; i < entries.size(); i++) {
-                    MemorySegment entry = data.asSlice(MAP_ENTRY_SIZE * i, MAP_ENTRY_SIZE);
-                    write(entries.get(i).key(), wasmtime_component_valmap_entry.key(entry), alloc);
-                    write(entries.get(i).value(), wasmtime_component_valmap_entry.value(entry), alloc);
+                int n = entries.size();
+                MemorySegment data = n == 0 ? MemorySegment.NULL : alloc.allocate(MAP_ENTRY_SIZE * n, 8);
+                for (int i = 0; i < n; i++) {
+                    long e = MAP_ENTRY_SIZE * i;
+                    write(entries.get(i).key(), data, e + MAP_KEY, alloc);
+                    write(entries.get(i).value(), data, e + MAP_VALUE, alloc);
                 }
-                wasmtime_component_vallist.size(vec, entries.size());
-                wasmtime_component_vallist.data(vec, data);
+                setVec(seg, p, n, data);
             }
             case Val.ResourceVal v -> {
-                kind(dst, WASMTIME_COMPONENT_RESOURCE());
-                wasmtime_component_valunion_t.resource(of, MemorySegment.ofAddress(v.handle()));
+                seg.set(JAVA_BYTE, off + KIND, K_RESOURCE);
+                seg.set(PTR, p, MemorySegment.ofAddress(v.handle()));
             }
         }
     }
 
     /** Reads one {@code wasmtime_component_val_t}; resources are handed to {@code resources}. */
     static Val read(MemorySegment src, ResourceSink resources) {
-        MemorySegment of = wasmtime_component_val.of(src);
-        int kind = Byte.toUnsignedInt(wasmtime_component_val.kind(src));
+        // Scalars and strings (the common results) hold no labels: no cache for them.
+        int kind = Byte.toUnsignedInt(src.get(JAVA_BYTE, KIND));
+        return read(src, 0, resources, kind <= 12 ? null : new Labels());
+    }
+
+    private static Val read(MemorySegment seg, long off, ResourceSink resources, Labels labels) {
+        long p = off + OF;
+        int kind = Byte.toUnsignedInt(seg.get(JAVA_BYTE, off + KIND));
         return switch (kind) {
-            case 0 -> new Val.Bool(wasmtime_component_valunion_t.boolean_(of));
-            case 1 -> new Val.S8(wasmtime_component_valunion_t.s8(of));
-            case 2 -> new Val.U8(Byte.toUnsignedInt(wasmtime_component_valunion_t.u8(of)));
-            case 3 -> new Val.S16(wasmtime_component_valunion_t.s16(of));
-            case 4 -> new Val.U16(Short.toUnsignedInt(wasmtime_component_valunion_t.u16(of)));
-            case 5 -> new Val.S32(wasmtime_component_valunion_t.s32(of));
-            case 6 -> new Val.U32(Integer.toUnsignedLong(wasmtime_component_valunion_t.u32(of)));
-            case 7 -> new Val.S64(wasmtime_component_valunion_t.s64(of));
-            case 8 -> new Val.U64(wasmtime_component_valunion_t.u64(of));
-            case 9 -> new Val.F32(wasmtime_component_valunion_t.f32(of));
-            case 10 -> new Val.F64(wasmtime_component_valunion_t.f64(of));
-            case 11 -> new Val.Char(wasmtime_component_valunion_t.character(of));
-            case 12 -> new Val.Str(readName(wasmtime_component_valunion_t.string(of)));
-            case 13 -> new Val.ListVal(readVals(wasmtime_component_valunion_t.list(of), resources));
+            case 0 -> new Val.Bool(seg.get(JAVA_BOOLEAN, p));
+            case 1 -> new Val.S8(seg.get(JAVA_BYTE, p));
+            case 2 -> new Val.U8(Byte.toUnsignedInt(seg.get(JAVA_BYTE, p)));
+            case 3 -> new Val.S16(seg.get(JAVA_SHORT, p));
+            case 4 -> new Val.U16(Short.toUnsignedInt(seg.get(JAVA_SHORT, p)));
+            case 5 -> new Val.S32(seg.get(JAVA_INT, p));
+            case 6 -> new Val.U32(Integer.toUnsignedLong(seg.get(JAVA_INT, p)));
+            case 7 -> new Val.S64(seg.get(JAVA_LONG, p));
+            case 8 -> new Val.U64(seg.get(JAVA_LONG, p));
+            case 9 -> new Val.F32(seg.get(JAVA_FLOAT, p));
+            case 10 -> new Val.F64(seg.get(JAVA_DOUBLE, p));
+            case 11 -> new Val.Char(seg.get(JAVA_INT, p));
+            case 12 -> new Val.Str(readName(seg, p));
+            case 13 -> new Val.ListVal(readVals(seg, p, resources, labels, true));
             case 14 -> {
-                MemorySegment vec = wasmtime_component_valunion_t.record_(of);
-                long n = wasmtime_component_vallist.size(vec);
-                MemorySegment data = wasmtime_component_vallist.data(vec).reinterpret(n * ENTRY_SIZE);
-                List<Val.Field> fields = new ArrayList<>((int) n);
-                for (long i = 0; i < n; i++) {
-                    MemorySegment entry = data.asSlice(i * ENTRY_SIZE, ENTRY_SIZE);
-                    fields.add(new Val.Field(readName(wasmtime_component_valrecord_entry.name(entry)),
-                            read(wasmtime_component_valrecord_entry.val(entry), resources)));
+                int n = vecSize(seg, p);
+                MemorySegment data = vecData(seg, p, n * ENTRY_SIZE);
+                Val.Field[] fields = new Val.Field[n];
+                for (int i = 0; i < n; i++) {
+                    long e = i * ENTRY_SIZE;
+                    fields[i] = new Val.Field(labels.read(data, e + ENTRY_NAME), read(data, e + ENTRY_VAL, resources, labels));
                 }
-                yield new Val.RecordVal(fields);
+                yield new Val.RecordVal(immutable(fields));
             }
-            case 15 -> new Val.TupleVal(readVals(wasmtime_component_valunion_t.tuple(of), resources));
-            case 16 -> {
-                MemorySegment variant = wasmtime_component_valunion_t.variant(of);
-                yield new Val.VariantVal(readName(wasmtime_component_valvariant_t.discriminant(variant)),
-                        unboxed(wasmtime_component_valvariant_t.val(variant), resources));
-            }
-            case 17 -> new Val.EnumVal(readName(wasmtime_component_valunion_t.enumeration(of)));
-            case 18 -> new Val.OptionVal(unboxed(wasmtime_component_valunion_t.option(of), resources));
-            case 19 -> {
-                MemorySegment result = wasmtime_component_valunion_t.result(of);
-                yield new Val.ResultVal(wasmtime_component_valresult_t.is_ok(result),
-                        unboxed(wasmtime_component_valresult_t.val(result), resources));
-            }
+            case 15 -> new Val.TupleVal(readVals(seg, p, resources, labels, false));
+            case 16 -> new Val.VariantVal(labels.read(seg, p + VARIANT_NAME), unboxed(seg.get(PTR, p + VARIANT_VAL), resources, labels));
+            case 17 -> new Val.EnumVal(labels.read(seg, p));
+            case 18 -> new Val.OptionVal(unboxed(seg.get(PTR, p), resources, labels));
+            case 19 -> new Val.ResultVal(seg.get(JAVA_BOOLEAN, p + RESULT_OK), unboxed(seg.get(PTR, p + RESULT_VAL), resources, labels));
             case 20 -> {
-                MemorySegment vec = wasmtime_component_valunion_t.flags(of);
-                long n = wasmtime_component_vallist.size(vec);
-                MemorySegment data = wasmtime_component_vallist.data(vec).reinterpret(n * NAME_SIZE);
-                List<String> names = new ArrayList<>((int) n);
-                for (long i = 0; i < n; i++) {
-                    names.add(readName(data.asSlice(i * NAME_SIZE, NAME_SIZE)));
+                int n = vecSize(seg, p);
+                MemorySegment data = vecData(seg, p, n * NAME_SIZE);
+                String[] names = new String[n];
+                for (int i = 0; i < n; i++) {
+                    names[i] = labels.read(data, i * NAME_SIZE);
                 }
-                yield new Val.FlagsVal(names);
+                yield new Val.FlagsVal(immutable(names));
             }
-            case 21 -> resources.accept(wasmtime_component_valunion_t.resource(of));
+            case 21 -> resources.accept(seg.get(PTR, p));
             case 22 -> {
-                MemorySegment vec = wasmtime_component_valunion_t.map(of);
-                long n = wasmtime_component_vallist.size(vec);
-                MemorySegment data = wasmtime_component_vallist.data(vec).reinterpret(n * MAP_ENTRY_SIZE);
-                List<Val.MapVal.Entry> entries = new ArrayList<>((int) n);
-                for (long i = 0; i < n; i++) {
-                    MemorySegment entry = data.asSlice(i * MAP_ENTRY_SIZE, MAP_ENTRY_SIZE);
-                    entries.add(new Val.MapVal.Entry(read(wasmtime_component_valmap_entry.key(entry), resources),
-                            read(wasmtime_component_valmap_entry.value(entry), resources)));
+                int n = vecSize(seg, p);
+                MemorySegment data = vecData(seg, p, n * MAP_ENTRY_SIZE);
+                Val.MapVal.Entry[] entries = new Val.MapVal.Entry[n];
+                for (int i = 0; i < n; i++) {
+                    long e = i * MAP_ENTRY_SIZE;
+                    entries[i] = new Val.MapVal.Entry(read(data, e + MAP_KEY, resources, labels), read(data, e + MAP_VALUE, resources, labels));
                 }
-                yield new Val.MapVal(entries);
+                yield new Val.MapVal(immutable(entries));
             }
             default -> throw new WasmtimeException("unknown component value kind " + kind);
         };
+    }
+
+    /**
+     * Labels (record field, case, enum and flag names) met while reading one value: a list of
+     * records repeats the same few names, decoded once and then only compared. Direct-mapped on
+     * the length and the first and last byte.
+     */
+    private static final class Labels {
+        private static final int SLOTS = 32;
+        private static final int MAX = 64;
+        private byte[][] bytes;
+        private String[] strings;
+
+        String read(MemorySegment seg, long off) {
+            long size = seg.get(SIZE_T, off + BYTES_SIZE);
+            if (size == 0) {
+                return "";
+            }
+            MemorySegment data = seg.get(PTR, off + BYTES_DATA).reinterpret(size);
+            if (size > MAX) {
+                return new String(data.toArray(JAVA_BYTE), StandardCharsets.UTF_8);
+            }
+            if (bytes == null) {
+                bytes = new byte[SLOTS][];
+                strings = new String[SLOTS];
+            }
+            int slot = (int) (size * 31 + data.get(JAVA_BYTE, 0) * 7 + data.get(JAVA_BYTE, size - 1)) & (SLOTS - 1);
+            byte[] known = bytes[slot];
+            if (known != null && known.length == size
+                    && MemorySegment.mismatch(data, 0, size, MemorySegment.ofArray(known), 0, size) == -1) {
+                return strings[slot];
+            }
+            byte[] utf8 = data.toArray(JAVA_BYTE);
+            String s = new String(utf8, StandardCharsets.UTF_8);
+            bytes[slot] = utf8;
+            strings[slot] = s;
+            return s;
+        }
     }
 
     /** Receives a resource found in a value read from native memory and returns its Java handle. */
@@ -239,56 +335,241 @@ final class ValueMarshaller {
         };
     }
 
-    private static void kind(MemorySegment dst, int kind) {
-        wasmtime_component_val.kind(dst, (byte) kind);
-    }
-
     private static MemorySegment boxed(Val value, SegmentAllocator alloc) {
         if (value == null) {
             return MemorySegment.NULL;
         }
         MemorySegment box = alloc.allocate(VAL_SIZE, 8);
-        write(value, box, alloc);
+        write(value, box, 0, alloc);
         return box;
     }
 
-    private static Val unboxed(MemorySegment ptr, ResourceSink resources) {
+    private static Val unboxed(MemorySegment ptr, ResourceSink resources, Labels labels) {
         if (ptr.equals(MemorySegment.NULL)) {
             return null;
         }
-        return read(ptr.reinterpret(VAL_SIZE), resources);
+        return read(ptr.reinterpret(VAL_SIZE), 0, resources, labels);
     }
 
-    private static void writeVals(List<Val> values, MemorySegment vec, SegmentAllocator alloc) {
-        MemorySegment data = values.isEmpty() ? MemorySegment.NULL : alloc.allocate(VAL_SIZE * values.size(), 8);
-        for (int i = 0; i < values.size(); i++) {
-            write(values.get(i), data.asSlice(VAL_SIZE * i, VAL_SIZE), alloc);
+    private static void setVec(MemorySegment seg, long vec, long n, MemorySegment data) {
+        seg.set(SIZE_T, vec + VEC_SIZE, n);
+        seg.set(PTR, vec + VEC_DATA, data);
+    }
+
+    private static int vecSize(MemorySegment seg, long vec) {
+        long n = seg.get(SIZE_T, vec + VEC_SIZE);
+        if (n < 0 || n > Integer.MAX_VALUE - 8) {
+            throw new WasmtimeException("component value with " + n + " elements is too large");
         }
-        wasmtime_component_vallist.size(vec, values.size());
-        wasmtime_component_vallist.data(vec, data);
+        return (int) n;
     }
 
-    private static List<Val> readVals(MemorySegment vec, ResourceSink resources) {
-        long n = wasmtime_component_vallist.size(vec);
+    private static MemorySegment vecData(MemorySegment seg, long vec, long bytes) {
+        return bytes == 0 ? MemorySegment.NULL : seg.get(PTR, vec + VEC_DATA).reinterpret(bytes);
+    }
+
+    /** The elements of a list or tuple; a list of scalars is written from its array in one loop. */
+    private static void writeVals(List<Val> values, MemorySegment seg, long vec, SegmentAllocator alloc) {
+        int n = values.size();
+        MemorySegment data = n == 0 ? MemorySegment.NULL : alloc.allocate(VAL_SIZE * n, 8);
+        if (values instanceof ScalarList scalars) {
+            writeScalars(scalars, data);
+        } else {
+            for (int i = 0; i < n; i++) {
+                write(values.get(i), data, VAL_SIZE * i, alloc);
+            }
+        }
+        setVec(seg, vec, n, data);
+    }
+
+    /** One {@code wasmtime_component_val_t} per element: the kind byte and the payload, nothing else. */
+    private static void writeScalars(ScalarList list, MemorySegment data) {
+        byte k = SCALAR_KIND[list.kind().ordinal()];
+        switch (list.array()) {
+            case byte[] a -> {
+                for (int i = 0; i < a.length; i++) {
+                    long o = VAL_SIZE * i;
+                    data.set(JAVA_BYTE, o + KIND, k);
+                    data.set(JAVA_BYTE, o + OF, a[i]);
+                }
+            }
+            case boolean[] a -> {
+                for (int i = 0; i < a.length; i++) {
+                    long o = VAL_SIZE * i;
+                    data.set(JAVA_BYTE, o + KIND, k);
+                    data.set(JAVA_BOOLEAN, o + OF, a[i]);
+                }
+            }
+            case short[] a -> {
+                for (int i = 0; i < a.length; i++) {
+                    long o = VAL_SIZE * i;
+                    data.set(JAVA_BYTE, o + KIND, k);
+                    data.set(JAVA_SHORT, o + OF, a[i]);
+                }
+            }
+            case int[] a -> {
+                for (int i = 0; i < a.length; i++) {
+                    long o = VAL_SIZE * i;
+                    data.set(JAVA_BYTE, o + KIND, k);
+                    data.set(JAVA_INT, o + OF, a[i]);
+                }
+            }
+            case long[] a -> {
+                for (int i = 0; i < a.length; i++) {
+                    long o = VAL_SIZE * i;
+                    data.set(JAVA_BYTE, o + KIND, k);
+                    data.set(JAVA_LONG, o + OF, a[i]);
+                }
+            }
+            case float[] a -> {
+                for (int i = 0; i < a.length; i++) {
+                    long o = VAL_SIZE * i;
+                    data.set(JAVA_BYTE, o + KIND, k);
+                    data.set(JAVA_FLOAT, o + OF, a[i]);
+                }
+            }
+            case double[] a -> {
+                for (int i = 0; i < a.length; i++) {
+                    long o = VAL_SIZE * i;
+                    data.set(JAVA_BYTE, o + KIND, k);
+                    data.set(JAVA_DOUBLE, o + OF, a[i]);
+                }
+            }
+            default -> throw new IllegalStateException("scalar list backed by " + list.array().getClass());
+        }
+    }
+
+    /**
+     * The elements of a list or tuple. A list's elements all have one type, so when the first is a
+     * bool, integer or float the whole list is read into a primitive array ({@link ScalarList}).
+     * Tuples are read element by element (their elements may differ).
+     */
+    private static List<Val> readVals(MemorySegment seg, long vec, ResourceSink resources, Labels labels, boolean list) {
+        int n = vecSize(seg, vec);
         if (n == 0) {
             return List.of();
         }
-        MemorySegment data = wasmtime_component_vallist.data(vec).reinterpret(n * VAL_SIZE);
-        List<Val> out = new ArrayList<>((int) n);
-        for (long i = 0; i < n; i++) {
-            out.add(read(data.asSlice(i * VAL_SIZE, VAL_SIZE), resources));
+        MemorySegment data = vecData(seg, vec, n * VAL_SIZE);
+        int first = Byte.toUnsignedInt(data.get(JAVA_BYTE, KIND));
+        ScalarList.Kind scalar = list ? SCALAR_OF_KIND[first] : null;
+        if (scalar != null && sameKind(data, n, (byte) first)) {
+            return readScalars(scalar, data, n);
         }
-        return out;
+        Val[] out = new Val[n];
+        for (int i = 0; i < n; i++) {
+            out[i] = read(data, VAL_SIZE * i, resources, labels);
+        }
+        return immutable(out);
+    }
+
+    /** Every element has kind {@code k} (Wasmtime type-checks lists; this only guards the fast path). */
+    private static boolean sameKind(MemorySegment data, int n, byte k) {
+        for (int i = 0; i < n; i++) {
+            if (data.get(JAVA_BYTE, VAL_SIZE * i + KIND) != k) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static ScalarList readScalars(ScalarList.Kind kind, MemorySegment data, int n) {
+        Object array = switch (kind) {
+            case BOOL -> {
+                boolean[] a = new boolean[n];
+                for (int i = 0; i < n; i++) {
+                    a[i] = data.get(JAVA_BOOLEAN, VAL_SIZE * i + OF);
+                }
+                yield a;
+            }
+            case S8, U8 -> {
+                byte[] a = new byte[n];
+                for (int i = 0; i < n; i++) {
+                    a[i] = data.get(JAVA_BYTE, VAL_SIZE * i + OF);
+                }
+                yield a;
+            }
+            case S16, U16 -> {
+                short[] a = new short[n];
+                for (int i = 0; i < n; i++) {
+                    a[i] = data.get(JAVA_SHORT, VAL_SIZE * i + OF);
+                }
+                yield a;
+            }
+            case S32, U32 -> {
+                int[] a = new int[n];
+                for (int i = 0; i < n; i++) {
+                    a[i] = data.get(JAVA_INT, VAL_SIZE * i + OF);
+                }
+                yield a;
+            }
+            case S64, U64 -> {
+                long[] a = new long[n];
+                for (int i = 0; i < n; i++) {
+                    a[i] = data.get(JAVA_LONG, VAL_SIZE * i + OF);
+                }
+                yield a;
+            }
+            case F32 -> {
+                float[] a = new float[n];
+                for (int i = 0; i < n; i++) {
+                    a[i] = data.get(JAVA_FLOAT, VAL_SIZE * i + OF);
+                }
+                yield a;
+            }
+            case F64 -> {
+                double[] a = new double[n];
+                for (int i = 0; i < n; i++) {
+                    a[i] = data.get(JAVA_DOUBLE, VAL_SIZE * i + OF);
+                }
+                yield a;
+            }
+        };
+        return ScalarList.wrap(kind, array);
+    }
+
+    /** An immutable list of a fresh array (List.of copies it once; the records' List.copyOf then keeps it). */
+    @SafeVarargs
+    private static <T> List<T> immutable(T... items) {
+        return switch (items.length) {
+            case 0 -> List.of();
+            case 1 -> List.of(items[0]);
+            case 2 -> List.of(items[0], items[1]);
+            default -> List.of(items);
+        };
     }
 
     static void writeName(String s, MemorySegment name, SegmentAllocator alloc) {
+        writeName(s, name, 0, alloc);
+    }
+
+    private static void writeName(String s, MemorySegment seg, long off, SegmentAllocator alloc) {
         byte[] bytes = s.getBytes(StandardCharsets.UTF_8);
-        MemorySegment data = bytes.length == 0 ? MemorySegment.NULL : alloc.allocateFrom(ValueLayout.JAVA_BYTE, bytes);
-        wasm_byte_vec_t.size(name, bytes.length);
-        wasm_byte_vec_t.data(name, data);
+        MemorySegment data = bytes.length == 0 ? MemorySegment.NULL : alloc.allocateFrom(JAVA_BYTE, bytes);
+        seg.set(SIZE_T, off + BYTES_SIZE, bytes.length);
+        seg.set(PTR, off + BYTES_DATA, data);
+    }
+
+    /** A record field, case, enum or flag name: shared bytes per call where the allocator offers them. */
+    private static void writeLabel(String s, MemorySegment seg, long off, SegmentAllocator alloc) {
+        if (!(alloc instanceof ScratchAllocator scratch)) {
+            writeName(s, seg, off, alloc);
+            return;
+        }
+        MemorySegment bytes = scratch.label(s);
+        seg.set(SIZE_T, off + BYTES_SIZE, bytes.byteSize());
+        seg.set(PTR, off + BYTES_DATA, bytes);
     }
 
     static String readName(MemorySegment name) {
-        return Errors.readByteVec(name);
+        return readName(name, 0);
+    }
+
+    private static String readName(MemorySegment seg, long off) {
+        long size = seg.get(SIZE_T, off + BYTES_SIZE);
+        if (size == 0) {
+            return "";
+        }
+        MemorySegment data = seg.get(PTR, off + BYTES_DATA).reinterpret(size);
+        return new String(data.toArray(JAVA_BYTE), StandardCharsets.UTF_8);
     }
 }

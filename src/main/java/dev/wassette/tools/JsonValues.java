@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wassette.runtime.FunctionType;
+import dev.wassette.runtime.ScalarList;
 import dev.wassette.runtime.Val;
 import dev.wassette.runtime.WitType;
 import java.math.BigDecimal;
@@ -67,6 +68,9 @@ public final class JsonValues {
             case WitType.Primitive p -> primitive(node, p, path);
             case WitType.ListType l -> {
                 ArrayNode array = array(node, path, "a list " + type.wit());
+                if (l.element() instanceof WitType.Primitive p && p != WitType.Primitive.CHAR && p != WitType.Primitive.STRING) {
+                    yield new Val.ListVal(scalars(array, p, path));
+                }
                 List<Val> elements = new ArrayList<>(array.size());
                 for (int i = 0; i < array.size(); i++) {
                     elements.add(fromJson(array.get(i), l.element(), path + "[" + i + "]"));
@@ -239,6 +243,94 @@ public final class JsonValues {
 
     private static BigInteger integer(JsonNode node, String path, long min, long max, String type) {
         return integer(node, path, BigInteger.valueOf(min), BigInteger.valueOf(max), type);
+    }
+
+    /**
+     * A list of bool, integers or floats as one primitive array ({@link ScalarList}): no {@link Val}
+     * per element. Each element is checked as {@link #primitive} checks it, with the same messages.
+     */
+    private static ScalarList scalars(ArrayNode array, WitType.Primitive p, String path) {
+        int n = array.size();
+        switch (p) {
+            case BOOL -> {
+                boolean[] a = new boolean[n];
+                for (int i = 0; i < n; i++) {
+                    JsonNode e = array.get(i);
+                    if (!e.isBoolean()) {
+                        throw new InvalidArgumentException(path + "[" + i + "]", "expected a boolean, got " + describe(e));
+                    }
+                    a[i] = e.booleanValue();
+                }
+                return ScalarList.ofBool(a);
+            }
+            case S8, U8 -> {
+                long min = p == WitType.Primitive.S8 ? -128 : 0;
+                long max = p == WitType.Primitive.S8 ? 127 : 255;
+                byte[] a = new byte[n];
+                for (int i = 0; i < n; i++) {
+                    a[i] = (byte) smallInteger(array.get(i), path, i, min, max, p.wit());
+                }
+                return p == WitType.Primitive.S8 ? ScalarList.ofS8(a) : ScalarList.ofU8(a);
+            }
+            case S16, U16 -> {
+                long min = p == WitType.Primitive.S16 ? Short.MIN_VALUE : 0;
+                long max = p == WitType.Primitive.S16 ? Short.MAX_VALUE : 0xFFFF;
+                short[] a = new short[n];
+                for (int i = 0; i < n; i++) {
+                    a[i] = (short) smallInteger(array.get(i), path, i, min, max, p.wit());
+                }
+                return p == WitType.Primitive.S16 ? ScalarList.ofS16(a) : ScalarList.ofU16(a);
+            }
+            case S32, U32 -> {
+                long min = p == WitType.Primitive.S32 ? Integer.MIN_VALUE : 0;
+                long max = p == WitType.Primitive.S32 ? Integer.MAX_VALUE : 0xFFFF_FFFFL;
+                int[] a = new int[n];
+                for (int i = 0; i < n; i++) {
+                    a[i] = (int) smallInteger(array.get(i), path, i, min, max, p.wit());
+                }
+                return p == WitType.Primitive.S32 ? ScalarList.ofS32(a) : ScalarList.ofU32(a);
+            }
+            case S64, U64 -> {
+                long[] a = new long[n];
+                for (int i = 0; i < n; i++) {
+                    JsonNode e = array.get(i);
+                    if ((e.isInt() || e.isLong()) && (p == WitType.Primitive.S64 || e.longValue() >= 0)) {
+                        a[i] = e.longValue();
+                    } else if (p == WitType.Primitive.S64) {
+                        a[i] = integer(e, path + "[" + i + "]", BigInteger.valueOf(Long.MIN_VALUE), BigInteger.valueOf(Long.MAX_VALUE), "s64").longValue();
+                    } else {
+                        a[i] = integer(e, path + "[" + i + "]", BigInteger.ZERO, U64_MAX, "u64").longValue();
+                    }
+                }
+                return p == WitType.Primitive.S64 ? ScalarList.ofS64(a) : ScalarList.ofU64(a);
+            }
+            case F32 -> {
+                float[] a = new float[n];
+                for (int i = 0; i < n; i++) {
+                    a[i] = (float) floating(array.get(i), path + "[" + i + "]", "f32");
+                }
+                return ScalarList.ofF32(a);
+            }
+            case F64 -> {
+                double[] a = new double[n];
+                for (int i = 0; i < n; i++) {
+                    a[i] = floating(array.get(i), path + "[" + i + "]", "f64");
+                }
+                return ScalarList.ofF64(a);
+            }
+            default -> throw new IllegalArgumentException(p + " is not a scalar");
+        }
+    }
+
+    /** An integer element of at most 32 bits; JSON ints take the fast path, the rest {@link #integer}. */
+    private static long smallInteger(JsonNode e, String path, int i, long min, long max, String type) {
+        if (e.isInt() || e.isLong()) {
+            long v = e.longValue();
+            if (v >= min && v <= max) {
+                return v;
+            }
+        }
+        return integer(e, path + "[" + i + "]", min, max, type).longValue();
     }
 
     private static BigInteger integer(JsonNode node, String path, BigInteger min, BigInteger max, String type) {

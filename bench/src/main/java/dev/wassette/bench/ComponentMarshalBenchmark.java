@@ -1,5 +1,7 @@
 package dev.wassette.bench;
 
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.wassette.runtime.Component;
 import dev.wassette.runtime.Engine;
 import dev.wassette.runtime.ExportedFunction;
@@ -10,6 +12,8 @@ import dev.wassette.runtime.Store;
 import dev.wassette.runtime.StoreConfig;
 import dev.wassette.runtime.Val;
 import dev.wassette.runtime.WasiConfig;
+import dev.wassette.runtime.WitType;
+import dev.wassette.tools.JsonValues;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -33,7 +37,9 @@ import org.openjdk.jmh.annotations.TearDown;
  * <ul>
  *   <li>{@code string-1KiB}, {@code string-64KiB}, {@code string-1MiB}: {@code echo-string}, ASCII;
  *       the slope between sizes is the cost per byte;
- *   <li>{@code bytes-64KiB}: {@code echo-bytes}, a {@code list<u8>} (one {@code Val.U8} per byte);
+ *   <li>{@code bytes-64KiB}, {@code bytes-1MiB}: {@code echo-bytes}, a {@code list<u8>} made from a JSON array
+ *       by {@code JsonValues.fromJson}, as the server makes tool arguments;
+ *   <li>{@code u32-64Ki}: {@code echo-list}, a {@code list<u32>} of 65 536 values, made the same way;
  *   <li>{@code config}: {@code echo-record} of {@code config {name, retries, ratio, tags: list<string>
  *       (8), origin: option<point>}};
  *   <li>{@code records-1000}: {@code echo-nested}, a {@code list<option<point>>} of 1 000
@@ -44,7 +50,7 @@ import org.openjdk.jmh.annotations.TearDown;
 public class ComponentMarshalBenchmark extends BenchmarkDefaults {
     private static final String IFACE = "wassette:fixtures/types@0.1.0#";
 
-    @Param({"string-1KiB", "string-64KiB", "string-1MiB", "bytes-64KiB", "config", "records-1000"})
+    @Param({"string-1KiB", "string-64KiB", "string-1MiB", "bytes-64KiB", "bytes-1MiB", "u32-64Ki", "config", "records-1000"})
     public String payload;
 
     private Engine engine;
@@ -75,12 +81,21 @@ public class ComponentMarshalBenchmark extends BenchmarkDefaults {
             case "string-1KiB" -> new Val.Str(ascii(1 << 10));
             case "string-64KiB" -> new Val.Str(ascii(64 << 10));
             case "string-1MiB" -> new Val.Str(ascii(1 << 20));
-            case "bytes-64KiB" -> {
-                List<Val> bytes = new ArrayList<>(64 << 10);
-                for (int i = 0; i < 64 << 10; i++) {
-                    bytes.add(new Val.U8(i * 31 & 0xff));
+            // Lists of numbers are made as the server makes them from a tool call's JSON arguments.
+            case "bytes-64KiB", "bytes-1MiB" -> {
+                int n = payload.equals("bytes-1MiB") ? 1 << 20 : 64 << 10;
+                ArrayNode json = JsonNodeFactory.instance.arrayNode(n);
+                for (int i = 0; i < n; i++) {
+                    json.add(i * 31 & 0xff);
                 }
-                yield new Val.ListVal(bytes);
+                yield JsonValues.fromJson(json, new WitType.ListType(WitType.Primitive.U8), "v");
+            }
+            case "u32-64Ki" -> {
+                ArrayNode json = JsonNodeFactory.instance.arrayNode(64 << 10);
+                for (int i = 0; i < 64 << 10; i++) {
+                    json.add((i * 2_654_435_761L) & 0xFFFF_FFFFL);
+                }
+                yield JsonValues.fromJson(json, new WitType.ListType(WitType.Primitive.U32), "v");
             }
             case "config" -> {
                 List<Val> tags = new ArrayList<>();
@@ -106,6 +121,7 @@ public class ComponentMarshalBenchmark extends BenchmarkDefaults {
         String export = switch (payload.substring(0, payload.indexOf('-') < 0 ? payload.length() : payload.indexOf('-'))) {
             case "string" -> "echo-string";
             case "bytes" -> "echo-bytes";
+            case "u32" -> "echo-list";
             case "config" -> "echo-record";
             case "records" -> "echo-nested";
             default -> throw new IllegalArgumentException(payload);
