@@ -372,7 +372,8 @@ fn relay(stream: UnixStream, mut from_daemon: BufReader<UnixStream>) -> ExitCode
         match from_daemon.read_exact(&mut header) {
             Ok(()) => {}
             Err(e) if e.kind() == ErrorKind::UnexpectedEof && input_ended.load(Ordering::SeqCst) => return ExitCode::SUCCESS,
-            Err(e) if e.kind() == ErrorKind::UnexpectedEof => {
+            Err(e) if matches!(e.kind(), ErrorKind::UnexpectedEof | ErrorKind::ConnectionReset) => {
+                // A daemon that is killed shows as either, depending on what was in flight.
                 eprintln!("wassette: the daemon ended the session (it stopped or was killed)");
                 return ExitCode::from(1);
             }
@@ -384,7 +385,11 @@ fn relay(stream: UnixStream, mut from_daemon: BufReader<UnixStream>) -> ExitCode
         let length = u32::from_be_bytes([header[1], header[2], header[3], header[4]]) as usize;
         payload.resize(length, 0);
         if let Err(e) = from_daemon.read_exact(&mut payload) {
-            eprintln!("wassette: lost the connection to the daemon: {e}");
+            if matches!(e.kind(), ErrorKind::UnexpectedEof | ErrorKind::ConnectionReset) {
+                eprintln!("wassette: the daemon ended the session (it stopped or was killed)");
+            } else {
+                eprintln!("wassette: lost the connection to the daemon: {e}");
+            }
             return ExitCode::from(1);
         }
         match header[0] {

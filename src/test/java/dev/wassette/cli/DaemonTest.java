@@ -283,6 +283,9 @@ class DaemonTest {
                     "clientInfo", Map.of("name", "daemon-test", "version", "1")));
             assertEquals("wassette-java", init.path("result").path("serverInfo").path("name").asText(), () -> init + "\n" + stderr());
             send(JSON.createObjectNode().put("jsonrpc", "2.0").put("method", "notifications/initialized"));
+            // Answered after the notification is handled (one reader per session, in order): from
+            // here on the session receives notifications.
+            assertTrue(request("ping", Map.of()).has("result"));
         }
 
         JsonNode call(String tool, Object arguments) throws Exception {
