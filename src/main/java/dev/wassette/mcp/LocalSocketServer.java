@@ -367,10 +367,16 @@ public final class LocalSocketServer implements AutoCloseable {
             this.socket = socket;
         }
 
+        /** Header and bytes in one write: one system call per frame, and the shim reads it whole. */
         private synchronized void frame(int channel, byte[] bytes, int length) throws IOException {
-            byte[] header = {(byte) channel, (byte) (length >>> 24), (byte) (length >>> 16), (byte) (length >>> 8), (byte) length};
-            socket.write(header);
-            socket.write(bytes, 0, length);
+            byte[] frame = new byte[5 + length];
+            frame[0] = (byte) channel;
+            frame[1] = (byte) (length >>> 24);
+            frame[2] = (byte) (length >>> 16);
+            frame[3] = (byte) (length >>> 8);
+            frame[4] = (byte) length;
+            System.arraycopy(bytes, 0, frame, 5, length);
+            socket.write(frame);
             socket.flush();
         }
 
