@@ -25,6 +25,8 @@ public final class Engine implements AutoCloseable {
     private final boolean consumeFuel;
     private final Duration epochTick;
     private final Thread ticker;
+    /** Stores whose deadline or cancellation needs epoch ticks; with none, the ticker sleeps. */
+    private final java.util.concurrent.atomic.AtomicInteger tickedStores = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean closed;
 
     private Engine(Builder b) {
@@ -81,13 +83,35 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    /**
+     * Advances the epoch every tick while some store needs it, and sleeps otherwise: an idle server
+     * (the per-user daemon waits for sessions for minutes) is not woken 100 times a second. Deadlines
+     * are set relative to the epoch when a call starts, so pausing between calls changes none.
+     */
     private void tick() {
         long nanos = epochTick.toNanos();
         while (!closed) {
+            if (tickedStores.get() == 0) {
+                java.util.concurrent.locks.LockSupport.park(this); // unparked by the first store that needs ticks
+                continue;
+            }
             java.util.concurrent.locks.LockSupport.parkNanos(nanos);
             if (!closed) {
                 wasmtime_engine_increment_epoch(handle);
             }
+        }
+    }
+
+    /** A store with a deadline or a cancellation exists: the epoch must advance until {@link #ticksNotNeeded}. */
+    void ticksNeeded() {
+        if (ticker != null && tickedStores.getAndIncrement() == 0) {
+            java.util.concurrent.locks.LockSupport.unpark(ticker);
+        }
+    }
+
+    void ticksNotNeeded() {
+        if (ticker != null) {
+            tickedStores.decrementAndGet();
         }
     }
 

@@ -34,6 +34,8 @@ public final class Store implements AutoCloseable {
     private final List<MemorySegment> resources = new ArrayList<>();
     private boolean http;
     private boolean closed;
+    /** Whether this store holds the engine's ticker awake (it has a deadline watch). */
+    private boolean ticked;
 
     public Store(Engine engine, StoreConfig config) {
         this.engine = engine;
@@ -62,6 +64,8 @@ public final class Store implements AutoCloseable {
                 MemorySegment watchEnv = Upcalls.register(watch);
                 upcallTargets.add(watchEnv);
                 wasmtime_store_epoch_deadline_callback(handle, Upcalls.EPOCH_DEADLINE, watchEnv, MemorySegment.NULL);
+                engine.ticksNeeded();
+                ticked = true;
             }
             setDeadline();
             MemorySegment egressEnv = Upcalls.register(config.egressCheck());
@@ -202,6 +206,9 @@ public final class Store implements AutoCloseable {
             return;
         }
         closed = true;
+        if (ticked) {
+            engine.ticksNotNeeded();
+        }
         for (GuestOutput o : outputs) {
             o.flush();
         }
