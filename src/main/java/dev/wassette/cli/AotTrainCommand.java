@@ -30,6 +30,7 @@ import picocli.CommandLine.Command;
 @Command(name = "aot-train", hidden = true, description = "Runs a short server session in a temporary store (for the JVM's AOT cache).")
 final class AotTrainCommand implements Callable<Integer> {
     private static final Duration BOUND = Duration.ofSeconds(60);
+    private static final int TRAINING_CALLS = 3000;
 
     @Override
     public Integer call() throws Exception {
@@ -59,7 +60,9 @@ final class AotTrainCommand implements Callable<Integer> {
                 send(toServer, "{\"jsonrpc\":\"2.0\",\"id\":" + ++id + ",\"method\":\"tools/list\"}");
                 send(toServer, call(++id, "load-component", "{\"path\":\"" + component.toUri() + "\"}"));
                 answers.await(id);
-                for (int i = 0; i < 300; i++) {
+                // Enough calls for the method profiles the cache keeps (JEP 515) to mark the call path
+                // hot, so that a server's JIT compiles it early instead of after thousands of calls.
+                for (int i = 0; i < TRAINING_CALLS; i++) {
                     send(toServer, call(++id, "add", "{\"a\":" + i + ",\"b\":2}"));
                     send(toServer, call(++id, "echo", "{\"s\":\"training call " + i + "\"}"));
                     if (i % 50 == 0) {
