@@ -213,7 +213,9 @@ func (sh *shared) explain(err error) error {
 // cfg.warmSessions sessions is timed as in the cold scenario, from just before fork/exec to the
 // first tools/list answer, and ends before the next starts. RSS is read rssSettle after the last
 // session's list: the session's own processes (for this server the shim) and the daemon's.
-func warmStart(cfg *config, s server) (m metrics, err error) {
+// withShared runs a scenario on one shared configuration (newShared): afterwards its sessions and
+// daemons are ended, and an error carries the end of the daemon's log.
+func withShared(cfg *config, s server, scenario func(sh *shared) (metrics, error)) (m metrics, err error) {
 	sh, err := newShared(cfg, s)
 	if err != nil {
 		return nil, err
@@ -222,43 +224,49 @@ func warmStart(cfg *config, s server) (m metrics, err error) {
 		err = sh.explain(err)
 		sh.close()
 	}()
-	m = metrics{}
-	p, _, took, _, err := sh.open()
-	if err != nil {
-		return nil, fmt.Errorf("priming session: %w", err)
-	}
-	m["first_start_first_list_ms"] = ms(took)
-	sh.end(p)
-	var lists, exits []time.Duration
-	for i := 1; i <= cfg.warmSessions; i++ {
+	return scenario(sh)
+}
+
+func warmStart(cfg *config, s server) (metrics, error) {
+	return withShared(cfg, s, func(sh *shared) (metrics, error) {
+		m := metrics{}
 		p, _, took, _, err := sh.open()
 		if err != nil {
-			return nil, fmt.Errorf("session %d: %w", i, err)
+			return nil, fmt.Errorf("priming session: %w", err)
 		}
-		lists = append(lists, took)
-		if i == cfg.warmSessions {
-			time.Sleep(cfg.rssSettle)
-			daemons := sh.daemonPids()
-			m["session_rss_mib"] = sessionRSS(p, daemons)
-			if sh.runDir != "" {
-				if len(daemons) != 1 {
-					return nil, fmt.Errorf("%d daemon processes under %s, want 1: %v", len(daemons), sh.runDir, daemons)
-				}
-				m["daemon_rss_mib"] = rssSum(trees(daemons))
+		m["first_start_first_list_ms"] = ms(took)
+		sh.end(p)
+		var lists, exits []time.Duration
+		for i := 1; i <= cfg.warmSessions; i++ {
+			p, _, took, _, err := sh.open()
+			if err != nil {
+				return nil, fmt.Errorf("session %d: %w", i, err)
 			}
+			lists = append(lists, took)
+			if i == cfg.warmSessions {
+				time.Sleep(cfg.rssSettle)
+				daemons := sh.daemonPids()
+				m["session_rss_mib"] = sessionRSS(p, daemons)
+				if sh.runDir != "" {
+					if len(daemons) != 1 {
+						return nil, fmt.Errorf("%d daemon processes under %s, want 1: %v", len(daemons), sh.runDir, daemons)
+					}
+					m["daemon_rss_mib"] = rssSum(trees(daemons))
+				}
+			}
+			exits = append(exits, sh.end(p))
 		}
-		exits = append(exits, sh.end(p))
-	}
-	if sh.runDir != "" {
-		m["daemons_serving"] = float64(len(sh.served)) // 1 unless a daemon was replaced
-	}
-	sort.Slice(lists, func(i, j int) bool { return lists[i] < lists[j] })
-	sort.Slice(exits, func(i, j int) bool { return exits[i] < exits[j] })
-	m["first_list_ms"] = percentile(lists, 0.50) / 1000
-	m["first_list_p90_ms"] = percentile(lists, 0.90) / 1000
-	m["first_list_max_ms"] = percentile(lists, 1.0) / 1000
-	m["exit_p50_ms"] = percentile(exits, 0.50) / 1000
-	return m, nil
+		if sh.runDir != "" {
+			m["daemons_serving"] = float64(len(sh.served)) // 1 unless a daemon was replaced
+		}
+		sort.Slice(lists, func(i, j int) bool { return lists[i] < lists[j] })
+		sort.Slice(exits, func(i, j int) bool { return exits[i] < exits[j] })
+		m["first_list_ms"] = percentile(lists, 0.50) / 1000
+		m["first_list_p90_ms"] = percentile(lists, 0.90) / 1000
+		m["first_list_max_ms"] = percentile(lists, 1.0) / 1000
+		m["exit_p50_ms"] = percentile(exits, 0.50) / 1000
+		return m, nil
+	})
 }
 
 // concurrentSessions: 4 sessions of one configuration open at once, started one after the other,
@@ -267,66 +275,60 @@ func warmStart(cfg *config, s server) (m metrics, err error) {
 // later processes find it in the store). With all 4 open, every session calls the trivial tool once
 // (after waiting for it to be listed) and checks the answer; rssSettle later the RSS of every
 // process of the 4 sessions and of the daemon is summed, each process once.
-func concurrentSessions(cfg *config, s server) (m metrics, err error) {
-	const n = 4
-	sh, err := newShared(cfg, s)
-	if err != nil {
-		return nil, err
-	}
-	defer func() {
-		err = sh.explain(err)
-		sh.close()
-	}()
-	m = metrics{}
-	var start time.Time
-	type session struct {
-		p      *proc
-		c      *stdioClient
-		listed map[string]bool
-	}
-	var open []session
-	for i := 1; i <= n; i++ {
-		p, c, _, listed, err := sh.open()
-		if err != nil {
-			return nil, fmt.Errorf("session %d: %w", i, err)
+func concurrentSessions(cfg *config, s server) (metrics, error) {
+	return withShared(cfg, s, func(sh *shared) (metrics, error) {
+		const n = 4
+		m := metrics{}
+		var start time.Time
+		type session struct {
+			p      *proc
+			c      *stdioClient
+			listed map[string]bool
 		}
-		if i == 1 {
-			start = p.start
-			took, err := loadTrivial(cfg, c.callTool)
+		var open []session
+		for i := 1; i <= n; i++ {
+			p, c, _, listed, err := sh.open()
 			if err != nil {
-				return nil, fmt.Errorf("session 1: %w", err)
+				return nil, fmt.Errorf("session %d: %w", i, err)
 			}
-			m["load_component_ms"] = ms(took)
+			if i == 1 {
+				start = p.start
+				took, err := loadTrivial(cfg, c.callTool)
+				if err != nil {
+					return nil, fmt.Errorf("session 1: %w", err)
+				}
+				m["load_component_ms"] = ms(took)
+			}
+			open = append(open, session{p, c, listed})
 		}
-		open = append(open, session{p, c, listed})
-	}
-	m["all_listed_ms"] = ms(time.Since(start))
-	for i, x := range open {
-		if i > 0 { // the first already has it: it loaded it
-			if err := awaitTools(x.c, x.listed, []string{cfg.trivialTool}); err != nil {
+		m["all_listed_ms"] = ms(time.Since(start))
+		for i, x := range open {
+			if i > 0 { // the first already has it: it loaded it
+				if err := awaitTools(x.c, x.listed, []string{cfg.trivialTool}); err != nil {
+					return nil, fmt.Errorf("session %d: %w", i+1, err)
+				}
+			}
+			if err := checkTrivial(cfg, x.c.callTool); err != nil {
 				return nil, fmt.Errorf("session %d: %w", i+1, err)
 			}
 		}
-		if err := checkTrivial(cfg, x.c.callTool); err != nil {
-			return nil, fmt.Errorf("session %d: %w", i+1, err)
+		m["all_answered_ms"] = ms(time.Since(start))
+		time.Sleep(cfg.rssSettle)
+		daemons := sh.daemonPids()
+		if sh.runDir != "" && len(daemons) != 1 {
+			return nil, fmt.Errorf("%d daemon processes under %s, want 1: %v", len(daemons), sh.runDir, daemons)
 		}
-	}
-	m["all_answered_ms"] = ms(time.Since(start))
-	time.Sleep(cfg.rssSettle)
-	daemons := sh.daemonPids()
-	if sh.runDir != "" && len(daemons) != 1 {
-		return nil, fmt.Errorf("%d daemon processes under %s, want 1: %v", len(daemons), sh.runDir, daemons)
-	}
-	var procs []*proc
-	for _, x := range open {
-		procs = append(procs, x.p)
-	}
-	total, count := rssOnce(procs, daemons)
-	m["total_rss_mib"] = total
-	m["processes"] = float64(count)
-	if len(daemons) > 0 {
-		m["daemon_rss_mib"] = rssSum(trees(daemons))
-		m["daemons_serving"] = float64(len(sh.served))
-	}
-	return m, nil
+		var procs []*proc
+		for _, x := range open {
+			procs = append(procs, x.p)
+		}
+		total, count := rssOnce(procs, daemons)
+		m["total_rss_mib"] = total
+		m["processes"] = float64(count)
+		if len(daemons) > 0 {
+			m["daemon_rss_mib"] = rssSum(trees(daemons))
+			m["daemons_serving"] = float64(len(sh.served))
+		}
+		return m, nil
+	})
 }

@@ -125,36 +125,31 @@ func stdioLatency(cfg *config, s server) (metrics, error) {
 // first having done the same calls — for this server both reach one daemon (the first session
 // starts it), so the second is what an MCP client's next session meets; for upstream each session
 // is a new process. Server CPU is the session's processes plus the daemon.
-func stdioWarmDaemon(cfg *config, s server) (m metrics, err error) {
-	sh, err := newShared(cfg, s)
-	if err != nil {
-		return nil, err
-	}
-	defer func() {
-		err = sh.explain(err)
-		sh.close()
-	}()
-	for session := 1; session <= 2; session++ {
-		p, c, _, _, err := sh.open()
-		if err != nil {
-			return nil, fmt.Errorf("session %d: %w", session, err)
-		}
-		daemons := sh.daemonPids()
-		cpu := func() float64 {
-			total := cpuSeconds(p.pid())
-			for _, d := range daemons {
-				if !slices.Contains(tree(p.pid()), d) {
-					total += ownCPUSeconds(d)
-				}
+func stdioWarmDaemon(cfg *config, s server) (metrics, error) {
+	return withShared(cfg, s, func(sh *shared) (metrics, error) {
+		var m metrics
+		for session := 1; session <= 2; session++ {
+			p, c, _, _, err := sh.open()
+			if err != nil {
+				return nil, fmt.Errorf("session %d: %w", session, err)
 			}
-			return total
+			daemons := sh.daemonPids()
+			cpu := func() float64 {
+				total := cpuSeconds(p.pid())
+				for _, d := range daemons {
+					if !slices.Contains(tree(p.pid()), d) {
+						total += ownCPUSeconds(d)
+					}
+				}
+				return total
+			}
+			if m, err = callWindows(cfg, c, cpu); err != nil {
+				return nil, fmt.Errorf("session %d: %w", session, err)
+			}
+			sh.end(p)
 		}
-		if m, err = callWindows(cfg, c, cpu); err != nil {
-			return nil, fmt.Errorf("session %d: %w", session, err)
-		}
-		sh.end(p)
-	}
-	return m, nil
+		return m, nil
+	})
 }
 
 // callWindows loads the trivial component through an initialized client, then calls it one at a

@@ -125,7 +125,7 @@ final class BuiltinTools {
             long start = System.nanoTime();
             String outcome = "ok";
             try {
-                ClientEnvironment client = WassetteMcpServer.clientOf(exchange);
+                ClientEnvironment client = StreamTransport.clientOf(exchange);
                 JsonNode result = client == null ? handler.handle(args) : ScopedValue.where(CLIENT, client).call(() -> handler.handle(args));
                 return McpSchema.CallToolResult.builder()
                         .addTextContent(json.writeValueAsString(result))
@@ -145,7 +145,7 @@ final class BuiltinTools {
                 return WassetteMcpServer.error(name + " failed: " + e.getMessage());
             } finally {
                 server.calls().end(request.meta()); // management tools run to completion; only their answer can be dropped
-                InvocationLog.record(name, null, args, 0, System.nanoTime() - start, outcome, WassetteMcpServer.sessionLogOf(exchange));
+                InvocationLog.record(name, null, args, 0, System.nanoTime() - start, outcome, StreamTransport.sessionLogOf(exchange));
             }
         });
     }

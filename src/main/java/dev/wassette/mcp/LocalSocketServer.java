@@ -222,9 +222,10 @@ public final class LocalSocketServer implements AutoCloseable {
                     answer(out, Map.of("ok", false, "retry", true, "message", r.reason()));
                 }
                 case Admission.Accept a -> {
-                    long admitted = System.nanoTime();
-                    LOG.log(System.Logger.Level.DEBUG, "daemon: session {0}: handshake read in {1} µs, admitted in {2} µs",
-                            String.valueOf(id), String.valueOf((heard - accepted) / 1000), String.valueOf((admitted - heard) / 1000));
+                    if (LOG.isLoggable(System.Logger.Level.DEBUG)) {
+                        LOG.log(System.Logger.Level.DEBUG, "daemon: session {0}: handshake read in {1} µs, admitted in {2} µs", String.valueOf(id),
+                                String.valueOf((heard - accepted) / 1000), String.valueOf((System.nanoTime() - heard) / 1000));
+                    }
                     session(id, in, out, a);
                 }
             }

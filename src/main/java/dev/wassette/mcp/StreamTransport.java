@@ -6,6 +6,7 @@ import dev.wassette.host.ClientEnvironment;
 import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.json.TypeRef;
+import io.modelcontextprotocol.server.McpSyncServerExchange;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.modelcontextprotocol.spec.McpServerSession;
 import io.modelcontextprotocol.spec.McpServerTransport;
@@ -45,6 +46,21 @@ public final class StreamTransport implements McpServerTransportProvider {
     private final int maxLineBytes;
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private volatile McpServerSession.Factory sessions;
+
+    /** The environment of the client a call's session serves, when it is not this process's (daemon sessions); else null. */
+    static ClientEnvironment clientOf(McpSyncServerExchange exchange) {
+        return fromContext(exchange, CLIENT, ClientEnvironment.class);
+    }
+
+    /** The log of the session a call came from, when it has one of its own (daemon sessions); else null. */
+    static SessionLog sessionLogOf(McpSyncServerExchange exchange) {
+        return fromContext(exchange, LOG_KEY, SessionLog.class);
+    }
+
+    private static <T> T fromContext(McpSyncServerExchange exchange, String key, Class<T> type) {
+        McpTransportContext context = exchange == null ? null : exchange.transportContext();
+        return context != null && type.isInstance(context.get(key)) ? type.cast(context.get(key)) : null;
+    }
 
     public StreamTransport(WassetteMcpServer server, int maxLineBytes) {
         this.server = server;

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wassette.host.ComponentHost;
 import dev.wassette.host.CallContext;
-import dev.wassette.host.ClientEnvironment;
 import dev.wassette.policy.PolicyException;
 import dev.wassette.runtime.TrapException;
 import dev.wassette.runtime.Val;
@@ -286,22 +285,10 @@ public final class WassetteMcpServer implements AutoCloseable {
         return new SyncToolSpecification(tool.build(), (exchange, request) -> callComponent(e, exchange, request));
     }
 
-    /** The environment of the client a session serves, when it is not this process's (daemon sessions). */
-    static ClientEnvironment clientOf(McpSyncServerExchange exchange) {
-        return exchange != null && exchange.transportContext() != null
-                && exchange.transportContext().get(StreamTransport.CLIENT) instanceof ClientEnvironment c ? c : null;
-    }
-
-    /** The log of the session a call came from, when it has one of its own (daemon sessions). */
-    static SessionLog sessionLogOf(McpSyncServerExchange exchange) {
-        return exchange != null && exchange.transportContext() != null
-                && exchange.transportContext().get(StreamTransport.LOG_KEY) instanceof SessionLog l ? l : null;
-    }
-
     private McpSchema.CallToolResult callComponent(ToolRegistry.Entry e, McpSyncServerExchange exchange, McpSchema.CallToolRequest request) {
         Map<String, Object> arguments = request.arguments();
         JsonNode args = json.valueToTree(arguments == null ? Map.of() : arguments);
-        CallContext call = calls.begin(request.meta()).client(clientOf(exchange));
+        CallContext call = calls.begin(request.meta()).client(StreamTransport.clientOf(exchange));
         String outcome = "ok";
         List<String> backtrace = List.of();
         try {
@@ -330,7 +317,7 @@ public final class WassetteMcpServer implements AutoCloseable {
                 outcome = "cancelled";
             }
             InvocationLog.record(e.toolName(), e.componentId(), args, call.instantiateNanos(), call.executeNanos(), outcome, backtrace,
-                    sessionLogOf(exchange));
+                    StreamTransport.sessionLogOf(exchange));
         }
     }
 
