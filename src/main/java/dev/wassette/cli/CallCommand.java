@@ -18,6 +18,9 @@ import dev.wassette.runtime.ExportedFunction;
 import dev.wassette.runtime.TrapException;
 import dev.wassette.runtime.Val;
 import dev.wassette.runtime.WasmtimeException;
+import dev.wassette.source.ComponentSource;
+import dev.wassette.source.FetchedComponent;
+import dev.wassette.source.SourceException;
 import dev.wassette.tools.InvalidArgumentException;
 import dev.wassette.tools.JsonValues;
 import dev.wassette.tools.ToolSchemas;
@@ -42,8 +45,11 @@ final class CallCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final System.Logger LOG = System.getLogger("dev.wassette.cli");
 
-    @Parameters(index = "0", paramLabel = "FILE", description = "Component: binary (.wasm) or text (.wat).")
-    Path file;
+    @Parameters(index = "0", paramLabel = "SOURCE", description = "Component (binary .wasm or text .wat): a file, https://… or oci://REGISTRY/REPO:TAG (or @sha256:…).")
+    String source;
+
+    @picocli.CommandLine.Mixin
+    SourceOptions sources;
 
     @Parameters(index = "1", paramLabel = "FUNCTION", description = "Export name (name, or interface#name as in my:pkg/tools#greet), or the tool name `inspect` shows (my_pkg_tools_greet).")
     String function;
@@ -71,10 +77,6 @@ final class CallCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (!Files.isRegularFile(file)) {
-            err.println("error: no such file: " + file);
-            return WassetteCli.BAD_INPUT;
-        }
         JsonNode argNode;
         try {
             argNode = JSON.readTree(args);
@@ -108,11 +110,24 @@ final class CallCommand implements Callable<Integer> {
         Grants grants = PolicyMapping.map(policy, Path.of("").toAbsolutePath(), environment, timeout);
         grants.notes().forEach(n -> err.println("note: not in force: " + n));
 
+        ComponentSource from;
+        FetchedComponent fetched;
+        try {
+            from = sources.source(source);
+            fetched = sources.fetch(from, err);
+        } catch (IllegalArgumentException | SourceException e) {
+            err.println("error: " + e.getMessage());
+            return WassetteCli.BAD_INPUT;
+        } catch (IOException e) {
+            err.println("error: " + source + ": " + e.getMessage());
+            return WassetteCli.BAD_INPUT;
+        }
+        String file = from instanceof ComponentSource.File f ? f.path().toString() : from.toString();
         try (Engine engine = Engines.create()) {
             Component component;
             try {
-                component = engine.compile(file);
-            } catch (WasmtimeException | IOException e) {
+                component = engine.compile(fetched.bytes());
+            } catch (WasmtimeException e) {
                 err.println("error: " + file + ": " + e.getMessage());
                 return WassetteCli.BAD_INPUT;
             }

@@ -3,14 +3,16 @@ package dev.wassette.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wassette.host.ComponentHost;
+import dev.wassette.host.ComponentOrigin;
 import dev.wassette.host.ComponentStore;
 import dev.wassette.runtime.Engine;
 import dev.wassette.runtime.WasmtimeException;
+import dev.wassette.source.ComponentSource;
+import dev.wassette.source.FetchedComponent;
+import dev.wassette.source.SourceException;
 import dev.wassette.tools.ToolSchemas;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -36,15 +38,19 @@ final class ComponentCommand implements Runnable {
         return new ComponentHost(engine, d.withDirectories(store.componentDirectory(), store.secretsDirectory()));
     }
 
-    @Command(name = "load", description = "Compiles a component file (binary or text) into the store; its id is the file name without extension.")
+    @Command(name = "load", description = {"Fetches a component (a file, binary or text; https://…; oci://REGISTRY/REPO:TAG or @sha256:…),",
+        "compiles it into the store and records its source and digest; its id is the file or repository name without extension."})
     static final class Load implements Callable<Integer> {
         @Mixin
         StoreOptions store;
 
-        @Parameters(index = "0", paramLabel = "FILE")
-        String file;
+        @Mixin
+        SourceOptions sources;
 
-        @Option(names = "--id", description = "Id to store it under (default: from the file name).")
+        @Parameters(index = "0", paramLabel = "SOURCE")
+        String source;
+
+        @Option(names = "--id", description = "Id to store it under (default: from the file or repository name).")
         String id;
 
         @CommandLine.Spec
@@ -53,21 +59,29 @@ final class ComponentCommand implements Runnable {
         @Override
         public Integer call() throws IOException {
             PrintWriter err = spec.commandLine().getErr();
-            Path path = file.startsWith("file://") ? Path.of(java.net.URI.create(file)) : Path.of(file);
-            if (!Files.isRegularFile(path)) {
-                err.println("error: no such file: " + path);
+            ComponentSource from;
+            FetchedComponent fetched;
+            try {
+                from = sources.source(source);
+                fetched = sources.fetch(from, err);
+            } catch (IllegalArgumentException | SourceException e) {
+                err.println("error: " + e.getMessage());
                 return WassetteCli.BAD_INPUT;
             }
-            String componentId = id != null ? id : ComponentStore.idFor(path.getFileName().toString());
+            String componentId = id != null ? id : ComponentStore.idFor(from.suggestedName());
             try (Engine engine = Engines.create(); ComponentHost host = host(engine, store)) {
-                ComponentHost.Loaded l = host.load(componentId, Files.readAllBytes(path));
+                ComponentHost.Loaded l = host.load(componentId, fetched.bytes(), ComponentOrigin.of(fetched));
                 PrintWriter out = spec.commandLine().getOut();
                 out.println("loaded " + componentId + " into " + host.store().directory());
                 l.functions().forEach(f -> out.println("  " + ToolSchemas.toolName(f) + "  " + f.wit()));
+                if (fetched.declaredPolicy() != null) {
+                    out.println("  declared policy (" + fetched.declaredPolicyMediaType() + ") stored, not applied: "
+                            + host.store().declaredPolicyFile(componentId));
+                }
                 out.flush();
                 return WassetteCli.OK;
             } catch (WasmtimeException | IllegalArgumentException e) {
-                err.println("error: " + path + ": " + e.getMessage());
+                err.println("error: " + from + ": " + e.getMessage());
                 return WassetteCli.BAD_INPUT;
             }
         }
@@ -101,7 +115,7 @@ final class ComponentCommand implements Runnable {
         }
     }
 
-    @Command(name = "list", description = "Lists stored components with their tools.")
+    @Command(name = "list", description = "Lists stored components with their tools, source and digest.")
     static final class ListComponents extends StoredListing {
         @Override
         void rows(ComponentHost host, ComponentHost.Loaded l, ArrayNode rows) {
@@ -110,12 +124,25 @@ final class ComponentCommand implements Runnable {
             row.put("tools", l.functions().size());
             ArrayNode names = row.putArray("tool_names");
             l.functions().forEach(f -> names.add(ToolSchemas.toolName(f)));
+            ComponentOrigin origin;
+            try {
+                origin = host.store().origin(l.id());
+            } catch (IOException e) {
+                origin = null;
+            }
+            row.put("source", origin != null ? origin.source() : "(not recorded)");
+            row.put("digest", origin != null ? origin.digest() : "");
+            if (origin != null) {
+                row.put("resolved", origin.resolved());
+                row.put("component_digest", origin.componentDigest());
+                row.put("declared_policy", origin.declaredPolicy() != null);
+            }
             row.put("path", host.store().componentFile(l.id()).toString());
         }
 
         @Override
         List<String> columns() {
-            return List.of("id", "tools", "path");
+            return List.of("id", "tools", "source", "digest");
         }
     }
 }

@@ -8,6 +8,7 @@ import dev.wassette.mcp.LocalSocketServer.Admission;
 import dev.wassette.mcp.StreamTransport;
 import dev.wassette.mcp.WassetteMcpServer;
 import dev.wassette.runtime.Engine;
+import dev.wassette.source.SourceSettings;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
@@ -42,10 +43,11 @@ final class DaemonCommand implements Callable<Integer> {
 
     /** What the sessions of one daemon must agree on: everything about the host but the client's environment and directory. */
     private record HostConfig(Path componentDir, Path secretsDir, Map<String, String> configEnv, Map<String, String> envFile,
-                              Map<String, String> explicitEnv, Duration callTimeout, long maxResultBytes, boolean builtinTools) {
-        static HostConfig of(ComponentHost.Settings s, boolean builtinTools) {
+                              Map<String, String> explicitEnv, Duration callTimeout, long maxResultBytes, boolean builtinTools,
+                              SourceSettings sources) {
+        static HostConfig of(ComponentHost.Settings s, boolean builtinTools, SourceSettings sources) {
             return new HostConfig(s.componentDir(), s.secretsDir(), s.configEnv(), s.envFile(), s.explicitEnv(),
-                    s.callTimeout(), s.maxResultBytes(), builtinTools);
+                    s.callTimeout(), s.maxResultBytes(), builtinTools, sources);
         }
     }
 
@@ -105,11 +107,12 @@ final class DaemonCommand implements Callable<Integer> {
             return new Admission.Refuse(cl.getUsageMessage(), WassetteCli.OK);
         }
         ClientEnvironment client = hello.client();
-        ComponentHost.Settings settings = run.options.settings(run.options.config(client), client);
-        HostConfig wanted = HostConfig.of(settings, !run.options.disableBuiltinTools);
+        Config sessionConfig = run.options.config(client);
+        ComponentHost.Settings settings = run.options.settings(sessionConfig, client);
+        HostConfig wanted = HostConfig.of(settings, !run.options.disableBuiltinTools, run.options.sources(sessionConfig));
         if (server == null) {
             host = new ComponentHost(engine, settings);
-            server = new WassetteMcpServer(host, wanted.builtinTools());
+            server = new WassetteMcpServer(host, wanted.builtinTools(), wanted.sources());
             server.loadStoredComponents();
             transport = new StreamTransport(server, HttpMcpServer.MAX_REQUEST_BYTES);
             server.streams(transport);

@@ -34,7 +34,7 @@ final class RunCommand implements Callable<Integer> {
         Config config = options.config(client);
         try (Engine engine = Engines.create();
              ComponentHost host = new ComponentHost(engine, options.settings(config, client));
-             WassetteMcpServer server = new WassetteMcpServer(host, !options.disableBuiltinTools)) {
+             WassetteMcpServer server = new WassetteMcpServer(host, !options.disableBuiltinTools, options.sources(config))) {
             server.loadStoredComponents(); // first, so the first tools/list has the stored components' tools
             StreamTransport transport = new StreamTransport(server, HttpMcpServer.MAX_REQUEST_BYTES);
             server.streams(transport);

@@ -33,7 +33,7 @@ final class ServeCommand implements Callable<Integer> {
         List<String> hosts = allowedHosts.isEmpty() ? config.allowedHosts() : allowedHosts;
         try (Engine engine = Engines.create();
              ComponentHost host = new ComponentHost(engine, options.settings(config, client));
-             HttpMcpServer server = HttpMcpServer.start(host, !options.disableBuiltinTools, bind, hosts)) {
+             HttpMcpServer server = HttpMcpServer.start(host, !options.disableBuiltinTools, bind, hosts, options.sources(config))) {
             LOG.log(System.Logger.Level.INFO, "wassette MCP server on http://{0}/mcp (allowed hosts {1}); components in {2}",
                     server.address(), hosts, host.store().directory());
             server.join();

@@ -6,7 +6,9 @@ import dev.wassette.host.EnvFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import dev.wassette.source.SourceSettings;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Option;
 
@@ -35,6 +37,15 @@ final class ServerOptions {
 
     @Option(names = "--max-result-size", paramLabel = "BYTES", defaultValue = "16777216", description = "Largest tool result accepted (default: ${DEFAULT-VALUE}).")
     long maxResultBytes;
+
+    @Option(names = "--insecure-registry", paramLabel = "HOST[:PORT]",
+            description = "Registry that load-component may reach over plain HTTP (repeatable; besides loopback and the config's insecure_registries).")
+    List<String> insecureRegistries = new java.util.ArrayList<>();
+
+    /** How load-component fetches components: the config's source settings plus the options. */
+    SourceSettings sources(Config config) {
+        return config.sources().settings(insecureRegistries);
+    }
 
     /** The config file and {@code WASSETTE_*} variables as {@code client} sees them (relative paths are its). */
     Config config(ClientEnvironment client) throws IOException {

@@ -126,8 +126,13 @@ public final class ComponentHost implements AutoCloseable {
 
     /** Compiles {@code bytes} (binary or text), stores them under {@code id} and loads; replaces a component with that id. */
     public Loaded load(String id, byte[] bytes) throws IOException {
+        return load(id, bytes, null);
+    }
+
+    /** {@link #load(String, byte[])}, recording where the bytes came from (null: not known). */
+    public Loaded load(String id, byte[] bytes, ComponentOrigin origin) throws IOException {
         Loaded l = prepare(id, bytes);
-        install(l, bytes);
+        install(l, bytes, origin);
         return l;
     }
 
@@ -152,12 +157,17 @@ public final class ComponentHost implements AutoCloseable {
      * any component with the same id.
      */
     public void install(Loaded prepared, byte[] bytes) throws IOException {
+        install(prepared, bytes, null);
+    }
+
+    /** {@link #install(Loaded, byte[])}, recording where the bytes came from (null: not known). */
+    public void install(Loaded prepared, byte[] bytes, ComponentOrigin origin) throws IOException {
         String id = prepared.id();
         Loaded old;
         synchronized (commit) {
             ComponentMetadata.FileStamp stamp;
             try {
-                stamp = store.put(id, bytes);
+                stamp = store.put(id, bytes, origin);
             } catch (IOException e) {
                 prepared.sandbox().close();
                 throw e;

@@ -23,7 +23,8 @@ import java.util.stream.Stream;
  * The component store directory: each component's bytes ({@code <id>.wasm}) with its policy beside
  * it ({@code <id>.policy.yaml}), and caches derived from the bytes: precompiled code
  * ({@code <id>.cwasm}, {@code <id>.cwasm.key}) and the exported functions ({@code <id>.tools.json},
- * see {@link ComponentMetadata}). Policy changes are serialized per component, across processes too
+ * see {@link ComponentMetadata}), and where it came from ({@code <id>.origin.json}, with the policy its
+ * artifact declared in {@code <id>.declared-policy.yaml}, see {@link ComponentOrigin}). Policy changes are serialized per component, across processes too
  * (a lock file, so the CLI can edit grants while a server runs), and written atomically; the next
  * call reads the new policy without a restart.
  */
@@ -73,6 +74,26 @@ public final class ComponentStore {
         return directory.resolve(id + ".tools.json");
     }
 
+    /** Where the component came from (see {@link ComponentOrigin}). */
+    public Path originFile(String id) {
+        checkId(id);
+        return directory.resolve(id + ".origin.json");
+    }
+
+    /**
+     * The policy the component's artifact declared (Wassette's OCI policy layer), kept as it came:
+     * shown to the user, never in force by itself.
+     */
+    public Path declaredPolicyFile(String id) {
+        checkId(id);
+        return directory.resolve(id + ".declared-policy.yaml");
+    }
+
+    /** Where the stored component came from, or null when that was not recorded. */
+    public ComponentOrigin origin(String id) throws IOException {
+        return ComponentOrigin.read(originFile(id), declaredPolicyFile(id));
+    }
+
     public boolean contains(String id) {
         return Files.isRegularFile(componentFile(id));
     }
@@ -93,7 +114,22 @@ public final class ComponentStore {
      * stamp of the file written (another process may replace it right after).
      */
     public ComponentMetadata.FileStamp put(String id, byte[] bytes) throws IOException {
+        return put(id, bytes, null);
+    }
+
+    /**
+     * {@link #put(String, byte[])}, recording where the bytes came from ({@code origin}; null: not
+     * known, and a previous record is removed). The origin is written before the component, so
+     * whoever sees the new component sees its origin.
+     */
+    public ComponentMetadata.FileStamp put(String id, byte[] bytes, ComponentOrigin origin) throws IOException {
         synchronized (lock(id)) {
+            if (origin != null) {
+                origin.write(originFile(id), declaredPolicyFile(id));
+            } else {
+                Files.deleteIfExists(originFile(id));
+                Files.deleteIfExists(declaredPolicyFile(id));
+            }
             var written = AtomicFiles.write(componentFile(id), bytes, null);
             if (!Files.exists(policyFile(id))) {
                 PolicyWriter.write(policyFile(id), Policy.denyAll());
@@ -112,6 +148,8 @@ public final class ComponentStore {
             Files.deleteIfExists(directory.resolve(id + ".cwasm"));
             Files.deleteIfExists(directory.resolve(id + ".cwasm.key"));
             Files.deleteIfExists(metadataFile(id));
+            Files.deleteIfExists(originFile(id));
+            Files.deleteIfExists(declaredPolicyFile(id));
             return existed;
         }
     }

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wassette.host.ClientEnvironment;
 import dev.wassette.host.ComponentHost;
+import dev.wassette.host.ComponentOrigin;
 import dev.wassette.host.ComponentStore;
 import dev.wassette.host.PolicyMapping;
 import dev.wassette.host.ProvidedImports;
@@ -14,7 +15,14 @@ import dev.wassette.policy.Policy;
 import dev.wassette.policy.PolicyEditor;
 import dev.wassette.policy.PolicyException;
 import dev.wassette.policy.PolicyWriter;
+import dev.wassette.source.ComponentSource;
+import dev.wassette.source.Digest;
+import dev.wassette.source.FetchedComponent;
+import dev.wassette.source.Progress;
+import dev.wassette.source.RegistryCredentials;
+import dev.wassette.source.SourceException;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
+import io.modelcontextprotocol.server.McpSyncServerExchange;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.io.IOException;
 import java.net.URI;
@@ -56,6 +64,12 @@ final class BuiltinTools {
         JsonNode handle(JsonNode args) throws Exception;
     }
 
+    /** A handler that also talks to the client during the call (progress notifications). */
+    @FunctionalInterface
+    private interface ExchangeHandler {
+        JsonNode handle(JsonNode args, McpSyncServerExchange exchange, Map<String, Object> meta) throws Exception;
+    }
+
     /** A failure the client caused: reported as a tool error with this message. */
     static final class ToolError extends Exception {
         ToolError(String message) {
@@ -72,10 +86,12 @@ final class BuiltinTools {
 
     List<SyncToolSpecification> specifications() {
         List<SyncToolSpecification> specs = new ArrayList<>();
-        specs.add(tool("load-component", "Loads a WebAssembly component (file:// path, binary or component text) and serves its exported functions as tools. Loading again with the same id replaces it.",
+        specs.add(tool("load-component", "Loads a WebAssembly component (binary or component text) from a file, an HTTPS URL or an OCI registry, "
+                        + "and serves its exported functions as tools. Loading again with the same id replaces it. "
+                        + "A pinned source (#sha256=HEX, @sha256:HEX, or digest) whose bytes differ is refused. Sends progress notifications for a progressToken.",
                 """
-                {"type":"object","properties":{"path":{"type":"string","description":"file:///absolute/path.wasm (https:// and oci:// are not supported yet)"}},"required":["path"]}""",
-                this::load));
+                {"type":"object","properties":{"path":{"type":"string","description":"file:///absolute/path.wasm, a path, https://host/x.wasm[#sha256=HEX], oci://registry/repository:tag or oci://registry/repository@sha256:HEX"},                "digest":{"type":"string","description":"optional pin, sha256:HEX: the OCI manifest's digest, or the HTTPS body's or file's"}},"required":["path"]}""",
+                (ExchangeHandler) this::load));
         specs.add(tool("unload-component", "Unloads a component and removes its tools and stored files.",
                 """
                 {"type":"object","properties":{"id":{"type":"string","description":"Component id"}},"required":["id"]}""",
@@ -118,6 +134,10 @@ final class BuiltinTools {
     }
 
     private SyncToolSpecification tool(String name, String description, String inputSchema, Handler handler) {
+        return tool(name, description, inputSchema, (ExchangeHandler) (args, exchange, meta) -> handler.handle(args));
+    }
+
+    private SyncToolSpecification tool(String name, String description, String inputSchema, ExchangeHandler handler) {
         McpSchema.Tool tool = McpSchema.Tool.builder().name(name).description(description)
                 .inputSchema(server.jsonMapper(), inputSchema).build();
         return new SyncToolSpecification(tool, (exchange, request) -> {
@@ -126,7 +146,8 @@ final class BuiltinTools {
             String outcome = "ok";
             try {
                 ClientEnvironment client = StreamTransport.clientOf(exchange);
-                JsonNode result = client == null ? handler.handle(args) : ScopedValue.where(CLIENT, client).call(() -> handler.handle(args));
+                JsonNode result = client == null ? handler.handle(args, exchange, request.meta())
+                        : ScopedValue.where(CLIENT, client).call(() -> handler.handle(args, exchange, request.meta()));
                 return McpSchema.CallToolResult.builder()
                         .addTextContent(json.writeValueAsString(result))
                         .structuredContent(json.convertValue(result, Map.class))
@@ -150,32 +171,30 @@ final class BuiltinTools {
         });
     }
 
-    private JsonNode load(JsonNode args) throws Exception {
+    private JsonNode load(JsonNode args, McpSyncServerExchange exchange, Map<String, Object> meta) throws Exception {
         String path = text(args, "path", null);
-        Path file;
-        if (path.startsWith("https://") || path.startsWith("http://") || path.startsWith("oci://")) {
-            throw new ToolError("loading from " + path.substring(0, path.indexOf(':')) + ":// is not supported yet; use a file:// path");
-        } else if (path.startsWith("file://")) {
-            try {
-                file = Path.of(URI.create(path));
-            } catch (IllegalArgumentException e) {
-                throw new ToolError("invalid file URI \"" + path + "\": " + e.getMessage());
-            }
-        } else if (path.contains("://")) {
-            throw new ToolError("unsupported URI scheme in \"" + path + "\" (use file://)");
-        } else {
-            file = baseDir().resolve(path); // a relative path is the client's
+        ComponentSource source;
+        try {
+            Digest pin = args.hasNonNull("digest") ? Digest.parse(args.get("digest").asText()) : null;
+            source = ComponentSource.parse(path, baseDir(), pin); // a relative path is the client's
+        } catch (IllegalArgumentException e) {
+            throw new ToolError(e.getMessage());
         }
-        if (!Files.isRegularFile(file)) {
-            throw new ToolError("no such file: " + file);
+        ClientEnvironment client = CLIENT.isBound() ? CLIENT.get() : null;
+        FetchedComponent fetched;
+        try {
+            fetched = server.fetcher().fetch(source, RegistryCredentials.fromEnvironment(client != null ? client.variables() : System.getenv()),
+                    progress(exchange, meta));
+        } catch (SourceException e) {
+            throw new ToolError("cannot load " + source + ": " + e.getMessage());
         }
-        byte[] bytes = Files.readAllBytes(file);
-        String id = ComponentStore.idFor(file.getFileName().toString());
+        byte[] bytes = fetched.bytes();
+        String id = ComponentStore.idFor(source.suggestedName());
         ComponentHost.Loaded prepared;
         try {
             prepared = host.prepare(id, bytes);
         } catch (RuntimeException e) {
-            throw new ToolError("cannot load " + file + ": " + e.getMessage());
+            throw new ToolError("cannot load " + source + ": " + e.getMessage());
         }
         List<ProvidedImports.Checked> imports = ProvidedImports.check(prepared.sandbox().component());
         try {
@@ -185,16 +204,43 @@ final class BuiltinTools {
             throw new ToolError(e.getMessage());
         }
         boolean replaced = host.component(id) != null;
-        host.install(prepared, bytes);
+        host.install(prepared, bytes, ComponentOrigin.of(fetched));
         server.register(prepared, true);
         ObjectNode out = json.createObjectNode();
         out.put("status", replaced ? "component reloaded successfully" : "component loaded successfully");
         out.put("id", id);
+        out.put("source", source.toString());
+        out.put("resolved", fetched.resolved());
+        out.put("digest", fetched.digest().toString());
+        out.put("component_digest", fetched.componentDigest().toString());
+        if (!(source instanceof ComponentSource.File)) {
+            out.put("from_cache", fetched.offline());
+        }
+        if (fetched.declaredPolicy() != null) {
+            // Kept beside the component as the artifact declared it; never applied by loading.
+            out.putObject("declared_policy").put("media_type", fetched.declaredPolicyMediaType()).put("applied", false);
+        }
         ArrayNode tools = out.putArray("tools");
         server.toolsOf(id).forEach(t -> tools.add(t.toolName()));
         ArrayNode importList = out.putArray("imports");
         imports.forEach(c -> importList.addObject().put("name", c.name()).put("status", c.describe()));
         return out;
+    }
+
+    /** Progress notifications to the client when its request carried a {@code progressToken}. */
+    private static Progress progress(McpSyncServerExchange exchange, Map<String, Object> meta) {
+        Object token = meta == null ? null : meta.get("progressToken");
+        if (token == null || exchange == null) {
+            return Progress.NONE;
+        }
+        return (what, done, total) -> {
+            try {
+                exchange.progressNotification(new McpSchema.ProgressNotification(token, (double) done,
+                        total >= 0 ? (double) total : null, "fetching " + what));
+            } catch (RuntimeException e) {
+                WassetteMcpServer.LOG.log(System.Logger.Level.DEBUG, "progress notification not sent: {0}", e.getMessage());
+            }
+        };
     }
 
     private JsonNode unload(JsonNode args) throws Exception {
@@ -226,9 +272,24 @@ final class BuiltinTools {
                 tool.put("signature", t.function().wit());
             });
             c.put("tool_count", tools.size());
+            ComponentOrigin origin = origin(l.id());
+            if (origin != null) {
+                c.put("source", origin.source());
+                c.put("digest", origin.digest());
+            }
         });
         out.put("total", components.size());
         return out;
+    }
+
+    /** Where a stored component came from, or null when not recorded or unreadable (the listing goes on without it). */
+    private ComponentOrigin origin(String id) {
+        try {
+            return host.store().origin(id);
+        } catch (IOException e) {
+            WassetteMcpServer.LOG.log(System.Logger.Level.WARNING, "cannot read the origin of {0}: {1}", id, e.getMessage());
+            return null;
+        }
     }
 
     private JsonNode edit(JsonNode args, PolicyChange change) throws Exception {

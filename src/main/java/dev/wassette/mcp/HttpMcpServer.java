@@ -1,6 +1,7 @@
 package dev.wassette.mcp;
 
 import dev.wassette.host.ComponentHost;
+import dev.wassette.source.SourceSettings;
 import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
@@ -40,6 +41,12 @@ public final class HttpMcpServer implements AutoCloseable {
 
     /** Starts serving on {@code bind} ({@code host:port}; port 0 picks a free one). */
     public static HttpMcpServer start(ComponentHost host, boolean builtinTools, String bind, List<String> allowedHosts) throws Exception {
+        return start(host, builtinTools, bind, allowedHosts, SourceSettings.defaults(dev.wassette.host.Paths.blobCacheDirectory()));
+    }
+
+    /** {@link #start(ComponentHost, boolean, String, List)} whose {@code load-component} fetches under {@code sources}. */
+    public static HttpMcpServer start(ComponentHost host, boolean builtinTools, String bind, List<String> allowedHosts,
+                                      SourceSettings sources) throws Exception {
         int colon = bind.lastIndexOf(':');
         if (colon <= 0) {
             throw new IllegalArgumentException("bind address must be HOST:PORT, got \"" + bind + "\"");
@@ -47,7 +54,7 @@ public final class HttpMcpServer implements AutoCloseable {
         String bindHost = bind.substring(0, colon).replace("[", "").replace("]", "");
         int port = Integer.parseInt(bind.substring(colon + 1));
 
-        WassetteMcpServer mcp = new WassetteMcpServer(host, builtinTools);
+        WassetteMcpServer mcp = new WassetteMcpServer(host, builtinTools, sources);
         HttpServletStreamableServerTransportProvider transport = HttpServletStreamableServerTransportProvider.builder()
                 .jsonMapper(mcp.jsonMapper())
                 .mcpEndpoint("/mcp")

@@ -8,6 +8,8 @@ import dev.wassette.host.ComponentHost;
 import dev.wassette.host.CallContext;
 import dev.wassette.policy.PolicyException;
 import dev.wassette.runtime.TrapException;
+import dev.wassette.source.ComponentFetcher;
+import dev.wassette.source.SourceSettings;
 import dev.wassette.runtime.Val;
 import dev.wassette.tools.InvalidArgumentException;
 import dev.wassette.tools.JsonValues;
@@ -55,10 +57,24 @@ public final class WassetteMcpServer implements AutoCloseable {
     private volatile dev.wassette.host.StoreWatcher watcher;
     private final java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
 
+    private final ComponentFetcher fetcher;
+
+    /** A server whose {@code load-component} fetches with the default source settings. */
     public WassetteMcpServer(ComponentHost host, boolean builtinTools) {
+        this(host, builtinTools, SourceSettings.defaults(dev.wassette.host.Paths.blobCacheDirectory()));
+    }
+
+    /** A server whose {@code load-component} fetches components (OCI, HTTPS) under {@code sources}. */
+    public WassetteMcpServer(ComponentHost host, boolean builtinTools, SourceSettings sources) {
         this.host = host;
         this.builtinTools = builtinTools;
+        this.fetcher = new ComponentFetcher(sources);
         this.builtins = new BuiltinTools(this, host, json);
+    }
+
+    /** Fetches the components {@code load-component} names. */
+    ComponentFetcher fetcher() {
+        return fetcher;
     }
 
     public McpJsonMapper jsonMapper() {

@@ -148,9 +148,12 @@ class HttpServerTest {
             assertTrue(clash.isError());
             String clashText = ((McpSchema.TextContent) clash.content().getFirst()).text();
             assertTrue(clashText.contains("types-copy") && clashText.contains("already provided by component types"), clashText);
-            McpSchema.CallToolResult oci = client.callTool(new McpSchema.CallToolRequest("load-component", Map.of("path", "oci://ghcr.io/x/y:1")));
+            // A registry nobody listens on: a clear error, nothing loaded.
+            McpSchema.CallToolResult oci = client.callTool(new McpSchema.CallToolRequest("load-component", Map.of("path", "oci://127.0.0.1:1/x/y:1")));
             assertTrue(oci.isError());
-            assertTrue(((McpSchema.TextContent) oci.content().getFirst()).text().contains("not supported yet"));
+            String ociText = ((McpSchema.TextContent) oci.content().getFirst()).text();
+            assertTrue(ociText.contains("cannot load oci://127.0.0.1:1/x/y:1") && ociText.contains("connection refused"), ociText);
+            assertFalse(java.nio.file.Files.exists(dir.resolve("components/y.wasm")), "nothing stored");
 
             McpSchema.CallToolResult unload = client.callTool(new McpSchema.CallToolRequest("unload-component", Map.of("id", "types")));
             assertFalse(unload.isError(), unload.toString());
