@@ -22,8 +22,7 @@ import java.util.regex.Pattern;
  * redirects to blob storage), and the referrers of a manifest. Authentication follows the
  * registry's {@code WWW-Authenticate} challenge: a bearer token from its token service (anonymous,
  * or with the registry's Basic credentials) or Basic credentials directly. Registries are spoken to
- * over HTTPS; plain HTTP only for loopback hosts and registries listed as insecure, and for those
- * only when they do not speak TLS (HTTPS is tried first, as Docker does).
+ * over HTTPS; plain HTTP only for loopback hosts and registries listed as insecure.
  *
  * <p>Every manifest is checked against the digest it was asked for (or, fetched by tag, against
  * the registry's {@code Docker-Content-Digest}), within the manifest size cap; every blob against its
@@ -56,7 +55,7 @@ public final class RegistryClient {
 
     private final HttpTransfer http;
     private final RegistryCredentials credentials;
-    /** Per registry: the base URL that worked (https, or http where allowed and TLS is not spoken). */
+    /** Per registry: its base URL. */
     private final Map<String, URI> bases = new ConcurrentHashMap<>();
     /** Per registry and repository: the Authorization value that last worked. */
     private final Map<String, String> authorizations = new ConcurrentHashMap<>();
@@ -220,39 +219,14 @@ public final class RegistryClient {
         return again;
     }
 
-    /** The base URL of the reference's registry: https, or http where allowed and the registry speaks no TLS. */
-    private URI base(OciReference ref) throws SourceException {
-        URI known = bases.get(ref.apiHost());
-        if (known != null) {
-            return known;
-        }
-        URI https = URI.create("https://" + ref.apiHost() + "/");
-        if (!http.settings().allowsPlainHttp(hostOf(ref.apiHost()), portOf(ref.apiHost()))) {
-            bases.put(ref.apiHost(), https);
-            return https;
-        }
-        URI plain = URI.create("http://" + ref.apiHost() + "/");
-        try (HttpTransfer.Response probe = http.get(https.resolve("/v2/"), Map.of(), null)) {
-            probe.discard();
-            bases.put(ref.apiHost(), https);
-            return https;
-        } catch (SourceException e) {
-            if (!speaksNoTls(e)) {
-                throw e;
-            }
-            LOG.log(System.Logger.Level.DEBUG, "{0} speaks no TLS ({1}); using plain HTTP, allowed for it", ref.apiHost(), e.getMessage());
-            bases.put(ref.apiHost(), plain);
-            return plain;
-        }
-    }
-
-    private static boolean speaksNoTls(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause()) {
-            if (t instanceof javax.net.ssl.SSLException) {
-                return true;
-            }
-        }
-        return false;
+    /**
+     * The base URL of the reference's registry: plain HTTP for a loopback or insecure-listed
+     * registry (as {@code oras --plain-http} and {@code wkg --insecure} reach them), HTTPS for
+     * every other.
+     */
+    private URI base(OciReference ref) {
+        return bases.computeIfAbsent(ref.apiHost(), host -> URI.create(
+                (http.settings().allowsPlainHttp(hostOf(host), portOf(host)) ? "http://" : "https://") + host + "/"));
     }
 
     private static String hostOf(String registry) {
