@@ -157,7 +157,7 @@ public final class ComponentFetcher {
         FetchedComponent run() throws SourceException {
             List<RegistryClient.Manifest> manifests = new ArrayList<>();
             // Pinned: asked for by digest (a tag beside it is only a name), so a cached pull needs no network.
-            RegistryClient.Manifest top = source.pin() != null ? manifest(ref.at(source.pin()), -1) : client().manifest(ref);
+            RegistryClient.Manifest top = source.pin() != null ? pinned() : client().manifest(ref);
             manifests.add(top);
             RegistryClient.Manifest manifest = top;
             if (isIndex(top.mediaType())) {
@@ -188,6 +188,19 @@ public final class ComponentFetcher {
             }
             return new FetchedComponent(source, ref.at(top.digest()).toString(), top.digest(), sha256(layers.component().digest(), component),
                     component, policy, layers.policy() == null ? null : layers.policy().mediaType(), offline);
+        }
+
+        /** The manifest with the pinned digest; when the reference also has a tag, the error says the tag is not what was fetched. */
+        private RegistryClient.Manifest pinned() throws SourceException {
+            OciReference at = ref.at(source.pin());
+            byte[] bytes = cached(at.digest(), settings.maxManifestBytes());
+            if (bytes != null) {
+                return new RegistryClient.Manifest(at.digest(), cachedMediaType(bytes), bytes);
+            }
+            return client().manifestIfPresent(at).orElseThrow(() -> new SourceException(ref.tag() == null || ref.digest() != null
+                    ? at + ": not found in the registry (no manifest " + at.digest() + " in " + ref.repository() + ")"
+                    : ref + " pinned to " + source.pin() + ": the registry has no manifest with that digest in " + ref.repository()
+                            + " (a pinned pull asks for the digest, whatever the tag points to now)"));
         }
 
         /** The manifest {@code at} names by digest, from the cache or the registry; {@code size} (or -1) from its descriptor. */
