@@ -23,6 +23,25 @@ die() { log "ERROR: $*"; exit 1; }
 
 mkdir -p "$TOOLS"
 
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null; then sudo -n "$@"
+  else die "need root to run: $*"; fi
+}
+
+# --- Go toolchain: the image's, else Debian's ----------------------------------------------------
+if ! command -v go >/dev/null; then
+  if [ -x /usr/local/go/bin/go ]; then
+    PATH="/usr/local/go/bin:$PATH"
+  else
+    command -v apt-get >/dev/null || die "go is required (install Go 1.23+)"
+    log "apt: installing golang-go"
+    as_root apt-get update -qq >&2 || die "apt-get update failed"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends golang-go >&2 \
+      || die "apt-get install golang-go failed"
+  fi
+fi
+
 # --- Go module proxy -----------------------------------------------------------------------------
 go_tool() { # <dir name> <binary> <package> <version>
   local dir="$TOOLS/go/$1-$4" bin="$2" pkg="$3" version="$4"
