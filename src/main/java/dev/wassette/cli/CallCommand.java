@@ -122,7 +122,7 @@ final class CallCommand implements Callable<Integer> {
             err.println("error: " + source + ": " + e.getMessage());
             return WassetteCli.BAD_INPUT;
         }
-        String file = from instanceof ComponentSource.File f ? f.path().toString() : from.toString();
+        String file = from.label();
         try (Engine engine = Engines.create()) {
             Component component;
             try {

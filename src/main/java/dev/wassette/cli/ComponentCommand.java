@@ -81,7 +81,7 @@ final class ComponentCommand implements Runnable {
                 out.flush();
                 return WassetteCli.OK;
             } catch (WasmtimeException | IllegalArgumentException e) {
-                err.println("error: " + from + ": " + e.getMessage());
+                err.println("error: " + from.label() + ": " + e.getMessage());
                 return WassetteCli.BAD_INPUT;
             }
         }

@@ -186,7 +186,8 @@ final class BuiltinTools {
             fetched = server.fetcher().fetch(source, RegistryCredentials.fromEnvironment(client != null ? client.variables() : System.getenv()),
                     progress(exchange, meta));
         } catch (SourceException e) {
-            throw new ToolError("cannot load " + source + ": " + e.getMessage());
+            String why = e.getMessage();
+            throw new ToolError("cannot load " + (why.startsWith(source.toString()) ? why : source.label() + ": " + why));
         }
         byte[] bytes = fetched.bytes();
         String id = ComponentStore.idFor(source.suggestedName());
@@ -194,7 +195,7 @@ final class BuiltinTools {
         try {
             prepared = host.prepare(id, bytes);
         } catch (RuntimeException e) {
-            throw new ToolError("cannot load " + source + ": " + e.getMessage());
+            throw new ToolError("cannot load " + source.label() + ": " + e.getMessage());
         }
         List<ProvidedImports.Checked> imports = ProvidedImports.check(prepared.sandbox().component());
         try {

@@ -65,7 +65,11 @@ public final class ComponentFetcher {
         return switch (source) {
             case ComponentSource.File f -> file(f);
             case ComponentSource.Https h -> https(h, progress);
-            case ComponentSource.Oci o -> new OciPull(o, credentials, progress).run();
+            case ComponentSource.Oci o -> {
+                try (OciPull pull = new OciPull(o, credentials, progress)) {
+                    yield pull.run();
+                }
+            }
         };
     }
 
@@ -97,8 +101,7 @@ public final class ComponentFetcher {
                 return new FetchedComponent(h, h.toString(), pin, sha256(pin, cached), cached, null, null, true);
             }
         }
-        HttpTransfer http = new HttpTransfer(settings);
-        try (HttpTransfer.Response r = http.get(h.uri(), Map.of("Accept", "application/wasm, */*;q=0.5"), null)) {
+        try (HttpTransfer http = new HttpTransfer(settings); HttpTransfer.Response r = http.get(h.uri(), Map.of("Accept", "application/wasm, */*;q=0.5"), null)) {
             if (r.status() != 200) {
                 String text = r.errorText().strip().replaceAll("\\s+", " ");
                 throw new SourceException(what + ": " + r.uri().getHost() + " answered HTTP " + r.status()
@@ -131,7 +134,7 @@ public final class ComponentFetcher {
     }
 
     /** One OCI pull: the registry client is made only when something is not in the cache. */
-    private final class OciPull {
+    private final class OciPull implements AutoCloseable {
         private final ComponentSource.Oci source;
         private final OciReference ref;
         private final RegistryCredentials credentials;
@@ -152,6 +155,13 @@ public final class ComponentFetcher {
             }
             offline = false;
             return client;
+        }
+
+        @Override
+        public void close() {
+            if (client != null) {
+                client.close();
+            }
         }
 
         FetchedComponent run() throws SourceException {

@@ -15,6 +15,11 @@ public sealed interface ComponentSource {
     /** The digest the artifact must have, or null. */
     Digest pin();
 
+    /** How messages name the source: a file by its path, others as written. */
+    default String label() {
+        return this instanceof File f ? f.path().toString() : toString();
+    }
+
     /** The component id this source suggests (a file name's stem, a repository's last component). */
     String suggestedName();
 

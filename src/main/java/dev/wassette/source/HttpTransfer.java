@@ -42,7 +42,7 @@ import javax.net.ssl.X509TrustManager;
  * goes only to the origin it was meant for; a response must start within the read timeout and its
  * body may pause at most that long; bodies are read within a size cap, never past it.
  */
-final class HttpTransfer {
+final class HttpTransfer implements AutoCloseable {
     static final int MAX_REDIRECTS = 10;
     /** How much of an error response is read to explain it. */
     private static final int ERROR_BODY_BYTES = 16 << 10;
@@ -61,6 +61,12 @@ final class HttpTransfer {
 
     SourceSettings settings() {
         return settings;
+    }
+
+    /** Ends the client's connections and threads at once (every response has been read or let go by now). */
+    @Override
+    public void close() {
+        client.shutdownNow();
     }
 
     /** A response whose body has not been read yet; close it to let go of an unread body. */

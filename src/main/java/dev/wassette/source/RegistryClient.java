@@ -28,7 +28,7 @@ import java.util.regex.Pattern;
  * the registry's {@code Docker-Content-Digest}), within the manifest size cap; every blob against its
  * descriptor's digest and size while it streams.
  */
-public final class RegistryClient {
+public final class RegistryClient implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.wassette.source");
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -67,6 +67,12 @@ public final class RegistryClient {
     RegistryClient(HttpTransfer http, RegistryCredentials credentials) {
         this.http = http;
         this.credentials = credentials;
+    }
+
+    /** Ends the client's connections. */
+    @Override
+    public void close() {
+        http.close();
     }
 
     /**

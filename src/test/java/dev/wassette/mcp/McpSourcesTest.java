@@ -83,8 +83,7 @@ class McpSourcesTest {
                         Map.of("path", registry.ref("tools/absent:1.0"))));
                 assertTrue(missing.isError());
                 String text = ((McpSchema.TextContent) missing.content().getFirst()).text();
-                assertEquals("cannot load " + registry.ref("tools/absent:1.0") + ": " + registry.ref("tools/absent:1.0")
-                        + ": not found in the registry (no tag \"1.0\" in tools/absent)", text);
+                assertEquals("cannot load " + registry.ref("tools/absent:1.0") + ": not found in the registry (no tag \"1.0\" in tools/absent)", text);
                 assertFalse(Files.exists(components.resolve("absent.wasm")));
 
                 McpSchema.CallToolResult badPin = client.callTool(new McpSchema.CallToolRequest("load-component",

@@ -64,8 +64,9 @@ class OciPullTest {
 
     /** The manifest as the registry has it, through our client. */
     private JsonNode manifest(String ref) throws SourceException {
-        RegistryClient client = new RegistryClient(SourceSettings.defaults(tmp.resolve("cache")), RegistryCredentials.none());
-        return client.manifest(OciReference.parse(ref)).json();
+        try (RegistryClient client = new RegistryClient(SourceSettings.defaults(tmp.resolve("cache")), RegistryCredentials.none())) {
+            return client.manifest(OciReference.parse(ref)).json();
+        }
     }
 
     @Test
@@ -168,8 +169,10 @@ class OciPullTest {
     }
 
     private ObjectNode entry(TestRegistry registry, String ref, String digest, String os, String architecture) throws Exception {
-        RegistryClient client = new RegistryClient(SourceSettings.defaults(tmp.resolve("cache")), RegistryCredentials.none());
-        RegistryClient.Manifest m = client.manifest(OciReference.parse(registry.ref(ref)));
+        RegistryClient.Manifest m;
+        try (RegistryClient client = new RegistryClient(SourceSettings.defaults(tmp.resolve("cache")), RegistryCredentials.none())) {
+            m = client.manifest(OciReference.parse(registry.ref(ref)));
+        }
         ObjectNode e = FakeRegistry.JSON.createObjectNode();
         e.put("mediaType", m.mediaType());
         e.put("digest", digest);
