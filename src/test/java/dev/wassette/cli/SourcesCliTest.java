@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.wassette.FakeRegistry;
 import dev.wassette.Fixtures;
 import dev.wassette.RegistryTools;
 import dev.wassette.TestRegistry;
@@ -92,6 +93,36 @@ class SourcesCliTest {
         RegistryTools.Result tag = wassette("call", "oci://" + address + "/tools/types:1.0", "greet", "--args", "{\"name\":\"x\"}");
         assertEquals(3, tag.code(), tag.output());
         assertTrue(tag.output().contains("error: cannot reach " + address + ": connection refused"), tag.output());
+    }
+
+    @Test
+    void aLongPullShowsProgressOnStderr() throws Exception {
+        byte[] types = Files.readAllBytes(Fixtures.path("types.wasm"));
+        byte[] config = "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        try (FakeRegistry registry = FakeRegistry.plain()) {
+            registry.manifest("wassette/slow", "1.0", "application/vnd.oci.image.manifest.v1+json", FakeRegistry.wasmManifest(config, types));
+            // The component arrives in four parts over about two seconds.
+            registry.route("/v2/wassette/slow/blobs/" + dev.wassette.source.Digest.sha256(types), ex -> {
+                ex.sendResponseHeaders(200, types.length);
+                try (var out = ex.getResponseBody()) {
+                    int part = types.length / 4 + 1;
+                    for (int off = 0; off < types.length; off += part) {
+                        out.write(types, off, Math.min(part, types.length - off));
+                        out.flush();
+                        Thread.sleep(500);
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            });
+            RegistryTools.Result load = wassette("component", "load", "oci://" + registry.address() + "/wassette/slow:1.0");
+            assertEquals(0, load.code(), load.output());
+            List<String> progress = load.output().lines().filter(l -> l.startsWith("  component sha256:") && l.contains(" of " + registry.address()
+                    + "/wassette/slow: ")).toList();
+            assertFalse(progress.isEmpty(), load.output());
+            assertTrue(progress.getLast().endsWith(" (100 %)"), load.output());
+            assertTrue(progress.stream().allMatch(l -> l.matches(".*: [0-9.]+ (B|KiB|MiB) of [0-9.]+ (B|KiB|MiB) \\(\\d+ %\\)")), load.output());
+        }
     }
 
     @Test

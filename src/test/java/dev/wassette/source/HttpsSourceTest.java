@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.wassette.FakeRegistry;
 import dev.wassette.Fixtures;
 import dev.wassette.TestCertificates;
 import java.nio.file.Files;

@@ -9,6 +9,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wassette.FakeRegistry;
 import dev.wassette.Fixtures;
 import dev.wassette.TestRegistry;
 import java.nio.charset.StandardCharsets;

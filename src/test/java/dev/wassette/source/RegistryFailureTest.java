@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.wassette.FakeRegistry;
 import dev.wassette.Fixtures;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package dev.wassette.source;
+package dev.wassette;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -7,6 +7,7 @@ import com.sun.net.httpserver.HttpHandler;
 import com.sun.net.httpserver.HttpServer;
 import com.sun.net.httpserver.HttpsConfigurator;
 import com.sun.net.httpserver.HttpsServer;
+import dev.wassette.source.Digest;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -26,15 +27,15 @@ import javax.net.ssl.SSLContext;
  * one, a 500, no answer at all, a redirect — which a real registry never would. Records every
  * request it sees.
  */
-final class FakeRegistry implements AutoCloseable {
-    static final ObjectMapper JSON = new ObjectMapper();
+public final class FakeRegistry implements AutoCloseable {
+    public static final ObjectMapper JSON = new ObjectMapper();
 
     /** A request as the server saw it. */
-    record Seen(String method, String path, String authorization) {}
+    public record Seen(String method, String path, String authorization) {}
 
     private final HttpServer server;
     private final Map<String, HttpHandler> routes = new ConcurrentHashMap<>();
-    final List<Seen> seen = new CopyOnWriteArrayList<>();
+    public final List<Seen> seen = new CopyOnWriteArrayList<>();
 
     private FakeRegistry(HttpServer server) {
         this.server = server;
@@ -44,7 +45,7 @@ final class FakeRegistry implements AutoCloseable {
     }
 
     /** A plain-HTTP server on a free loopback port. */
-    static FakeRegistry plain() {
+    public static FakeRegistry plain() {
         try {
             return new FakeRegistry(HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0));
         } catch (IOException e) {
@@ -53,7 +54,7 @@ final class FakeRegistry implements AutoCloseable {
     }
 
     /** An HTTPS server on a free loopback port presenting a certificate from {@code tls}. */
-    static FakeRegistry tls(SSLContext tls) {
+    public static FakeRegistry tls(SSLContext tls) {
         try {
             HttpsServer s = HttpsServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
             s.setHttpsConfigurator(new HttpsConfigurator(tls));
@@ -64,20 +65,20 @@ final class FakeRegistry implements AutoCloseable {
     }
 
     /** {@code 127.0.0.1:PORT}. */
-    String address() {
+    public String address() {
         return "127.0.0.1:" + server.getAddress().getPort();
     }
 
-    String url(String path) {
+    public String url(String path) {
         return (server instanceof HttpsServer ? "https://" : "http://") + address() + path;
     }
 
-    void route(String path, HttpHandler handler) {
+    public void route(String path, HttpHandler handler) {
         routes.put(path, handler);
     }
 
     /** Serves {@code body} at {@code path} with a Content-Type and any extra headers (name, value, …). */
-    void serve(String path, String contentType, byte[] body, String... headers) {
+    public void serve(String path, String contentType, byte[] body, String... headers) {
         route(path, ex -> {
             if (contentType != null) {
                 ex.getResponseHeaders().add("Content-Type", contentType);
@@ -90,17 +91,17 @@ final class FakeRegistry implements AutoCloseable {
     }
 
     /** A blob at {@code /v2/<repo>/blobs/<digest of body>}. */
-    void blob(String repository, byte[] body) {
+    public void blob(String repository, byte[] body) {
         serve("/v2/" + repository + "/blobs/" + Digest.sha256(body), "application/octet-stream", body);
     }
 
     /** A manifest, served under its tag and its digest. */
-    void manifest(String repository, String tag, String mediaType, byte[] body) {
+    public void manifest(String repository, String tag, String mediaType, byte[] body) {
         serve("/v2/" + repository + "/manifests/" + tag, mediaType, body, "Docker-Content-Digest", Digest.sha256(body).toString());
         serve("/v2/" + repository + "/manifests/" + Digest.sha256(body), mediaType, body, "Docker-Content-Digest", Digest.sha256(body).toString());
     }
 
-    static void respond(HttpExchange ex, int status, byte[] body) throws IOException {
+    public static void respond(HttpExchange ex, int status, byte[] body) throws IOException {
         ex.sendResponseHeaders(status, body.length == 0 ? -1 : body.length);
         try (OutputStream out = ex.getResponseBody()) {
             out.write(body);
@@ -127,7 +128,7 @@ final class FakeRegistry implements AutoCloseable {
     }
 
     /** A Wasm artifact manifest (as wkg writes it) for these blobs. */
-    static byte[] wasmManifest(byte[] config, byte[] component, String... policyLayer) {
+    public static byte[] wasmManifest(byte[] config, byte[] component, String... policyLayer) {
         ObjectNode m = JSON.createObjectNode();
         m.put("schemaVersion", 2);
         m.put("mediaType", "application/vnd.oci.image.manifest.v1+json");
@@ -144,7 +145,7 @@ final class FakeRegistry implements AutoCloseable {
         }
     }
 
-    static ObjectNode descriptor(String mediaType, byte[] content) {
+    public static ObjectNode descriptor(String mediaType, byte[] content) {
         ObjectNode d = JSON.createObjectNode();
         d.put("mediaType", mediaType);
         d.put("digest", Digest.sha256(content).toString());
