@@ -220,6 +220,25 @@ class RegistryFailureTest {
         assertTrue(silent.getMessage().contains("no response from " + registry.address() + " within 1 s"), silent.getMessage());
         assertTrue(millis < 4_000, "gave up after " + millis + " ms");
 
+        // Headers, half the blob, then nothing: the body's pause is bounded too.
+        publish("stalls", FakeRegistry.wasmManifest(CONFIG, component));
+        registry.route("/v2/" + REPO + "/blobs/" + Digest.sha256(component), ex -> {
+            ex.sendResponseHeaders(200, component.length);
+            OutputStream out = ex.getResponseBody();
+            out.write(component, 0, component.length / 2);
+            out.flush();
+            try {
+                Thread.sleep(5_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        long stallStart = System.nanoTime();
+        SourceException stalled = assertThrows(SourceException.class, () -> fetch(ref("stalls"), settings()));
+        assertTrue(stalled.getMessage().contains("no data from 127.0.0.1 for 1 s after " + component.length / 2 + " bytes"), stalled.getMessage());
+        assertTrue((System.nanoTime() - stallStart) / 1_000_000 < 4_000, "gave up on the stalled body in time");
+        assertEquals(0, cachedFiles());
+
         try (FakeRegistry gone = FakeRegistry.plain()) {
             String address = gone.address();
             gone.close();
