@@ -35,8 +35,9 @@ import reactor.core.publisher.Mono;
  * handles it on that same thread (the server runs with the SDK's immediate execution); the answer is
  * written by that thread, whole and flushed. A trivial tool call thus costs one read and one write
  * and no thread hand-off. So that a slow call does not hold up the session's other messages (a
- * cancellation, a ping, concurrent calls), a watch hands the reading to a new thread once a message
- * has been handled for {@link #SLOW_HANDLER} (leader/follower): the thread that handled it then ends.
+ * cancellation, a ping, concurrent calls), a watch hands the reading to a new thread once a tool
+ * call has run for {@link #SLOW_HANDLER} (leader/follower): the thread that ran it then ends. Other
+ * messages are handled in the order they came.
  */
 public final class StreamTransport implements McpServerTransportProvider {
     private static final System.Logger LOG = System.getLogger("dev.wassette.mcp");
@@ -172,32 +173,25 @@ public final class StreamTransport implements McpServerTransportProvider {
          * the thread that reaches the end of the input (or fails to read) reports it.
          */
         private void readLoop(long generation) {
-            long reading = generation << 1;
+            Reader reader = new Reader(generation << 1);
             try {
                 StringBuilder buffer = new StringBuilder();
                 long length;
                 while ((length = readLine(buffer)) >= 0) {
-                    handlingSince = System.nanoTime();
-                    role.set(reading | 1); // nobody else changes the role while its holder reads
-                    watch.handling();
-                    IOException failed = null;
                     try {
                         if (length > maxLineBytes) {
                             reject(new JsonRpcChecks.Rejection(null, -32600,
                                     "Invalid Request: message of " + length + " characters exceeds the limit of " + maxLineBytes));
                         } else if (!buffer.isEmpty() && !buffer.toString().isBlank()) {
-                            receive(buffer.toString());
+                            receive(buffer.toString(), reader);
                         }
                     } catch (IOException e) {
-                        failed = e;
-                    } finally {
-                        watch.handled();
+                        if (!reader.handedOver) {
+                            throw e;
+                        }
                     }
-                    if (!role.compareAndSet(reading | 1, reading)) {
-                        return; // another thread reads now, and reports the end of the input
-                    }
-                    if (failed != null) {
-                        throw failed;
+                    if (reader.handedOver) {
+                        return; // another thread reads now, and reports the end of the input (or its failure)
                     }
                 }
             } catch (IOException e) {
@@ -206,6 +200,28 @@ public final class StreamTransport implements McpServerTransportProvider {
                 }
             }
             inputEnded.countDown();
+        }
+
+        /**
+         * Handles a tool call on the reading thread; the watch may hand the reading to another thread
+         * meanwhile ({@link Reader#handedOver} then). Only tool calls: the other messages are quick,
+         * and their order matters (a client may send {@code tools/list} right after {@code initialize},
+         * whose answer must come first).
+         */
+        private void handleCall(Reader reader, Runnable call) {
+            if (reader.handedOver) {
+                call.run(); // the rest of a batch whose reading went to another thread
+                return;
+            }
+            handlingSince = System.nanoTime();
+            role.set(reader.reading | 1); // nobody else changes the role while its holder reads
+            watch.handling();
+            try {
+                call.run();
+            } finally {
+                watch.handled();
+                reader.handedOver = !role.compareAndSet(reader.reading | 1, reader.reading);
+            }
         }
 
         /** Called by the watch: a message handled for {@link #SLOW_HANDLER} hands the reading to a new thread. */
@@ -219,7 +235,7 @@ public final class StreamTransport implements McpServerTransportProvider {
             }
         }
 
-        private void receive(String line) throws IOException {
+        private void receive(String line, Reader reader) throws IOException {
             JsonNode message;
             try {
                 message = json.readTree(line);
@@ -237,14 +253,14 @@ public final class StreamTransport implements McpServerTransportProvider {
                     reject(new JsonRpcChecks.Rejection(null, -32600, "Invalid Request: empty batch"));
                 }
                 for (JsonNode m : message) {
-                    dispatch(m);
+                    dispatch(m, reader);
                 }
                 return;
             }
-            dispatch(message);
+            dispatch(message, reader);
         }
 
-        private void dispatch(JsonNode message) throws IOException {
+        private void dispatch(JsonNode message, Reader reader) throws IOException {
             JsonRpcChecks.Rejection rejection = JsonRpcChecks.check(message, server::knowsTool);
             if (rejection != null) {
                 reject(rejection);
@@ -270,13 +286,18 @@ public final class StreamTransport implements McpServerTransportProvider {
             if (decoded instanceof McpSchema.JSONRPCRequest) {
                 pending.add(String.valueOf(message.get("id")));
             }
-            session.handle(decoded)
+            Runnable handle = () -> session.handle(decoded)
                     .contextWrite(c -> c.put(McpTransportContext.KEY, context))
                     .onErrorResume(e -> {
                         LOG.log(System.Logger.Level.WARNING, "cannot handle {0}: {1}", message.path("method").asText(), e.getMessage());
                         return Mono.empty();
                     })
                     .subscribe();
+            if ("tools/call".equals(message.path("method").asText())) {
+                handleCall(reader, handle);
+            } else {
+                handle.run();
+            }
         }
 
         private McpSchema.JSONRPCMessage decode(JsonNode message) {
@@ -383,8 +404,18 @@ public final class StreamTransport implements McpServerTransportProvider {
         }
     }
 
+    /** A thread's hold on a session's reading: its role value, and whether the watch gave the reading to another thread. */
+    private static final class Reader {
+        final long reading;
+        boolean handedOver;
+
+        Reader(long reading) {
+            this.reading = reading;
+        }
+    }
+
     /**
-     * Looks every {@link #SLOW_HANDLER} for sessions whose reader has been handling one message that
+     * Looks every {@link #SLOW_HANDLER} for sessions whose reader has been handling one tool call that
      * long, and hands their reading to a new thread. It runs while messages are being handled, and
      * for a second after; then it sleeps until the next one, so an idle server is not woken. Readers
      * only count themselves in and out: no wake-up per message.
