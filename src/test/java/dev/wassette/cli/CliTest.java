@@ -20,7 +20,7 @@ class CliTest {
     @TempDir
     Path tmp;
 
-    private static Run run(String... args) {
+    static Run run(String... args) {
         CommandLine cl = WassetteCli.commandLine();
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
