@@ -369,6 +369,8 @@ public final class PolicyParser {
             error(node, field + ": empty destination");
         } else if (entry.contains("://")) {
             error(node, what + ": write host:port, without a scheme");
+        } else if (entry.contains("/") && !looksLikeAddress(entry.substring(0, entry.indexOf('/')))) {
+            error(node, what + ": write host:port, without a path (\"/\" is for CIDR networks such as 10.0.0.0/8)");
         } else if (entry.contains("/")) {
             try {
                 Cidr.parse(entry);
@@ -384,6 +386,11 @@ public final class PolicyParser {
                 networkAllow.add(new Policy.NetworkRule(entry, null, line(node)));
             }
         }
+    }
+
+    /** Digits and dots (IPv4) or containing a colon (IPv6): meant as the address of a CIDR network. */
+    private static boolean looksLikeAddress(String s) {
+        return s.matches("[0-9.]+") || s.contains(":") && s.matches("[0-9A-Fa-f:.]+");
     }
 
     /** {@code none}, or a list of variable names. */
