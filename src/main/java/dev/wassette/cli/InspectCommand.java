@@ -24,8 +24,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "inspect", description = {"Lists a component's exported functions (WIT signature, tool name, input and output JSON Schema)",
-    "and its imports, each provided, provided but policy-gated, or missing.",
+@Command(name = "inspect", description = {"Lists a component's exported functions (WIT signature, tool name, input and output JSON Schema),",
+    "the permissions it declares (not granted unless applied), and its imports, each provided, provided but policy-gated, or missing.",
     "Takes a component file (binary or text) or the id of a stored component."})
 final class InspectCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE|ID", description = "Component file (.wasm/.wat) or stored component id.")

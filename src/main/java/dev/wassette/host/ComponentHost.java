@@ -182,6 +182,16 @@ public final class ComponentHost implements AutoCloseable {
      */
     public java.util.Optional<ComponentStore.DeclaredPolicy> install(Loaded prepared, ComponentSources.Fetched fetched)
             throws IOException, PolicyException {
+        if (fetched.declaredPolicy() != null) {
+            try {
+                // Checked before anything is stored: an invalid declaration leaves the store as it was.
+                ComponentStore.DeclaredPolicy.of(fetched.declaredPolicy(),
+                        fetched.declaredPolicyFrom() != null ? fetched.declaredPolicyFrom() : "the policy declared by " + fetched.source());
+            } catch (PolicyException e) {
+                prepared.sandbox().close();
+                throw e;
+            }
+        }
         install(prepared, fetched.bytes());
         if (fetched.declaredPolicy() == null) {
             return java.util.Optional.empty();

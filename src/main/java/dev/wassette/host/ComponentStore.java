@@ -108,8 +108,8 @@ public final class ComponentStore {
      */
     public ComponentMetadata.FileStamp put(String id, byte[] bytes) throws IOException {
         synchronized (lock(id)) {
-            Files.deleteIfExists(declaredPolicyFile(id));
             var written = AtomicFiles.write(componentFile(id), bytes, null);
+            Files.deleteIfExists(declaredPolicyFile(id));
             if (!Files.exists(policyFile(id))) {
                 PolicyWriter.write(policyFile(id), Policy.denyAll());
             }

@@ -30,6 +30,8 @@ import org.snakeyaml.engine.v2.nodes.SequenceNode;
  *       storage: { allow: [{uri: "fs://data/**", access: [read]}] }
  * </pre>
  *
+ * Relative paths, of components and in permissions alike, resolve against the manifest's directory.
+ *
  * The top level may also be the list itself. Every problem is reported at once, each as
  * {@code FILE:LINE: component "NAME" (entry N, URI): message}; unknown keys are errors (a misspelt
  * {@code digest} must not turn a pin off).
@@ -111,7 +113,7 @@ public record ProvisioningManifest(Path file, byte[] content, List<Entry> entrie
             Map<String, Entry> byId = new HashMap<>();
             List<Node> items = ((SequenceNode) list).getValue();
             for (int i = 0; i < items.size(); i++) {
-                Entry e = entry(label, i + 1, items.get(i), problems);
+                Entry e = entry(file, label, i + 1, items.get(i), problems);
                 if (e == null) {
                     continue;
                 }
@@ -130,7 +132,7 @@ public record ProvisioningManifest(Path file, byte[] content, List<Entry> entrie
     }
 
     /** An entry, or null with its problems added. */
-    private static Entry entry(String label, int index, Node node, List<String> problems) {
+    private static Entry entry(Path file, String label, int index, Node node, List<String> problems) {
         String where = at(label, node) + "entry " + index;
         if (!(node instanceof MappingNode m)) {
             problems.add(where + " must be a mapping {uri, name, digest, permissions}");
@@ -193,7 +195,7 @@ public record ProvisioningManifest(Path file, byte[] content, List<Entry> entrie
         Policy policy = Policy.denyAll();
         if (permissions != null) {
             try {
-                policy = PolicyParser.parseEmbedded(permissions, label);
+                policy = relativeTo(PolicyParser.parseEmbedded(permissions, label), directoryOf(file));
             } catch (PolicyException e) {
                 e.problems().forEach(p -> problems.add(p + " (in the permissions of component \"" + id + "\", entry " + index + ")"));
             }
@@ -202,6 +204,30 @@ public record ProvisioningManifest(Path file, byte[] content, List<Entry> entrie
             return null;
         }
         return new Entry(index, line(node), uri, id, digest, policy, label);
+    }
+
+    private static Path directoryOf(Path file) {
+        return file.toAbsolutePath().normalize().getParent();
+    }
+
+    /**
+     * {@code policy} with its relative storage rules resolved against {@code directory}: relative
+     * paths in a manifest mean the same wherever the server runs (as its component paths do), not
+     * the working directory of each client.
+     */
+    static Policy relativeTo(Policy policy, Path directory) {
+        java.util.function.UnaryOperator<List<Policy.StorageRule>> resolve = rules -> rules.stream().map(r -> {
+            String path = r.uri().substring("fs://".length());
+            if (path.startsWith("/")) {
+                return r;
+            }
+            String tree = path.endsWith("/**") ? "/**" : path.equals("**") ? "/**" : "";
+            String dir = path.substring(0, path.length() - (path.equals("**") ? 2 : tree.length()));
+            Path resolved = directory.resolve(dir).normalize();
+            return new Policy.StorageRule("fs://" + resolved + tree, r.access(), r.line());
+        }).toList();
+        return new Policy(policy.version(), policy.description(), resolve.apply(policy.storageAllow()), resolve.apply(policy.storageDeny()),
+                policy.networkAllow(), policy.networkDeny(), policy.environmentAllow(), policy.resources(), policy.warnings());
     }
 
     /**

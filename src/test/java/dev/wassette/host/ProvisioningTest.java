@@ -68,7 +68,8 @@ class ProvisioningTest {
         ProvisioningManifest.Entry files = m.entries().get(0);
         assertEquals("files", files.id());
         assertEquals(ioDigest, files.digest());
-        assertEquals("fs://data/**", files.permissions().storageAllow().getFirst().uri());
+        assertEquals("fs://" + dir.resolve("data") + "/**", files.permissions().storageAllow().getFirst().uri(),
+                "relative paths in a manifest are the manifest's");
         ProvisioningManifest.Entry types = m.entries().get(1);
         assertEquals("types", types.id(), "named after its file");
         assertEquals(null, types.digest());
@@ -144,11 +145,11 @@ class ProvisioningTest {
                 && w.endsWith("; not loaded (--continue-on-provisioning-failure)")), r.warnings().toString());
         assertTrue(r.warnings().contains(m0 + ":7: component \"missing\" (entry 3, missing.wasm): no such file: " + dir.resolve("missing.wasm")
                 + "; not loaded (--continue-on-provisioning-failure)"), r.warnings().toString());
-        assertTrue(r.warnings().stream().anyMatch(w -> w.startsWith(m0 + ":3: component \"io\" (entry 2, io.wasm): storage rule fs://data/**")
+        assertTrue(r.warnings().stream().anyMatch(w -> w.startsWith(m0 + ":3: component \"io\" (entry 2, io.wasm): storage rule fs://" + dir.resolve("data") + "/**")
                 && w.contains("does not exist")), r.warnings().toString());
         assertEquals(List.of("io"), host.store().ids());
         assertEquals(List.of("API_KEY"), host.store().policy("io").environmentAllow());
-        assertEquals("fs://data/**", host.store().policy("io").storageAllow().getFirst().uri());
+        assertEquals("fs://" + dir.resolve("data") + "/**", host.store().policy("io").storageAllow().getFirst().uri());
     }
 
     @Test
