@@ -101,7 +101,12 @@ public final class WassetteMcpServer implements AutoCloseable {
                         + "and the grant-* tools to give a component the files, hosts or environment it needs.")
                 .validateToolInputs(false) // arguments are validated against the WIT types, with the path of any bad value
                 .jsonSchemaValidator(validator)
-                .requestTimeout(Duration.ofMinutes(10));
+                .requestTimeout(Duration.ofMinutes(10))
+                // Handlers run on the thread that received the message (a session's reader, an HTTP
+                // request's thread) instead of hopping to Reactor's boundedElastic pool and back: two
+                // thread hand-offs per call were a third of a trivial call's CPU. StreamTransport hands
+                // the reading to another thread when a message takes long.
+                .immediateExecution(true);
         // Tools known before the server is built (loaded components, stored ones listed from their
         // metadata) are part of the first tools/list, with no list_changed sent before initialize.
         for (ComponentHost.Loaded l : host.components()) {

@@ -122,6 +122,37 @@ class StdioServerTest {
         assertEquals(0, server.exitValue());
     }
 
+    /**
+     * Messages are handled on the thread that reads them; one that takes long hands the reading to
+     * another thread, so a ping and a cancellation are answered while a guest spins (its deadline is
+     * 30 s: only the cancellation ends it within the test), and calls run side by side.
+     */
+    @Test
+    void aSpinningCallHoldsUpNothingElseAndIsCancelledOverStdio() throws Exception {
+        send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
+        response(1);
+        send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+        assertTrue(load(2, Fixtures.path("spin.wasm")).path("content").toString().contains("loaded successfully"));
+
+        send("{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"spin\",\"arguments\":{}}}");
+        send("{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":{\"name\":\"spin\",\"arguments\":{}}}");
+        send("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"ping\"}");
+        assertTrue(response(5).has("result"));
+        send("{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"tools/call\",\"params\":{\"name\":\"ok\",\"arguments\":{}}}");
+        assertEquals(42, response(6).path("result").path("structuredContent").path("result").asInt());
+        assertTrue(stdout.stream().noneMatch(l -> l.contains("\"id\":3") || l.contains("\"id\":4")), "both guests still spin: " + stdout);
+
+        send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":4,\"reason\":\"stop four\"}}");
+        send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":3,\"reason\":\"stop three\"}}");
+        // A cancelled request gets no answer (the MCP rule): ask again after it, in order.
+        send("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\",\"params\":{\"name\":\"ok\",\"arguments\":{}}}");
+        assertEquals(42, response(7).path("result").path("structuredContent").path("result").asInt());
+        toServer.close();
+        assertTrue(server.waitFor(30, TimeUnit.SECONDS), "the server exits when stdin closes: the cancelled guests stopped");
+        assertEquals(0, server.exitValue());
+        assertTrue(stdout.stream().noneMatch(l -> l.contains("\"id\":3") || l.contains("\"id\":4")), "no answer to a cancelled call: " + stdout);
+    }
+
     private JsonNode load(int id, Path file) throws IOException {
         send("{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":\"tools/call\",\"params\":{\"name\":\"load-component\",\"arguments\":{\"path\":\""
                 + file.toUri() + "\"}}}");
