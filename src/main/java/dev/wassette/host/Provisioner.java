@@ -33,7 +33,11 @@ public final class Provisioner {
         }
     }
 
-    /** Entries that failed, each naming the entry; nothing was stored. */
+    /**
+     * Entries that failed, each naming the entry. When they failed to fetch, match their digest,
+     * compile, link or be admitted, nothing was stored; only a store that fails to write (a full
+     * disk) can leave the entries before it stored.
+     */
     public static final class ProvisioningException extends Exception {
         private final List<String> problems;
 
@@ -52,7 +56,7 @@ public final class Provisioner {
     /**
      * @param continueOnFailure load the entries that can be loaded and report the others as warnings
      * @param admission         checks each component against those before it (see {@link Admission})
-     * @throws ProvisioningException when an entry fails and not {@code continueOnFailure}: every failed entry, nothing stored
+     * @throws ProvisioningException when an entry fails and not {@code continueOnFailure}, naming every failed entry
      */
     public static Result provision(ComponentHost host, ProvisioningManifest manifest, boolean continueOnFailure, Admission admission)
             throws ProvisioningException {
