@@ -3,13 +3,13 @@ package dev.wassette.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wassette.host.ComponentHost;
-import dev.wassette.host.ComponentStore;
+import dev.wassette.host.ComponentSources;
+import dev.wassette.policy.PolicyException;
 import dev.wassette.runtime.Engine;
 import dev.wassette.runtime.WasmtimeException;
 import dev.wassette.tools.ToolSchemas;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -53,21 +53,30 @@ final class ComponentCommand implements Runnable {
         @Override
         public Integer call() throws IOException {
             PrintWriter err = spec.commandLine().getErr();
-            Path path = file.startsWith("file://") ? Path.of(java.net.URI.create(file)) : Path.of(file);
-            if (!Files.isRegularFile(path)) {
-                err.println("error: no such file: " + path);
+            ComponentSources.Fetched fetched;
+            try {
+                fetched = ComponentSources.fetch(file, Path.of("").toAbsolutePath(), null);
+            } catch (ComponentSources.SourceException e) {
+                err.println("error: " + e.getMessage());
                 return WassetteCli.BAD_INPUT;
             }
-            String componentId = id != null ? id : ComponentStore.idFor(path.getFileName().toString());
+            String componentId = id != null ? id : fetched.suggestedId();
             try (Engine engine = Engines.create(); ComponentHost host = host(engine, store)) {
-                ComponentHost.Loaded l = host.load(componentId, Files.readAllBytes(path));
+                ComponentHost.Loaded prepared = host.prepare(componentId, fetched.bytes());
+                var declared = host.install(prepared, fetched);
                 PrintWriter out = spec.commandLine().getOut();
                 out.println("loaded " + componentId + " into " + host.store().directory());
-                l.functions().forEach(f -> out.println("  " + ToolSchemas.toolName(f) + "  " + f.wit()));
+                prepared.functions().forEach(f -> out.println("  " + ToolSchemas.toolName(f) + "  " + f.wit()));
+                if (declared.isPresent()) {
+                    Declarations.print(out, componentId, declared.get(), host.store().policy(componentId), Path.of("").toAbsolutePath());
+                }
                 out.flush();
                 return WassetteCli.OK;
             } catch (WasmtimeException | IllegalArgumentException e) {
-                err.println("error: " + path + ": " + e.getMessage());
+                err.println("error: " + fetched.source() + ": " + e.getMessage());
+                return WassetteCli.BAD_INPUT;
+            } catch (PolicyException e) {
+                e.problems().forEach(p -> err.println("error: " + p));
                 return WassetteCli.BAD_INPUT;
             }
         }

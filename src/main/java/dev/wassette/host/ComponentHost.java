@@ -174,6 +174,37 @@ public final class ComponentHost implements AutoCloseable {
         }
     }
 
+    /**
+     * Installs a prepared component fetched from a source ({@link ComponentSources#fetch}), with
+     * what came with it: its declared policy is saved beside it (shown, not applied), and applied
+     * only when the trust policy says so for a verified signature ({@link TrustDecision}). Returns
+     * the declaration, if any.
+     */
+    public java.util.Optional<ComponentStore.DeclaredPolicy> install(Loaded prepared, ComponentSources.Fetched fetched)
+            throws IOException, PolicyException {
+        if (fetched.declaredPolicy() != null) {
+            try {
+                // Checked before anything is stored: an invalid declaration leaves the store as it was.
+                ComponentStore.DeclaredPolicy.of(fetched.declaredPolicy(),
+                        fetched.declaredPolicyFrom() != null ? fetched.declaredPolicyFrom() : "the policy declared by " + fetched.source());
+            } catch (PolicyException e) {
+                prepared.sandbox().close();
+                throw e;
+            }
+        }
+        install(prepared, fetched.bytes());
+        if (fetched.declaredPolicy() == null) {
+            return java.util.Optional.empty();
+        }
+        String id = prepared.id();
+        ComponentStore.DeclaredPolicy declared = store.saveDeclaredPolicy(id, fetched.declaredPolicy());
+        if (fetched.trust().allowsApplyingDeclaration()) {
+            store.applyDeclaredPolicy(id, new DeclarationConsent.TrustedSignature(fetched.trust(), declared.digest()));
+            LOG.log(System.Logger.Level.INFO, "component {0}: its declared policy is applied: {1}", id, fetched.trust().reason());
+        }
+        return java.util.Optional.of(declared);
+    }
+
     /** Discards a prepared component that will not be installed. */
     public void discard(Loaded prepared) {
         prepared.sandbox().close();

@@ -6,7 +6,9 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wassette.host.ClientEnvironment;
 import dev.wassette.host.ComponentHost;
+import dev.wassette.host.ComponentSources;
 import dev.wassette.host.ComponentStore;
+import dev.wassette.host.DeclarationConsent;
 import dev.wassette.host.PolicyMapping;
 import dev.wassette.host.ProvidedImports;
 import dev.wassette.host.UnenforceablePolicyException;
@@ -17,8 +19,6 @@ import dev.wassette.policy.PolicyWriter;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.io.IOException;
-import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -72,7 +72,8 @@ final class BuiltinTools {
 
     List<SyncToolSpecification> specifications() {
         List<SyncToolSpecification> specs = new ArrayList<>();
-        specs.add(tool("load-component", "Loads a WebAssembly component (file:// path, binary or component text) and serves its exported functions as tools. Loading again with the same id replaces it.",
+        specs.add(tool("load-component", "Loads a WebAssembly component (file:// path, binary or component text) and serves its exported functions as tools. Loading again with the same id replaces it. "
+                        + "Permissions the component declares (a policy that came with it) are returned as declared_permissions and are not granted.",
                 """
                 {"type":"object","properties":{"path":{"type":"string","description":"file:///absolute/path.wasm (https:// and oci:// are not supported yet)"}},"required":["path"]}""",
                 this::load));
@@ -81,7 +82,15 @@ final class BuiltinTools {
                 {"type":"object","properties":{"id":{"type":"string","description":"Component id"}},"required":["id"]}""",
                 this::unload));
         specs.add(tool("list-components", "Lists the loaded components with their tools.", "{\"type\":\"object\",\"properties\":{}}", a -> list()));
-        specs.add(tool("get-policy", "Gets the permission policy of a component.", ID_SCHEMA, a -> policyResult(id(a), host.store().policy(id(a)))));
+        specs.add(tool("get-policy", "Gets the permission policy of a component (what is granted) and, as declared_permissions, the permissions it declares (not granted unless applied).",
+                ID_SCHEMA, a -> policyResult(id(a), host.store().policy(id(a)))));
+        specs.add(tool("apply-declared-permissions", "Grants a component the permissions it declares (declared_permissions of load-component and get-policy), "
+                        + "replacing its current policy. Only when the user agrees to exactly those permissions; pass the digest they were shown.",
+                """
+                {"type":"object","properties":{"component_id":{"type":"string","description":"Component id"},\
+                "digest":{"type":"string","pattern":"^sha256:[0-9a-f]{64}$","description":"declared_permissions.digest the user agreed to: refused if the declaration changed since"}},\
+                "required":["component_id"]}""",
+                this::applyDeclared));
         specs.add(tool("grant-storage-permission", "Grants a component read, or read and write, access to a directory tree (fs:///path/** or fs://relative/**). "
                         + "WASI grants whole directories: single files, other globs and write-only access are refused with what to grant instead.",
                 details("{\"uri\":{\"type\":\"string\"},\"access\":{\"type\":\"array\",\"items\":{\"type\":\"string\",\"enum\":[\"read\",\"write\"]},\"minItems\":1}}", "\"uri\",\"access\""),
@@ -152,30 +161,18 @@ final class BuiltinTools {
 
     private JsonNode load(JsonNode args) throws Exception {
         String path = text(args, "path", null);
-        Path file;
-        if (path.startsWith("https://") || path.startsWith("http://") || path.startsWith("oci://")) {
-            throw new ToolError("loading from " + path.substring(0, path.indexOf(':')) + ":// is not supported yet; use a file:// path");
-        } else if (path.startsWith("file://")) {
-            try {
-                file = Path.of(URI.create(path));
-            } catch (IllegalArgumentException e) {
-                throw new ToolError("invalid file URI \"" + path + "\": " + e.getMessage());
-            }
-        } else if (path.contains("://")) {
-            throw new ToolError("unsupported URI scheme in \"" + path + "\" (use file://)");
-        } else {
-            file = baseDir().resolve(path); // a relative path is the client's
+        ComponentSources.Fetched fetched;
+        try {
+            fetched = ComponentSources.fetch(path, baseDir(), null); // a relative path is the client's
+        } catch (ComponentSources.SourceException e) {
+            throw new ToolError(e.getMessage());
         }
-        if (!Files.isRegularFile(file)) {
-            throw new ToolError("no such file: " + file);
-        }
-        byte[] bytes = Files.readAllBytes(file);
-        String id = ComponentStore.idFor(file.getFileName().toString());
+        String id = fetched.suggestedId();
         ComponentHost.Loaded prepared;
         try {
-            prepared = host.prepare(id, bytes);
+            prepared = host.prepare(id, fetched.bytes());
         } catch (RuntimeException e) {
-            throw new ToolError("cannot load " + file + ": " + e.getMessage());
+            throw new ToolError("cannot load " + fetched.source() + ": " + e.getMessage());
         }
         List<ProvidedImports.Checked> imports = ProvidedImports.check(prepared.sandbox().component());
         try {
@@ -185,7 +182,7 @@ final class BuiltinTools {
             throw new ToolError(e.getMessage());
         }
         boolean replaced = host.component(id) != null;
-        host.install(prepared, bytes);
+        var declared = host.install(prepared, fetched);
         server.register(prepared, true);
         ObjectNode out = json.createObjectNode();
         out.put("status", replaced ? "component reloaded successfully" : "component loaded successfully");
@@ -194,7 +191,48 @@ final class BuiltinTools {
         server.toolsOf(id).forEach(t -> tools.add(t.toolName()));
         ArrayNode importList = out.putArray("imports");
         imports.forEach(c -> importList.addObject().put("name", c.name()).put("status", c.describe()));
+        out.set("declared_permissions", declaredPermissions(declared.orElse(null), host.store().policy(id)));
         return out;
+    }
+
+    private JsonNode applyDeclared(JsonNode args) throws Exception {
+        String id = id(args);
+        JsonNode digest = args.get("digest");
+        if (digest != null && !digest.isNull() && !digest.isTextual()) {
+            throw new ToolError("digest must be a string sha256:…");
+        }
+        String expected = digest == null || digest.isNull() ? null : digest.asText();
+        Policy applied = host.store().applyDeclaredPolicy(id, new DeclarationConsent.UserGrant(expected));
+        return policyResult(id, applied);
+    }
+
+    /**
+     * A component's declaration as a client sees it: what it would grant (policy-mcp form), its
+     * digest (to apply exactly it), whether it is what is granted now, and the rules of it that
+     * would not be in force. Null when the component declares nothing.
+     */
+    private JsonNode declaredPermissions(ComponentStore.DeclaredPolicy declared, Policy granted) {
+        if (declared == null) {
+            return json.nullNode();
+        }
+        ObjectNode out = json.createObjectNode();
+        out.put("digest", declared.digest());
+        out.set("policy", policyTree(declared.policy()));
+        boolean applied = declared.policy().grantsSameAs(granted);
+        out.put("applied", applied);
+        List<String> warnings = new ArrayList<>(PolicyMapping.unenforceable(declared.policy(), baseDir()));
+        warnings.addAll(PolicyMapping.absentDirectories(declared.policy(), baseDir()));
+        if (!warnings.isEmpty()) {
+            ArrayNode list = out.putArray("warnings");
+            warnings.forEach(list::add);
+        }
+        out.put("note", applied ? "The component's policy is what it declares."
+                : "Declared by the component, not granted. apply-declared-permissions grants exactly this (with this digest), if the user agrees.");
+        return out;
+    }
+
+    private JsonNode policyTree(Policy policy) {
+        return json.valueToTree(new Load(LoadSettings.builder().build()).loadFromString(PolicyWriter.toYaml(policy)));
     }
 
     private JsonNode unload(JsonNode args) throws Exception {
@@ -255,17 +293,17 @@ final class BuiltinTools {
         Policy apply(Policy p) throws ToolError;
     }
 
-    private JsonNode policyResult(String id, Policy policy) throws ToolError {
+    private JsonNode policyResult(String id, Policy policy) throws IOException, PolicyException {
         ObjectNode out = json.createObjectNode();
         out.put("component_id", id);
-        Object tree = new Load(LoadSettings.builder().build()).loadFromString(PolicyWriter.toYaml(policy));
-        out.set("policy", json.valueToTree(tree));
+        out.set("policy", policyTree(policy));
         List<String> warnings = new ArrayList<>(PolicyMapping.unenforceable(policy, baseDir()));
         warnings.addAll(PolicyMapping.absentDirectories(policy, baseDir()));
         if (!warnings.isEmpty()) {
             ArrayNode list = out.putArray("warnings");
             warnings.forEach(list::add);
         }
+        out.set("declared_permissions", declaredPermissions(host.store().declaredPolicy(id).orElse(null), policy));
         return out;
     }
 

@@ -248,6 +248,15 @@ public final class WassetteMcpServer implements AutoCloseable {
         return changed;
     }
 
+    /**
+     * For provisioning ({@link dev.wassette.host.Provisioner}): admits components whose tool names
+     * clash with none admitted before (tool names are global), naming both sides of a clash.
+     */
+    public static dev.wassette.host.Provisioner.Admission distinctToolNames() {
+        ToolRegistry admitted = new ToolRegistry();
+        return candidate -> admitted.put(admitted.plan(candidate.id(), candidate.functions(), new ArrayList<>()));
+    }
+
     /** Checks that a component's tools would not clash before it replaces anything. */
     void checkNoConflicts(String id, ComponentHost.Loaded candidate) {
         registry.plan(id, candidate.functions(), new ArrayList<>());

@@ -1,6 +1,7 @@
 package dev.wassette.mcp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -190,4 +191,53 @@ class StdioServerTest {
         assertTrue(gated, list.toString());
     }
 
+    private JsonNode tool(int id, String name, String arguments) throws IOException {
+        send("{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":\"tools/call\",\"params\":{\"name\":\"" + name + "\",\"arguments\":" + arguments + "}}");
+        return response(id).path("result");
+    }
+
+    @Test
+    void declaredPermissionsAreShownAndInForceOnlyOnceApplied() throws Exception {
+        send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
+        response(1);
+        send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+        Path data = java.nio.file.Files.createDirectories(dir.resolve("data"));
+        java.nio.file.Files.writeString(data.resolve("notes.txt"), "declared and granted");
+        Path pkg = java.nio.file.Files.createDirectories(dir.resolve("pkg"));
+        Path wasm = java.nio.file.Files.copy(Fixtures.path("io.wasm"), pkg.resolve("io.wasm"));
+        java.nio.file.Files.writeString(pkg.resolve("io.policy.yaml"), "capabilities:\n  filesystem: { read: [\"" + data + "\"] }\n  network: none\n");
+
+        JsonNode loaded = load(2, wasm).path("structuredContent");
+        JsonNode declared = loaded.path("declared_permissions");
+        String digest = declared.path("digest").asText();
+        assertTrue(digest.matches("sha256:[0-9a-f]{64}"), loaded.toString());
+        assertEquals(false, declared.path("applied").asBoolean(true), loaded.toString());
+        assertEquals("fs://" + data + "/**", declared.path("policy").path("permissions").path("storage").path("allow").get(0).path("uri").asText(), loaded.toString());
+        assertTrue(declared.path("note").asText().contains("not granted"), loaded.toString());
+
+        String readFile = "wassette_fixtures_files_0_1_0_read-file";
+        String args = "{\"path\":\"" + data.resolve("notes.txt") + "\"}";
+        JsonNode denied = tool(3, readFile, args);
+        assertTrue(denied.path("structuredContent").path("result").has("err"), "not in force before it is applied: " + denied);
+
+        JsonNode policy = tool(4, "get-policy", "{\"component_id\":\"io\"}").path("structuredContent");
+        assertTrue(policy.path("policy").path("permissions").isEmpty(), "nothing granted: " + policy);
+        assertEquals(digest, policy.path("declared_permissions").path("digest").asText(), policy.toString());
+
+        JsonNode stale = tool(5, "apply-declared-permissions", "{\"component_id\":\"io\",\"digest\":\"sha256:" + "1".repeat(64) + "\"}");
+        assertTrue(stale.path("isError").asBoolean(), stale.toString());
+        assertEquals("the declared policy of io is " + digest + ", not sha256:" + "1".repeat(64)
+                + " that was consented to (the component was loaded again since); review it again", stale.path("content").get(0).path("text").asText());
+        assertTrue(tool(6, readFile, args).path("structuredContent").path("result").has("err"), "still denied");
+
+        JsonNode applied = tool(7, "apply-declared-permissions", "{\"component_id\":\"io\",\"digest\":\"" + digest + "\"}");
+        assertFalse(applied.path("isError").asBoolean(), applied.toString());
+        assertEquals("fs://" + data + "/**", applied.path("structuredContent").path("policy").path("permissions").path("storage").path("allow").get(0)
+                .path("uri").asText(), applied.toString());
+        assertTrue(applied.path("structuredContent").path("declared_permissions").path("applied").asBoolean(), applied.toString());
+        assertEquals("declared and granted", tool(8, readFile, args).path("structuredContent").path("result").path("ok").asText());
+
+        JsonNode none = tool(9, "apply-declared-permissions", "{\"component_id\":\"types\"}");
+        assertEquals("no component with id \"types\"", none.path("content").get(0).path("text").asText(), none.toString());
+    }
 }
