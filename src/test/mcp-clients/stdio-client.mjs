@@ -125,7 +125,7 @@ const FILES = 'wassette_fixtures_files_0_1_0_';
 const BUILTINS = ['load-component', 'unload-component', 'list-components', 'get-policy',
   'grant-storage-permission', 'grant-network-permission', 'grant-environment-variable-permission',
   'revoke-storage-permission', 'revoke-network-permission', 'revoke-environment-variable-permission',
-  'reset-permission'];
+  'reset-permission', 'apply-declared-permissions'];
 
 async function main() {
   const started = Date.now();

@@ -9,8 +9,6 @@ import dev.wassette.runtime.Engine;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.io.PipedInputStream;
-import java.io.PipedOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -48,11 +46,14 @@ final class AotTrainCommand implements Callable<Integer> {
                  ComponentHost host = new ComponentHost(engine, settings);
                  WassetteMcpServer server = new WassetteMcpServer(host, true)) {
                 server.loadStoredComponents();
-                PipedOutputStream toServer = new PipedOutputStream();
+                // A channel pipe, not java.io's Piped streams: those fail once the thread that last
+                // read has ended, and a session's reading moves to a new thread after a slow message.
+                java.nio.channels.Pipe pipe = java.nio.channels.Pipe.open();
+                OutputStream toServer = java.nio.channels.Channels.newOutputStream(pipe.sink());
                 Answers answers = new Answers();
                 StreamTransport transport = new StreamTransport(server, HttpMcpServer.MAX_REQUEST_BYTES);
                 server.streams(transport);
-                transport.open("aot-train", new PipedInputStream(toServer, 1 << 16), answers, null, null).start();
+                transport.open("aot-train", java.nio.channels.Channels.newInputStream(pipe.source()), answers, null, null).start();
                 int id = 0;
                 send(toServer, "{\"jsonrpc\":\"2.0\",\"id\":" + ++id + ",\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
                         + "\"capabilities\":{},\"clientInfo\":{\"name\":\"aot-train\",\"version\":\"1\"}}}");

@@ -4,15 +4,15 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wassette.host.ComponentHost;
 import dev.wassette.host.ComponentOrigin;
-import dev.wassette.host.ComponentStore;
+import dev.wassette.host.ComponentSources;
+import dev.wassette.policy.PolicyException;
 import dev.wassette.runtime.Engine;
 import dev.wassette.runtime.WasmtimeException;
-import dev.wassette.source.ComponentSource;
-import dev.wassette.source.FetchedComponent;
-import dev.wassette.source.SourceException;
+import dev.wassette.source.SourceSettings;
 import dev.wassette.tools.ToolSchemas;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -48,7 +48,7 @@ final class ComponentCommand implements Runnable {
         SourceOptions sources;
 
         @Parameters(index = "0", paramLabel = "SOURCE")
-        String source;
+        String file;
 
         @Option(names = "--id", description = "Id to store it under (default: from the file or repository name).")
         String id;
@@ -59,29 +59,33 @@ final class ComponentCommand implements Runnable {
         @Override
         public Integer call() throws IOException {
             PrintWriter err = spec.commandLine().getErr();
-            ComponentSource from;
-            FetchedComponent fetched;
+            ComponentSources.Fetched fetched;
+            SourceSettings settings;
             try {
-                from = sources.source(source);
-                fetched = sources.fetch(from, err);
-            } catch (IllegalArgumentException | SourceException e) {
+                settings = sources.settings();
+                fetched = sources.fetchWithDeclaration(file, settings, err);
+            } catch (ComponentSources.SourceException | IllegalArgumentException e) {
                 err.println("error: " + e.getMessage());
                 return WassetteCli.BAD_INPUT;
             }
-            String componentId = id != null ? id : ComponentStore.idFor(from.suggestedName());
-            try (Engine engine = Engines.create(); ComponentHost host = host(engine, store)) {
-                ComponentHost.Loaded l = host.load(componentId, fetched.bytes(), ComponentOrigin.of(fetched));
+            String componentId = id != null ? id : fetched.suggestedId();
+            ComponentHost.Settings d = ComponentHost.Settings.defaults().withDirectories(store.componentDirectory(), store.secretsDirectory());
+            try (Engine engine = Engines.create(); ComponentHost host = new ComponentHost(engine, d, settings)) {
+                ComponentHost.Loaded prepared = host.prepare(componentId, fetched.bytes());
+                var declared = host.install(prepared, fetched);
                 PrintWriter out = spec.commandLine().getOut();
                 out.println("loaded " + componentId + " into " + host.store().directory());
-                l.functions().forEach(f -> out.println("  " + ToolSchemas.toolName(f) + "  " + f.wit()));
-                if (fetched.declaredPolicy() != null) {
-                    out.println("  declared policy (" + fetched.declaredPolicyMediaType() + ") stored, not applied: "
-                            + host.store().declaredPolicyFile(componentId));
+                prepared.functions().forEach(f -> out.println("  " + ToolSchemas.toolName(f) + "  " + f.wit()));
+                if (declared.isPresent()) {
+                    Declarations.print(out, componentId, declared.get(), host.store().policy(componentId), Path.of("").toAbsolutePath());
                 }
                 out.flush();
                 return WassetteCli.OK;
             } catch (WasmtimeException | IllegalArgumentException e) {
-                err.println("error: " + from.label() + ": " + e.getMessage());
+                err.println("error: " + fetched.source() + ": " + e.getMessage());
+                return WassetteCli.BAD_INPUT;
+            } catch (PolicyException e) {
+                e.problems().forEach(p -> err.println("error: " + p));
                 return WassetteCli.BAD_INPUT;
             }
         }
@@ -135,8 +139,8 @@ final class ComponentCommand implements Runnable {
             if (origin != null) {
                 row.put("resolved", origin.resolved());
                 row.put("component_digest", origin.componentDigest());
-                row.put("declared_policy", origin.declaredPolicy() != null);
             }
+            row.put("declared_policy", java.nio.file.Files.isRegularFile(host.store().declaredPolicyFile(l.id())));
             row.put("path", host.store().componentFile(l.id()).toString());
         }
 

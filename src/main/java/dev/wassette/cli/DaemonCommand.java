@@ -2,6 +2,8 @@ package dev.wassette.cli;
 
 import dev.wassette.host.ClientEnvironment;
 import dev.wassette.host.ComponentHost;
+import dev.wassette.host.Provisioner;
+import dev.wassette.host.ProvisioningManifest;
 import dev.wassette.mcp.HttpMcpServer;
 import dev.wassette.mcp.LocalSocketServer;
 import dev.wassette.mcp.LocalSocketServer.Admission;
@@ -14,6 +16,7 @@ import java.io.FileOutputStream;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.Callable;
@@ -41,13 +44,20 @@ final class DaemonCommand implements Callable<Integer> {
             description = "Exit after this long without sessions (default: $WASSETTE_DAEMON_IDLE, else 15m).")
     Duration idleTimeout;
 
-    /** What the sessions of one daemon must agree on: everything about the host but the client's environment and directory. */
+    /**
+     * What the sessions of one daemon must agree on: everything about the host but the client's
+     * environment and directory. {@code provisioning} is the manifest's fingerprint (its content and
+     * that of the files it names, see {@link ProvisioningManifest#fingerprint}) with how failures are
+     * treated, so a session whose manifest says something else gets a daemon provisioned from it.
+     */
     private record HostConfig(Path componentDir, Path secretsDir, Map<String, String> configEnv, Map<String, String> envFile,
                               Map<String, String> explicitEnv, Duration callTimeout, long maxResultBytes, boolean builtinTools,
-                              SourceSettings sources) {
-        static HostConfig of(ComponentHost.Settings s, boolean builtinTools, SourceSettings sources) {
+                              String provisioning, SourceSettings sources) {
+        static HostConfig of(ComponentHost.Settings s, boolean builtinTools, ProvisioningManifest manifest, boolean continueOnFailure,
+                             SourceSettings sources) {
             return new HostConfig(s.componentDir(), s.secretsDir(), s.configEnv(), s.envFile(), s.explicitEnv(),
-                    s.callTimeout(), s.maxResultBytes(), builtinTools, sources);
+                    s.callTimeout(), s.maxResultBytes(), builtinTools,
+                    manifest == null ? null : manifest.fingerprint() + (continueOnFailure ? " continue-on-failure" : ""), sources);
         }
     }
 
@@ -59,6 +69,8 @@ final class DaemonCommand implements Callable<Integer> {
     private ComponentHost host;
     private WassetteMcpServer server;
     private StreamTransport transport;
+    /** The manifest entries that failed with --continue-on-provisioning-failure: every session is told. */
+    private List<String> provisioningWarnings = List.of();
 
     @Override
     public Integer call() throws Exception {
@@ -109,18 +121,45 @@ final class DaemonCommand implements Callable<Integer> {
         ClientEnvironment client = hello.client();
         Config sessionConfig = run.options.config(client);
         ComponentHost.Settings settings = run.options.settings(sessionConfig, client);
-        HostConfig wanted = HostConfig.of(settings, !run.options.disableBuiltinTools, run.options.sources(sessionConfig));
+        ProvisioningManifest manifest;
+        try {
+            manifest = run.options.manifest(client);
+        } catch (ProvisioningManifest.ManifestException | java.io.IOException e) {
+            return new Admission.Refuse(provisioningFailure(e instanceof ProvisioningManifest.ManifestException m ? m.problems() : List.of(e.getMessage()),
+                    false), WassetteCli.BAD_INPUT);
+        }
+        HostConfig wanted = HostConfig.of(settings, !run.options.disableBuiltinTools, manifest, run.options.continueOnProvisioningFailure,
+                run.options.sources(sessionConfig));
         if (server == null) {
-            host = new ComponentHost(engine, settings);
-            server = new WassetteMcpServer(host, wanted.builtinTools(), wanted.sources());
-            server.loadStoredComponents();
+            ComponentHost created = new ComponentHost(engine, settings, wanted.sources());
+            WassetteMcpServer served = new WassetteMcpServer(created, wanted.builtinTools());
+            try {
+                provisioningWarnings = run.options.provision(created, manifest);
+            } catch (Provisioner.ProvisioningException e) {
+                served.close();
+                created.close();
+                return new Admission.Refuse(provisioningFailure(e.problems(), true), WassetteCli.BAD_INPUT);
+            }
+            host = created;
+            server = served;
+            if (!run.options.pinned()) {
+                server.loadStoredComponents();
+            }
             transport = new StreamTransport(server, HttpMcpServer.MAX_REQUEST_BYTES);
             server.streams(transport);
             config = wanted;
             LOG.log(System.Logger.Level.INFO, "daemon: components in {0}", host.store().directory());
+            provisioningWarnings.forEach(w -> LOG.log(System.Logger.Level.WARNING, w));
         } else if (!Objects.equals(config, wanted)) {
             return new Admission.Retire("a session asked for another configuration than this daemon's");
         }
-        return new Admission.Accept(transport, client, settings.callTimeout().plusSeconds(10));
+        return new Admission.Accept(transport, client, settings.callTimeout().plusSeconds(10), provisioningWarnings);
+    }
+
+    /** What the shim prints for a session whose manifest cannot be provisioned, as `run` would. */
+    private String provisioningFailure(List<String> problems, boolean entriesFailed) {
+        java.io.StringWriter text = new java.io.StringWriter();
+        run.options.reportProvisioningFailure(new java.io.PrintWriter(text), problems, entriesFailed);
+        return text.toString().strip();
     }
 }

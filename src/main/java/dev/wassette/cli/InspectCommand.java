@@ -1,6 +1,9 @@
 package dev.wassette.cli;
 
 import dev.wassette.host.ComponentSandbox;
+import dev.wassette.host.ComponentSources;
+import dev.wassette.host.ComponentStore;
+import dev.wassette.policy.PolicyException;
 import dev.wassette.host.HostLog;
 import dev.wassette.host.ProvidedImports;
 import dev.wassette.runtime.Component;
@@ -21,8 +24,8 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Parameters;
 
-@Command(name = "inspect", description = {"Lists a component's exported functions (WIT signature, tool name, input and output JSON Schema)",
-    "and its imports, each provided, provided but policy-gated, or missing.",
+@Command(name = "inspect", description = {"Lists a component's exported functions (WIT signature, tool name, input and output JSON Schema),",
+    "the permissions it declares (not granted unless applied), and its imports, each provided, provided but policy-gated, or missing.",
     "Takes a component file (binary or text) or the id of a stored component."})
 final class InspectCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "FILE|ID", description = "Component file (.wasm/.wat) or stored component id.")
@@ -38,6 +41,7 @@ final class InspectCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
+        String storedId = null;
         if (!Files.isRegularFile(file)) {
             String id = file.toString();
             boolean stored;
@@ -51,6 +55,7 @@ final class InspectCommand implements Callable<Integer> {
                 return WassetteCli.BAD_INPUT;
             }
             file = store.components().componentFile(id);
+            storedId = id;
         }
         try (Engine engine = Engines.create(); Component component = engine.compile(file)) {
             String current = null;
@@ -77,12 +82,40 @@ final class InspectCommand implements Callable<Integer> {
             if (component.exports().isEmpty()) {
                 out.println("(no exported functions)");
             }
+            printDeclaration(out, storedId);
             printImports(out, engine, component);
             out.flush();
             return WassetteCli.OK;
         } catch (WasmtimeException | IOException e) {
             err.println("error: " + file + ": " + e.getMessage());
             return WassetteCli.BAD_INPUT;
+        }
+    }
+
+    /**
+     * The permissions the component declares: a stored component's declaration, or for a file the
+     * policy beside it ({@code <name>.policy.yaml}) that loading it would store as its declaration.
+     */
+    private void printDeclaration(PrintWriter out, String storedId) throws IOException {
+        Path baseDir = Path.of("").toAbsolutePath();
+        try {
+            if (storedId != null) {
+                var declared = store.components().declaredPolicy(storedId);
+                if (declared.isPresent()) {
+                    Declarations.print(out, storedId, declared.get(), store.components().policy(storedId), baseDir);
+                    return;
+                }
+            } else {
+                Path beside = ComponentSources.declarationBeside(file.toAbsolutePath());
+                if (Files.isRegularFile(beside)) {
+                    Declarations.print(out, null, ComponentStore.DeclaredPolicy.of(Files.readString(beside), beside.toString()), null, baseDir);
+                    return;
+                }
+            }
+            out.println("declared permissions: none");
+        } catch (PolicyException e) {
+            out.println("declared permissions: invalid, so loading refuses the component:");
+            e.problems().forEach(p -> out.println("  " + p));
         }
     }
 

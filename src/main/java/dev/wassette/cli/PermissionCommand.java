@@ -1,6 +1,7 @@
 package dev.wassette.cli;
 
 import dev.wassette.host.ComponentStore;
+import dev.wassette.host.DeclarationConsent;
 import dev.wassette.host.PolicyMapping;
 import dev.wassette.host.UnenforceablePolicyException;
 import java.nio.file.Path;
@@ -23,8 +24,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /** Edits a stored component's policy offline; a running server applies it to the next call. */
-@Command(name = "permission", description = "Grants, revokes and resets permissions of a stored component.",
-        subcommands = {PermissionCommand.Grant.class, PermissionCommand.Revoke.class, PermissionCommand.Reset.class})
+@Command(name = "permission", description = "Grants, revokes and resets permissions of a stored component; grants the permissions it declares.",
+        subcommands = {PermissionCommand.Grant.class, PermissionCommand.Revoke.class, PermissionCommand.Reset.class,
+            PermissionCommand.ApplyDeclared.class})
 final class PermissionCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -162,6 +164,51 @@ final class PermissionCommand implements Runnable {
         @Override
         public Integer call() {
             return apply(id, PolicyEditor::reset);
+        }
+    }
+
+    @Command(name = "apply-declared", description = {"Grants a component the permissions it declares (the policy that came with it,",
+        "shown by `component load`, `inspect` and `policy get`), replacing its policy. --digest pins the declaration you reviewed."})
+    static final class ApplyDeclared implements Callable<Integer> {
+        @Mixin
+        StoreOptions store;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "ID")
+        String id;
+
+        @Option(names = "--digest", paramLabel = "sha256:HEX", description = "The declaration's digest as shown: refused if it changed since.")
+        String digest;
+
+        @Override
+        public Integer call() {
+            PrintWriter err = spec.commandLine().getErr();
+            ComponentStore components = store.components();
+            try {
+                ComponentStore.checkId(id);
+                if (!components.contains(id)) {
+                    err.println("error: no component \"" + id + "\" in " + components.directory());
+                    return WassetteCli.BAD_INPUT;
+                }
+                Policy applied = components.applyDeclaredPolicy(id, new DeclarationConsent.UserGrant(digest));
+                Path baseDir = Path.of("").toAbsolutePath();
+                PolicyMapping.unenforceable(applied, baseDir).forEach(w -> err.println("warning: not in force: " + w));
+                PolicyMapping.absentDirectories(applied, baseDir).forEach(w -> err.println("warning: " + w));
+                spec.commandLine().getOut().print(PolicyWriter.toYaml(applied));
+                spec.commandLine().getOut().flush();
+                return WassetteCli.OK;
+            } catch (IllegalArgumentException e) {
+                err.println("error: " + e.getMessage());
+                return WassetteCli.BAD_INPUT;
+            } catch (PolicyException e) {
+                e.problems().forEach(p -> err.println("error: " + p));
+                return WassetteCli.BAD_INPUT;
+            } catch (IOException e) {
+                err.println("error: " + e.getMessage());
+                return WassetteCli.USAGE;
+            }
         }
     }
 

@@ -41,8 +41,14 @@ final class PolicyCommand implements Runnable {
                     spec.commandLine().getErr().println("error: no component \"" + id + "\" in " + store.componentDirectory());
                     return WassetteCli.BAD_INPUT;
                 }
-                spec.commandLine().getOut().print(dev.wassette.policy.PolicyWriter.toYaml(store.components().policy(id)));
+                Policy granted = store.components().policy(id);
+                spec.commandLine().getOut().print(dev.wassette.policy.PolicyWriter.toYaml(granted));
                 spec.commandLine().getOut().flush();
+                var declared = store.components().declaredPolicy(id);
+                if (declared.isPresent() && !declared.get().policy().grantsSameAs(granted)) {
+                    spec.commandLine().getErr().println("note: " + id + " declares permissions that are not granted ("
+                            + declared.get().digest() + "); `wassette inspect " + id + "` shows them");
+                }
                 return WassetteCli.OK;
             } catch (IllegalArgumentException e) {
                 spec.commandLine().getErr().println("error: " + e.getMessage());

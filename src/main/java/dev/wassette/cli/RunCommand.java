@@ -2,6 +2,8 @@ package dev.wassette.cli;
 
 import dev.wassette.host.ClientEnvironment;
 import dev.wassette.host.ComponentHost;
+import dev.wassette.host.Provisioner;
+import dev.wassette.host.ProvisioningManifest;
 import dev.wassette.mcp.HttpMcpServer;
 import dev.wassette.mcp.StreamTransport;
 import dev.wassette.mcp.WassetteMcpServer;
@@ -9,10 +11,14 @@ import dev.wassette.runtime.Engine;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
+import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
@@ -25,6 +31,9 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     ServerOptions options;
 
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
         // Keep the real stdout for JSON-RPC; anything else that prints goes to stderr.
@@ -32,10 +41,30 @@ final class RunCommand implements Callable<Integer> {
         System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.err), true));
         ClientEnvironment client = ClientEnvironment.ofThisProcess();
         Config config = options.config(client);
+        PrintWriter err = spec.commandLine().getErr();
+        ProvisioningManifest manifest;
+        try {
+            manifest = options.manifest(client);
+        } catch (ProvisioningManifest.ManifestException e) {
+            options.reportProvisioningFailure(err, e.problems(), false);
+            return WassetteCli.BAD_INPUT;
+        } catch (IOException e) {
+            options.reportProvisioningFailure(err, List.of(e.getMessage()), false);
+            return WassetteCli.BAD_INPUT;
+        }
         try (Engine engine = Engines.create();
-             ComponentHost host = new ComponentHost(engine, options.settings(config, client));
-             WassetteMcpServer server = new WassetteMcpServer(host, !options.disableBuiltinTools, options.sources(config))) {
-            server.loadStoredComponents(); // first, so the first tools/list has the stored components' tools
+             ComponentHost host = new ComponentHost(engine, options.settings(config, client), options.sources(config));
+             WassetteMcpServer server = new WassetteMcpServer(host, !options.disableBuiltinTools)) {
+            try {
+                options.provision(host, manifest).forEach(w -> err.println("warning: " + w));
+                err.flush();
+            } catch (Provisioner.ProvisioningException e) {
+                options.reportProvisioningFailure(err, e.problems(), true);
+                return WassetteCli.BAD_INPUT;
+            }
+            if (!options.pinned()) {
+                server.loadStoredComponents(); // first, so the first tools/list has the stored components' tools
+            }
             StreamTransport transport = new StreamTransport(server, HttpMcpServer.MAX_REQUEST_BYTES);
             server.streams(transport);
             // The client is this process: no ClientEnvironment, the host's settings are its own.

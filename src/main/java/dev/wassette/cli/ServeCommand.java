@@ -2,11 +2,16 @@ package dev.wassette.cli;
 
 import dev.wassette.host.ClientEnvironment;
 import dev.wassette.host.ComponentHost;
+import dev.wassette.host.Provisioner;
+import dev.wassette.host.ProvisioningManifest;
 import dev.wassette.mcp.HttpMcpServer;
 import dev.wassette.runtime.Engine;
+import java.io.IOException;
+import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -18,6 +23,9 @@ final class ServeCommand implements Callable<Integer> {
 
     @Mixin
     ServerOptions options;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
 
     @Option(names = "--bind-address", paramLabel = "HOST:PORT", description = "Listen address (default 127.0.0.1:9001).")
     String bindAddress;
@@ -31,12 +39,31 @@ final class ServeCommand implements Callable<Integer> {
         Config config = options.config(client);
         String bind = bindAddress != null ? bindAddress : config.bindAddress();
         List<String> hosts = allowedHosts.isEmpty() ? config.allowedHosts() : allowedHosts;
+        PrintWriter err = spec.commandLine().getErr();
+        ProvisioningManifest manifest;
+        try {
+            manifest = options.manifest(client);
+        } catch (ProvisioningManifest.ManifestException e) {
+            options.reportProvisioningFailure(err, e.problems(), false);
+            return WassetteCli.BAD_INPUT;
+        } catch (IOException e) {
+            options.reportProvisioningFailure(err, List.of(e.getMessage()), false);
+            return WassetteCli.BAD_INPUT;
+        }
         try (Engine engine = Engines.create();
-             ComponentHost host = new ComponentHost(engine, options.settings(config, client));
-             HttpMcpServer server = HttpMcpServer.start(host, !options.disableBuiltinTools, bind, hosts, options.sources(config))) {
-            LOG.log(System.Logger.Level.INFO, "wassette MCP server on http://{0}/mcp (allowed hosts {1}); components in {2}",
-                    server.address(), hosts, host.store().directory());
-            server.join();
+             ComponentHost host = new ComponentHost(engine, options.settings(config, client), options.sources(config))) {
+            try {
+                options.provision(host, manifest).forEach(w -> err.println("warning: " + w));
+                err.flush();
+            } catch (Provisioner.ProvisioningException e) {
+                options.reportProvisioningFailure(err, e.problems(), true);
+                return WassetteCli.BAD_INPUT;
+            }
+            try (HttpMcpServer server = HttpMcpServer.start(host, !options.disableBuiltinTools, !options.pinned(), bind, hosts)) {
+                LOG.log(System.Logger.Level.INFO, "wassette MCP server on http://{0}/mcp (allowed hosts {1}); components in {2}",
+                        server.address(), hosts, host.store().directory());
+                server.join();
+            }
         }
         return WassetteCli.OK;
     }

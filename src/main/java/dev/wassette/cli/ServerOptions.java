@@ -3,10 +3,13 @@ package dev.wassette.cli;
 import dev.wassette.host.ClientEnvironment;
 import dev.wassette.host.ComponentHost;
 import dev.wassette.host.EnvFiles;
+import dev.wassette.host.Provisioner;
+import dev.wassette.host.ProvisioningManifest;
+import dev.wassette.mcp.WassetteMcpServer;
+import dev.wassette.source.SourceSettings;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import dev.wassette.source.SourceSettings;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +28,13 @@ final class ServerOptions {
 
     @Option(names = "--disable-builtin-tools", description = "Serve only component tools; the management tools are hidden and refused.")
     boolean disableBuiltinTools;
+
+    @Option(names = "--manifest", paramLabel = "FILE", description = {"Provisioning manifest: components loaded at start-up (digests enforced) with their permissions.",
+        "With --disable-builtin-tools the server serves exactly these, and its tools cannot change."})
+    Path manifest;
+
+    @Option(names = "--continue-on-provisioning-failure", description = "A manifest entry that fails is a warning; the server starts with the others.")
+    boolean continueOnProvisioningFailure;
 
     @Option(names = "--env", paramLabel = "KEY=VALUE", description = "Environment value offered to components (policies still filter).")
     Map<String, String> env = new HashMap<>();
@@ -45,6 +55,45 @@ final class ServerOptions {
     /** How load-component fetches components: the config's source settings plus the options. */
     SourceSettings sources(Config config) {
         return config.sources().settings(insecureRegistries);
+    }
+
+    /** The provisioning manifest, read and validated; null without {@code --manifest}. */
+    ProvisioningManifest manifest(ClientEnvironment client) throws ProvisioningManifest.ManifestException, IOException {
+        if (manifest == null) {
+            return null;
+        }
+        Path file = client.resolve(manifest);
+        try {
+            return ProvisioningManifest.read(file);
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new IOException("no such manifest: " + file);
+        }
+    }
+
+    /** A provisioned, read-only server: it serves exactly the manifest's components and does not follow the store. */
+    boolean pinned() {
+        return manifest != null && disableBuiltinTools;
+    }
+
+    /**
+     * Loads the manifest's components into {@code host} (nothing without a manifest); returns the
+     * warnings to show.
+     *
+     * @throws Provisioner.ProvisioningException naming each failed entry (unless --continue-on-provisioning-failure)
+     */
+    List<String> provision(ComponentHost host, ProvisioningManifest provisioning) throws Provisioner.ProvisioningException {
+        if (provisioning == null) {
+            return List.of();
+        }
+        return Provisioner.provision(host, provisioning, continueOnProvisioningFailure, WassetteMcpServer.distinctToolNames()).warnings();
+    }
+
+    /** The errors of a manifest or of its provisioning, on stderr, with what to do about them. */
+    void reportProvisioningFailure(java.io.PrintWriter err, List<String> problems, boolean entriesFailed) {
+        problems.forEach(p -> err.println("error: " + p));
+        err.println("error: the server did not start: the provisioning manifest " + manifest
+                + (entriesFailed ? " has entries that cannot be loaded (--continue-on-provisioning-failure starts without them)" : " is invalid"));
+        err.flush();
     }
 
     /** The config file and {@code WASSETTE_*} variables as {@code client} sees them (relative paths are its). */

@@ -1,6 +1,6 @@
 package dev.wassette.cli;
 
-import dev.wassette.host.ClientEnvironment;
+import dev.wassette.host.ComponentSources;
 import dev.wassette.source.ComponentFetcher;
 import dev.wassette.source.ComponentSource;
 import dev.wassette.source.Digest;
@@ -8,6 +8,7 @@ import dev.wassette.source.FetchedComponent;
 import dev.wassette.source.Progress;
 import dev.wassette.source.RegistryCredentials;
 import dev.wassette.source.SourceException;
+import dev.wassette.source.SourceSettings;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -29,22 +30,43 @@ final class SourceOptions {
             description = "Registry that may be reached over plain HTTP (repeatable; loopback always may).")
     List<String> insecureRegistries = new ArrayList<>();
 
+    /** The config file's source settings ({@code WASSETTE_*} variables over it) plus the options. */
+    SourceSettings settings() throws IOException {
+        return Config.load(Config.defaultFile(), System.getenv()).sources().settings(insecureRegistries);
+    }
+
     /** Parses {@code text} as a source, relative paths against the working directory. */
     ComponentSource source(String text) {
         return ComponentSource.parse(text, Path.of("").toAbsolutePath(), digest == null ? null : Digest.parse(digest));
     }
 
-    /** Fetches {@code source}, reporting progress of long downloads on {@code err}. */
-    FetchedComponent fetch(ComponentSource source, PrintWriter err) throws SourceException, IOException {
-        ClientEnvironment client = ClientEnvironment.ofThisProcess();
-        Config config = Config.load(Config.defaultFile(), client.variables());
-        ComponentFetcher fetcher = new ComponentFetcher(config.sources().settings(insecureRegistries));
-        FetchedComponent fetched = fetcher.fetch(source, RegistryCredentials.fromEnvironment(client.variables()), new StderrProgress(err));
-        if (!(source instanceof ComponentSource.File)) {
-            err.println("fetched " + source + " (" + fetched.digest() + (fetched.offline() ? ", from the cache" : "") + ")");
-            err.flush();
+    /**
+     * Fetches {@code source} as {@code component load} does (with what it declares, see
+     * {@link ComponentSources}), reporting progress of long downloads on {@code err}.
+     */
+    ComponentSources.Fetched fetchWithDeclaration(String source, SourceSettings settings, PrintWriter err)
+            throws ComponentSources.SourceException, IOException {
+        ComponentSources.Fetched fetched = new ComponentSources(settings).fetch(source, Path.of("").toAbsolutePath(), digest,
+                RegistryCredentials.fromEnvironment(System.getenv()), new StderrProgress(err));
+        if (ComponentSources.isRemote(source)) {
+            fetched(err, source, fetched.digest(), fetched.fromCache());
         }
         return fetched;
+    }
+
+    /** Fetches {@code source}'s component alone (what {@code call} needs), reporting progress of long downloads on {@code err}. */
+    FetchedComponent fetch(ComponentSource source, PrintWriter err) throws SourceException, IOException {
+        ComponentFetcher fetcher = new ComponentFetcher(settings());
+        FetchedComponent fetched = fetcher.fetch(source, RegistryCredentials.fromEnvironment(System.getenv()), new StderrProgress(err));
+        if (!(source instanceof ComponentSource.File)) {
+            fetched(err, source.toString(), fetched.digest().toString(), fetched.offline());
+        }
+        return fetched;
+    }
+
+    private static void fetched(PrintWriter err, String source, String digest, boolean fromCache) {
+        err.println("fetched " + source + " (" + digest + (fromCache ? ", from the cache" : "") + ")");
+        err.flush();
     }
 
     /** Progress lines on stderr, at most one a second; a download done within the first second prints none. */

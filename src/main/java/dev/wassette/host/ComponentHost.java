@@ -7,6 +7,7 @@ import dev.wassette.runtime.Engine;
 import dev.wassette.runtime.ExportedFunction;
 import dev.wassette.runtime.TrapException;
 import dev.wassette.runtime.Val;
+import dev.wassette.source.SourceSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -68,6 +69,7 @@ public final class ComponentHost implements AutoCloseable {
     private final Settings settings;
     private final ComponentStore store;
     private final SecretStore secrets;
+    private final ComponentSources componentSources;
     private final Audit audit = new Audit();
     private final HostLog hostLog = new HostLog(Map.of());
     private final Map<String, Loaded> loaded = new ConcurrentHashMap<>();
@@ -102,10 +104,21 @@ public final class ComponentHost implements AutoCloseable {
     }
 
     public ComponentHost(Engine engine, Settings settings) {
+        this(engine, settings, SourceSettings.defaults(Paths.blobCacheDirectory()));
+    }
+
+    /** A host whose components are fetched (from registries, HTTPS) under {@code sourceSettings}. */
+    public ComponentHost(Engine engine, Settings settings, SourceSettings sourceSettings) {
         this.engine = engine;
         this.settings = settings;
         this.store = new ComponentStore(settings.componentDir());
         this.secrets = new SecretStore(settings.secretsDir());
+        this.componentSources = new ComponentSources(sourceSettings);
+    }
+
+    /** Where this host's components come from: files, HTTPS, OCI registries. */
+    public ComponentSources sources() {
+        return componentSources;
     }
 
     public ComponentStore store() {
@@ -182,6 +195,37 @@ public final class ComponentHost implements AutoCloseable {
         if (old != null && old != prepared) {
             old.sandbox().close();
         }
+    }
+
+    /**
+     * Installs a prepared component fetched from a source ({@link ComponentSources#fetch}), with
+     * what came with it: its declared policy is saved beside it (shown, not applied), and applied
+     * only when the trust policy says so for a verified signature ({@link TrustDecision}). Returns
+     * the declaration, if any.
+     */
+    public java.util.Optional<ComponentStore.DeclaredPolicy> install(Loaded prepared, ComponentSources.Fetched fetched)
+            throws IOException, PolicyException {
+        if (fetched.declaredPolicy() != null) {
+            try {
+                // Checked before anything is stored: an invalid declaration leaves the store as it was.
+                ComponentStore.DeclaredPolicy.of(fetched.declaredPolicy(),
+                        fetched.declaredPolicyFrom() != null ? fetched.declaredPolicyFrom() : "the policy declared by " + fetched.source());
+            } catch (PolicyException e) {
+                prepared.sandbox().close();
+                throw e;
+            }
+        }
+        install(prepared, fetched.bytes(), fetched.origin());
+        if (fetched.declaredPolicy() == null) {
+            return java.util.Optional.empty();
+        }
+        String id = prepared.id();
+        ComponentStore.DeclaredPolicy declared = store.saveDeclaredPolicy(id, fetched.declaredPolicy());
+        if (fetched.trust().allowsApplyingDeclaration()) {
+            store.applyDeclaredPolicy(id, new DeclarationConsent.TrustedSignature(fetched.trust(), declared.digest()));
+            LOG.log(System.Logger.Level.INFO, "component {0}: its declared policy is applied: {1}", id, fetched.trust().reason());
+        }
+        return java.util.Optional.of(declared);
     }
 
     /** Discards a prepared component that will not be installed. */

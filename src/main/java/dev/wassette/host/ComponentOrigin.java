@@ -11,52 +11,38 @@ import java.nio.file.Path;
 import java.time.Instant;
 
 /**
- * Where a stored component came from ({@code <id>.origin.json} beside it), and the policy its
- * artifact declared ({@code <id>.declared-policy.yaml}), kept as the artifact carried it and never
- * applied by itself.
+ * Where a stored component came from: {@code <id>.origin.json} beside it. (What its artifact
+ * declared is the store's {@code <id>.declared-policy.yaml}.)
  *
  * @param source          the source as it was asked for ({@code oci://…:tag}, {@code https://…}, {@code file://…})
  * @param resolved        its immutable form ({@code oci://…@sha256:…}, the URL with {@code #sha256=…}, the file URI)
  * @param digest          the artifact's digest (an OCI manifest's; else the component's)
  * @param componentDigest the SHA-256 digest of the stored component bytes ({@code sha256:…})
- * @param declaredPolicy  the declared policy's YAML, or null when the artifact had none
- * @param declaredPolicyMediaType the media type of the layer it came in, or null
  * @param fetched         when it was fetched
  */
-public record ComponentOrigin(String source, String resolved, String digest, String componentDigest, String declaredPolicy,
-                              String declaredPolicyMediaType, Instant fetched) {
+public record ComponentOrigin(String source, String resolved, String digest, String componentDigest, Instant fetched) {
     static final int FORMAT = 1;
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The origin of a fetched component, fetched now. */
     public static ComponentOrigin of(dev.wassette.source.FetchedComponent f) {
-        return new ComponentOrigin(f.source().toString(), f.resolved(), f.digest().toString(), f.componentDigest().toString(),
-                f.declaredPolicy(), f.declaredPolicyMediaType(), Instant.now());
+        return new ComponentOrigin(f.source().toString(), f.resolved(), f.digest().toString(), f.componentDigest().toString(), Instant.now());
     }
 
-    /** Writes the origin file and the declared policy file (or removes a stale one). */
-    void write(Path originFile, Path declaredPolicyFile) throws IOException {
+    /** Writes the origin file. */
+    void write(Path originFile) throws IOException {
         ObjectNode root = JSON.createObjectNode();
         root.put("format", FORMAT);
         root.put("source", source);
         root.put("resolved", resolved);
         root.put("digest", digest);
         root.put("component_digest", componentDigest);
-        if (declaredPolicy != null) {
-            root.put("declared_policy", declaredPolicyFile.getFileName().toString());
-            root.put("declared_policy_media_type", declaredPolicyMediaType);
-        }
         root.put("fetched", fetched.toString());
-        if (declaredPolicy != null) {
-            AtomicFiles.write(declaredPolicyFile, declaredPolicy.getBytes(java.nio.charset.StandardCharsets.UTF_8), null);
-        } else {
-            Files.deleteIfExists(declaredPolicyFile);
-        }
         AtomicFiles.write(originFile, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root), null);
     }
 
     /** The origin recorded in {@code originFile}, or null when there is none (stored by an older version) or it is unreadable. */
-    static ComponentOrigin read(Path originFile, Path declaredPolicyFile) throws IOException {
+    static ComponentOrigin read(Path originFile) throws IOException {
         JsonNode root;
         try {
             root = JSON.readTree(Files.readAllBytes(originFile));
@@ -68,22 +54,13 @@ public record ComponentOrigin(String source, String resolved, String digest, Str
         if (root == null || root.path("format").asInt() != FORMAT) {
             return null;
         }
-        String declared = null;
-        if (root.hasNonNull("declared_policy")) {
-            try {
-                declared = Files.readString(declaredPolicyFile);
-            } catch (NoSuchFileException e) {
-                declared = null;
-            }
-        }
         Instant fetched;
         try {
             fetched = Instant.parse(root.path("fetched").asText());
         } catch (java.time.format.DateTimeParseException e) {
             fetched = Instant.EPOCH;
         }
-        return new ComponentOrigin(text(root, "source"), text(root, "resolved"), text(root, "digest"), text(root, "component_digest"),
-                declared, root.hasNonNull("declared_policy_media_type") ? root.get("declared_policy_media_type").asText() : null, fetched);
+        return new ComponentOrigin(text(root, "source"), text(root, "resolved"), text(root, "digest"), text(root, "component_digest"), fetched);
     }
 
     private static String text(JsonNode root, String field) {

@@ -21,10 +21,13 @@ import java.util.stream.Stream;
 
 /**
  * The component store directory: each component's bytes ({@code <id>.wasm}) with its policy beside
- * it ({@code <id>.policy.yaml}), and caches derived from the bytes: precompiled code
+ * it ({@code <id>.policy.yaml}), the policy that arrived with the component, if any — its
+ * declaration ({@code <id>.declared-policy.yaml}, written by the loader, shown to the user and
+ * never in force unless applied, see {@link #applyDeclaredPolicy}) — and caches derived from the
+ * bytes: precompiled code
  * ({@code <id>.cwasm}, {@code <id>.cwasm.key}) and the exported functions ({@code <id>.tools.json},
- * see {@link ComponentMetadata}), and where it came from ({@code <id>.origin.json}, with the policy its
- * artifact declared in {@code <id>.declared-policy.yaml}, see {@link ComponentOrigin}). Policy changes are serialized per component, across processes too
+ * see {@link ComponentMetadata}), and where it came from ({@code <id>.origin.json}, see
+ * {@link ComponentOrigin}). Policy changes are serialized per component, across processes too
  * (a lock file, so the CLI can edit grants while a server runs), and written atomically; the next
  * call reads the new policy without a restart.
  */
@@ -68,6 +71,15 @@ public final class ComponentStore {
         return directory.resolve(id + ".policy.yaml");
     }
 
+    /**
+     * The policy that arrived with the component (its declaration), exactly as it came. It is
+     * never read as the component's policy: {@link #policy} reads {@link #policyFile} only.
+     */
+    public Path declaredPolicyFile(String id) {
+        checkId(id);
+        return directory.resolve(id + ".declared-policy.yaml");
+    }
+
     /** The component's exported functions, for listing its tools without loading it. */
     public Path metadataFile(String id) {
         checkId(id);
@@ -80,18 +92,9 @@ public final class ComponentStore {
         return directory.resolve(id + ".origin.json");
     }
 
-    /**
-     * The policy the component's artifact declared (Wassette's OCI policy layer), kept as it came:
-     * shown to the user, never in force by itself.
-     */
-    public Path declaredPolicyFile(String id) {
-        checkId(id);
-        return directory.resolve(id + ".declared-policy.yaml");
-    }
-
     /** Where the stored component came from, or null when that was not recorded. */
     public ComponentOrigin origin(String id) throws IOException {
-        return ComponentOrigin.read(originFile(id), declaredPolicyFile(id));
+        return ComponentOrigin.read(originFile(id));
     }
 
     public boolean contains(String id) {
@@ -110,8 +113,10 @@ public final class ComponentStore {
     }
 
     /**
-     * Stores (or replaces) a component; a new component starts with no permissions. Returns the
-     * stamp of the file written (another process may replace it right after).
+     * Stores (or replaces) a component; a new component starts with no permissions, a replaced one
+     * keeps its policy. A declaration of the bytes replaced is removed: it described other code (the
+     * loader saves the new bytes' declaration, if any, after this). Returns the stamp of the file
+     * written (another process may replace it right after).
      */
     public ComponentMetadata.FileStamp put(String id, byte[] bytes) throws IOException {
         return put(id, bytes, null);
@@ -125,12 +130,12 @@ public final class ComponentStore {
     public ComponentMetadata.FileStamp put(String id, byte[] bytes, ComponentOrigin origin) throws IOException {
         synchronized (lock(id)) {
             if (origin != null) {
-                origin.write(originFile(id), declaredPolicyFile(id));
+                origin.write(originFile(id));
             } else {
                 Files.deleteIfExists(originFile(id));
-                Files.deleteIfExists(declaredPolicyFile(id));
             }
             var written = AtomicFiles.write(componentFile(id), bytes, null);
+            Files.deleteIfExists(declaredPolicyFile(id));
             if (!Files.exists(policyFile(id))) {
                 PolicyWriter.write(policyFile(id), Policy.denyAll());
             }
@@ -144,12 +149,12 @@ public final class ComponentStore {
             cache.remove(id);
             boolean existed = Files.deleteIfExists(componentFile(id));
             Files.deleteIfExists(policyFile(id));
+            Files.deleteIfExists(declaredPolicyFile(id));
             Files.deleteIfExists(directory.resolve(id + ".lock"));
             Files.deleteIfExists(directory.resolve(id + ".cwasm"));
             Files.deleteIfExists(directory.resolve(id + ".cwasm.key"));
             Files.deleteIfExists(metadataFile(id));
             Files.deleteIfExists(originFile(id));
-            Files.deleteIfExists(declaredPolicyFile(id));
             return existed;
         }
     }
@@ -208,6 +213,90 @@ public final class ComponentStore {
     public Policy attach(String id, Path file) throws IOException, PolicyException {
         Policy p = PolicyParser.parse(file);
         return update(id, old -> p);
+    }
+
+    /** A component's declaration: its text as it came, that text's digest ({@code sha256:…}), and what it grants. */
+    public record DeclaredPolicy(String yaml, String digest, Policy policy) {
+        /** Validates {@code yaml} ({@code label} names it in messages). */
+        public static DeclaredPolicy of(String yaml, String label) throws PolicyException {
+            Policy policy = PolicyParser.parse(yaml, label);
+            return new DeclaredPolicy(yaml, "sha256:" + ComponentMetadata.sha256(yaml.getBytes(java.nio.charset.StandardCharsets.UTF_8)), policy);
+        }
+    }
+
+    /** The component's declaration, if one came with it. */
+    public java.util.Optional<DeclaredPolicy> declaredPolicy(String id) throws IOException, PolicyException {
+        byte[] bytes;
+        try {
+            bytes = Files.readAllBytes(declaredPolicyFile(id));
+        } catch (NoSuchFileException e) {
+            return java.util.Optional.empty();
+        }
+        return java.util.Optional.of(DeclaredPolicy.of(new String(bytes, java.nio.charset.StandardCharsets.UTF_8), declaredPolicyFile(id).toString()));
+    }
+
+    /**
+     * Stores {@code yaml} (policy-mcp or capability form) as the declaration of component {@code id},
+     * replacing any; it is validated first, and an invalid one is refused with every problem. The
+     * component's policy is not touched: a declaration is shown, and applied only by
+     * {@link #applyDeclaredPolicy}.
+     */
+    public DeclaredPolicy saveDeclaredPolicy(String id, String yaml) throws IOException, PolicyException {
+        DeclaredPolicy declared = DeclaredPolicy.of(yaml, declaredPolicyFile(id).toString());
+        synchronized (lock(id)) {
+            AtomicFiles.write(declaredPolicyFile(id), yaml.getBytes(java.nio.charset.StandardCharsets.UTF_8), null);
+        }
+        return declared;
+    }
+
+    /** Removes the component's declaration; false when it had none. */
+    public boolean removeDeclaredPolicy(String id) throws IOException {
+        synchronized (lock(id)) {
+            return Files.deleteIfExists(declaredPolicyFile(id));
+        }
+    }
+
+    /**
+     * Makes the component's declaration its policy, replacing what was granted — the only way a
+     * declaration is ever applied, and only with a {@code consent}: the user's grant, or a verified
+     * signature whose trust policy applies declarations. The declaration must be the one consented
+     * to when the consent names its digest.
+     *
+     * @throws IllegalArgumentException when there is no declaration, it is not the one consented
+     *     to, or a trusted-signature consent does not say both "verified" and "apply"
+     */
+    public Policy applyDeclaredPolicy(String id, DeclarationConsent consent) throws IOException, PolicyException {
+        if (consent instanceof DeclarationConsent.TrustedSignature trusted && !trusted.decision().allowsApplyingDeclaration()) {
+            throw new IllegalArgumentException("the declared policy of " + id + " is not applied: " + trusted.decision().reason());
+        }
+        DeclaredPolicy declared = declaredPolicy(id)
+                .orElseThrow(() -> new IllegalArgumentException("component " + id + " declares no permissions"));
+        String wanted = consent.declarationDigest();
+        if (wanted != null && !wanted.equalsIgnoreCase(declared.digest())) {
+            throw new IllegalArgumentException("the declared policy of " + id + " is " + declared.digest() + ", not " + wanted
+                    + " that was consented to (the component was loaded again since); review it again");
+        }
+        try {
+            return update(id, current -> {
+                if (!declared.digest().equals(declarationDigest(id))) {
+                    throw new IllegalArgumentException("the declared policy of " + id + " changed while it was being applied; review it again");
+                }
+                return declared.policy();
+            });
+        } catch (java.io.UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    /** The digest of the declaration file as it is now, or null when there is none. */
+    private String declarationDigest(String id) {
+        try {
+            return "sha256:" + ComponentMetadata.sha256(Files.readAllBytes(declaredPolicyFile(id)));
+        } catch (NoSuchFileException e) {
+            return null;
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     private Object lock(String id) {

@@ -7,7 +7,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wassette.host.ClientEnvironment;
 import dev.wassette.host.ComponentHost;
 import dev.wassette.host.ComponentOrigin;
+import dev.wassette.host.ComponentSources;
 import dev.wassette.host.ComponentStore;
+import dev.wassette.host.DeclarationConsent;
 import dev.wassette.host.PolicyMapping;
 import dev.wassette.host.ProvidedImports;
 import dev.wassette.host.UnenforceablePolicyException;
@@ -15,18 +17,12 @@ import dev.wassette.policy.Policy;
 import dev.wassette.policy.PolicyEditor;
 import dev.wassette.policy.PolicyException;
 import dev.wassette.policy.PolicyWriter;
-import dev.wassette.source.ComponentSource;
-import dev.wassette.source.Digest;
-import dev.wassette.source.FetchedComponent;
 import dev.wassette.source.Progress;
 import dev.wassette.source.RegistryCredentials;
-import dev.wassette.source.SourceException;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import io.modelcontextprotocol.server.McpSyncServerExchange;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.io.IOException;
-import java.net.URI;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
@@ -88,16 +84,26 @@ final class BuiltinTools {
         List<SyncToolSpecification> specs = new ArrayList<>();
         specs.add(tool("load-component", "Loads a WebAssembly component (binary or component text) from a file, an HTTPS URL or an OCI registry, "
                         + "and serves its exported functions as tools. Loading again with the same id replaces it. "
-                        + "A pinned source (#sha256=HEX, @sha256:HEX, or digest) whose bytes differ is refused. Sends progress notifications for a progressToken.",
+                        + "A pinned source (#sha256=HEX, @sha256:HEX, or digest) whose bytes differ is refused. Sends progress notifications for a progressToken. "
+                        + "Permissions the component declares (a policy that came with it) are returned as declared_permissions and are not granted.",
                 """
-                {"type":"object","properties":{"path":{"type":"string","description":"file:///absolute/path.wasm, a path, https://host/x.wasm[#sha256=HEX], oci://registry/repository:tag or oci://registry/repository@sha256:HEX"},                "digest":{"type":"string","description":"optional pin, sha256:HEX: the OCI manifest's digest, or the HTTPS body's or file's"}},"required":["path"]}""",
+                {"type":"object","properties":{"path":{"type":"string","description":"file:///absolute/path.wasm, a path, https://host/x.wasm[#sha256=HEX], oci://registry/repository:tag or oci://registry/repository@sha256:HEX"},\
+                "digest":{"type":"string","pattern":"^sha256:[0-9a-f]{64}$","description":"optional pin: the OCI manifest's digest, or the HTTPS body's or file's"}},"required":["path"]}""",
                 (ExchangeHandler) this::load));
         specs.add(tool("unload-component", "Unloads a component and removes its tools and stored files.",
                 """
                 {"type":"object","properties":{"id":{"type":"string","description":"Component id"}},"required":["id"]}""",
                 this::unload));
         specs.add(tool("list-components", "Lists the loaded components with their tools.", "{\"type\":\"object\",\"properties\":{}}", a -> list()));
-        specs.add(tool("get-policy", "Gets the permission policy of a component.", ID_SCHEMA, a -> policyResult(id(a), host.store().policy(id(a)))));
+        specs.add(tool("get-policy", "Gets the permission policy of a component (what is granted) and, as declared_permissions, the permissions it declares (not granted unless applied).",
+                ID_SCHEMA, a -> policyResult(id(a), host.store().policy(id(a)))));
+        specs.add(tool("apply-declared-permissions", "Grants a component the permissions it declares (declared_permissions of load-component and get-policy), "
+                        + "replacing its current policy. Only when the user agrees to exactly those permissions; pass the digest they were shown.",
+                """
+                {"type":"object","properties":{"component_id":{"type":"string","description":"Component id"},\
+                "digest":{"type":"string","pattern":"^sha256:[0-9a-f]{64}$","description":"declared_permissions.digest the user agreed to: refused if the declaration changed since"}},\
+                "required":["component_id"]}""",
+                this::applyDeclared));
         specs.add(tool("grant-storage-permission", "Grants a component read, or read and write, access to a directory tree (fs:///path/** or fs://relative/**). "
                         + "WASI grants whole directories: single files, other globs and write-only access are refused with what to grant instead.",
                 details("{\"uri\":{\"type\":\"string\"},\"access\":{\"type\":\"array\",\"items\":{\"type\":\"string\",\"enum\":[\"read\",\"write\"]},\"minItems\":1}}", "\"uri\",\"access\""),
@@ -173,29 +179,26 @@ final class BuiltinTools {
 
     private JsonNode load(JsonNode args, McpSyncServerExchange exchange, Map<String, Object> meta) throws Exception {
         String path = text(args, "path", null);
-        ComponentSource source;
-        try {
-            Digest pin = args.hasNonNull("digest") ? Digest.parse(args.get("digest").asText()) : null;
-            source = ComponentSource.parse(path, baseDir(), pin); // a relative path is the client's
-        } catch (IllegalArgumentException e) {
-            throw new ToolError(e.getMessage());
+        JsonNode digest = args.get("digest");
+        if (digest != null && !digest.isNull() && !digest.isTextual()) {
+            throw new ToolError("digest must be a string sha256:…");
         }
         ClientEnvironment client = CLIENT.isBound() ? CLIENT.get() : null;
-        FetchedComponent fetched;
+        ComponentSources.Fetched fetched;
         try {
-            fetched = server.fetcher().fetch(source, RegistryCredentials.fromEnvironment(client != null ? client.variables() : System.getenv()),
-                    progress(exchange, meta));
-        } catch (SourceException e) {
+            // A relative path is the client's, and so are the registry credentials its environment points to.
+            fetched = host.sources().fetch(path, baseDir(), digest == null || digest.isNull() ? null : digest.asText(),
+                    RegistryCredentials.fromEnvironment(client != null ? client.variables() : System.getenv()), progress(exchange, meta));
+        } catch (ComponentSources.SourceException e) {
             String why = e.getMessage();
-            throw new ToolError("cannot load " + (why.startsWith(source.toString()) ? why : source.label() + ": " + why));
+            throw new ToolError(!ComponentSources.isRemote(path) ? why : "cannot load " + (why.startsWith(path) ? why : path + ": " + why));
         }
-        byte[] bytes = fetched.bytes();
-        String id = ComponentStore.idFor(source.suggestedName());
+        String id = fetched.suggestedId();
         ComponentHost.Loaded prepared;
         try {
-            prepared = host.prepare(id, bytes);
+            prepared = host.prepare(id, fetched.bytes());
         } catch (RuntimeException e) {
-            throw new ToolError("cannot load " + source.label() + ": " + e.getMessage());
+            throw new ToolError("cannot load " + fetched.source() + ": " + e.getMessage());
         }
         List<ProvidedImports.Checked> imports = ProvidedImports.check(prepared.sandbox().component());
         try {
@@ -205,26 +208,25 @@ final class BuiltinTools {
             throw new ToolError(e.getMessage());
         }
         boolean replaced = host.component(id) != null;
-        host.install(prepared, bytes, ComponentOrigin.of(fetched));
+        var declared = host.install(prepared, fetched);
         server.register(prepared, true);
         ObjectNode out = json.createObjectNode();
         out.put("status", replaced ? "component reloaded successfully" : "component loaded successfully");
         out.put("id", id);
-        out.put("source", source.toString());
-        out.put("resolved", fetched.resolved());
-        out.put("digest", fetched.digest().toString());
-        out.put("component_digest", fetched.componentDigest().toString());
-        if (!(source instanceof ComponentSource.File)) {
-            out.put("from_cache", fetched.offline());
+        if (fetched.origin() != null) {
+            out.put("source", fetched.origin().source());
+            out.put("resolved", fetched.origin().resolved());
+            out.put("digest", fetched.origin().digest());
+            out.put("component_digest", fetched.origin().componentDigest());
         }
-        if (fetched.declaredPolicy() != null) {
-            // Kept beside the component as the artifact declared it; never applied by loading.
-            out.putObject("declared_policy").put("media_type", fetched.declaredPolicyMediaType()).put("applied", false);
+        if (ComponentSources.isRemote(path)) {
+            out.put("from_cache", fetched.fromCache());
         }
         ArrayNode tools = out.putArray("tools");
         server.toolsOf(id).forEach(t -> tools.add(t.toolName()));
         ArrayNode importList = out.putArray("imports");
         imports.forEach(c -> importList.addObject().put("name", c.name()).put("status", c.describe()));
+        out.set("declared_permissions", declaredPermissions(declared.orElse(null), host.store().policy(id)));
         return out;
     }
 
@@ -242,6 +244,46 @@ final class BuiltinTools {
                 WassetteMcpServer.LOG.log(System.Logger.Level.DEBUG, "progress notification not sent: {0}", e.getMessage());
             }
         };
+    }
+
+    private JsonNode applyDeclared(JsonNode args) throws Exception {
+        String id = id(args);
+        JsonNode digest = args.get("digest");
+        if (digest != null && !digest.isNull() && !digest.isTextual()) {
+            throw new ToolError("digest must be a string sha256:…");
+        }
+        String expected = digest == null || digest.isNull() ? null : digest.asText();
+        Policy applied = host.store().applyDeclaredPolicy(id, new DeclarationConsent.UserGrant(expected));
+        return policyResult(id, applied);
+    }
+
+    /**
+     * A component's declaration as a client sees it: what it would grant (policy-mcp form), its
+     * digest (to apply exactly it), whether it is what is granted now, and the rules of it that
+     * would not be in force. Null when the component declares nothing.
+     */
+    private JsonNode declaredPermissions(ComponentStore.DeclaredPolicy declared, Policy granted) {
+        if (declared == null) {
+            return json.nullNode();
+        }
+        ObjectNode out = json.createObjectNode();
+        out.put("digest", declared.digest());
+        out.set("policy", policyTree(declared.policy()));
+        boolean applied = declared.policy().grantsSameAs(granted);
+        out.put("applied", applied);
+        List<String> warnings = new ArrayList<>(PolicyMapping.unenforceable(declared.policy(), baseDir()));
+        warnings.addAll(PolicyMapping.absentDirectories(declared.policy(), baseDir()));
+        if (!warnings.isEmpty()) {
+            ArrayNode list = out.putArray("warnings");
+            warnings.forEach(list::add);
+        }
+        out.put("note", applied ? "The component's policy is what it declares."
+                : "Declared by the component, not granted. apply-declared-permissions grants exactly this (with this digest), if the user agrees.");
+        return out;
+    }
+
+    private JsonNode policyTree(Policy policy) {
+        return json.valueToTree(new Load(LoadSettings.builder().build()).loadFromString(PolicyWriter.toYaml(policy)));
     }
 
     private JsonNode unload(JsonNode args) throws Exception {
@@ -317,17 +359,17 @@ final class BuiltinTools {
         Policy apply(Policy p) throws ToolError;
     }
 
-    private JsonNode policyResult(String id, Policy policy) throws ToolError {
+    private JsonNode policyResult(String id, Policy policy) throws IOException, PolicyException {
         ObjectNode out = json.createObjectNode();
         out.put("component_id", id);
-        Object tree = new Load(LoadSettings.builder().build()).loadFromString(PolicyWriter.toYaml(policy));
-        out.set("policy", json.valueToTree(tree));
+        out.set("policy", policyTree(policy));
         List<String> warnings = new ArrayList<>(PolicyMapping.unenforceable(policy, baseDir()));
         warnings.addAll(PolicyMapping.absentDirectories(policy, baseDir()));
         if (!warnings.isEmpty()) {
             ArrayNode list = out.putArray("warnings");
             warnings.forEach(list::add);
         }
+        out.set("declared_permissions", declaredPermissions(host.store().declaredPolicy(id).orElse(null), policy));
         return out;
     }
 

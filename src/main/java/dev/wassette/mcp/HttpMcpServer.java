@@ -1,7 +1,6 @@
 package dev.wassette.mcp;
 
 import dev.wassette.host.ComponentHost;
-import dev.wassette.source.SourceSettings;
 import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
@@ -39,14 +38,18 @@ public final class HttpMcpServer implements AutoCloseable {
         this.mcp = mcp;
     }
 
-    /** Starts serving on {@code bind} ({@code host:port}; port 0 picks a free one). */
+    /** Starts serving on {@code bind} ({@code host:port}; port 0 picks a free one), following the component store. */
     public static HttpMcpServer start(ComponentHost host, boolean builtinTools, String bind, List<String> allowedHosts) throws Exception {
-        return start(host, builtinTools, bind, allowedHosts, SourceSettings.defaults(dev.wassette.host.Paths.blobCacheDirectory()));
+        return start(host, builtinTools, true, bind, allowedHosts);
     }
 
-    /** {@link #start(ComponentHost, boolean, String, List)} whose {@code load-component} fetches under {@code sources}. */
-    public static HttpMcpServer start(ComponentHost host, boolean builtinTools, String bind, List<String> allowedHosts,
-                                      SourceSettings sources) throws Exception {
+    /**
+     * Starts serving on {@code bind}. With {@code followStore}, the stored components are served and
+     * changes other processes make to the store are followed; without, exactly the components the
+     * host has loaded now are served (a provisioned, read-only server).
+     */
+    public static HttpMcpServer start(ComponentHost host, boolean builtinTools, boolean followStore, String bind, List<String> allowedHosts)
+            throws Exception {
         int colon = bind.lastIndexOf(':');
         if (colon <= 0) {
             throw new IllegalArgumentException("bind address must be HOST:PORT, got \"" + bind + "\"");
@@ -54,13 +57,14 @@ public final class HttpMcpServer implements AutoCloseable {
         String bindHost = bind.substring(0, colon).replace("[", "").replace("]", "");
         int port = Integer.parseInt(bind.substring(colon + 1));
 
-        WassetteMcpServer mcp = new WassetteMcpServer(host, builtinTools, sources);
+        WassetteMcpServer mcp = new WassetteMcpServer(host, builtinTools);
         HttpServletStreamableServerTransportProvider transport = HttpServletStreamableServerTransportProvider.builder()
                 .jsonMapper(mcp.jsonMapper())
                 .mcpEndpoint("/mcp")
                 .maxRequestSize(MAX_REQUEST_BYTES)
                 .build();
-        Thread loading = mcp.loadStoredComponents(); // first, so the first tools/list has the stored components' tools
+        // First, so the first tools/list has the stored components' tools.
+        Thread loading = followStore ? mcp.loadStoredComponents() : null;
         mcp.streamable(transport);
 
         Server jetty = new Server();
@@ -74,7 +78,7 @@ public final class HttpMcpServer implements AutoCloseable {
         mcpServlet.setAsyncSupported(true);
         context.addServlet(mcpServlet, "/mcp");
         context.addServlet(new ServletHolder(new StatusServlet(() -> true)), "/health");
-        context.addServlet(new ServletHolder(new StatusServlet(() -> !loading.isAlive())), "/ready");
+        context.addServlet(new ServletHolder(new StatusServlet(() -> loading == null || !loading.isAlive())), "/ready");
         FilterHolder hostCheck = new FilterHolder(hostFilter(allowedHosts));
         hostCheck.setAsyncSupported(true);
         context.addFilter(hostCheck, "/*", EnumSet.of(DispatcherType.REQUEST));

@@ -18,9 +18,6 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
@@ -33,8 +30,7 @@ final class JsonRpcHttpFilter implements Filter {
     private final int maxBytes;
     private static final String SESSION_HEADER = "Mcp-Session-Id";
     static final long HEARTBEAT_MILLIS = 500;
-    private static final ScheduledExecutorService HEARTBEATS = Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().name("wassette-sse-heartbeat").daemon().factory());
+    private static final Heartbeats HEARTBEATS = new Heartbeats();
     private final ObjectMapper json = new ObjectMapper();
     private final Predicate<String> knownTool;
     private final InFlightCalls calls;
@@ -87,18 +83,84 @@ final class JsonRpcHttpFilter implements Filter {
         // connection first, nobody is left to answer: heartbeats on the stream reveal it, and the
         // guest is stopped.
         HeartbeatResponse streamed = new HeartbeatResponse(res);
-        ScheduledFuture<?> heartbeat = HEARTBEATS.scheduleAtFixedRate(() -> {
-            if (!streamed.beat()) {
-                calls.cancel(stamped, "the client closed the connection");
-                throw new IllegalStateException("connection closed"); // ends the heartbeats
-            }
-        }, HEARTBEAT_MILLIS, HEARTBEAT_MILLIS, TimeUnit.MILLISECONDS);
+        Heartbeats.Stream heartbeat = HEARTBEATS.add(streamed, () -> calls.cancel(stamped, "the client closed the connection"));
         try {
             chain.doFilter(new CachedBody(http, json.writeValueAsBytes(message)), streamed);
         } finally {
-            heartbeat.cancel(false);
+            HEARTBEATS.remove(heartbeat);
             streamed.finish();
             calls.forget(stamped);
+        }
+    }
+
+    /**
+     * Beats the event streams of tool calls that have run for {@link #HEARTBEAT_MILLIS}, from one
+     * thread. A call only adds itself to a set and removes itself (no timer task per call, whose
+     * scheduling woke the timer thread at every call); the thread sleeps while no call has streamed for a second.
+     */
+    static final class Heartbeats {
+        private final java.util.Set<Stream> streams = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        private volatile Thread thread;
+        private volatile boolean sleeping;
+
+        /** A tool call's stream, and what to do when a beat finds its client gone. */
+        static final class Stream {
+            final HeartbeatResponse response;
+            final Runnable clientGone;
+            final long since = System.nanoTime();
+
+            Stream(HeartbeatResponse response, Runnable clientGone) {
+                this.response = response;
+                this.clientGone = clientGone;
+            }
+        }
+
+        Stream add(HeartbeatResponse response, Runnable clientGone) {
+            Stream stream = new Stream(response, clientGone);
+            streams.add(stream);
+            Thread t = thread;
+            if (t == null) {
+                start();
+            } else if (sleeping) {
+                java.util.concurrent.locks.LockSupport.unpark(t);
+            }
+            return stream;
+        }
+
+        void remove(Stream stream) {
+            streams.remove(stream);
+        }
+
+        private synchronized void start() {
+            if (thread == null) {
+                thread = Thread.ofPlatform().name("wassette-sse-heartbeat").daemon().start(this::run);
+            }
+        }
+
+        private void run() {
+            long period = TimeUnit.MILLISECONDS.toNanos(HEARTBEAT_MILLIS);
+            int idlePeriods = 0;
+            while (true) {
+                // Sleeps after two periods without streams: calls one after another do not wake it each.
+                if (streams.isEmpty() && ++idlePeriods > 2) {
+                    sleeping = true;
+                    if (streams.isEmpty()) { // a stream added after the flag was set unparks us
+                        java.util.concurrent.locks.LockSupport.park(this);
+                    }
+                    sleeping = false;
+                    idlePeriods = 0;
+                } else if (!streams.isEmpty()) {
+                    idlePeriods = 0;
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(period);
+                long now = System.nanoTime();
+                for (Stream s : streams) {
+                    if (now - s.since >= period && !s.response.beat()) {
+                        streams.remove(s);
+                        s.clientGone.run();
+                    }
+                }
+            }
         }
     }
 

@@ -59,8 +59,16 @@ public final class LocalSocketServer implements AutoCloseable {
 
     /** The answer to a {@link Hello}. */
     public sealed interface Admission {
-        /** Serve the session on {@code transport}, its tool calls seeing {@code client}; at its end wait up to {@code drain} for answers. */
-        record Accept(StreamTransport transport, ClientEnvironment client, Duration drain) implements Admission {}
+        /**
+         * Serve the session on {@code transport}, its tool calls seeing {@code client}; at its end wait up to
+         * {@code drain} for answers. {@code warnings} go to the session's stderr first (what its client
+         * should know about the server it shares, e.g. manifest entries that were not loaded).
+         */
+        record Accept(StreamTransport transport, ClientEnvironment client, Duration drain, List<String> warnings) implements Admission {
+            public Accept {
+                warnings = List.copyOf(warnings);
+            }
+        }
 
         /** Do not serve it: the shim prints {@code message} and exits with {@code exitCode}. */
         record Refuse(String message, int exitCode) implements Admission {}
@@ -254,6 +262,7 @@ public final class LocalSocketServer implements AutoCloseable {
         StreamTransport.Connection session = accepted.transport().open("session-" + id, in, frames.channel(Frames.STDOUT),
                 accepted.client(), log);
         answer(out, Map.of("ok", true, "pid", ProcessHandle.current().pid()));
+        accepted.warnings().forEach(w -> log.log(System.Logger.Level.WARNING, "dev.wassette.cli", w));
         LOG.log(System.Logger.Level.INFO, "daemon: session {0} opened in {1}", id, accepted.client().workingDirectory());
         try {
             session.start().await();

@@ -31,8 +31,13 @@ import reactor.core.publisher.Mono;
  * each its own MCP session. Per connection one thread reads, checks each line (size, JSON,
  * JSON-RPC shape, params, known tool — anything wrong is answered here with a JSON-RPC error and
  * never reaches the session, so one bad message cannot end it), stamps tool calls so
- * {@code notifications/cancelled} can stop them, and hands the message to the session; whichever
- * thread produces an answer writes it itself, whole and flushed. No queues between threads, no polling.
+ * {@code notifications/cancelled} can stop them, and hands the message to the session, which
+ * handles it on that same thread (the server runs with the SDK's immediate execution); the answer is
+ * written by that thread, whole and flushed. A trivial tool call thus costs one read and one write
+ * and no thread hand-off. So that a slow call does not hold up the session's other messages (a
+ * cancellation, a ping, concurrent calls), a watch hands the reading to a new thread once a tool
+ * call has run for {@link #SLOW_HANDLER} (leader/follower): the thread that ran it then ends. Other
+ * messages are handled in the order they came.
  */
 public final class StreamTransport implements McpServerTransportProvider {
     private static final System.Logger LOG = System.getLogger("dev.wassette.mcp");
@@ -45,7 +50,11 @@ public final class StreamTransport implements McpServerTransportProvider {
     private final McpJsonMapper mapper;
     private final int maxLineBytes;
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+    private final HandlerWatch watch = new HandlerWatch();
     private volatile McpServerSession.Factory sessions;
+
+    /** How long a message may be handled on its reader's thread before another thread takes over the reading. */
+    static final Duration SLOW_HANDLER = Duration.ofMillis(5);
 
     /** The environment of the client a call's session serves, when it is not this process's (daemon sessions); else null. */
     static ClientEnvironment clientOf(McpSyncServerExchange exchange) {
@@ -79,12 +88,15 @@ public final class StreamTransport implements McpServerTransportProvider {
      * {@code name} keys the session's calls in flight and must be unique among open connections;
      * {@code client} is the environment its tool calls see (null: this process's); {@code log}, if
      * not null, also receives the session's own log lines (its invocation log, its rejected messages).
+     * {@code in} is read by more than one thread over the session's life (one at a time), so it must
+     * not be bound to a thread (as {@link java.io.PipedInputStream} is).
      */
     public Connection open(String name, InputStream in, OutputStream out, ClientEnvironment client, SessionLog log) {
         McpServerSession.Factory factory = sessions;
         if (factory == null) {
             throw new IllegalStateException("no session factory: build the server on this transport first");
         }
+        watch.start();
         Connection connection = new Connection(name, in, out, client, log);
         connection.session = factory.create(connection);
         connections.add(connection);
@@ -120,6 +132,13 @@ public final class StreamTransport implements McpServerTransportProvider {
         private final CountDownLatch inputEnded = new CountDownLatch(1);
         /** Ids of requests handed to the session and not answered yet, so the end can wait for them. */
         private final Set<String> pending = ConcurrentHashMap.newKeySet();
+        /**
+         * The reader role: its generation (bits 1..63; each reader thread has its own) and whether the
+         * thread holding it is handling a message rather than reading (bit 0). Only a thread handling
+         * for {@link #SLOW_HANDLER} can lose the role, to {@link #takeOverIfSlow}.
+         */
+        private final java.util.concurrent.atomic.AtomicLong role = new java.util.concurrent.atomic.AtomicLong();
+        private volatile long handlingSince;
         private volatile McpServerSession session;
         private volatile boolean closed;
         private volatile boolean initialized;
@@ -141,32 +160,82 @@ public final class StreamTransport implements McpServerTransportProvider {
 
         /** Starts reading; the returned latch opens when the input ends. */
         public CountDownLatch start() {
-            Thread.ofPlatform().name("wassette-session-" + name).daemon().start(this::readLoop);
+            startReader(0);
             return inputEnded;
         }
 
-        private void readLoop() {
+        private void startReader(long generation) {
+            Thread.ofPlatform().name("wassette-session-" + name).daemon().start(() -> readLoop(generation));
+        }
+
+        /**
+         * Reads and handles messages while this thread holds the reader role of {@code generation};
+         * the thread that reaches the end of the input (or fails to read) reports it.
+         */
+        private void readLoop(long generation) {
+            Reader reader = new Reader(generation << 1);
             try {
                 StringBuilder buffer = new StringBuilder();
                 long length;
                 while ((length = readLine(buffer)) >= 0) {
-                    if (length > maxLineBytes) {
-                        reject(new JsonRpcChecks.Rejection(null, -32600,
-                                "Invalid Request: message of " + length + " characters exceeds the limit of " + maxLineBytes));
-                    } else if (!buffer.isEmpty() && !buffer.toString().isBlank()) {
-                        receive(buffer.toString());
+                    try {
+                        if (length > maxLineBytes) {
+                            reject(new JsonRpcChecks.Rejection(null, -32600,
+                                    "Invalid Request: message of " + length + " characters exceeds the limit of " + maxLineBytes));
+                        } else if (!buffer.isEmpty() && !buffer.toString().isBlank()) {
+                            receive(buffer.toString(), reader);
+                        }
+                    } catch (IOException e) {
+                        if (!reader.handedOver) {
+                            throw e;
+                        }
+                    }
+                    if (reader.handedOver) {
+                        return; // another thread reads now, and reports the end of the input (or its failure)
                     }
                 }
             } catch (IOException e) {
                 if (!closed) {
                     LOG.log(System.Logger.Level.WARNING, "session {0}: input failed: {1}", name, e.getMessage());
                 }
+            }
+            inputEnded.countDown();
+        }
+
+        /**
+         * Handles a tool call on the reading thread; the watch may hand the reading to another thread
+         * meanwhile ({@link Reader#handedOver} then). Only tool calls: the other messages are quick,
+         * and their order matters (a client may send {@code tools/list} right after {@code initialize},
+         * whose answer must come first).
+         */
+        private void handleCall(Reader reader, Runnable call) {
+            if (reader.handedOver) {
+                call.run(); // the rest of a batch whose reading went to another thread
+                return;
+            }
+            handlingSince = System.nanoTime();
+            role.set(reader.reading | 1); // nobody else changes the role while its holder reads
+            watch.handling();
+            try {
+                call.run();
             } finally {
-                inputEnded.countDown();
+                watch.handled();
+                reader.handedOver = !role.compareAndSet(reader.reading | 1, reader.reading);
             }
         }
 
-        private void receive(String line) throws IOException {
+        /** Called by the watch: a message handled for {@link #SLOW_HANDLER} hands the reading to a new thread. */
+        void takeOverIfSlow(long now) {
+            long current = role.get();
+            if ((current & 1) != 0 && now - handlingSince >= SLOW_HANDLER.toNanos() && !closed) {
+                long next = (current >>> 1) + 1;
+                if (role.compareAndSet(current, next << 1)) {
+                    startReader(next);
+                }
+            }
+        }
+
+        private void receive(String line, Reader reader) throws IOException {
             JsonNode message;
             try {
                 message = json.readTree(line);
@@ -184,14 +253,14 @@ public final class StreamTransport implements McpServerTransportProvider {
                     reject(new JsonRpcChecks.Rejection(null, -32600, "Invalid Request: empty batch"));
                 }
                 for (JsonNode m : message) {
-                    dispatch(m);
+                    dispatch(m, reader);
                 }
                 return;
             }
-            dispatch(message);
+            dispatch(message, reader);
         }
 
-        private void dispatch(JsonNode message) throws IOException {
+        private void dispatch(JsonNode message, Reader reader) throws IOException {
             JsonRpcChecks.Rejection rejection = JsonRpcChecks.check(message, server::knowsTool);
             if (rejection != null) {
                 reject(rejection);
@@ -217,13 +286,18 @@ public final class StreamTransport implements McpServerTransportProvider {
             if (decoded instanceof McpSchema.JSONRPCRequest) {
                 pending.add(String.valueOf(message.get("id")));
             }
-            session.handle(decoded)
+            Runnable handle = () -> session.handle(decoded)
                     .contextWrite(c -> c.put(McpTransportContext.KEY, context))
                     .onErrorResume(e -> {
                         LOG.log(System.Logger.Level.WARNING, "cannot handle {0}: {1}", message.path("method").asText(), e.getMessage());
                         return Mono.empty();
                     })
                     .subscribe();
+            if ("tools/call".equals(message.path("method").asText())) {
+                handleCall(reader, handle);
+            } else {
+                handle.run();
+            }
         }
 
         private McpSchema.JSONRPCMessage decode(JsonNode message) {
@@ -276,9 +350,11 @@ public final class StreamTransport implements McpServerTransportProvider {
         }
 
         private void writeLine(byte[] line) throws IOException {
+            // one write: with two, a raw stdout costs two system calls and the client may wake twice
+            byte[] terminated = java.util.Arrays.copyOf(line, line.length + 1);
+            terminated[line.length] = '\n';
             synchronized (out) {
-                out.write(line);
-                out.write('\n');
+                out.write(terminated);
                 out.flush();
             }
         }
@@ -325,6 +401,69 @@ public final class StreamTransport implements McpServerTransportProvider {
         @Override
         public Mono<Void> closeGracefully() {
             return Mono.fromRunnable(() -> closed = true);
+        }
+    }
+
+    /** A thread's hold on a session's reading: its role value, and whether the watch gave the reading to another thread. */
+    private static final class Reader {
+        final long reading;
+        boolean handedOver;
+
+        Reader(long reading) {
+            this.reading = reading;
+        }
+    }
+
+    /**
+     * Looks every {@link #SLOW_HANDLER} for sessions whose reader has been handling one tool call that
+     * long, and hands their reading to a new thread. It runs while messages are being handled, and
+     * for a second after; then it sleeps until the next one, so an idle server is not woken. Readers
+     * only count themselves in and out: no wake-up per message.
+     */
+    private final class HandlerWatch {
+        private final java.util.concurrent.atomic.AtomicInteger handling = new java.util.concurrent.atomic.AtomicInteger();
+        private volatile Thread thread;
+        private volatile boolean sleeping;
+
+        synchronized void start() {
+            if (thread == null) {
+                thread = Thread.ofPlatform().name("wassette-session-watch").daemon().start(this::run);
+            }
+        }
+
+        void handling() {
+            if (handling.getAndIncrement() == 0 && sleeping) {
+                java.util.concurrent.locks.LockSupport.unpark(thread);
+            }
+        }
+
+        void handled() {
+            handling.decrementAndGet();
+        }
+
+        private void run() {
+            long period = SLOW_HANDLER.toNanos();
+            long idlePeriods = 0;
+            long idlePeriodsBeforeSleep = Duration.ofSeconds(1).toNanos() / period;
+            while (true) {
+                if (handling.get() == 0 && ++idlePeriods > idlePeriodsBeforeSleep) {
+                    sleeping = true;
+                    if (handling.get() == 0) { // a reader that counted itself in after the flag unparks us
+                        java.util.concurrent.locks.LockSupport.park(this);
+                    }
+                    sleeping = false;
+                    idlePeriods = 0;
+                    continue;
+                }
+                if (handling.get() != 0) {
+                    idlePeriods = 0;
+                }
+                java.util.concurrent.locks.LockSupport.parkNanos(period);
+                long now = System.nanoTime();
+                for (Connection c : connections) {
+                    c.takeOverIfSlow(now);
+                }
+            }
         }
     }
 

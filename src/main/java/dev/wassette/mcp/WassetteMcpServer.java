@@ -8,8 +8,6 @@ import dev.wassette.host.ComponentHost;
 import dev.wassette.host.CallContext;
 import dev.wassette.policy.PolicyException;
 import dev.wassette.runtime.TrapException;
-import dev.wassette.source.ComponentFetcher;
-import dev.wassette.source.SourceSettings;
 import dev.wassette.runtime.Val;
 import dev.wassette.tools.InvalidArgumentException;
 import dev.wassette.tools.JsonValues;
@@ -57,24 +55,10 @@ public final class WassetteMcpServer implements AutoCloseable {
     private volatile dev.wassette.host.StoreWatcher watcher;
     private final java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
 
-    private final ComponentFetcher fetcher;
-
-    /** A server whose {@code load-component} fetches with the default source settings. */
     public WassetteMcpServer(ComponentHost host, boolean builtinTools) {
-        this(host, builtinTools, SourceSettings.defaults(dev.wassette.host.Paths.blobCacheDirectory()));
-    }
-
-    /** A server whose {@code load-component} fetches components (OCI, HTTPS) under {@code sources}. */
-    public WassetteMcpServer(ComponentHost host, boolean builtinTools, SourceSettings sources) {
         this.host = host;
         this.builtinTools = builtinTools;
-        this.fetcher = new ComponentFetcher(sources);
         this.builtins = new BuiltinTools(this, host, json);
-    }
-
-    /** Fetches the components {@code load-component} names. */
-    ComponentFetcher fetcher() {
-        return fetcher;
     }
 
     public McpJsonMapper jsonMapper() {
@@ -117,7 +101,12 @@ public final class WassetteMcpServer implements AutoCloseable {
                         + "and the grant-* tools to give a component the files, hosts or environment it needs.")
                 .validateToolInputs(false) // arguments are validated against the WIT types, with the path of any bad value
                 .jsonSchemaValidator(validator)
-                .requestTimeout(Duration.ofMinutes(10));
+                .requestTimeout(Duration.ofMinutes(10))
+                // Handlers run on the thread that received the message (a session's reader, an HTTP
+                // request's thread) instead of hopping to Reactor's boundedElastic pool and back: two
+                // thread hand-offs per call were a third of a trivial call's CPU. StreamTransport hands
+                // the reading to another thread when a message takes long.
+                .immediateExecution(true);
         // Tools known before the server is built (loaded components, stored ones listed from their
         // metadata) are part of the first tools/list, with no list_changed sent before initialize.
         for (ComponentHost.Loaded l : host.components()) {
@@ -257,6 +246,15 @@ public final class WassetteMcpServer implements AutoCloseable {
             notifyToolListChanged();
         }
         return changed;
+    }
+
+    /**
+     * For provisioning ({@link dev.wassette.host.Provisioner}): admits components whose tool names
+     * clash with none admitted before (tool names are global), naming both sides of a clash.
+     */
+    public static dev.wassette.host.Provisioner.Admission distinctToolNames() {
+        ToolRegistry admitted = new ToolRegistry();
+        return candidate -> admitted.put(admitted.plan(candidate.id(), candidate.functions(), new ArrayList<>()));
     }
 
     /** Checks that a component's tools would not clash before it replaces anything. */

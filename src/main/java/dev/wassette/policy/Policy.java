@@ -47,6 +47,28 @@ public record Policy(
         warnings = List.copyOf(warnings);
     }
 
+    /**
+     * Whether {@code other} grants exactly what this policy grants: the same rules and limits,
+     * whatever their order of lines, description or warnings.
+     */
+    public boolean grantsSameAs(Policy other) {
+        return storageRules(storageAllow).equals(storageRules(other.storageAllow))
+                && storageRules(storageDeny).equals(storageRules(other.storageDeny))
+                && networkRules(networkAllow).equals(networkRules(other.networkAllow))
+                && networkRules(networkDeny).equals(networkRules(other.networkDeny))
+                && Set.copyOf(environmentAllow).equals(Set.copyOf(other.environmentAllow))
+                && resources.equals(other.resources);
+    }
+
+    private static Set<StorageRule> storageRules(List<StorageRule> rules) {
+        return rules.stream().map(r -> new StorageRule(r.uri(), r.access(), 0)).collect(java.util.stream.Collectors.toSet());
+    }
+
+    private static Set<NetworkRule> networkRules(List<NetworkRule> rules) {
+        return rules.stream().map(r -> new NetworkRule(r.host() == null ? null : r.host().toLowerCase(java.util.Locale.ROOT), r.cidr(), 0))
+                .collect(java.util.stream.Collectors.toSet());
+    }
+
     /** The policy that allows nothing. */
     public static Policy denyAll() {
         return new Policy("1.0", "Component policy (managed by wassette; nothing is allowed unless granted)", List.of(), List.of(), List.of(), List.of(), List.of(), Resources.NONE, List.of());

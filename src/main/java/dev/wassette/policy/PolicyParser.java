@@ -5,7 +5,9 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.EnumSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.Set;
@@ -23,9 +25,19 @@ import org.snakeyaml.engine.v2.parser.ParserImpl;
 import org.snakeyaml.engine.v2.scanner.StreamReader;
 
 /**
- * Parses and validates policy-mcp YAML. Collects every problem (not just the first) as
- * {@code FILE:LINE: message}; sections this runtime cannot enforce ({@code runtime},
- * {@code ipc}, {@code resources.io}) and unknown keys become warnings, never silently dropped.
+ * Parses and validates policies in either of two forms onto the one {@link Policy} model:
+ * <ul>
+ * <li>policy-mcp YAML (Wassette's): {@code version} and {@code permissions} with storage, network,
+ * environment and resources rules;</li>
+ * <li>the capability form: {@code capabilities} with {@code filesystem: {read: [paths], write: [paths]}},
+ * {@code network: none | {outbound: ["host:port", …]}} and {@code environment: [KEYS]}. Each path
+ * becomes a storage rule for its whole tree (a path under both read and write is read-write; write
+ * alone is what it says, which WASI cannot grant, so it is reported and not granted); each outbound
+ * entry becomes a network rule for that host and, when given, that port only (or a CIDR rule).</li>
+ * </ul>
+ * Collects every problem (not just the first) as {@code FILE:LINE: message}, naming the field;
+ * sections this runtime cannot enforce ({@code runtime}, {@code ipc}, {@code resources.io}) and
+ * unknown keys become warnings, never silently dropped.
  */
 public final class PolicyParser {
     private static final Pattern ENV_KEY = Pattern.compile("[A-Za-z_][A-Za-z0-9_.-]*");
@@ -35,6 +47,12 @@ public final class PolicyParser {
     private final String file;
     private final List<String> errors = new ArrayList<>();
     private final List<String> warnings = new ArrayList<>();
+    private final List<Policy.StorageRule> storageAllow = new ArrayList<>();
+    private final List<Policy.StorageRule> storageDeny = new ArrayList<>();
+    private final List<Policy.NetworkRule> networkAllow = new ArrayList<>();
+    private final List<Policy.NetworkRule> networkDeny = new ArrayList<>();
+    private final List<String> envAllow = new ArrayList<>();
+    private Policy.Resources resources = Policy.Resources.NONE;
 
     private PolicyParser(String file) {
         this.file = file;
@@ -50,13 +68,23 @@ public final class PolicyParser {
     }
 
     private Policy run(String yaml) throws PolicyException {
+        return document(composeDocument(yaml, file, "policy"));
+    }
+
+    /**
+     * The YAML node tree of a document, with line numbers (for parsers of documents that embed a
+     * policy, see {@link #parseEmbedded}); {@code what} names the kind of document in messages. A
+     * key given twice in one mapping is an error (YAML composes it; a document saying the same thing
+     * twice is ambiguous).
+     */
+    public static Node composeDocument(String yaml, String file, String what) throws PolicyException {
         Node root;
         try {
             LoadSettings settings = LoadSettings.builder().setLabel(file).setAllowDuplicateKeys(false).build();
             Composer composer = new Composer(settings, new ParserImpl(settings, new StreamReader(settings, yaml)));
             Optional<Node> node = composer.getSingleNode();
             if (node.isEmpty()) {
-                throw new PolicyException(List.of(file + ":1: the policy is empty"));
+                throw new PolicyException(List.of(file + ":1: the " + what + " is empty"));
             }
             root = node.get();
         } catch (MarkedYamlEngineException e) {
@@ -65,11 +93,38 @@ public final class PolicyParser {
         } catch (YamlEngineException e) {
             throw new PolicyException(List.of(file + ":1: invalid YAML: " + e.getMessage()));
         }
-        checkDuplicateKeys(root);
-        if (!(root instanceof MappingNode top)) {
-            throw new PolicyException(List.of(at(root) + "a policy must be a mapping with version and permissions"));
+        PolicyParser duplicates = new PolicyParser(file);
+        duplicates.checkDuplicateKeys(root);
+        if (!duplicates.errors.isEmpty()) {
+            throw new PolicyException(duplicates.errors);
         }
+        return root;
+    }
 
+    /**
+     * The permissions of a policy embedded in another YAML document (a provisioning manifest's
+     * {@code permissions}): either a policy-mcp {@code permissions} section, or a mapping with the
+     * key {@code capabilities} (the capability form). Messages carry {@code label} and the node's
+     * own line numbers, so they point into the embedding file. The node comes from
+     * {@link #composeDocument}, which has checked it for duplicate keys.
+     */
+    public static Policy parseEmbedded(Node permissions, String label) throws PolicyException {
+        PolicyParser parser = new PolicyParser(label);
+        if (permissions instanceof MappingNode m && valueOrNull(m, "capabilities") != null) {
+            return parser.capabilityForm(m);
+        }
+        parser.permissions(permissions);
+        return parser.build("1.0", null);
+    }
+
+    private Policy document(Node root) throws PolicyException {
+        if (!(root instanceof MappingNode top)) {
+            throw new PolicyException(List.of(at(root) + "a policy must be a mapping with version and permissions (policy-mcp) or with capabilities"));
+        }
+        return valueOrNull(top, "capabilities") != null ? capabilityForm(top) : policyMcp(top);
+    }
+
+    private Policy policyMcp(MappingNode top) throws PolicyException {
         String version = null;
         String description = null;
         Node permissions = null;
@@ -84,48 +139,296 @@ public final class PolicyParser {
         }
         if (version == null) {
             error(top, "missing \"version\" (expected \"1.0\")");
-        } else if (!version.matches("1(\\.\\d+)*")) {
+        } else {
+            checkVersion(top, version);
+        }
+        if (permissions == null) {
+            warn(top, "no \"permissions\": nothing is allowed");
+        } else {
+            permissions(permissions);
+        }
+        return build(version, description);
+    }
+
+    private void checkVersion(MappingNode top, String version) {
+        if (!version.matches("1(\\.\\d+)*")) {
             error(valueOf(top, "version"), "unsupported policy version \"" + version + "\" (only 1.x)");
         }
+    }
 
-        List<Policy.StorageRule> storageAllow = new ArrayList<>();
-        List<Policy.StorageRule> storageDeny = new ArrayList<>();
-        List<Policy.NetworkRule> networkAllow = new ArrayList<>();
-        List<Policy.NetworkRule> networkDeny = new ArrayList<>();
-        List<String> envAllow = new ArrayList<>();
-        Policy.Resources resources = Policy.Resources.NONE;
-
-        if (permissions == null || isNull(permissions)) {
-            if (permissions == null) {
-                warn(top, "no \"permissions\": nothing is allowed");
-            }
-        } else if (!(permissions instanceof MappingNode perms)) {
-            error(permissions, "\"permissions\" must be a mapping");
-        } else {
-            for (NodeTuple t : perms.getValue()) {
-                String key = key(t);
-                Node value = t.getValueNode();
-                switch (key) {
-                    case "storage" -> allowDeny(value, "storage", (n, deny) -> storageRule(n, deny ? storageDeny : storageAllow));
-                    case "network" -> allowDeny(value, "network", (n, deny) -> networkRule(n, deny ? networkDeny : networkAllow));
-                    case "environment" -> allowDeny(value, "environment", (n, deny) -> {
-                        if (deny) {
-                            warn(n, "environment deny rules are redundant: only allowed keys are ever visible");
-                        } else {
-                            envRule(n, envAllow);
-                        }
-                    });
-                    case "resources" -> resources = resources(value);
-                    case "runtime" -> warn(t.getKeyNode(), "\"runtime\" (docker, hyperlight) is not enforced: components always run in Wasmtime");
-                    case "ipc" -> warn(t.getKeyNode(), "\"ipc\" is not enforced: components have no IPC channels here");
-                    default -> warn(t.getKeyNode(), "unknown permission section \"" + key + "\" ignored");
-                }
-            }
-        }
+    private Policy build(String version, String description) throws PolicyException {
         if (!errors.isEmpty()) {
             throw new PolicyException(errors);
         }
         return new Policy(version, description, storageAllow, storageDeny, networkAllow, networkDeny, envAllow, resources, warnings);
+    }
+
+    /** A policy-mcp {@code permissions} section. */
+    private void permissions(Node permissions) {
+        if (isNull(permissions)) {
+            return;
+        }
+        if (!(permissions instanceof MappingNode perms)) {
+            error(permissions, "\"permissions\" must be a mapping");
+            return;
+        }
+        for (NodeTuple t : perms.getValue()) {
+            String key = key(t);
+            Node value = t.getValueNode();
+            switch (key) {
+                case "storage" -> allowDeny(value, "storage", (n, deny) -> storageRule(n, deny ? storageDeny : storageAllow));
+                case "network" -> allowDeny(value, "network", (n, deny) -> networkRule(n, deny ? networkDeny : networkAllow));
+                case "environment" -> allowDeny(value, "environment", (n, deny) -> {
+                    if (deny) {
+                        warn(n, "environment deny rules are redundant: only allowed keys are ever visible");
+                    } else {
+                        envRule(n, envAllow);
+                    }
+                });
+                case "resources" -> resources = resources(value);
+                case "runtime" -> warn(t.getKeyNode(), "\"runtime\" (docker, hyperlight) is not enforced: components always run in Wasmtime");
+                case "ipc" -> warn(t.getKeyNode(), "\"ipc\" is not enforced: components have no IPC channels here");
+                case "capabilities" -> error(t.getKeyNode(), "\"capabilities\" belongs at the top level of a policy, not under \"permissions\"");
+                default -> warn(t.getKeyNode(), "unknown permission section \"" + key + "\" ignored");
+            }
+        }
+    }
+
+    // ---- The capability form ----
+
+    private Policy capabilityForm(MappingNode top) throws PolicyException {
+        String version = "1.0";
+        String description = null;
+        for (NodeTuple t : top.getValue()) {
+            String key = key(t);
+            switch (key) {
+                case "capabilities" -> capabilities(t.getValueNode());
+                case "description" -> description = scalar(t.getValueNode(), "description");
+                case "version" -> {
+                    version = scalar(t.getValueNode(), "version");
+                    if (version != null) {
+                        checkVersion(top, version);
+                    }
+                }
+                case "permissions" -> error(t.getKeyNode(), "a policy has either \"capabilities\" (capability form) or \"permissions\" (policy-mcp form), not both");
+                default -> warn(t.getKeyNode(), "unknown key \"" + key + "\" ignored");
+            }
+        }
+        return build(version, description);
+    }
+
+    private void capabilities(Node caps) {
+        if (isNull(caps)) {
+            warn(caps, "\"capabilities\" is empty: nothing is allowed");
+            return;
+        }
+        if (!(caps instanceof MappingNode m)) {
+            error(caps, "\"capabilities\" must be a mapping with filesystem, network and/or environment");
+            return;
+        }
+        for (NodeTuple t : m.getValue()) {
+            String key = key(t);
+            Node value = t.getValueNode();
+            switch (key) {
+                case "filesystem" -> filesystem(value);
+                case "network" -> network(value);
+                case "environment" -> environment(value);
+                default -> warn(t.getKeyNode(), "unknown capability \"" + key + "\" ignored: nothing is granted for it");
+            }
+        }
+    }
+
+    /** {@code none}, or {@code {read: [paths], write: [paths]}}: each path's whole tree, access merged per path. */
+    private void filesystem(Node node) {
+        if (isNone(node)) {
+            return;
+        }
+        if (!(node instanceof MappingNode m)) {
+            error(node, "capabilities.filesystem must be none or a mapping {read: [paths], write: [paths]}");
+            return;
+        }
+        Map<String, Set<Policy.Access>> access = new LinkedHashMap<>();
+        Map<String, Node> firstSeen = new LinkedHashMap<>();
+        Map<String, String> written = new LinkedHashMap<>();
+        for (NodeTuple t : m.getValue()) {
+            String key = key(t);
+            Policy.Access kind = switch (key) {
+                case "read" -> Policy.Access.READ;
+                case "write" -> Policy.Access.WRITE;
+                default -> null;
+            };
+            if (kind == null) {
+                warn(t.getKeyNode(), "unknown key \"" + key + "\" in capabilities.filesystem ignored (read, write)");
+                continue;
+            }
+            String field = "capabilities.filesystem." + key;
+            List<Node> items = list(t.getValueNode(), field, "paths");
+            for (int i = 0; i < items.size(); i++) {
+                Node item = items.get(i);
+                String path = scalar(item, field + "[" + i + "]");
+                String uri = path == null ? null : treeUri(item, field + "[" + i + "]", path);
+                if (uri != null) {
+                    access.computeIfAbsent(uri, u -> EnumSet.noneOf(Policy.Access.class)).add(kind);
+                    firstSeen.putIfAbsent(uri, item);
+                    if (kind == Policy.Access.WRITE) {
+                        written.putIfAbsent(uri, path);
+                    }
+                }
+            }
+        }
+        access.forEach((uri, granted) -> {
+            Node where = firstSeen.get(uri);
+            if (!granted.contains(Policy.Access.READ)) {
+                warn(where, "capabilities.filesystem.write \"" + written.get(uri) + "\" is not under read: WASI cannot grant write without read,"
+                        + " so it is not granted; list it under read as well for read-write access");
+            }
+            storageAllow.add(new Policy.StorageRule(uri, granted, line(where)));
+        });
+    }
+
+    /**
+     * The storage URI of a path's whole tree: {@code ./data} and {@code data} → {@code fs://data/**},
+     * {@code /assets} → {@code fs:///assets/**}, {@code .} → {@code fs://./**}. Null (with an error
+     * naming {@code field}) for what is not a plain path.
+     */
+    private String treeUri(Node node, String field, String path) {
+        String what = field + " \"" + path + "\"";
+        if (path.isBlank()) {
+            error(node, field + ": empty path");
+            return null;
+        }
+        if (path.chars().anyMatch(c -> c < 0x20 || c == 0x7f)) {
+            error(node, field + ": a path must not contain control characters");
+            return null;
+        }
+        if (path.contains("://")) {
+            error(node, what + ": a path, not a URI (e.g. ./data or /srv/data)");
+            return null;
+        }
+        if (path.startsWith("~")) {
+            error(node, what + ": \"~\" is not expanded; write the absolute path");
+            return null;
+        }
+        boolean absolute = path.startsWith("/");
+        List<String> segments = new ArrayList<>();
+        for (String segment : path.split("/")) {
+            if (segment.isEmpty() || segment.equals(".")) {
+                continue;
+            }
+            if (segment.equals("..")) {
+                error(node, what + ": must not contain \"..\"");
+                return null;
+            }
+            if (segment.contains("**") && !segment.equals("**")) {
+                error(node, what + ": \"**\" must be a whole path segment");
+                return null;
+            }
+            segments.add(segment);
+        }
+        if (!segments.isEmpty() && segments.getLast().equals("**")) {
+            segments.removeLast(); // the tree is implied
+        }
+        String base = String.join("/", segments);
+        return absolute ? "fs:///" + base + (base.isEmpty() ? "**" : "/**") : "fs://" + (base.isEmpty() ? "." : base) + "/**";
+    }
+
+    /** {@code none}, or {@code {outbound: ["host:port", "host", "*.suffix:443", "10.0.0.0/8"]}}. */
+    private void network(Node node) {
+        if (isNone(node)) {
+            return;
+        }
+        if (!(node instanceof MappingNode m)) {
+            error(node, "capabilities.network must be none or a mapping {outbound: [\"host:port\", …]}");
+            return;
+        }
+        for (NodeTuple t : m.getValue()) {
+            String key = key(t);
+            if (key.equals("inbound")) {
+                warn(t.getKeyNode(), "capabilities.network.inbound ignored: components are never allowed to accept connections");
+                continue;
+            }
+            if (!key.equals("outbound")) {
+                warn(t.getKeyNode(), "unknown key \"" + key + "\" in capabilities.network ignored (outbound)");
+                continue;
+            }
+            List<Node> items = list(t.getValueNode(), "capabilities.network.outbound", "destinations");
+            for (int i = 0; i < items.size(); i++) {
+                String field = "capabilities.network.outbound[" + i + "]";
+                Node item = items.get(i);
+                String entry = scalar(item, field);
+                if (entry != null) {
+                    outbound(item, field, entry.trim());
+                }
+            }
+        }
+    }
+
+    private void outbound(Node node, String field, String entry) {
+        String what = field + " \"" + entry + "\"";
+        if (entry.isEmpty()) {
+            error(node, field + ": empty destination");
+        } else if (entry.contains("://")) {
+            error(node, what + ": write host:port, without a scheme");
+        } else if (entry.contains("/") && !looksLikeAddress(entry.substring(0, entry.indexOf('/')))) {
+            error(node, what + ": write host:port, without a path (\"/\" is for CIDR networks such as 10.0.0.0/8)");
+        } else if (entry.contains("/")) {
+            try {
+                Cidr.parse(entry);
+                networkAllow.add(new Policy.NetworkRule(null, entry, line(node)));
+            } catch (IllegalArgumentException e) {
+                error(node, what + ": not host:port, and not a CIDR network: " + e.getMessage());
+            }
+        } else {
+            String problem = hostProblem(entry);
+            if (problem != null) {
+                error(node, what + ": " + problem);
+            } else {
+                networkAllow.add(new Policy.NetworkRule(entry, null, line(node)));
+            }
+        }
+    }
+
+    /** Digits and dots (IPv4) or containing a colon (IPv6): meant as the address of a CIDR network. */
+    private static boolean looksLikeAddress(String s) {
+        return s.matches("[0-9.]+") || s.contains(":") && s.matches("[0-9A-Fa-f:.]+");
+    }
+
+    /** {@code none}, or a list of variable names. */
+    private void environment(Node node) {
+        if (isNone(node)) {
+            return;
+        }
+        List<Node> items = list(node, "capabilities.environment", "variable names");
+        for (int i = 0; i < items.size(); i++) {
+            String field = "capabilities.environment[" + i + "]";
+            String key = scalar(items.get(i), field);
+            if (key == null) {
+                continue;
+            }
+            String problem = envKeyProblem(key);
+            if (problem != null) {
+                error(items.get(i), field + " \"" + key + "\": " + problem);
+            } else if (!envAllow.contains(key)) {
+                envAllow.add(key);
+            }
+        }
+    }
+
+    /** The items of a YAML list (empty for null); anything else is an error naming {@code field}. */
+    private List<Node> list(Node node, String field, String of) {
+        if (isNull(node)) {
+            return List.of();
+        }
+        if (node instanceof SequenceNode seq) {
+            return seq.getValue();
+        }
+        error(node, field + " must be a list of " + of);
+        return List.of();
+    }
+
+    /** Absent, null or the word {@code none}. */
+    private static boolean isNone(Node node) {
+        return node == null || isNull(node) || node instanceof ScalarNode s && s.getValue().equals("none");
     }
 
     /** YAML allows composing duplicate keys; a policy saying the same thing twice is an error. */
@@ -323,13 +626,18 @@ public final class PolicyParser {
         }
         if (key == null) {
             error(rule, "environment rule without \"key\"");
-        } else if (key.contains("*") || key.contains("?")) {
-            error(rule, "environment key \"" + key + "\": wildcards are not allowed");
-        } else if (!ENV_KEY.matcher(key).matches()) {
-            error(rule, "environment key \"" + key + "\" is not a valid variable name");
+        } else if (envKeyProblem(key) != null) {
+            error(rule, "environment key \"" + key + "\": " + envKeyProblem(key));
         } else if (!out.contains(key)) {
             out.add(key);
         }
+    }
+
+    private static String envKeyProblem(String key) {
+        if (key.contains("*") || key.contains("?")) {
+            return "wildcards are not allowed";
+        }
+        return ENV_KEY.matcher(key).matches() ? null : "not a valid variable name";
     }
 
     private Policy.Resources resources(Node node) {
@@ -453,6 +761,15 @@ public final class PolicyParser {
 
     private static boolean isNull(Node node) {
         return node instanceof ScalarNode s && s.getTag().getValue().endsWith(":null");
+    }
+
+    private static Node valueOrNull(MappingNode m, String key) {
+        for (NodeTuple t : m.getValue()) {
+            if (t.getKeyNode() instanceof ScalarNode s && s.getValue().equals(key)) {
+                return t.getValueNode();
+            }
+        }
+        return null;
     }
 
     private static Node valueOf(MappingNode m, String key) {

@@ -27,6 +27,8 @@ public final class Engine implements AutoCloseable {
     private final Thread ticker;
     /** Stores whose deadline or cancellation needs epoch ticks; with none, the ticker sleeps. */
     private final java.util.concurrent.atomic.AtomicInteger tickedStores = new java.util.concurrent.atomic.AtomicInteger();
+    /** The ticker is parked (or about to park) until a store needs ticks. */
+    private volatile boolean sleeping;
     private volatile boolean closed;
 
     private Engine(Builder b) {
@@ -84,16 +86,28 @@ public final class Engine implements AutoCloseable {
     }
 
     /**
-     * Advances the epoch every tick while some store needs it, and sleeps otherwise: an idle server
-     * (the per-user daemon waits for sessions for minutes) is not woken 100 times a second. Deadlines
-     * are set relative to the epoch when a call starts, so pausing between calls changes none.
+     * Advances the epoch every tick while some store needs it, and for a second after the last one
+     * closed; then it sleeps until a store needs it again. An idle server (the per-user daemon waits
+     * for sessions for minutes) is not woken 100 times a second, and a server answering calls does not
+     * pay a thread wake-up per call. Deadlines are set relative to the epoch when a call starts, so
+     * pausing between calls changes none.
      */
     private void tick() {
         long nanos = epochTick.toNanos();
+        long idleTicks = 0;
+        long idleTicksBeforeSleep = Math.max(1, Duration.ofSeconds(1).toNanos() / nanos);
         while (!closed) {
-            if (tickedStores.get() == 0) {
-                java.util.concurrent.locks.LockSupport.park(this); // unparked by the first store that needs ticks
+            if (tickedStores.get() == 0 && ++idleTicks > idleTicksBeforeSleep) {
+                sleeping = true;
+                if (tickedStores.get() == 0) { // a store that arrived after the flag was set unparks us
+                    java.util.concurrent.locks.LockSupport.park(this);
+                }
+                sleeping = false;
+                idleTicks = 0;
                 continue;
+            }
+            if (tickedStores.get() != 0) {
+                idleTicks = 0;
             }
             java.util.concurrent.locks.LockSupport.parkNanos(nanos);
             if (!closed) {
@@ -104,7 +118,7 @@ public final class Engine implements AutoCloseable {
 
     /** A store with a deadline or a cancellation exists: the epoch must advance until {@link #ticksNotNeeded}. */
     void ticksNeeded() {
-        if (ticker != null && tickedStores.getAndIncrement() == 0) {
+        if (ticker != null && tickedStores.getAndIncrement() == 0 && sleeping) {
             java.util.concurrent.locks.LockSupport.unpark(ticker);
         }
     }

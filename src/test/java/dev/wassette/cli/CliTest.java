@@ -1,6 +1,7 @@
 package dev.wassette.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wassette.Fixtures;
@@ -20,7 +21,7 @@ class CliTest {
     @TempDir
     Path tmp;
 
-    private static Run run(String... args) {
+    static Run run(String... args) {
         CommandLine cl = WassetteCli.commandLine();
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
@@ -246,6 +247,60 @@ class CliTest {
         Run fail = run("policy", "validate", good.toString(), bad.toString());
         assertEquals(3, fail.code());
         assertEquals(bad + ":4: environment key \"A*\": wildcards are not allowed\n", fail.err().lines().filter(l -> !l.startsWith("warning")).map(l -> l + "\n").findFirst().orElse(""));
+    }
+
+    @Test
+    void declaredPermissionsAreShownAndOnlyApplyDeclaredGrantsThem() throws Exception {
+        Path data = Files.createDirectories(tmp.resolve("data"));
+        Files.writeString(data.resolve("in.txt"), "declared");
+        Path pkg = Files.createDirectories(tmp.resolve("pkg"));
+        Path io = Files.copy(Fixtures.path("io.wasm"), pkg.resolve("io.wasm"));
+        String declaration = "capabilities:\n  filesystem: { read: [\"" + data + "\"] }\n  network: none\n";
+        Files.writeString(pkg.resolve("io.policy.yaml"), declaration);
+        String digest = dev.wassette.host.ComponentStore.DeclaredPolicy.of(declaration, "io.policy.yaml").digest();
+        String[] dirs = {"--component-dir", tmp.resolve("store").toString()};
+        String[] readFile = {"tool", "invoke", "wassette_fixtures_files_0_1_0_read-file", "--args", "{\"path\":\"" + data.resolve("in.txt") + "\"}"};
+
+        Run inspectFile = run("inspect", io.toString());
+        assertTrue(inspectFile.out().contains("declared permissions (" + digest + "), not granted; after loading, wassette permission apply-declared ID grants them\n"
+                + "  version: '1.0'\n  permissions:\n    storage:\n      allow:\n      - uri: fs://" + data + "/**\n"), inspectFile.out());
+        Run load = run(concat(new String[] {"component", "load", io.toString()}, dirs));
+        assertEquals(0, load.code(), load.err());
+        assertTrue(load.out().contains("declared permissions (" + digest + "), not granted; to grant exactly these: wassette permission apply-declared io --digest "
+                + digest + "\n"), load.out());
+        assertTrue(run(concat(readFile, dirs)).out().startsWith("{\"err\":"), "loading grants nothing");
+        Run get = run(concat(new String[] {"policy", "get", "io"}, dirs));
+        assertFalse(get.out().contains("storage"), get.out());
+        assertEquals("note: io declares permissions that are not granted (" + digest + "); `wassette inspect io` shows them\n", get.err());
+
+        String other = "sha256:" + "0".repeat(64);
+        Run stale = run(concat(new String[] {"permission", "apply-declared", "io", "--digest", other}, dirs));
+        assertEquals(new Run(3, "", "error: the declared policy of io is " + digest + ", not " + other
+                + " that was consented to (the component was loaded again since); review it again\n"), stale);
+        Run apply = run(concat(new String[] {"permission", "apply-declared", "io", "--digest", digest}, dirs));
+        assertEquals(0, apply.code(), apply.err());
+        assertTrue(apply.out().contains("uri: fs://" + data + "/**"), apply.out());
+        assertEquals("{\"ok\":\"declared\"}\n", run(concat(readFile, dirs)).out());
+        assertTrue(run(concat(new String[] {"inspect", "io"}, dirs)).out().contains("declared permissions (" + digest + "), granted:\n"));
+
+        assertEquals(0, run(concat(new String[] {"component", "load", Fixtures.path("types.wasm").toString()}, dirs)).code());
+        assertTrue(run(concat(new String[] {"inspect", "types"}, dirs)).out().contains("declared permissions: none\n"));
+        assertEquals(new Run(3, "", "error: component types declares no permissions\n"),
+                run(concat(new String[] {"permission", "apply-declared", "types"}, dirs)));
+    }
+
+    @Test
+    void policyValidateTakesTheCapabilityForm() throws Exception {
+        Path good = Files.writeString(tmp.resolve("caps.yaml"), "capabilities:\n  filesystem: { read: [\"./data\"], write: [\"/assets\"] }\n  network: none\n");
+        Run ok = run("policy", "validate", good.toString());
+        assertEquals(0, ok.code(), ok.err());
+        assertEquals(good + ": valid\n", ok.out());
+        assertEquals("warning: " + good + ":2: capabilities.filesystem.write \"/assets\" is not under read: WASI cannot grant write without read,"
+                + " so it is not granted; list it under read as well for read-write access\n", ok.err());
+        Path bad = Files.writeString(tmp.resolve("bad-caps.yaml"), "capabilities:\n  network: { outbound: [\"api.company.com:443/v1\", \"*.x.io:70000\"] }\n");
+        Run fail = run("policy", "validate", bad.toString());
+        assertEquals(new Run(3, "", bad + ":2: capabilities.network.outbound[0] \"api.company.com:443/v1\": write host:port, "
+                + "without a path (\"/\" is for CIDR networks such as 10.0.0.0/8)\n" + bad + ":2: capabilities.network.outbound[1] \"*.x.io:70000\": port 70000 is out of range\n"), fail);
     }
 
     @Test

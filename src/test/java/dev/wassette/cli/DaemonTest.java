@@ -143,6 +143,34 @@ class DaemonTest {
     }
 
     @Test
+    void aChangedManifestGetsADaemonProvisionedFromItAndAFailingOneIsRefused() throws Exception {
+        Files.copy(Fixtures.path("types.wasm"), dir.resolve("types.wasm"));
+        Files.copy(Fixtures.path("io.wasm"), dir.resolve("io.wasm"));
+        Path manifest = Files.writeString(dir.resolve("manifest.yaml"), "components:\n  - uri: types.wasm\n");
+        String[] args = {"--config", dir.resolve("no-config.toml").toString(), "--manifest", manifest.toString(), "--disable-builtin-tools"};
+        Session a = session(dir, Map.of(), args);
+        a.initialize();
+        assertEquals(List.of("wassette_fixtures_types_0_1_0_add"), a.toolNames().stream().filter(n -> n.endsWith("_add")).toList());
+        long first = daemons().findFirst().orElseThrow().pid();
+
+        // The same arguments, another manifest content: the daemon retires, a new one provisions the new manifest.
+        Files.writeString(manifest, "components:\n  - uri: types.wasm\n  - uri: io.wasm\n");
+        Session b = session(dir, Map.of(), args);
+        b.initialize();
+        assertTrue(b.toolNames().contains("wassette_fixtures_files_0_1_0_read-file"), b.toolNames()::toString);
+        assertEquals(2, daemons().count());
+        assertFalse(a.toolNames().contains("wassette_fixtures_files_0_1_0_read-file"), "the old daemon is pinned to its manifest");
+
+        // A manifest whose entry cannot be loaded: the session is refused with the entry named, as `run` would.
+        Files.writeString(manifest, "components:\n  - uri: types.wasm\n    digest: sha256:" + "0".repeat(64) + "\n");
+        Session c = session(dir, Map.of(), args);
+        assertTrue(c.process.waitFor(BOUND.toSeconds(), TimeUnit.SECONDS), "the shim ends the refused session");
+        assertEquals(3, c.process.exitValue(), c::stderr);
+        assertTrue(c.stderr().contains("error: " + manifest + ":2: component \"types\" (entry 1, types.wasm): digest mismatch"), c::stderr);
+        assertTrue(daemons().anyMatch(p -> p.pid() == first), "sessions of the old daemons go on");
+    }
+
+    @Test
     void aRuntimeDirectoryOthersCanOpenIsNotUsed() throws Exception {
         Files.createDirectory(runtime.resolve("wassette"), PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwxr-xr-x")));
         Session a = session(dir, Map.of());
@@ -292,6 +320,12 @@ class DaemonTest {
             JsonNode response = request("tools/call", Map.of("name", tool, "arguments", arguments));
             assertTrue(response.has("result"), response::toString);
             return response.get("result");
+        }
+
+        List<String> toolNames() throws Exception {
+            List<String> names = new ArrayList<>();
+            request("tools/list", Map.of()).path("result").path("tools").forEach(t -> names.add(t.path("name").asText()));
+            return names;
         }
 
         String toolEndingWith(String suffix) throws Exception {

@@ -64,7 +64,8 @@ class SourcesCliTest {
             assertEquals(0, load.code(), load.output());
             assertTrue(load.output().contains("fetched " + registry.ref("tools/types:1.0") + " (" + digest + ")"), load.output());
             assertTrue(load.output().contains("loaded types into " + components), load.output());
-            assertTrue(load.output().contains("declared policy (application/vnd.wasm.policy.v1+yaml) stored, not applied"), load.output());
+            assertTrue(load.output().contains("declared permissions (sha256:") && load.output().contains("not granted; to grant exactly these: "
+                    + "wassette permission apply-declared types --digest sha256:"), load.output());
         }
         assertEquals(Files.readString(tmp.resolve("policy.yaml")), Files.readString(components.resolve("types.declared-policy.yaml")));
         Policy inForce = PolicyParser.parse(components.resolve("types.policy.yaml"));
@@ -138,7 +139,8 @@ class SourcesCliTest {
 
             RegistryTools.Result file = wassette("component", "load", tmp.resolve("types.wasm").toString(), "--digest", other);
             assertEquals(3, file.code(), file.output());
-            assertTrue(file.output().contains("digest mismatch: pinned " + other), file.output());
+            assertTrue(file.output().contains("digest mismatch: " + tmp.resolve("types.wasm") + " is sha256:") && file.output().contains("not the " + other + " expected"),
+                    file.output());
             assertFalse(Files.exists(tmp.resolve("data/wassette/components/types.wasm")));
 
             RegistryTools.Result plain = wassette("component", "load", "http://" + registry.address() + "/types.wasm");

@@ -43,30 +43,26 @@ class ComponentStoreTest {
     }
 
     @Test
-    void originAndDeclaredPolicyLiveAndDieWithTheComponent() throws Exception {
+    void theOriginLivesAndDiesWithTheComponent() throws Exception {
         ComponentStore store = new ComponentStore(dir);
-        String yaml = "version: \"1.0\"\npermissions:\n  network:\n    allow: [{host: api.example.com}]\n";
         java.time.Instant fetched = java.time.Instant.parse("2026-01-02T03:04:05Z");
         ComponentOrigin origin = new ComponentOrigin("oci://reg.example/tools/x:1.0", "oci://reg.example/tools/x@sha256:" + "a".repeat(64),
-                "sha256:" + "a".repeat(64), "sha256:" + "b".repeat(64), yaml, "application/vnd.wasm.policy.v1+yaml", fetched);
+                "sha256:" + "a".repeat(64), "sha256:" + "b".repeat(64), fetched);
         store.put("x", new byte[] {1}, origin);
         assertEquals(origin, store.origin("x"));
-        assertEquals(yaml, Files.readString(store.declaredPolicyFile("x")));
-        assertTrue(store.policy("x").networkAllow().isEmpty(), "a declared policy is never the policy in force");
-
-        // Replaced by bytes from a source without a declaration: the old declaration goes.
-        ComponentOrigin plain = new ComponentOrigin("file:///tmp/x.wasm", "file:///tmp/x.wasm", "sha256:" + "c".repeat(64),
-                "sha256:" + "c".repeat(64), null, null, fetched);
-        store.put("x", new byte[] {2}, plain);
-        assertEquals(plain, store.origin("x"));
-        assertFalse(Files.exists(store.declaredPolicyFile("x")));
+        ComponentOrigin file = new ComponentOrigin("file:///tmp/x.wasm", "file:///tmp/x.wasm", "sha256:" + "c".repeat(64),
+                "sha256:" + "c".repeat(64), fetched);
+        store.put("x", new byte[] {2}, file);
+        assertEquals(file, store.origin("x"));
         // Bytes of unknown origin (the embedding API) leave no stale record.
         store.put("x", new byte[] {3});
         assertEquals(null, store.origin("x"));
         store.put("x", new byte[] {4}, origin);
+        Files.writeString(store.originFile("x"), "{not json");
+        assertEquals(null, store.origin("x"), "an unreadable record is no record");
+        store.put("x", new byte[] {5}, origin);
         assertTrue(store.remove("x"));
         assertFalse(Files.exists(store.originFile("x")));
-        assertFalse(Files.exists(store.declaredPolicyFile("x")));
     }
 
     @Test

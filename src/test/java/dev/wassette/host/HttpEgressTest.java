@@ -96,4 +96,22 @@ class HttpEgressTest {
         Val v = get("http://127.0.0.1:" + port + "/", EgressCheck.DENY_ALL);
         assertFalse(((Val.ResultVal) v).isOk(), v.toString());
     }
+
+    @Test
+    void aCapabilityOutboundHostPortReachesThatPortAndNoOther() throws Exception {
+        int port = allowed.getAddress().getPort();
+        int otherPort = other.getAddress().getPort();
+        int hitsBefore = hitsOnOther.get();
+        List<String> denials = Collections.synchronizedList(new ArrayList<>());
+        PolicyEgress egress = new PolicyEgress(PolicyParser.parse("""
+                capabilities:
+                  network: { outbound: ["127.0.0.1:%d"] }
+                """.formatted(port), "caps.yaml"), denials::add);
+
+        assertEquals(Val.ResultVal.ok(new Val.Str("200 hello from the allowed host")), get("http://127.0.0.1:" + port + "/", egress));
+        Val deniedPort = get("http://127.0.0.1:" + otherPort + "/", egress);
+        assertFalse(((Val.ResultVal) deniedPort).isOk(), deniedPort.toString());
+        assertEquals(hitsBefore, hitsOnOther.get(), "the server on the other port saw no request");
+        assertEquals(List.of("HTTP http://127.0.0.1:" + otherPort + " denied: no network rule allows this host"), denials);
+    }
 }

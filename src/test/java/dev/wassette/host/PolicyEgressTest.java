@@ -107,4 +107,21 @@ class PolicyEgressTest {
         assertFalse(allows(e, Kind.TCP_LISTEN, "", "0.0.0.0", 8080));
         assertTrue(denials.stream().anyMatch(d -> d.contains("denied network 10.66.0.0/16")), denials.toString());
     }
+
+    @Test
+    void anOutboundHostPortOfTheCapabilityFormAllowsThatPortOnly() throws Exception {
+        PolicyEgress e = new PolicyEgress(PolicyParser.parse("""
+                capabilities:
+                  network: { outbound: ["api.company.com:443", "127.0.0.1:5432"] }
+                """, "caps.yaml"), denials::add);
+        assertTrue(allows(e, Kind.HTTP, "https", "api.company.com", 443));
+        assertTrue(e.allows(Kind.HTTP, "https", "api.company.com", "", 443), "the name may be resolved for that port");
+        assertFalse(e.allows(Kind.HTTP, "http", "api.company.com", "", 80), "not even resolved for another port");
+        assertFalse(allows(e, Kind.HTTP, "https", "api.company.com", 8443));
+        assertFalse(allows(e, Kind.HTTP, "https", "www.company.com", 443));
+        assertTrue(allows(e, Kind.TCP_CONNECT, "", "127.0.0.1", 5432));
+        assertFalse(allows(e, Kind.TCP_CONNECT, "", "127.0.0.1", 5433));
+        assertTrue(denials.stream().anyMatch(d -> d.contains("api.company.com:8443") && d.contains("no network rule allows this host")), denials.toString());
+        assertTrue(denials.stream().anyMatch(d -> d.contains("127.0.0.1:5433") && d.contains("no network rule allows this address")), denials.toString());
+    }
 }

@@ -160,4 +160,32 @@ class HttpServerTest {
             assertFalse(client.listTools().tools().stream().anyMatch(t -> t.name().startsWith("wassette_fixtures_types")));
         }
     }
+
+    @Test
+    void aProvisionedReadOnlyServerOverHttpServesExactlyItsComponents() throws Exception {
+        Path own = java.nio.file.Files.createDirectories(dir.resolve("provisioned"));
+        try (ComponentHost provisioned = new ComponentHost(Fixtures.engine(), new ComponentHost.Settings(own.resolve("components"),
+                own.resolve("secrets"), own, Map.of(), Map.of(), Map.of(), Map.of(), Duration.ofSeconds(10), 1 << 20))) {
+            provisioned.store().put("stray", java.nio.file.Files.readAllBytes(Fixtures.path("io.wasm"))); // in the store, not in the manifest
+            Path manifest = java.nio.file.Files.writeString(own.resolve("manifest.yaml"), "components:\n  - uri: " + Fixtures.path("types.wasm").toUri() + "\n");
+            var result = dev.wassette.host.Provisioner.provision(provisioned, dev.wassette.host.ProvisioningManifest.read(manifest), false,
+                    WassetteMcpServer.distinctToolNames());
+            assertEquals(List.of("types"), result.provisioned());
+            try (HttpMcpServer readOnly = HttpMcpServer.start(provisioned, false, false, "127.0.0.1:0", List.of("127.0.0.1"));
+                 McpSyncClient client = McpClient.sync(HttpClientStreamableHttpTransport.builder("http://127.0.0.1:" + readOnly.address().getPort())
+                         .endpoint("/mcp").build()).requestTimeout(Duration.ofSeconds(60)).build()) {
+                client.initialize();
+                List<String> tools = client.listTools().tools().stream().map(McpSchema.Tool::name).toList();
+                assertTrue(tools.stream().allMatch(t -> t.startsWith("wassette_fixtures_types_0_1_0_") || t.equals("greet")), tools.toString());
+                assertEquals(Map.of("result", 5), client.callTool(new McpSchema.CallToolRequest("wassette_fixtures_types_0_1_0_add", Map.of("a", 2, "b", 3)))
+                        .structuredContent());
+                var refused = org.junit.jupiter.api.Assertions.assertThrows(io.modelcontextprotocol.spec.McpError.class,
+                        () -> client.callTool(new McpSchema.CallToolRequest("unload-component", Map.of("id", "types"))));
+                assertTrue(refused.getMessage().contains("Unknown tool: unload-component"), refused.getMessage());
+                HttpResponse<String> ready = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+                        + readOnly.address().getPort() + "/ready")).build(), HttpResponse.BodyHandlers.ofString());
+                assertEquals(200, ready.statusCode(), "nothing left to load");
+            }
+        }
+    }
 }

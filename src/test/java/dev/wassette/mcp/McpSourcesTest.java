@@ -24,8 +24,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * {@code load-component} with OCI sources, driven by the Java SDK client over streamable HTTP:
  * progress notifications for the client's progressToken, source and digest in the result and in
- * {@code list-components}, the declared policy kept but not in force, and bad sources refused
- * with nothing stored.
+ * {@code list-components}, the policy layer shown as declared permissions but not in force, and bad
+ * sources refused with nothing stored.
  */
 class McpSourcesTest {
     @TempDir
@@ -39,9 +39,8 @@ class McpSourcesTest {
         Path components = dir.resolve("components");
         try (TestRegistry registry = TestRegistry.distribution(dir.resolve("registry"));
              ComponentHost host = new ComponentHost(Fixtures.engine(), new ComponentHost.Settings(components, dir.resolve("secrets"), dir,
-                     Map.of(), Map.of(), Map.of(), Map.of(), Duration.ofSeconds(10), 1 << 20));
-             HttpMcpServer server = HttpMcpServer.start(host, true, "127.0.0.1:0", List.of("127.0.0.1"),
-                     SourceSettings.defaults(dir.resolve("cache")))) {
+                     Map.of(), Map.of(), Map.of(), Map.of(), Duration.ofSeconds(10), 1 << 20), SourceSettings.defaults(dir.resolve("cache")));
+             HttpMcpServer server = HttpMcpServer.start(host, true, "127.0.0.1:0", List.of("127.0.0.1"))) {
             String digest = registry.orasPush(dir, "tools/types:1.0", "config.json:application/vnd.wasm.config.v0+json",
                     "types.wasm:application/wasm", "policy.yaml:application/vnd.wasm.policy.v1+yaml");
             String ref = registry.ref("tools/types:1.0");
@@ -59,7 +58,9 @@ class McpSourcesTest {
                 assertEquals("types", result.get("id"));
                 assertEquals(ref, result.get("source"));
                 assertEquals(digest, result.get("digest"));
-                assertEquals(Map.of("media_type", "application/vnd.wasm.policy.v1+yaml", "applied", false), result.get("declared_policy"));
+                Map<?, ?> declared = (Map<?, ?>) result.get("declared_permissions");
+                assertEquals(false, declared.get("applied"), result.toString());
+                assertTrue(declared.get("policy").toString().contains("HOME"), result.toString());
                 assertTrue(progress.stream().anyMatch(p -> "pull-1".equals(p.progressToken()) && p.total() != null
                         && p.progress() == p.total().doubleValue() && p.message().contains("component")), progress.toString());
 

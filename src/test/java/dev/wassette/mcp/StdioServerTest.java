@@ -1,6 +1,7 @@
 package dev.wassette.mcp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -121,6 +122,37 @@ class StdioServerTest {
         assertEquals(0, server.exitValue());
     }
 
+    /**
+     * Messages are handled on the thread that reads them; one that takes long hands the reading to
+     * another thread, so a ping and a cancellation are answered while a guest spins (its deadline is
+     * 30 s: only the cancellation ends it within the test), and calls run side by side.
+     */
+    @Test
+    void aSpinningCallHoldsUpNothingElseAndIsCancelledOverStdio() throws Exception {
+        send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
+        response(1);
+        send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+        assertTrue(load(2, Fixtures.path("spin.wasm")).path("content").toString().contains("loaded successfully"));
+
+        send("{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"spin\",\"arguments\":{}}}");
+        send("{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/call\",\"params\":{\"name\":\"spin\",\"arguments\":{}}}");
+        send("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"ping\"}");
+        assertTrue(response(5).has("result"));
+        send("{\"jsonrpc\":\"2.0\",\"id\":6,\"method\":\"tools/call\",\"params\":{\"name\":\"ok\",\"arguments\":{}}}");
+        assertEquals(42, response(6).path("result").path("structuredContent").path("result").asInt());
+        assertTrue(stdout.stream().noneMatch(l -> l.contains("\"id\":3") || l.contains("\"id\":4")), "both guests still spin: " + stdout);
+
+        send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":4,\"reason\":\"stop four\"}}");
+        send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":3,\"reason\":\"stop three\"}}");
+        // A cancelled request gets no answer (the MCP rule): ask again after it, in order.
+        send("{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"tools/call\",\"params\":{\"name\":\"ok\",\"arguments\":{}}}");
+        assertEquals(42, response(7).path("result").path("structuredContent").path("result").asInt());
+        toServer.close();
+        assertTrue(server.waitFor(30, TimeUnit.SECONDS), "the server exits when stdin closes: the cancelled guests stopped");
+        assertEquals(0, server.exitValue());
+        assertTrue(stdout.stream().noneMatch(l -> l.contains("\"id\":3") || l.contains("\"id\":4")), "no answer to a cancelled call: " + stdout);
+    }
+
     private JsonNode load(int id, Path file) throws IOException {
         send("{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":\"tools/call\",\"params\":{\"name\":\"load-component\",\"arguments\":{\"path\":\""
                 + file.toUri() + "\"}}}");
@@ -159,4 +191,53 @@ class StdioServerTest {
         assertTrue(gated, list.toString());
     }
 
+    private JsonNode tool(int id, String name, String arguments) throws IOException {
+        send("{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":\"tools/call\",\"params\":{\"name\":\"" + name + "\",\"arguments\":" + arguments + "}}");
+        return response(id).path("result");
+    }
+
+    @Test
+    void declaredPermissionsAreShownAndInForceOnlyOnceApplied() throws Exception {
+        send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
+        response(1);
+        send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+        Path data = java.nio.file.Files.createDirectories(dir.resolve("data"));
+        java.nio.file.Files.writeString(data.resolve("notes.txt"), "declared and granted");
+        Path pkg = java.nio.file.Files.createDirectories(dir.resolve("pkg"));
+        Path wasm = java.nio.file.Files.copy(Fixtures.path("io.wasm"), pkg.resolve("io.wasm"));
+        java.nio.file.Files.writeString(pkg.resolve("io.policy.yaml"), "capabilities:\n  filesystem: { read: [\"" + data + "\"] }\n  network: none\n");
+
+        JsonNode loaded = load(2, wasm).path("structuredContent");
+        JsonNode declared = loaded.path("declared_permissions");
+        String digest = declared.path("digest").asText();
+        assertTrue(digest.matches("sha256:[0-9a-f]{64}"), loaded.toString());
+        assertEquals(false, declared.path("applied").asBoolean(true), loaded.toString());
+        assertEquals("fs://" + data + "/**", declared.path("policy").path("permissions").path("storage").path("allow").get(0).path("uri").asText(), loaded.toString());
+        assertTrue(declared.path("note").asText().contains("not granted"), loaded.toString());
+
+        String readFile = "wassette_fixtures_files_0_1_0_read-file";
+        String args = "{\"path\":\"" + data.resolve("notes.txt") + "\"}";
+        JsonNode denied = tool(3, readFile, args);
+        assertTrue(denied.path("structuredContent").path("result").has("err"), "not in force before it is applied: " + denied);
+
+        JsonNode policy = tool(4, "get-policy", "{\"component_id\":\"io\"}").path("structuredContent");
+        assertTrue(policy.path("policy").path("permissions").isEmpty(), "nothing granted: " + policy);
+        assertEquals(digest, policy.path("declared_permissions").path("digest").asText(), policy.toString());
+
+        JsonNode stale = tool(5, "apply-declared-permissions", "{\"component_id\":\"io\",\"digest\":\"sha256:" + "1".repeat(64) + "\"}");
+        assertTrue(stale.path("isError").asBoolean(), stale.toString());
+        assertEquals("the declared policy of io is " + digest + ", not sha256:" + "1".repeat(64)
+                + " that was consented to (the component was loaded again since); review it again", stale.path("content").get(0).path("text").asText());
+        assertTrue(tool(6, readFile, args).path("structuredContent").path("result").has("err"), "still denied");
+
+        JsonNode applied = tool(7, "apply-declared-permissions", "{\"component_id\":\"io\",\"digest\":\"" + digest + "\"}");
+        assertFalse(applied.path("isError").asBoolean(), applied.toString());
+        assertEquals("fs://" + data + "/**", applied.path("structuredContent").path("policy").path("permissions").path("storage").path("allow").get(0)
+                .path("uri").asText(), applied.toString());
+        assertTrue(applied.path("structuredContent").path("declared_permissions").path("applied").asBoolean(), applied.toString());
+        assertEquals("declared and granted", tool(8, readFile, args).path("structuredContent").path("result").path("ok").asText());
+
+        JsonNode none = tool(9, "apply-declared-permissions", "{\"component_id\":\"types\"}");
+        assertEquals("no component with id \"types\"", none.path("content").get(0).path("text").asText(), none.toString());
+    }
 }

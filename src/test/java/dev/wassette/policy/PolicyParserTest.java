@@ -118,4 +118,89 @@ class PolicyParserTest {
                 "w.yaml:5: unknown key \"comment\" in network rule ignored"), p.warnings());
         assertEquals(1, p.networkAllow().size());
     }
+
+    @Test
+    void capabilityFormMapsOntoTheSameModel() throws Exception {
+        Policy p = PolicyParser.parse("""
+                capabilities:
+                  filesystem: { read: ["./data", "/srv/shared/", "logs", "."], write: ["logs/**", "/assets"] }
+                  network: { outbound: ["api.company.com:443", "*.example.org", "10.0.0.0/8", "[::1]:8080"] }
+                  environment: [API_KEY]
+                """, "caps.yaml");
+        assertEquals("1.0", p.version());
+        assertEquals(List.of(
+                new Policy.StorageRule("fs://data/**", Set.of(Policy.Access.READ), 2),
+                new Policy.StorageRule("fs:///srv/shared/**", Set.of(Policy.Access.READ), 2),
+                new Policy.StorageRule("fs://logs/**", Set.of(Policy.Access.READ, Policy.Access.WRITE), 2),
+                new Policy.StorageRule("fs://./**", Set.of(Policy.Access.READ), 2),
+                new Policy.StorageRule("fs:///assets/**", Set.of(Policy.Access.WRITE), 2)), p.storageAllow());
+        assertEquals(List.of(
+                new Policy.NetworkRule("api.company.com:443", null, 3),
+                new Policy.NetworkRule("*.example.org", null, 3),
+                new Policy.NetworkRule(null, "10.0.0.0/8", 3),
+                new Policy.NetworkRule("[::1]:8080", null, 3)), p.networkAllow());
+        assertEquals(443, HostPattern.parse(p.networkAllow().getFirst().host()).port(), "host:port is a rule for that port only");
+        assertEquals(List.of("API_KEY"), p.environmentAllow());
+        assertEquals(List.of("caps.yaml:2: capabilities.filesystem.write \"/assets\" is not under read: WASI cannot grant write without read,"
+                + " so it is not granted; list it under read as well for read-write access"), p.warnings());
+
+        // Written back as policy-mcp, it reads as the same rules.
+        Policy again = PolicyParser.parse(PolicyWriter.toYaml(p), "written.yaml");
+        assertEquals(p.storageAllow().stream().map(r -> r.uri() + r.access()).toList(), again.storageAllow().stream().map(r -> r.uri() + r.access()).toList());
+        assertEquals(p.networkAllow().stream().map(r -> r.host() + r.cidr()).toList(), again.networkAllow().stream().map(r -> r.host() + r.cidr()).toList());
+    }
+
+    @Test
+    void capabilityFormNoneMeansNothing() throws Exception {
+        Policy p = PolicyParser.parse("capabilities:\n  filesystem: none\n  network: none\n  environment: none\n", "none.yaml");
+        assertTrue(p.storageAllow().isEmpty() && p.networkAllow().isEmpty() && p.environmentAllow().isEmpty(), p.toString());
+        assertEquals(List.of(), p.warnings());
+        Policy unknown = PolicyParser.parse("capabilities:\n  gpu: [all]\n", "u.yaml");
+        assertEquals(List.of("u.yaml:2: unknown capability \"gpu\" ignored: nothing is granted for it"), unknown.warnings());
+    }
+
+    @Test
+    void capabilityFormErrorsNameTheField() {
+        PolicyException e = assertThrows(PolicyException.class, () -> PolicyParser.parse("""
+                capabilities:
+                  filesystem:
+                    read: ["../up", "~/notes", "fs:///etc", "", "data/a**b"]
+                    write: "/assets"
+                  network:
+                    outbound:
+                      - "https://api.company.com"
+                      - "api.company.com:99999"
+                      - "api.company.com:https"
+                      - "bad host:80"
+                      - "10.0.0.0/33"
+                  environment: ["API_*", {key: X}]
+                """, "bad-caps.yaml"));
+        assertEquals(List.of(
+                "bad-caps.yaml:3: capabilities.filesystem.read[0] \"../up\": must not contain \"..\"",
+                "bad-caps.yaml:3: capabilities.filesystem.read[1] \"~/notes\": \"~\" is not expanded; write the absolute path",
+                "bad-caps.yaml:3: capabilities.filesystem.read[2] \"fs:///etc\": a path, not a URI (e.g. ./data or /srv/data)",
+                "bad-caps.yaml:3: capabilities.filesystem.read[3]: empty path",
+                "bad-caps.yaml:3: capabilities.filesystem.read[4] \"data/a**b\": \"**\" must be a whole path segment",
+                "bad-caps.yaml:4: capabilities.filesystem.write must be a list of paths",
+                "bad-caps.yaml:7: capabilities.network.outbound[0] \"https://api.company.com\": write host:port, without a scheme",
+                "bad-caps.yaml:8: capabilities.network.outbound[1] \"api.company.com:99999\": port 99999 is out of range",
+                "bad-caps.yaml:9: capabilities.network.outbound[2] \"api.company.com:https\": port \"https\" is not a number",
+                "bad-caps.yaml:10: capabilities.network.outbound[3] \"bad host:80\": not a valid host name",
+                "bad-caps.yaml:11: capabilities.network.outbound[4] \"10.0.0.0/33\": not host:port, and not a CIDR network: prefix /33 is out of range for IPv4",
+                "bad-caps.yaml:12: capabilities.environment[0] \"API_*\": wildcards are not allowed",
+                "bad-caps.yaml:12: \"capabilities.environment[1]\" must be a single value"), e.problems());
+    }
+
+    @Test
+    void theTwoFormsDoNotMix() {
+        PolicyException both = assertThrows(PolicyException.class, () -> PolicyParser.parse(
+                "version: \"1.0\"\npermissions: {}\ncapabilities: {network: none}\n", "both.yaml"));
+        assertEquals(List.of("both.yaml:2: a policy has either \"capabilities\" (capability form) or \"permissions\" (policy-mcp form), not both"),
+                both.problems());
+        PolicyException nested = assertThrows(PolicyException.class, () -> PolicyParser.parse(
+                "version: \"1.0\"\npermissions:\n  capabilities: {network: none}\n", "nested.yaml"));
+        assertEquals(List.of("nested.yaml:3: \"capabilities\" belongs at the top level of a policy, not under \"permissions\""), nested.problems());
+        PolicyException notMapping = assertThrows(PolicyException.class, () -> PolicyParser.parse("capabilities: [filesystem]\n", "list.yaml"));
+        assertEquals(List.of("list.yaml:1: \"capabilities\" must be a mapping with filesystem, network and/or environment"), notMapping.problems());
+    }
 }
