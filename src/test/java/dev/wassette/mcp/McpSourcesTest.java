@@ -90,7 +90,7 @@ class McpSourcesTest {
                 McpSchema.CallToolResult badPin = client.callTool(new McpSchema.CallToolRequest("load-component",
                         Map.of("path", ref, "digest", "sha256:nothex")));
                 assertTrue(badPin.isError());
-                assertTrue(((McpSchema.TextContent) badPin.content().getFirst()).text().contains("invalid sha256 digest"), badPin.toString());
+                assertTrue(((McpSchema.TextContent) badPin.content().getFirst()).text().contains("digest \"sha256:nothex\" is not sha256: followed by 64 lower-case hex digits"), badPin.toString());
             }
         }
     }
