@@ -32,8 +32,8 @@ final class ComponentCommand implements Runnable {
     }
 
     static ComponentHost host(Engine engine, StoreOptions store) {
-        ComponentHost.Settings d = ComponentHost.Settings.defaults();
-        return new ComponentHost(engine, d.withDirectories(store.componentDirectory(), store.secretsDirectory()));
+        return new ComponentHost(engine, ComponentHost.Settings.builder()
+                .componentDir(store.componentDirectory()).secretsDir(store.secretsDirectory()).build());
     }
 
     @Command(name = "load", description = "Compiles a component file (binary or text) into the store; its id is the file name without extension.")

@@ -12,7 +12,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
@@ -29,11 +28,16 @@ import java.util.stream.Stream;
  * see {@link ComponentMetadata}). Policy changes are serialized per component, across processes too
  * (a lock file, so the CLI can edit grants while a server runs), and written atomically; the next
  * call reads the new policy without a restart.
+ *
+ * <p>Policies are held in memory and parsed again only when their file changed: a call costs one
+ * {@code stat} of the policy file (its size, time and inode), which keeps "the next call sees the
+ * change" exact for edits by other processes — the CLI beside a running server, or by hand.
  */
 public final class ComponentStore {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
-    private record Cached(FileTime modified, long size, Policy policy) {}
+    /** A policy as read from a file with this stamp (null: there was no file). */
+    private record Cached(ComponentMetadata.FileStamp stamp, Policy policy) {}
 
     private final Path directory;
     private final ConcurrentHashMap<String, Object> locks = new ConcurrentHashMap<>();
@@ -112,6 +116,7 @@ public final class ComponentStore {
             Files.deleteIfExists(declaredPolicyFile(id));
             if (!Files.exists(policyFile(id))) {
                 PolicyWriter.write(policyFile(id), Policy.denyAll());
+                policyWritten(id);
             }
             return ComponentMetadata.FileStamp.of(written);
         }
@@ -128,25 +133,39 @@ public final class ComponentStore {
             Files.deleteIfExists(directory.resolve(id + ".cwasm"));
             Files.deleteIfExists(directory.resolve(id + ".cwasm.key"));
             Files.deleteIfExists(metadataFile(id));
+            policyWritten(id);
             return existed;
         }
     }
 
-    /** The component's current policy; no file means no permissions. */
+    /**
+     * The component's current policy; no file means no permissions. The same value as long as its
+     * file is unchanged (checked by its stamp), parsed again when it changed.
+     */
     public Policy policy(String id) throws IOException, PolicyException {
         Path file = policyFile(id);
-        try {
-            var attrs = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
-            Cached c = cache.get(id);
-            if (c != null && c.modified().equals(attrs.lastModifiedTime()) && c.size() == attrs.size()) {
-                return c.policy();
-            }
-            Policy p = PolicyParser.parse(file);
-            cache.put(id, new Cached(attrs.lastModifiedTime(), attrs.size(), p));
-            return p;
-        } catch (NoSuchFileException e) {
-            return Policy.denyAll();
+        ComponentMetadata.FileStamp stamp = ComponentMetadata.FileStamp.of(file);
+        Cached c = cache.get(id);
+        if (c != null && java.util.Objects.equals(c.stamp(), stamp)) {
+            return c.policy();
         }
+        Policy p;
+        if (stamp == null) {
+            p = Policy.denyAll();
+        } else {
+            try {
+                p = PolicyParser.parse(file);
+            } catch (NoSuchFileException e) { // removed since the stamp was taken
+                return Policy.denyAll();
+            }
+        }
+        cache.put(id, new Cached(stamp, p));
+        return p;
+    }
+
+    /** After a policy file of {@code id} was written or removed. */
+    private void policyWritten(String id) {
+        cache.remove(id);
     }
 
     /**
@@ -162,7 +181,7 @@ public final class ComponentStore {
                 cache.remove(id);
                 Policy updated = change.apply(policy(id));
                 PolicyWriter.write(policyFile(id), updated);
-                cache.remove(id);
+                policyWritten(id);
                 return updated;
             }
         }

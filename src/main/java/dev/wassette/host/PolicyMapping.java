@@ -46,9 +46,6 @@ public final class PolicyMapping {
 
     /** {@link #map} with the environment as a lookup, asked only for the keys the policy allows. */
     public static Grants map(Policy policy, Path baseDir, java.util.function.Function<String, String> environment, Duration callTimeout) {
-        Storage storage = storage(policy, baseDir);
-        List<String> notes = new ArrayList<>(storage.unenforceable());
-        notes.addAll(storage.absent());
         Map<String, String> env = new LinkedHashMap<>();
         for (String key : policy.environmentAllow()) {
             String value = environment.apply(key);
@@ -56,6 +53,23 @@ public final class PolicyMapping {
                 env.put(key, value);
             }
         }
+        return map(policy, storage(policy, baseDir), env, callTimeout);
+    }
+
+    /**
+     * What a policy grants without its environment values (those are looked up per call), and
+     * whether some granted directory did not exist: then the mapping is worth doing again later.
+     */
+    record WithoutEnvironment(Grants grants, boolean directoriesAbsent) {}
+
+    static WithoutEnvironment mapWithoutEnvironment(Policy policy, Path baseDir, Duration callTimeout) {
+        Storage storage = storage(policy, baseDir);
+        return new WithoutEnvironment(map(policy, storage, Map.of(), callTimeout), !storage.absent().isEmpty());
+    }
+
+    private static Grants map(Policy policy, Storage storage, Map<String, String> env, Duration callTimeout) {
+        List<String> notes = new ArrayList<>(storage.unenforceable());
+        notes.addAll(storage.absent());
         long memory = policy.resources().memoryBytes() == null ? -1 : policy.resources().memoryBytes();
         long fuel = -1;
         if (policy.resources().cpuMillis() != null) {

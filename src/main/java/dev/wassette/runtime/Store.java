@@ -94,8 +94,7 @@ public final class Store implements AutoCloseable {
             for (WasiConfig.Preopen p : wasi.preopens()) {
                 if (!wasi_config_preopen_dir(cfg, tmp.allocateFrom(p.hostPath().toString()),
                         tmp.allocateFrom(p.guestPath()), p.writable())) {
-                    throw new WasmtimeException("cannot preopen directory " + p.hostPath() + " as " + p.guestPath()
-                            + " (does it exist and is it readable?)");
+                    throw new WasiConfig.PreopenException(p.hostPath(), p.guestPath());
                 }
             }
             Map<String, String> env = wasi.env();

@@ -18,6 +18,20 @@ public final class WasiConfig {
     /** A host directory visible to the guest at {@code guestPath}. */
     public record Preopen(Path hostPath, String guestPath, boolean writable) {}
 
+    /** A directory to preopen could not be opened (it does not exist, or is not readable). */
+    public static final class PreopenException extends WasmtimeException {
+        private final Path hostPath;
+
+        PreopenException(Path hostPath, String guestPath) {
+            super("cannot preopen directory " + hostPath + " as " + guestPath + " (does it exist and is it readable?)");
+            this.hostPath = hostPath;
+        }
+
+        public Path hostPath() {
+            return hostPath;
+        }
+    }
+
     private static final System.Logger GUEST_LOG = System.getLogger("dev.wassette.guest");
 
     private final List<Preopen> preopens = new ArrayList<>();

@@ -147,6 +147,48 @@ class CliTest {
         assertTrue(stored.out().endsWith("loadable: yes\n"), stored.out());
     }
 
+    /** `wassette call` runs through the server's call path: the result cap holds, and the denial is audited. */
+    @Test
+    void callCapsTheResultAndAuditsIt() {
+        java.util.logging.Logger audit = java.util.logging.Logger.getLogger("dev.wassette.audit");
+        List<java.util.logging.LogRecord> records = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                records.add(record);
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        audit.addHandler(capture);
+        try {
+            String big = "x".repeat(200_000);
+            Run capped = run("call", types(), "wassette:fixtures/types@0.1.0#echo-string", "--max-result-size", "65536",
+                    "--args", "{\"v\":\"" + big + "\"}");
+            assertEquals(1, capped.code(), capped.err());
+            assertEquals("", capped.out());
+            assertEquals("error: wassette:fixtures/types@0.1.0#echo-string: result of about 200002 bytes exceeds the limit of 65536 bytes\n",
+                    capped.err());
+            List<String> lines = records.stream()
+                    .map(r -> java.text.MessageFormat.format(r.getMessage(), r.getParameters())).toList();
+            assertEquals(List.of("denied component=types function=wassette:fixtures/types@0.1.0#echo-string category=result_size: "
+                    + "wassette:fixtures/types@0.1.0#echo-string: result of about 200002 bytes exceeds the limit of 65536 bytes"), lines);
+            // Under the cap the same call answers; the default cap (16 MiB) lets it through too.
+            Run small = run("call", types(), "wassette:fixtures/types@0.1.0#echo-string", "--max-result-size", "65536",
+                    "--args", "{\"v\":\"short\"}");
+            assertEquals(new Run(0, "\"short\"\n", ""), small);
+            Run uncapped = run("call", types(), "wassette:fixtures/types@0.1.0#echo-string", "--args", "{\"v\":\"" + big + "\"}");
+            assertEquals(0, uncapped.code(), uncapped.err());
+            assertEquals(1, records.size(), "only the capped call was audited");
+        } finally {
+            audit.removeHandler(capture);
+        }
+    }
+
     @Test
     void callTakesTheToolNameInspectShows() {
         Run add = run("call", types(), "wassette_fixtures_types_0_1_0_add", "--args", "{\"a\":2,\"b\":3}");
