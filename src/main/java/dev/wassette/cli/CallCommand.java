@@ -154,7 +154,7 @@ final class CallCommand implements Callable<Integer> {
                 }
                 return WassetteCli.OK;
             } catch (InvalidArgumentException | WasmtimeException e) {
-                return Failures.report(err, e);
+                return Failures.report(err, e, target.qualifiedName());
             } catch (JsonProcessingException e) {
                 err.println("error: cannot print result: " + e.getMessage());
                 return WassetteCli.GUEST_FAILED;
@@ -164,21 +164,6 @@ final class CallCommand implements Callable<Integer> {
 
     /** The function named by its export name (interface#name) or, failing that, by its tool name. */
     private ExportedFunction target(Component component) {
-        ExportedFunction byExport = component.export(function);
-        if (byExport != null) {
-            return byExport;
-        }
-        List<ExportedFunction> byTool = component.exports().stream()
-                .filter(f -> ToolSchemas.toolName(f).equals(function)).toList();
-        if (byTool.size() == 1) {
-            return byTool.getFirst();
-        }
-        if (byTool.size() > 1) {
-            // Tool names flatten characters, so two exports can share one; the export name is unique.
-            throw new IllegalArgumentException("has several functions with the tool name \"" + function
-                    + "\"; give the export name: " + String.join(", ", byTool.stream().map(ExportedFunction::qualifiedName).toList()));
-        }
-        throw new IllegalArgumentException("exports no function \"" + function + "\"; it exports (export name / tool name): "
-                + String.join(", ", component.exports().stream().map(f -> f.qualifiedName() + " / " + ToolSchemas.toolName(f)).toList()));
+        return ToolSchemas.resolve(component.exports(), function);
     }
 }

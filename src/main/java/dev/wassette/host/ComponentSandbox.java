@@ -81,7 +81,7 @@ public final class ComponentSandbox implements AutoCloseable {
      * Refuses an engine that would let a limit be dropped without a word: every call has a deadline
      * and can be cancelled (epoch interruption), and a policy may set a CPU share (fuel).
      */
-    static void requireLimitsEnforceable(Engine engine) {
+    public static void requireLimitsEnforceable(Engine engine) {
         List<String> missing = new ArrayList<>(2);
         if (!engine.epochInterruption()) {
             missing.add("epoch interruption (call deadlines and cancellation)");

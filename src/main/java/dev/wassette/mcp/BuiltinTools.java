@@ -11,11 +11,12 @@ import dev.wassette.host.ComponentStore;
 import dev.wassette.host.DeclarationConsent;
 import dev.wassette.host.PolicyMapping;
 import dev.wassette.host.ProvidedImports;
-import dev.wassette.host.UnenforceablePolicyException;
 import dev.wassette.policy.Policy;
 import dev.wassette.policy.PolicyEditor;
 import dev.wassette.policy.PolicyException;
 import dev.wassette.policy.PolicyWriter;
+import dev.wassette.tools.Failure;
+import dev.wassette.tools.ToolNameConflictException;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.io.IOException;
@@ -56,8 +57,8 @@ final class BuiltinTools {
         JsonNode handle(JsonNode args) throws Exception;
     }
 
-    /** A failure the client caused: reported as a tool error with this message. */
-    static final class ToolError extends Exception {
+    /** A failure the client caused: reported as a tool error with this message (see {@link Failure#ofOperation}). */
+    static final class ToolError extends IllegalArgumentException {
         ToolError(String message) {
             super(message);
         }
@@ -140,18 +141,10 @@ final class BuiltinTools {
                         .addTextContent(json.writeValueAsString(result))
                         .structuredContent(json.convertValue(result, Map.class))
                         .isError(false).build();
-            } catch (ToolError | IllegalArgumentException e) {
-                outcome = "refused";
-                return WassetteMcpServer.error(e.getMessage());
-            } catch (UnenforceablePolicyException e) {
-                outcome = "refused";
-                return WassetteMcpServer.error("not granted: " + e.getMessage());
-            } catch (PolicyException e) {
-                outcome = "refused";
-                return WassetteMcpServer.error(String.join("; ", e.problems()));
             } catch (Exception e) {
-                outcome = "failed";
-                return WassetteMcpServer.error(name + " failed: " + e.getMessage());
+                Failure failure = Failure.ofOperation(e, name);
+                outcome = failure.outcome();
+                return WassetteMcpServer.error(failure.message());
             } finally {
                 server.calls().end(request.meta()); // management tools run to completion; only their answer can be dropped
                 InvocationLog.record(name, null, args, 0, System.nanoTime() - start, outcome, StreamTransport.sessionLogOf(exchange));
@@ -177,9 +170,9 @@ final class BuiltinTools {
         List<ProvidedImports.Checked> imports = ProvidedImports.check(prepared.sandbox().component());
         try {
             server.checkNoConflicts(id, prepared);
-        } catch (IllegalStateException e) {
+        } catch (ToolNameConflictException e) {
             host.discard(prepared);
-            throw new ToolError(e.getMessage());
+            throw e;
         }
         boolean replaced = host.component(id) != null;
         var declared = host.install(prepared, fetched);

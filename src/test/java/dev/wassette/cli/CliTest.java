@@ -71,7 +71,7 @@ class CliTest {
         Run bad = run("call", types(), "wassette:fixtures/types@0.1.0#echo-u8", "--args", "{\"v\":300}");
         assertEquals(3, bad.code());
         assertEquals("", bad.out());
-        assertEquals("error: bad argument: args.v: 300 is out of range for u8\n", bad.err());
+        assertEquals("error: invalid arguments: args.v: 300 is out of range for u8\n", bad.err());
         Run notJson = run("call", types(), "greet", "--args", "{name:");
         assertEquals(3, notJson.code());
         assertTrue(notJson.err().startsWith("error: --args is not valid JSON"), notJson.err());
