@@ -535,10 +535,8 @@ public final class ComponentHost implements AutoCloseable {
      * Wasmtime build; otherwise compiled again (and the precompiled code refreshed).
      */
     private Component loadStored(String id, byte[] bytes, String sha) throws IOException {
-        String key = sha + " " + dev.wassette.runtime.NativeLibrary.version();
-        Path cwasm = store.directory().resolve(id + ".cwasm");
-        Path keyFile = store.directory().resolve(id + ".cwasm.key");
-        if (Files.isRegularFile(cwasm) && Files.isRegularFile(keyFile) && Files.readString(keyFile).strip().equals(key)) {
+        Path cwasm = store.precompiled(id, sha);
+        if (cwasm != null) {
             try {
                 return engine.deserializeFile(cwasm); // mapped, not read into the heap
             } catch (RuntimeException e) {
@@ -552,9 +550,7 @@ public final class ComponentHost implements AutoCloseable {
 
     private void writePrecompiled(String id, String sha, Component component) {
         try {
-            dev.wassette.policy.AtomicFiles.write(store.directory().resolve(id + ".cwasm"), component.serialize(), null);
-            dev.wassette.policy.AtomicFiles.write(store.directory().resolve(id + ".cwasm.key"),
-                    (sha + " " + dev.wassette.runtime.NativeLibrary.version()).getBytes(java.nio.charset.StandardCharsets.UTF_8), null);
+            store.savePrecompiled(id, sha, component.serialize());
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot store precompiled code of {0}: {1}", id, e.getMessage());
         }

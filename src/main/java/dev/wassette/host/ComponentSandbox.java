@@ -207,9 +207,7 @@ public final class ComponentSandbox implements AutoCloseable {
     private Val run(ExportedFunction function, List<Val> args, Grants grants, Policy policy, Function<String, String> environment,
                     EgressCheck egress, Duration timeout, CallContext context) {
         WasiConfig wasi = new WasiConfig().sockets(true, grants.nameLookup());
-        for (Grants.Preopen p : grants.preopens()) {
-            wasi.preopenDirectory(p.hostPath(), p.guestPath(), p.writable());
-        }
+        grants.preopens().forEach(wasi::preopen);
         for (String key : policy.environmentAllow()) {
             String value = environment.apply(key);
             if (value != null) {

@@ -1,6 +1,5 @@
 package dev.wassette.host;
 
-import dev.wassette.policy.AtomicFiles;
 import dev.wassette.policy.Policy;
 import dev.wassette.policy.PolicyException;
 import dev.wassette.policy.PolicyParser;
@@ -89,6 +88,36 @@ public final class ComponentStore {
         return directory.resolve(id + ".tools.json");
     }
 
+    /**
+     * The component's precompiled code, when it was made from the bytes with {@code sha256} by this
+     * Wasmtime build (its key file says so); else null. Load it mapped
+     * ({@link dev.wassette.runtime.Engine#deserializeFile}): it is replaced by renaming, never in place.
+     */
+    public Path precompiled(String id, String sha256) throws IOException {
+        Path code = directory.resolve(checked(id) + ".cwasm");
+        Path key = directory.resolve(id + ".cwasm.key");
+        if (!Files.isRegularFile(code) || !Files.isRegularFile(key)) {
+            return null;
+        }
+        return Files.readString(key).strip().equals(precompiledKey(sha256)) ? code : null;
+    }
+
+    /** Keeps precompiled code of the component's bytes with {@code sha256}, for {@link #precompiled}. */
+    public void savePrecompiled(String id, String sha256, byte[] code) throws IOException {
+        AtomicFiles.write(directory.resolve(checked(id) + ".cwasm"), code, null);
+        AtomicFiles.write(directory.resolve(id + ".cwasm.key"), precompiledKey(sha256).getBytes(java.nio.charset.StandardCharsets.UTF_8), null);
+    }
+
+    /** Code is valid for exactly the bytes it was compiled from, and the Wasmtime build that compiled it. */
+    private static String precompiledKey(String sha256) {
+        return sha256 + " " + dev.wassette.runtime.NativeLibrary.version();
+    }
+
+    private static String checked(String id) {
+        checkId(id);
+        return id;
+    }
+
     public boolean contains(String id) {
         return Files.isRegularFile(componentFile(id));
     }
@@ -115,7 +144,7 @@ public final class ComponentStore {
             var written = AtomicFiles.write(componentFile(id), bytes, null);
             Files.deleteIfExists(declaredPolicyFile(id));
             if (!Files.exists(policyFile(id))) {
-                PolicyWriter.write(policyFile(id), Policy.denyAll());
+                writePolicy(id, Policy.denyAll());
                 policyWritten(id);
             }
             return ComponentMetadata.FileStamp.of(written);
@@ -163,6 +192,11 @@ public final class ComponentStore {
         return p;
     }
 
+    /** Writes the policy file atomically (see {@link AtomicFiles}). */
+    private void writePolicy(String id, Policy policy) throws IOException {
+        AtomicFiles.write(policyFile(id), PolicyWriter.toYaml(policy).getBytes(java.nio.charset.StandardCharsets.UTF_8), null);
+    }
+
     /** After a policy file of {@code id} was written or removed. */
     private void policyWritten(String id) {
         cache.remove(id);
@@ -180,7 +214,7 @@ public final class ComponentStore {
                 removeOrphanedTempFiles(id);
                 cache.remove(id);
                 Policy updated = change.apply(policy(id));
-                PolicyWriter.write(policyFile(id), updated);
+                writePolicy(id, updated);
                 policyWritten(id);
                 return updated;
             }

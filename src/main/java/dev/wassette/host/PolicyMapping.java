@@ -1,6 +1,7 @@
 package dev.wassette.host;
 
 import dev.wassette.policy.Policy;
+import dev.wassette.runtime.WasiConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,7 +34,7 @@ public final class PolicyMapping {
     private PolicyMapping() {}
 
     /** The storage part of a policy, resolved: what is granted, what is refused and why, what is absent. */
-    private record Storage(List<Grants.Preopen> preopens, List<String> unenforceable, List<String> absent) {}
+    private record Storage(List<WasiConfig.Preopen> preopens, List<String> unenforceable, List<String> absent) {}
 
     /**
      * @param baseDir     where relative {@code fs://} paths are resolved
@@ -106,7 +107,7 @@ public final class PolicyMapping {
     private static Storage storage(Policy policy, Path baseDir) {
         List<String> unenforceable = new ArrayList<>();
         List<String> absent = new ArrayList<>();
-        List<Grants.Preopen> preopens = new ArrayList<>();
+        List<WasiConfig.Preopen> preopens = new ArrayList<>();
         List<Policy.StorageRule> granted = new ArrayList<>();
         for (Policy.StorageRule rule : policy.storageAllow()) {
             String path = rule.uri().substring("fs://".length());
@@ -140,7 +141,7 @@ public final class PolicyMapping {
                 continue;
             }
             String guest = dir.length() > 1 && dir.endsWith("/") ? dir.substring(0, dir.length() - 1) : dir;
-            preopens.add(new Grants.Preopen(host, guest, rule.access().contains(Policy.Access.WRITE)));
+            preopens.add(new WasiConfig.Preopen(host, guest, rule.access().contains(Policy.Access.WRITE)));
             granted.add(rule);
         }
         for (Policy.StorageRule deny : policy.storageDeny()) {

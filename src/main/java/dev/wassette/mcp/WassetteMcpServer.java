@@ -64,6 +64,13 @@ public final class WassetteMcpServer implements AutoCloseable {
         return mcpJson;
     }
 
+    private static final com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>> SCHEMA_MAP = new com.fasterxml.jackson.core.type.TypeReference<>() {};
+
+    /** A JSON Schema tree as the SDK's tools hold it (a map), converted without going through text. */
+    Map<String, Object> schemaMap(ObjectNode schema) {
+        return json.convertValue(schema, SCHEMA_MAP);
+    }
+
     /** The Jackson mapper behind {@link #jsonMapper()}. */
     ObjectMapper objectMapper() {
         return json;
@@ -290,10 +297,10 @@ public final class WassetteMcpServer implements AutoCloseable {
         McpSchema.Tool.Builder tool = McpSchema.Tool.builder()
                 .name(e.toolName())
                 .description("Calls " + f.qualifiedName() + " of component " + e.componentId() + ": " + f.wit())
-                .inputSchema(mcpJson, ToolSchemas.inputSchema(f.type()).toString());
+                .inputSchema(schemaMap(ToolSchemas.inputSchema(f.type())));
         ObjectNode output = ToolSchemas.outputSchema(f.type());
         if (output != null) {
-            tool.outputSchema(json.convertValue(output, Map.class));
+            tool.outputSchema(schemaMap(output));
         }
         return new SyncToolSpecification(tool.build(), (exchange, request) -> callComponent(e, exchange, request));
     }

@@ -47,6 +47,12 @@ public final class WasiConfig {
         return this;
     }
 
+    /** Adds a preopen as it is (its host path already absolute and normalized). */
+    public WasiConfig preopen(Preopen preopen) {
+        preopens.add(Objects.requireNonNull(preopen));
+        return this;
+    }
+
     public WasiConfig env(String key, String value) {
         env.put(Objects.requireNonNull(key), Objects.requireNonNull(value));
         return this;
