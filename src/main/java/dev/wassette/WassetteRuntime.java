@@ -366,6 +366,8 @@ public final class WassetteRuntime implements AutoCloseable {
         }
 
         /**
+         * The runtime with these settings (and, unless one was given, an engine of its own).
+         *
          * @throws IllegalArgumentException when a limit is not positive, or the given engine cannot
          *     enforce deadlines and CPU limits
          */

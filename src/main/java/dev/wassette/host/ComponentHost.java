@@ -30,7 +30,7 @@ import java.util.concurrent.Future;
  * only when its file changes, so grants apply to the next call without a restart), with its secrets
  * and the layered environment, limits, egress checks and an audit of every denial. The MCP server
  * and the CLI's store commands use it; an embedder that keeps components and policies itself uses
- * a {@link ComponentSandbox} with a {@link CallPolicy} of its own.
+ * the embedding API ({@code dev.wassette.WassetteRuntime}), which calls the same {@link ComponentSandbox}.
  *
  * <p>Environment precedence for a component, highest first: explicit values ({@code --env}), an env
  * file ({@code --env-file}), the component's secrets, the config file, the process environment —

@@ -11,6 +11,16 @@ import java.util.Set;
  *
  * <p>Build one in code with {@link #builder()}, or parse one with {@link #parse(String)} or
  * {@link #read(Path)} (policy-mcp YAML or the capability form).
+ *
+ * @param version          the policy-mcp format version ({@code "1.0"})
+ * @param description      free text, or null
+ * @param storageAllow     directory trees the guest may use
+ * @param storageDeny      paths never granted (a granted tree holding one is left out whole)
+ * @param networkAllow     hosts and networks the guest may reach
+ * @param networkDeny      hosts and networks it may never reach, whatever allows them
+ * @param environmentAllow environment variables it may see (when the host offers a value)
+ * @param resources        its memory limit and CPU share
+ * @param warnings         what the source states that this runtime does not enforce
  */
 public record Policy(
         String version,
@@ -23,26 +33,50 @@ public record Policy(
         Resources resources,
         List<String> warnings) {
 
-    public enum Access { READ, WRITE }
+    /** What a storage rule lets the guest do in its directory tree. */
+    public enum Access {
+        /** Open and read files, list directories. */
+        READ,
+        /** Create, write and remove files (WASI grants it only together with {@link #READ}). */
+        WRITE
+    }
 
-    /** {@code uri} as written ({@code fs:///abs/path}, {@code fs://relative/**}); {@code line} 1-based, 0 if unknown. */
+    /**
+     * A storage rule.
+     *
+     * @param uri    as written ({@code fs:///abs/path/**}, {@code fs://relative/**})
+     * @param access what the guest may do there
+     * @param line   where it was written (1-based), 0 if unknown
+     */
     public record StorageRule(String uri, Set<Access> access, int line) {
+        /** Copies {@code access}. */
         public StorageRule {
             access = Set.copyOf(access);
         }
     }
 
-    /** Exactly one of {@code host} (may carry a scheme, may be {@code *.suffix} or {@code *}) and {@code cidr}. */
+    /**
+     * A network rule: exactly one of {@code host} and {@code cidr}.
+     *
+     * @param host a host name, {@code *.suffix} or {@code *}, with an optional scheme and port; or null
+     * @param cidr a network ({@code 10.0.0.0/8}); or null
+     * @param line where it was written (1-based), 0 if unknown
+     */
     public record NetworkRule(String host, String cidr, int line) {}
 
     /**
-     * Limits; null where the policy sets none. {@code cpuMillis}: thousandths of a core (from
-     * {@code "500m"}, {@code 0.5}, or the legacy percentage form {@code 50.0}).
+     * Limits; null where the policy sets none.
+     *
+     * @param memoryBytes the largest total linear memory, in bytes
+     * @param cpuMillis   thousandths of a core (from {@code "500m"}, {@code 0.5}, or the legacy
+     *                    percentage form {@code 50.0}), as fuel over the call's deadline
      */
     public record Resources(Long memoryBytes, Long cpuMillis) {
+        /** No limits beyond the call's. */
         public static final Resources NONE = new Resources(null, null);
     }
 
+    /** Copies the lists (a policy is immutable); prefer {@link #builder()} or {@link #parse(String)}. */
     public Policy {
         storageAllow = List.copyOf(storageAllow);
         storageDeny = List.copyOf(storageDeny);
@@ -157,6 +191,7 @@ public record Policy(
             return this;
         }
 
+        /** The policy with every rule added so far. */
         public Policy build() {
             return policy;
         }
