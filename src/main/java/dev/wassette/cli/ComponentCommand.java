@@ -34,8 +34,8 @@ final class ComponentCommand implements Runnable {
     }
 
     static ComponentHost host(Engine engine, StoreOptions store) {
-        ComponentHost.Settings d = ComponentHost.Settings.defaults();
-        return new ComponentHost(engine, d.withDirectories(store.componentDirectory(), store.secretsDirectory()));
+        return new ComponentHost(engine, ComponentHost.Settings.builder()
+                .componentDir(store.componentDirectory()).secretsDir(store.secretsDirectory()).build());
     }
 
     @Command(name = "load", description = {"Fetches a component (a file, binary or text; https://…; oci://REGISTRY/REPO:TAG or @sha256:…),",

@@ -60,7 +60,7 @@ record Config(Path componentDir, Path secretsDir, String bindAddress, List<Strin
         Path secretsDir = Paths.secretsDirectory();
         String bind = DEFAULT_BIND;
         List<String> hosts = DEFAULT_HOSTS;
-        Duration timeout = Duration.ofSeconds(30);
+        Duration timeout = dev.wassette.host.Limits.DEFAULT_CALL_TIMEOUT;
         Map<String, String> environment = new LinkedHashMap<>();
         List<String> insecure = List.of();
         Path caCertificates = null;

@@ -3,6 +3,7 @@ package dev.wassette.cli;
 import dev.wassette.host.ClientEnvironment;
 import dev.wassette.host.ComponentHost;
 import dev.wassette.host.EnvFiles;
+import dev.wassette.host.Limits;
 import dev.wassette.host.Provisioner;
 import dev.wassette.host.ProvisioningManifest;
 import dev.wassette.mcp.WassetteMcpServer;
@@ -42,10 +43,11 @@ final class ServerOptions {
     @Option(names = "--env-file", paramLabel = "FILE", description = "KEY=VALUE lines offered to components.")
     Path envFile;
 
-    @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class, description = "Wall-clock limit of each tool call (default 30s).")
+    @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Wall-clock limit of each tool call (default " + Limits.DEFAULT_CALL_TIMEOUT_SECONDS + "s).")
     Duration timeout;
 
-    @Option(names = "--max-result-size", paramLabel = "BYTES", defaultValue = "16777216", description = "Largest tool result accepted (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-result-size", paramLabel = "BYTES", defaultValue = "" + Limits.DEFAULT_MAX_RESULT_BYTES, description = "Largest tool result accepted (default: ${DEFAULT-VALUE}).")
     long maxResultBytes;
 
     @Option(names = "--insecure-registry", paramLabel = "HOST[:PORT]",
@@ -103,15 +105,15 @@ final class ServerOptions {
 
     /** Host settings for a server whose client is {@code client}: its variables, its working directory. */
     ComponentHost.Settings settings(Config config, ClientEnvironment client) throws IOException {
-        return new ComponentHost.Settings(
-                client.resolve(componentDir != null ? componentDir : config.componentDir()),
-                client.resolve(secretsDir != null ? secretsDir : config.secretsDir()),
-                client.workingDirectory(),
-                client.variables(),
-                config.environment(),
-                envFile != null ? EnvFiles.read(client.resolve(envFile)) : Map.of(),
-                env,
-                timeout != null ? timeout : config.callTimeout(),
-                maxResultBytes);
+        return ComponentHost.Settings.builder()
+                .componentDir(client.resolve(componentDir != null ? componentDir : config.componentDir()))
+                .secretsDir(client.resolve(secretsDir != null ? secretsDir : config.secretsDir()))
+                .baseDir(client.workingDirectory())
+                .processEnv(client.variables())
+                .configEnv(config.environment())
+                .envFile(envFile != null ? EnvFiles.read(client.resolve(envFile)) : Map.of())
+                .explicitEnv(env)
+                .limits(new Limits(timeout != null ? timeout : config.callTimeout(), maxResultBytes))
+                .build();
     }
 }

@@ -2,6 +2,7 @@ package dev.wassette.host;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wassette.policy.Policy;
@@ -22,6 +23,31 @@ import org.junit.jupiter.api.io.TempDir;
 class ComponentStoreTest {
     @TempDir
     Path dir;
+
+    /**
+     * A policy is held in memory: asking again parses nothing (the same value comes back), while a
+     * change by another store on the directory — another process, in effect — or by hand is seen by
+     * the very next read.
+     */
+    @Test
+    void policiesAreHeldInMemoryAndReadAgainOnlyAfterAChange() throws Exception {
+        ComponentStore server = new ComponentStore(dir);
+        server.put("tool", new byte[] {0, 'a', 's', 'm'});
+        Policy first = server.policy("tool");
+        assertSame(first, server.policy("tool"));
+
+        ComponentStore cli = new ComponentStore(dir);
+        cli.update("tool", p -> PolicyEditor.grantNetworkHost(p, "api.example.com"));
+        Policy granted = server.policy("tool");
+        assertEquals("api.example.com", granted.networkAllow().getFirst().host());
+        assertSame(granted, server.policy("tool"));
+
+        Files.writeString(server.policyFile("tool"), "version: \"1.0\"\npermissions:\n  environment: {allow: [{key: EDITED}]}\n");
+        assertEquals(List.of("EDITED"), server.policy("tool").environmentAllow());
+
+        cli.remove("tool");
+        assertTrue(server.policy("tool").environmentAllow().isEmpty(), "a removed component has no permissions");
+    }
 
     @Test
     void grantsPersistAndAreSeenByTheNextRead() throws Exception {

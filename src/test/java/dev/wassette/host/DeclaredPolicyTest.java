@@ -37,8 +37,8 @@ class DeclaredPolicyTest {
         Files.createDirectories(dir.resolve("other"));
         Files.writeString(dir.resolve("other/secret.txt"), "SECRET");
         // Relative fs:// rules and capability paths resolve against the host's base directory: dir.
-        host = new ComponentHost(Fixtures.engine(), new ComponentHost.Settings(dir.resolve("components"), dir.resolve("secrets"), dir,
-                Map.of(), Map.of(), Map.of(), Map.of(), Duration.ofSeconds(10), 1 << 20));
+        host = new ComponentHost(Fixtures.engine(), ComponentHost.Settings.builder().componentDir(dir.resolve("components")).secretsDir(dir.resolve("secrets")).baseDir(dir)
+                .processEnv(Map.of()).callTimeout(Duration.ofSeconds(10)).maxResultBytes(1 << 20).build());
     }
 
     @AfterEach

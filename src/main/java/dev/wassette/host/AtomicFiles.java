@@ -1,4 +1,4 @@
-package dev.wassette.policy;
+package dev.wassette.host;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
