@@ -45,6 +45,12 @@ public final class SignatureVerifier {
     static final long MAX_SIGNATURE_BYTES = 1L << 20;
     /** More signatures than this on one artifact are not looked at (each costs requests). */
     static final int MAX_SIGNATURES = 32;
+    /**
+     * Artifact types a referrers index may give a bundle: registries that take the type from the
+     * config (go-containerregistry's) give cosign's bundles the empty config's.
+     */
+    private static final java.util.Set<String> GENERIC_CONFIG_TYPES = java.util.Set.of("application/vnd.oci.empty.v1+json",
+            "application/vnd.oci.image.config.v1+json");
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final System.Logger LOG = System.getLogger("dev.wassette.source");
 
@@ -141,7 +147,7 @@ public final class SignatureVerifier {
         /** What was found and why none of it verified. */
         public String whyNot() {
             List<String> parts = new ArrayList<>();
-            if (signatures.isEmpty()) {
+            if (signatures.isEmpty() && lookupProblem == null) {
                 parts.add("it has no signature (no tag " + digest.algorithm() + "-" + digest.hex() + ".sig, no Sigstore bundle among its referrers)");
             } else {
                 signatures.forEach(s -> parts.add(s.describe()));
@@ -185,8 +191,9 @@ public final class SignatureVerifier {
         if (rule == null || rule.keys().isEmpty()) {
             return new Result(reference, digest, rule, List.of(), null, false);
         }
+        List<Found> cached = List.of();
         if (preferCache) {
-            List<Found> cached = fromEvidence(reference, digest, manifestBytes, rule);
+            cached = fromEvidence(reference, digest, manifestBytes, rule);
             if (cached.stream().anyMatch(Found::verified)) {
                 return new Result(reference, digest, rule, cached, null, true);
             }
@@ -200,6 +207,7 @@ public final class SignatureVerifier {
             keepEvidence(digest, found, online.fetched);
         } catch (SourceException e) {
             problem = e.getMessage();
+            found = new ArrayList<>(cached); // what the cache had, checked against today's keys
         }
         Result r = new Result(reference, digest, rule, found, problem, false);
         if (r.verified() == null && problem != null) {
@@ -366,17 +374,22 @@ public final class SignatureVerifier {
         for (JsonNode entry : index.get().path("manifests")) {
             String where = (form == Form.BUNDLE_TAG ? "tag " + referrersTag(digest) + ", " : "") + "entry " + i++;
             OciDescriptor d = OciDescriptor.parse(entry, where);
-            if (!SigstoreBundle.isBundleType(d.artifactType())) {
+            if (d.artifactType() != null && !SigstoreBundle.isBundleType(d.artifactType()) && !GENERIC_CONFIG_TYPES.contains(d.artifactType())) {
                 continue; // another kind of referrer (an SBOM, an attestation of another tool)
             }
             if (out.size() >= MAX_SIGNATURES) {
                 break;
             }
-            out.add(bundle(fetch, reference, d, "referrer " + d.digest(), digest, manifestBytes, rule, form));
+            Found f = bundle(fetch, reference, d, (form == Form.BUNDLE_TAG ? "tag " + referrersTag(digest) + ", " : "") + "referrer " + d.digest(),
+                    digest, manifestBytes, rule, form);
+            if (f != null) {
+                out.add(f);
+            }
         }
         return out;
     }
 
+    /** The bundle {@code d} lists, checked; null when it turns out to be no bundle at all. */
     private Found bundle(Fetch fetch, OciReference reference, OciDescriptor d, String where, Digest digest, byte[] manifestBytes,
                          TrustPolicy.Rule rule, Form form) throws SourceException {
         if (d.size() > MAX_SIGNATURE_BYTES) {
@@ -387,6 +400,15 @@ public final class SignatureVerifier {
             return new Found(form, where, d.digest(), null, null, null, "listed, but the registry has no such manifest");
         }
         JsonNode json = m.get().json();
+        boolean bundleArtifact = SigstoreBundle.isBundleType(json.path("artifactType").asText(null))
+                || SigstoreBundle.isBundleType(json.path("config").path("artifactType").asText(null));
+        boolean bundleLayer = false;
+        for (JsonNode l : json.path("layers")) {
+            bundleLayer |= SigstoreBundle.isBundleType(l.path("mediaType").asText(null));
+        }
+        if (!bundleArtifact && !bundleLayer) {
+            return null; // a referrer the index did not type (or typed by its config), which is not a bundle
+        }
         String subject = json.path("subject").path("digest").asText("");
         if (!subject.equals(digest.toString())) {
             return new Found(form, where, d.digest(), null, null, null, "its subject is " + (subject.isEmpty() ? "missing" : subject)
@@ -482,7 +504,10 @@ public final class SignatureVerifier {
                 } else {
                     OciDescriptor d = new OciDescriptor(RegistryClient.OCI_MANIFEST, manifest, m.get().bytes().length,
                             SigstoreBundle.MEDIA_TYPE_PREFIX, null, null, Map.of());
-                    out.add(bundle(fetch, reference, d, where, subject, manifestBytes, rule, form));
+                    Found f = bundle(fetch, reference, d, where, subject, manifestBytes, rule, form);
+                    if (f != null) {
+                        out.add(f);
+                    }
                 }
             } catch (SourceException | IllegalArgumentException ex) {
                 LOG.log(System.Logger.Level.DEBUG, "signature evidence of {0}: {1}", subject, ex.getMessage());

@@ -13,8 +13,6 @@ import java.security.interfaces.EdECPublicKey;
 import java.security.interfaces.RSAPublicKey;
 import java.security.spec.EdDSAParameterSpec;
 import java.security.spec.InvalidKeySpecException;
-import java.security.spec.MGF1ParameterSpec;
-import java.security.spec.PSSParameterSpec;
 import java.security.spec.X509EncodedKeySpec;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -28,9 +26,9 @@ import java.util.regex.Pattern;
  * SubjectPublicKeyInfo) — ECDSA (P-256, cosign's default; P-384, P-521), Ed25519 or RSA.
  *
  * <p>Signatures are checked the way cosign makes them, with the JDK's providers: ECDSA as ASN.1
- * DER over SHA-256 (SHA-384/SHA-512 for the larger curves, SHA-256 also accepted there), Ed25519
- * over the message itself (and the pre-hashed Ed25519ph variant), RSA as PKCS#1 v1.5 or PSS over
- * SHA-256.
+ * DER over SHA-256 for P-256 (SHA-384 for P-384, SHA-512 for P-521), Ed25519 pre-hashed
+ * (Ed25519ph, what cosign's simple signing uses) or over the message itself, RSA as PKCS#1 v1.5
+ * over SHA-256.
  *
  * @param name        the name the trust policy gives the key
  * @param key         the key
@@ -135,29 +133,16 @@ public record TrustedKey(String name, PublicKey key, String fingerprint) {
         try {
             return switch (key) {
                 case ECPublicKey ec -> switch (ec.getParams().getCurve().getField().getFieldSize()) {
-                    case 384 -> List.of(Signature.getInstance("SHA384withECDSA"), Signature.getInstance("SHA256withECDSA"));
-                    case 521 -> List.of(Signature.getInstance("SHA512withECDSA"), Signature.getInstance("SHA256withECDSA"));
+                    case 384 -> List.of(Signature.getInstance("SHA384withECDSA"));
+                    case 521 -> List.of(Signature.getInstance("SHA512withECDSA"));
                     default -> List.of(Signature.getInstance("SHA256withECDSA"));
                 };
-                case RSAPublicKey rsa -> List.of(Signature.getInstance("SHA256withRSA"), pss(32), pss(maxPssSalt(rsa)));
-                default -> List.of(Signature.getInstance("Ed25519"), prehashedEd25519());
+                case RSAPublicKey rsa -> List.of(Signature.getInstance("SHA256withRSA"));
+                default -> List.of(prehashedEd25519(), Signature.getInstance("Ed25519"));
             };
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("the JDK lacks a signature algorithm for " + kind() + ": " + e.getMessage(), e);
         }
-    }
-
-    /** RSASSA-PSS over SHA-256 with MGF1(SHA-256) and a salt of {@code saltLength} bytes. */
-    private static Signature pss(int saltLength) throws GeneralSecurityException {
-        Signature s = Signature.getInstance("RSASSA-PSS");
-        s.setParameter(new PSSParameterSpec("SHA-256", "MGF1", MGF1ParameterSpec.SHA256, saltLength, 1));
-        return s;
-    }
-
-    /** The largest PSS salt for the key (what Go's signer uses by default): emLen − hLen − 2. */
-    private static int maxPssSalt(RSAPublicKey rsa) {
-        int emLen = (rsa.getModulus().bitLength() - 1 + 7) / 8;
-        return emLen - 32 - 2;
     }
 
     private static Signature prehashedEd25519() throws GeneralSecurityException {
