@@ -157,4 +157,34 @@ class SignedDeclarationTest {
             }
         }
     }
+
+    @Test
+    void aProvisioningManifestEntryIsHeldToTheTrustPolicy() throws Exception {
+        try (TestRegistry registry = TestRegistry.withReferrers(dir.resolve("registry"))) {
+            String signed = push(registry, "shown/types:1.0");
+            cosign.signBundle(acme, registry.address() + "/shown/types@" + signed);
+            Files.writeString(dir.resolve("policy.yaml"), DECLARED.replace("HOME", "TERM"));
+            String unsigned = push(registry, "shown/other:1.0");
+            try (ComponentHost host = host(trust(registry.address()))) {
+                ProvisioningManifest both = ProvisioningManifest.read(Files.writeString(dir.resolve("manifest.yaml"), """
+                        components:
+                          - uri: %s
+                            digest: %s
+                          - uri: %s
+                            digest: %s
+                        """.formatted(registry.ref("shown/types:1.0"), signed, registry.ref("shown/other:1.0"), unsigned)));
+                Provisioner.ProvisioningException e = assertThrows(Provisioner.ProvisioningException.class,
+                        () -> Provisioner.provision(host, both, false, candidate -> { }));
+                assertEquals(1, e.problems().size(), e.problems().toString());
+                assertTrue(e.problems().getFirst().startsWith(dir.resolve("manifest.yaml") + ":4: component \"other\" (entry 2, " + registry.ref("shown/other:1.0") + "): "
+                        + registry.ref("shown/other:1.0") + " (" + unsigned + ") is refused: the trust policy requires a signature by acme"),
+                        e.problems().getFirst());
+                assertFalse(host.store().contains("types"), "all or nothing: the signed entry was not stored either");
+
+                var loaded = Provisioner.provision(host, both, true, candidate -> { });
+                assertEquals(List.of("types"), loaded.provisioned());
+                assertTrue(host.store().origin("types").signedBy().startsWith("acme (sha256:"));
+            }
+        }
+    }
 }
