@@ -199,16 +199,28 @@ public final class SignatureVerifier {
             }
         }
         List<Found> found = new ArrayList<>();
-        String problem = null;
+        List<String> problems = new ArrayList<>();
         try (RegistryClient client = new RegistryClient(settings, credentials)) {
             Online online = new Online(client, reference);
-            found.addAll(legacy(online, reference, digest, rule));
-            found.addAll(bundles(online, reference, digest, manifestBytes, rule));
+            // Each form on its own: a registry that fails one lookup (a referrers API answering 500) may still hold the other.
+            try {
+                found.addAll(legacy(online, reference, digest, rule));
+            } catch (SourceException e) {
+                problems.add(e.getMessage());
+            }
+            try {
+                found.addAll(bundles(online, reference, digest, manifestBytes, rule));
+            } catch (SourceException e) {
+                problems.add(e.getMessage());
+            }
             keepEvidence(digest, found, online.fetched);
         } catch (SourceException e) {
-            problem = e.getMessage();
-            found = new ArrayList<>(cached); // what the cache had, checked against today's keys
+            problems.add(e.getMessage());
         }
+        if (found.isEmpty() && !problems.isEmpty()) {
+            found.addAll(cached); // what the cache had, checked against today's keys
+        }
+        String problem = problems.isEmpty() ? null : String.join("; ", problems);
         Result r = new Result(reference, digest, rule, found, problem, false);
         if (r.verified() == null && problem != null) {
             LOG.log(System.Logger.Level.WARNING, "signatures of {0} ({1}) could not be looked up: {2}", reference, digest, problem);
