@@ -272,4 +272,72 @@ class SignatureVerificationTest {
             assertEquals("no trust policy rule for " + registry.address() + "/tools/types: no signature checked", none.reason());
         }
     }
+
+    /** Passes GETs on to a registry, except the referrers API, which answers 500. */
+    private static final class FailingReferrers implements AutoCloseable {
+        private final com.sun.net.httpserver.HttpServer server;
+        private final java.net.http.HttpClient client = java.net.http.HttpClient.newHttpClient();
+
+        FailingReferrers(String upstream) throws java.io.IOException {
+            server = com.sun.net.httpserver.HttpServer.create(new java.net.InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), 0), 0);
+            server.setExecutor(java.util.concurrent.Executors.newVirtualThreadPerTaskExecutor());
+            server.createContext("/v2/", ex -> {
+                try (ex) {
+                    if (ex.getRequestURI().getPath().contains("/referrers/")) {
+                        FakeRegistry.respond(ex, 500, "{\"errors\":[{\"code\":\"UNKNOWN\",\"message\":\"referrers index unavailable\"}]}"
+                                .getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                        return;
+                    }
+                    var request = java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://" + upstream + ex.getRequestURI().getRawPath()));
+                    String accept = ex.getRequestHeaders().getFirst("Accept");
+                    if (accept != null) {
+                        request.header("Accept", accept);
+                    }
+                    var r = client.send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofByteArray());
+                    for (String h : List.of("Content-Type", "Docker-Content-Digest")) {
+                        r.headers().firstValue(h).ifPresent(v -> ex.getResponseHeaders().add(h, v));
+                    }
+                    FakeRegistry.respond(ex, r.statusCode(), r.body());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    throw new java.io.IOException(e);
+                }
+            });
+            server.start();
+        }
+
+        String address() {
+            return "127.0.0.1:" + server.getAddress().getPort();
+        }
+
+        @Override
+        public void close() {
+            server.stop(0);
+        }
+    }
+
+    @Test
+    void aFailingReferrersApiDoesNotHideALegacySignatureAndIsNamedWhenNothingElseVerifies() throws Exception {
+        Cosign.Key acme = cosign.generateKeyPair("acme");
+        try (TestRegistry registry = TestRegistry.withReferrers(tmp.resolve("registry"))) {
+            String both = registry.orasPush(tmp, "tools/types:1.0", "config.json:" + ComponentFetcher.WASM_CONFIG, "types.wasm:application/wasm");
+            String bundleOnly = registry.orasPush(tmp, "tools/other:1.0", "config.json:" + ComponentFetcher.WASM_CONFIG, "types.wasm:application/wasm");
+            cosign.signLegacy(acme, image(registry, "tools/types", both));
+            cosign.signBundle(acme, image(registry, "tools/types", both));
+            cosign.signBundle(acme, image(registry, "tools/other", bundleOnly));
+            try (FailingReferrers proxy = new FailingReferrers(registry.address())) {
+                TrustPolicy policy = trust(proxy.address(), true, Map.of("acme", acme));
+                SignatureVerifier.Result r = pullAndVerify(fetcher(policy), "oci://" + proxy.address() + "/tools/types:1.0");
+                assertEquals(SignatureVerifier.Form.COSIGN_TAG, r.verified().form(), r.reason());
+                assertTrue(r.accepted());
+                assertTrue(r.lookupProblem().contains("answered HTTP 500: UNKNOWN referrers index unavailable"), r.lookupProblem());
+
+                SignatureVerifier.Result none = pullAndVerify(fetcher(policy), "oci://" + proxy.address() + "/tools/other:1.0");
+                String why = assertThrows(SourceException.class, none::requireAccepted).getMessage();
+                assertTrue(why.startsWith("oci://" + proxy.address() + "/tools/other:1.0 (" + bundleOnly + ") is refused: the trust policy requires a "
+                        + "signature by acme for " + proxy.address() + ", and the signatures could not be looked up: "), why);
+                assertTrue(why.contains("HTTP 500: UNKNOWN referrers index unavailable"), why);
+            }
+        }
+    }
 }

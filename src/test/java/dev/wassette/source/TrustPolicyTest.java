@@ -46,7 +46,10 @@ class TrustPolicyTest {
     }
 
     private static byte[] sign(String algorithm, KeyPair pair, byte[] message) throws Exception {
-        Signature s = Signature.getInstance(algorithm);
+        Signature s = Signature.getInstance(algorithm.equals("Ed25519ph") ? "Ed25519" : algorithm);
+        if (algorithm.equals("Ed25519ph")) {
+            s.setParameter(new java.security.spec.EdDSAParameterSpec(true)); // what cosign signs with an Ed25519 key
+        }
         s.initSign(pair.getPrivate());
         s.update(message);
         return s.sign();
@@ -175,6 +178,7 @@ class TrustPolicyTest {
         for (Case c : new Case[] {
                 new Case(ec("secp256r1"), "SHA256withECDSA"), new Case(ec("secp384r1"), "SHA384withECDSA"),
                 new Case(ec("secp521r1"), "SHA512withECDSA"), new Case(generate("Ed25519", 0), "Ed25519"),
+                new Case(generate("Ed25519", 0), "Ed25519ph"),
                 new Case(generate("RSA", 2048), "SHA256withRSA")}) {
             TrustedKey key = TrustedKey.parse("k", pem("PUBLIC KEY", c.pair().getPublic().getEncoded()), "test key");
             byte[] signature = sign(c.algorithm(), c.pair(), message);
