@@ -379,10 +379,11 @@ public final class ComponentHost implements AutoCloseable {
     private Loaded loadFromStore(String id, Source known) throws IOException {
         Path file = store.componentFile(id);
         ComponentMetadata.FileStamp before = ComponentMetadata.FileStamp.of(file);
-        byte[] bytes = Files.readAllBytes(file);
+        // Hashed as a stream: a component is read whole only when it must be compiled (a JavaScript
+        // component is 12 MB, and each such array outlived its use in the old generation).
+        String sha = ComponentMetadata.sha256(file);
         // A stamp that moved while reading means a writer replaced the file: don't record it for these bytes.
         ComponentMetadata.FileStamp stamp = before != null && before.equals(ComponentMetadata.FileStamp.of(file)) ? before : null;
-        String sha = ComponentMetadata.sha256(bytes);
         if (known != null && known.sha256().equals(sha)) {
             synchronized (commit) {
                 if (stamp != null) {
@@ -391,7 +392,7 @@ public final class ComponentHost implements AutoCloseable {
             }
             return null;
         }
-        Loaded l = link(id, loadStored(id, bytes, sha));
+        Loaded l = link(id, loadStored(id, file, sha));
         Loaded old;
         synchronized (commit) {
             if (sources.get(id) != known) {
@@ -448,7 +449,7 @@ public final class ComponentHost implements AutoCloseable {
      * A stored component from its precompiled code when that was made from the same bytes by this
      * Wasmtime build; otherwise compiled again (and the precompiled code refreshed).
      */
-    private Component loadStored(String id, byte[] bytes, String sha) throws IOException {
+    private Component loadStored(String id, Path file, String sha) throws IOException {
         String key = sha + " " + dev.wassette.runtime.NativeLibrary.version();
         Path cwasm = store.directory().resolve(id + ".cwasm");
         Path keyFile = store.directory().resolve(id + ".cwasm.key");
@@ -459,6 +460,10 @@ public final class ComponentHost implements AutoCloseable {
                 LOG.log(System.Logger.Level.INFO, "precompiled code of {0} is unusable ({1}); compiling", id, e.getMessage());
             }
         }
+        byte[] bytes = Files.readAllBytes(file);
+        if (!ComponentMetadata.sha256(bytes).equals(sha)) {
+            throw new IOException("component " + id + " changed while it was being loaded");
+        }
         Component c = engine.compile(bytes);
         writePrecompiled(id, sha, c);
         return c;
@@ -466,7 +471,8 @@ public final class ComponentHost implements AutoCloseable {
 
     private void writePrecompiled(String id, String sha, Component component) {
         try {
-            dev.wassette.policy.AtomicFiles.write(store.directory().resolve(id + ".cwasm"), component.serialize(), null);
+            Path cwasm = store.directory().resolve(id + ".cwasm");
+            component.withSerialized(serialized -> dev.wassette.policy.AtomicFiles.write(cwasm, serialized, null));
             dev.wassette.policy.AtomicFiles.write(store.directory().resolve(id + ".cwasm.key"),
                     (sha + " " + dev.wassette.runtime.NativeLibrary.version()).getBytes(java.nio.charset.StandardCharsets.UTF_8), null);
         } catch (IOException | RuntimeException e) {
