@@ -27,8 +27,8 @@ import java.util.regex.Pattern;
  *
  * <p>Signatures are checked the way cosign makes them, with the JDK's providers: ECDSA as ASN.1
  * DER over SHA-256 for P-256 (SHA-384 for P-384, SHA-512 for P-521), Ed25519 pre-hashed
- * (Ed25519ph, what cosign's simple signing uses) or over the message itself, RSA as PKCS#1 v1.5
- * over SHA-256.
+ * (Ed25519ph: what cosign signs with an Ed25519 key, in both its forms) or over the message itself,
+ * RSA as PKCS#1 v1.5 over SHA-256.
  *
  * @param name        the name the trust policy gives the key
  * @param key         the key

@@ -169,8 +169,11 @@ class SignatureVerificationTest {
         rsa.initialize(3072);
         KeyPairGenerator p384 = KeyPairGenerator.getInstance("EC");
         p384.initialize(new ECGenParameterSpec("secp384r1"));
+        KeyPairGenerator p521 = KeyPairGenerator.getInstance("EC");
+        p521.initialize(new ECGenParameterSpec("secp521r1"));
         Map<String, Cosign.Key> keys = Map.of("p256", cosign.generateKeyPair("p256"), "ed25519", cosign.importKeyPair("ed25519", ed.generateKeyPair()),
-                "rsa", cosign.importKeyPair("rsa", rsa.generateKeyPair()), "p384", cosign.importKeyPair("p384", p384.generateKeyPair()));
+                "rsa", cosign.importKeyPair("rsa", rsa.generateKeyPair()), "p384", cosign.importKeyPair("p384", p384.generateKeyPair()),
+                "p521", cosign.importKeyPair("p521", p521.generateKeyPair()));
         try (TestRegistry registry = TestRegistry.withReferrers(tmp.resolve("registry"))) {
             String digest = registry.orasPush(tmp, "tools/types:1.0", "config.json:" + ComponentFetcher.WASM_CONFIG, "types.wasm:application/wasm");
             for (Cosign.Key key : keys.values()) {
@@ -178,10 +181,10 @@ class SignatureVerificationTest {
                 cosign.signBundle(key, image(registry, "tools/types", digest));
             }
             for (var e : keys.entrySet()) {
-                // Trusting one key: its two signatures verify, the other keys' six do not.
+                // Trusting one key: its two signatures verify, the other keys' eight do not.
                 SignatureVerifier.Result r = fetcher(trust(registry.address(), true, Map.of(e.getKey(), e.getValue()))).verifyReference(
                         (ComponentSource.Oci) ComponentSource.parse(registry.ref("tools/types@" + digest), tmp, null), RegistryCredentials.none());
-                assertEquals(8, r.signatures().size(), r.signatures().toString());
+                assertEquals(10, r.signatures().size(), r.signatures().toString());
                 List<SignatureVerifier.Found> valid = r.signatures().stream().filter(SignatureVerifier.Found::verified).toList();
                 assertEquals(2, valid.size(), e.getKey() + ": " + r.signatures());
                 assertTrue(valid.stream().anyMatch(f -> f.form() == SignatureVerifier.Form.COSIGN_TAG), e.getKey() + ": " + valid);
