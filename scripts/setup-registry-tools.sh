@@ -2,7 +2,11 @@
 # Installs the OCI tools the registry tests start and drive (src/test/java/dev/wassette/oci),
 # installing only what is missing. Idempotent, unattended, quick when everything is there.
 #
-#   Go module proxy: the CNCF distribution registry, go-containerregistry's in-memory registry, oras
+#   Go module proxy: the CNCF distribution registry, go-containerregistry's in-memory registry, oras,
+#                    cosign v2 (signs with the legacy `sha256-<hex>.sig` tag) and cosign v3 (Sigstore
+#                    bundles attached through the OCI referrers API)
+#   this repository: src/test/referrers-registry, go-containerregistry's registry package with its
+#                    referrers API switched on (neither registry above serves that API)
 #   crates.io:       wkg (wasm-pkg-tools), which pushes Wasm OCI artifacts as most publishers do
 #
 # Everything goes to ${WASSETTE_TOOLS_DIR:-$HOME/.cache/wassette/tools} (outside the repo), one
@@ -14,6 +18,8 @@ set -euo pipefail
 DISTRIBUTION_VERSION=v3.1.2   # github.com/distribution/distribution/v3/cmd/registry
 GGCR_VERSION=v0.22.1          # github.com/google/go-containerregistry/cmd/registry
 ORAS_VERSION=v1.3.6           # oras.land/oras/cmd/oras
+COSIGN2_VERSION=v2.6.5        # github.com/sigstore/cosign/v2/cmd/cosign
+COSIGN3_VERSION=v3.1.3        # github.com/sigstore/cosign/v3/cmd/cosign (needs Go 1.26)
 WKG_VERSION=0.16.1            # crates.io wkg
 
 TOOLS="${WASSETTE_TOOLS_DIR:-$HOME/.cache/wassette/tools}"
@@ -58,6 +64,23 @@ go_tool() { # <dir name> <binary> <package> <version>
 go_tool distribution-registry registry github.com/distribution/distribution/v3/cmd/registry "$DISTRIBUTION_VERSION"
 go_tool ggcr-registry registry github.com/google/go-containerregistry/cmd/registry "$GGCR_VERSION"
 go_tool oras oras oras.land/oras/cmd/oras "$ORAS_VERSION"
+# Two cosigns, each in its own directory: the same binary name, different signature formats.
+go_tool cosign2 cosign github.com/sigstore/cosign/v2/cmd/cosign "$COSIGN2_VERSION"
+go_tool cosign3 cosign github.com/sigstore/cosign/v3/cmd/cosign "$COSIGN3_VERSION"
+
+# A registry with the OCI referrers API, built from src/test/referrers-registry (its go.mod pins
+# go-containerregistry), cached by a hash of its sources.
+REFERRERS_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/src/test/referrers-registry"
+REFERRERS_HASH=$(cat "$REFERRERS_SRC"/go.mod "$REFERRERS_SRC"/go.sum "$REFERRERS_SRC"/main.go | sha256sum | cut -c1-16)
+REFERRERS_DIR="$TOOLS/go/referrers-registry-$REFERRERS_HASH"
+if [ ! -x "$REFERRERS_DIR/registry" ] || [ ! -f "$REFERRERS_DIR/.complete" ]; then
+  log "go: building the referrers registry ($REFERRERS_SRC)"
+  rm -rf "$REFERRERS_DIR"
+  mkdir -p "$REFERRERS_DIR"
+  (cd "$REFERRERS_SRC" && GOFLAGS=-buildvcs=false go build -o "$REFERRERS_DIR/registry" . >&2) \
+    || die "go build of $REFERRERS_SRC failed"
+  touch "$REFERRERS_DIR/.complete"
+fi
 
 # --- crates.io: wkg -------------------------------------------------------------------------------
 WKG_DIR="$TOOLS/cargo-wkg-$WKG_VERSION"
@@ -75,3 +98,6 @@ emit DISTRIBUTION_REGISTRY "$TOOLS/go/distribution-registry-$DISTRIBUTION_VERSIO
 emit GGCR_REGISTRY "$TOOLS/go/ggcr-registry-$GGCR_VERSION/registry"
 emit ORAS "$TOOLS/go/oras-$ORAS_VERSION/oras"
 emit WKG "$WKG_DIR/bin/wkg"
+emit COSIGN2 "$TOOLS/go/cosign2-$COSIGN2_VERSION/cosign"
+emit COSIGN3 "$TOOLS/go/cosign3-$COSIGN3_VERSION/cosign"
+emit REFERRERS_REGISTRY "$REFERRERS_DIR/registry"

@@ -94,13 +94,24 @@ public final class TestRegistry implements AutoCloseable {
         }
     }
 
-    /** go-containerregistry's in-memory registry (cmd/registry), on a port it picks. */
+    /** go-containerregistry's in-memory registry (cmd/registry), on a port it picks; it has no referrers API. */
     public static TestRegistry ggcr(Path work) {
-        RegistryTools.Tools tools = RegistryTools.get();
+        return inMemory(work, List.of(RegistryTools.get().ggcr().toString(), "-port", "0"));
+    }
+
+    /**
+     * go-containerregistry's in-memory registry with its OCI referrers API switched on
+     * (src/test/referrers-registry), on a port it picks.
+     */
+    public static TestRegistry withReferrers(Path work) {
+        return inMemory(work, List.of(RegistryTools.get().referrersRegistry().toString()));
+    }
+
+    private static TestRegistry inMemory(Path work, List<String> command) {
         try {
             Files.createDirectories(work);
             Path log = work.resolve("ggcr.log");
-            Process p = new ProcessBuilder(tools.ggcr().toString(), "-port", "0").redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (System.nanoTime() < deadline) {
                 Matcher m = GGCR_PORT.matcher(Files.readString(log));
@@ -223,6 +234,24 @@ public final class TestRegistry implements AutoCloseable {
                 cmd.addAll(List.of("-u", user, "-p", password));
             }
             cmd.addAll(List.of(address + "/" + repositoryAndTag, manifest.toString()));
+            return pushedDigest(RegistryTools.check(cmd, work, toolEnvironment()));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /**
+     * {@code oras attach}: {@code file} as an artifact of {@code artifactType} (one layer of that
+     * type) whose subject is {@code repositoryAtDigest}. Returns the new manifest's digest.
+     */
+    public String orasAttach(Path file, String repositoryAtDigest, String artifactType) {
+        try {
+            List<String> cmd = new ArrayList<>(List.of(RegistryTools.get().oras().toString(), "attach", "--plain-http", "--disable-path-validation",
+                    "--artifact-type", artifactType));
+            if (user != null) {
+                cmd.addAll(List.of("-u", user, "-p", password));
+            }
+            cmd.addAll(List.of(address + "/" + repositoryAtDigest, file.toString() + ":" + artifactType));
             return pushedDigest(RegistryTools.check(cmd, work, toolEnvironment()));
         } catch (IOException e) {
             throw new UncheckedIOException(e);

@@ -8,6 +8,11 @@ import dev.wassette.host.ComponentSources;
 import dev.wassette.policy.PolicyException;
 import dev.wassette.runtime.Engine;
 import dev.wassette.runtime.WasmtimeException;
+import dev.wassette.source.ComponentFetcher;
+import dev.wassette.source.ComponentSource;
+import dev.wassette.source.RegistryCredentials;
+import dev.wassette.source.SignatureVerifier;
+import dev.wassette.source.SourceException;
 import dev.wassette.source.SourceSettings;
 import dev.wassette.tools.ToolSchemas;
 import java.io.IOException;
@@ -23,7 +28,8 @@ import picocli.CommandLine.Parameters;
 
 /** Manages the component store; a running server on the same store follows the changes (grants: from the next call). */
 @Command(name = "component", description = "Loads, unloads and lists components in the component store.",
-        subcommands = {ComponentCommand.Load.class, ComponentCommand.Unload.class, ComponentCommand.ListComponents.class})
+        subcommands = {ComponentCommand.Load.class, ComponentCommand.Unload.class, ComponentCommand.ListComponents.class,
+            ComponentCommand.Verify.class})
 final class ComponentCommand implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -91,6 +97,59 @@ final class ComponentCommand implements Runnable {
         }
     }
 
+    @Command(name = "verify", description = {"Checks the cosign signatures of an OCI artifact against the trust policy, offline (no transparency log),",
+        "without pulling or loading it: prints who signed which digest, in which form.",
+        "Exit status: 0 when a signature by a trusted key names the digest, 1 when none does, 3 when the artifact or trust policy cannot be read."})
+    static final class Verify implements Callable<Integer> {
+        @Mixin
+        SourceOptions sources;
+
+        @Parameters(index = "0", paramLabel = "oci://REGISTRY/REPO:TAG|@sha256:HEX")
+        String reference;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws IOException {
+            PrintWriter out = spec.commandLine().getOut();
+            PrintWriter err = spec.commandLine().getErr();
+            SignatureVerifier.Result r;
+            try {
+                if (!(sources.source(reference) instanceof ComponentSource.Oci oci)) {
+                    err.println("error: " + reference + " is not an oci:// reference; only OCI artifacts carry cosign signatures");
+                    return WassetteCli.BAD_INPUT;
+                }
+                r = new ComponentFetcher(sources.settings()).verifyReference(oci, RegistryCredentials.fromEnvironment(System.getenv()));
+            } catch (SourceException | IllegalArgumentException e) {
+                err.println("error: " + e.getMessage());
+                return WassetteCli.BAD_INPUT;
+            }
+            out.println(r.reference());
+            out.println("  digest: " + r.digest());
+            out.println("  trust policy: " + (r.rule() == null ? "no rule for " + r.reference().registry() + "/" + r.reference().repository()
+                    : r.rule().describe()));
+            for (SignatureVerifier.Found f : r.signatures()) {
+                out.println("  " + (f.verified() ? "valid:   " : "invalid: ") + f.describe());
+            }
+            if (r.lookupProblem() != null) {
+                out.println("  lookup failed: " + r.lookupProblem());
+            }
+            SignatureVerifier.Found signed = r.verified();
+            if (signed != null) {
+                out.println("verified: " + r.digest() + " signed by " + signed.signer().name() + " (" + signed.signer().kind() + ", "
+                        + signed.signer().fingerprint() + "), " + signed.form().label());
+            } else if (r.rule() == null || r.rule().keys().isEmpty()) {
+                out.println("not verified: the trust policy names no key for " + r.reference().registry() + "/" + r.reference().repository()
+                        + " (--trust-policy FILE, or [trust] in config.toml)");
+            } else {
+                out.println("not verified: " + r.whyNot() + (r.required() ? " (a signature is required: loading it is refused)" : ""));
+            }
+            out.flush();
+            return signed != null ? WassetteCli.OK : WassetteCli.GUEST_FAILED;
+        }
+    }
+
     @Command(name = "unload", description = "Removes a component, its policy and its precompiled code from the store.")
     static final class Unload implements Callable<Integer> {
         @Mixin
@@ -139,6 +198,7 @@ final class ComponentCommand implements Runnable {
             if (origin != null) {
                 row.put("resolved", origin.resolved());
                 row.put("component_digest", origin.componentDigest());
+                row.put("signed_by", origin.signedBy());
             }
             row.put("declared_policy", java.nio.file.Files.isRegularFile(host.store().declaredPolicyFile(l.id())));
             row.put("path", host.store().componentFile(l.id()).toString());

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import dev.wassette.host.Paths;
 import dev.wassette.source.SourceSettings;
+import dev.wassette.source.TrustPolicy;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,20 +30,33 @@ import java.util.Map;
  * download_timeout = "30s"                  # WASSETTE_DOWNLOAD_TIMEOUT: for a response, and each pause in a body
  * [environment]                             # offered to components (policy still filters)
  * API_BASE = "https://api.example.com"
+ * [trust.keys]                              # the trust policy (see TrustPolicy); WASSETTE_TRUST_POLICY=FILE, --trust-policy FILE replace it
+ * acme = "keys/acme.pub"
+ * [[trust.rules]]
+ * prefix = "ghcr.io/acme"
+ * keys = ["acme"]
  * </pre>
  */
 record Config(Path componentDir, Path secretsDir, String bindAddress, List<String> allowedHosts, Duration callTimeout,
               Map<String, String> environment, Sources sources) {
 
     /** Settings of component sources (registries, HTTPS downloads). */
-    record Sources(List<String> insecureRegistries, Path caCertificates, long maxComponentBytes, Duration downloadTimeout) {
-        /** Source settings with these values, plus {@code moreInsecure} (from the command line). */
-        SourceSettings settings(List<String> moreInsecure) {
+    record Sources(List<String> insecureRegistries, Path caCertificates, long maxComponentBytes, Duration downloadTimeout, TrustPolicy trust) {
+        /**
+         * Source settings with these values, plus {@code moreInsecure} (from the command line);
+         * {@code trustPolicy} (from {@code --trust-policy}), when not null, replaces the config's.
+         */
+        SourceSettings settings(List<String> moreInsecure, TrustPolicy trustPolicy) {
             List<String> insecure = new java.util.ArrayList<>(insecureRegistries);
             insecure.addAll(moreInsecure);
             SourceSettings d = SourceSettings.defaults(Paths.blobCacheDirectory());
             return d.withInsecureRegistries(insecure).withCaCertificates(caCertificates)
-                    .withLimits(d.maxManifestBytes(), maxComponentBytes).withTimeouts(d.connectTimeout(), downloadTimeout);
+                    .withLimits(d.maxManifestBytes(), maxComponentBytes).withTimeouts(d.connectTimeout(), downloadTimeout)
+                    .withTrustPolicy(trustPolicy != null ? trustPolicy : trust);
+        }
+
+        SourceSettings settings(List<String> moreInsecure) {
+            return settings(moreInsecure, null);
         }
     }
 
@@ -53,7 +67,11 @@ record Config(Path componentDir, Path secretsDir, String bindAddress, List<Strin
         return Paths.configDirectory().resolve("config.toml");
     }
 
-    /** Loads {@code file} (absent: defaults) and applies the {@code WASSETTE_*} environment. */
+    /**
+     * Loads {@code file} (absent: defaults) and applies the {@code WASSETTE_*} environment.
+     *
+     * @throws TrustPolicy.InvalidTrustPolicyException when its trust policy (or WASSETTE_TRUST_POLICY's) is invalid
+     */
     static Config load(Path file, Map<String, String> env) throws IOException {
         JsonNode toml = Files.isRegularFile(file) ? new TomlMapper().readTree(file.toFile()) : null;
         Path componentDir = Paths.componentDirectory();
@@ -66,7 +84,11 @@ record Config(Path componentDir, Path secretsDir, String bindAddress, List<Strin
         Path caCertificates = null;
         long maxComponent = SourceSettings.DEFAULT_MAX_COMPONENT_BYTES;
         Duration download = SourceSettings.defaults(Paths.blobCacheDirectory()).readTimeout();
+        TrustPolicy trust = TrustPolicy.NONE;
         if (toml != null) {
+            if (toml.has("trust")) {
+                trust = TrustPolicy.parse(toml.get("trust"), file.toAbsolutePath().getParent(), file + " [trust]");
+            }
             if (toml.has("insecure_registries")) {
                 insecure = new java.util.ArrayList<>();
                 for (JsonNode h : toml.get("insecure_registries")) {
@@ -131,8 +153,15 @@ record Config(Path componentDir, Path secretsDir, String bindAddress, List<Strin
         if (env.containsKey("WASSETTE_DOWNLOAD_TIMEOUT")) {
             download = new DurationConverter().convert(env.get("WASSETTE_DOWNLOAD_TIMEOUT"));
         }
+        if (env.containsKey("WASSETTE_TRUST_POLICY") && !env.get("WASSETTE_TRUST_POLICY").isBlank()) {
+            Path policy = Path.of(env.get("WASSETTE_TRUST_POLICY"));
+            if (!policy.isAbsolute()) {
+                throw new TrustPolicy.InvalidTrustPolicyException("WASSETTE_TRUST_POLICY must be an absolute path, not \"" + policy + "\"");
+            }
+            trust = TrustPolicy.read(policy);
+        }
         return new Config(componentDir, secretsDir, bind, List.copyOf(hosts), timeout, Map.copyOf(environment),
-                new Sources(List.copyOf(insecure), caCertificates, maxComponent, download));
+                new Sources(List.copyOf(insecure), caCertificates, maxComponent, download, trust));
     }
 
     private static long positive(String key, String value) {

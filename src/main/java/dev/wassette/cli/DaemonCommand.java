@@ -119,7 +119,14 @@ final class DaemonCommand implements Callable<Integer> {
             return new Admission.Refuse(cl.getUsageMessage(), WassetteCli.OK);
         }
         ClientEnvironment client = hello.client();
-        Config sessionConfig = run.options.config(client);
+        Config sessionConfig;
+        dev.wassette.source.SourceSettings sources;
+        try {
+            sessionConfig = run.options.config(client);
+            sources = run.options.sources(sessionConfig, client);
+        } catch (dev.wassette.source.TrustPolicy.InvalidTrustPolicyException e) {
+            return new Admission.Refuse("error: " + e.getMessage(), WassetteCli.BAD_INPUT);
+        }
         ComponentHost.Settings settings = run.options.settings(sessionConfig, client);
         ProvisioningManifest manifest;
         try {
@@ -129,7 +136,7 @@ final class DaemonCommand implements Callable<Integer> {
                     false), WassetteCli.BAD_INPUT);
         }
         HostConfig wanted = HostConfig.of(settings, !run.options.disableBuiltinTools, manifest, run.options.continueOnProvisioningFailure,
-                run.options.sources(sessionConfig));
+                sources);
         if (server == null) {
             ComponentHost created = new ComponentHost(engine, settings, wanted.sources());
             WassetteMcpServer served = new WassetteMcpServer(created, wanted.builtinTools());

@@ -8,6 +8,7 @@ import dev.wassette.host.Provisioner;
 import dev.wassette.host.ProvisioningManifest;
 import dev.wassette.mcp.WassetteMcpServer;
 import dev.wassette.source.SourceSettings;
+import dev.wassette.source.TrustPolicy;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,9 +55,17 @@ final class ServerOptions {
             description = "Registry that load-component may reach over plain HTTP (repeatable; besides loopback and the config's insecure_registries).")
     List<String> insecureRegistries = new java.util.ArrayList<>();
 
-    /** How load-component fetches components: the config's source settings plus the options. */
-    SourceSettings sources(Config config) {
-        return config.sources().settings(insecureRegistries);
+    @Option(names = "--trust-policy", paramLabel = "FILE",
+            description = "Trust policy (TOML: [keys], [[rules]]) deciding which OCI artifacts must be signed by which keys; replaces the config's [trust].")
+    Path trustPolicy;
+
+    /**
+     * How load-component fetches components: the config's source settings plus the options.
+     *
+     * @throws TrustPolicy.InvalidTrustPolicyException when the trust policy is invalid
+     */
+    SourceSettings sources(Config config, ClientEnvironment client) {
+        return config.sources().settings(insecureRegistries, trustPolicy == null ? null : TrustPolicy.read(client.resolve(trustPolicy)));
     }
 
     /** The provisioning manifest, read and validated; null without {@code --manifest}. */

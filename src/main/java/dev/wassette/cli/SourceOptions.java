@@ -8,7 +8,10 @@ import dev.wassette.source.FetchedComponent;
 import dev.wassette.source.Progress;
 import dev.wassette.source.RegistryCredentials;
 import dev.wassette.source.SourceException;
+import dev.wassette.source.SignatureVerifier;
+import dev.wassette.source.SignatureVerifier.Found;
 import dev.wassette.source.SourceSettings;
+import dev.wassette.source.TrustPolicy;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
@@ -30,9 +33,18 @@ final class SourceOptions {
             description = "Registry that may be reached over plain HTTP (repeatable; loopback always may).")
     List<String> insecureRegistries = new ArrayList<>();
 
-    /** The config file's source settings ({@code WASSETTE_*} variables over it) plus the options. */
+    @Option(names = "--trust-policy", paramLabel = "FILE",
+            description = "Trust policy (TOML: [keys], [[rules]]) deciding which OCI artifacts must be signed by which keys; replaces the config's [trust].")
+    Path trustPolicy;
+
+    /**
+     * The config file's source settings ({@code WASSETTE_*} variables over it) plus the options.
+     *
+     * @throws TrustPolicy.InvalidTrustPolicyException when the trust policy is invalid
+     */
     SourceSettings settings() throws IOException {
-        return Config.load(Config.defaultFile(), System.getenv()).sources().settings(insecureRegistries);
+        return Config.load(Config.defaultFile(), System.getenv()).sources().settings(insecureRegistries,
+                trustPolicy == null ? null : TrustPolicy.read(trustPolicy));
     }
 
     /** Parses {@code text} as a source, relative paths against the working directory. */
@@ -50,16 +62,32 @@ final class SourceOptions {
                 RegistryCredentials.fromEnvironment(System.getenv()), new StderrProgress(err));
         if (ComponentSources.isRemote(source)) {
             fetched(err, source, fetched.digest(), fetched.fromCache());
+            err.println("  signature: " + (fetched.trust().signatureVerified() ? "verified, signed by " + fetched.trust().signedBy()
+                    : "not verified (" + fetched.trust().reason() + ")"));
+            err.flush();
         }
         return fetched;
     }
 
-    /** Fetches {@code source}'s component alone (what {@code call} needs), reporting progress of long downloads on {@code err}. */
+    /**
+     * Fetches {@code source}'s component alone (what {@code call} needs), reporting progress of long
+     * downloads on {@code err}; an OCI artifact's signatures are checked against the trust policy.
+     *
+     * @throws SourceException also when the trust policy requires a signature that does not verify
+     */
     FetchedComponent fetch(ComponentSource source, PrintWriter err) throws SourceException, IOException {
         ComponentFetcher fetcher = new ComponentFetcher(settings());
-        FetchedComponent fetched = fetcher.fetch(source, RegistryCredentials.fromEnvironment(System.getenv()), new StderrProgress(err));
+        RegistryCredentials credentials = RegistryCredentials.fromEnvironment(System.getenv());
+        FetchedComponent fetched = fetcher.fetch(source, credentials, new StderrProgress(err));
         if (!(source instanceof ComponentSource.File)) {
             fetched(err, source.toString(), fetched.digest().toString(), fetched.offline());
+        }
+        SignatureVerifier.Result verification = fetcher.verifySignatures(fetched, credentials);
+        if (verification != null) {
+            verification.requireAccepted();
+            Found signed = verification.verified();
+            err.println("  signature: " + (signed != null ? "verified, " + signed.describe() : "not verified (" + verification.reason() + ")"));
+            err.flush();
         }
         return fetched;
     }

@@ -84,7 +84,7 @@ public final class WassetteCli implements Runnable {
         cl.setExecutionExceptionHandler((ex, commandLine, parseResult) -> {
             System.getLogger("dev.wassette.cli").log(System.Logger.Level.DEBUG, "command failed", ex);
             commandLine.getErr().println("error: " + (ex.getMessage() == null ? ex.toString() : ex.getMessage()));
-            return USAGE;
+            return ex instanceof dev.wassette.source.TrustPolicy.InvalidTrustPolicyException ? BAD_INPUT : USAGE;
         });
         return cl;
     }

@@ -18,14 +18,22 @@ import java.time.Instant;
  * @param digest          the artifact's digest (an OCI manifest's; else the component's)
  * @param componentDigest the SHA-256 digest of the stored component bytes ({@code sha256:…})
  * @param fetched         when it was fetched
+ * @param signedBy        who signed the artifact, as verified when it was fetched
+ *                        ({@link TrustDecision#signedBy}); null: no signature verified
  */
-public record ComponentOrigin(String source, String resolved, String digest, String componentDigest, Instant fetched) {
+public record ComponentOrigin(String source, String resolved, String digest, String componentDigest, Instant fetched, String signedBy) {
     static final int FORMAT = 1;
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** The origin of a fetched component, fetched now. */
-    public static ComponentOrigin of(dev.wassette.source.FetchedComponent f) {
-        return new ComponentOrigin(f.source().toString(), f.resolved(), f.digest().toString(), f.componentDigest().toString(), Instant.now());
+    /** An origin without a verified signature. */
+    public ComponentOrigin(String source, String resolved, String digest, String componentDigest, Instant fetched) {
+        this(source, resolved, digest, componentDigest, fetched, null);
+    }
+
+    /** The origin of a fetched component, fetched now, with the trust policy's verdict on it. */
+    public static ComponentOrigin of(dev.wassette.source.FetchedComponent f, TrustDecision trust) {
+        return new ComponentOrigin(f.source().toString(), f.resolved(), f.digest().toString(), f.componentDigest().toString(), Instant.now(),
+                trust.signatureVerified() ? trust.signedBy() : null);
     }
 
     /** Writes the origin file. */
@@ -37,6 +45,9 @@ public record ComponentOrigin(String source, String resolved, String digest, Str
         root.put("digest", digest);
         root.put("component_digest", componentDigest);
         root.put("fetched", fetched.toString());
+        if (signedBy != null) {
+            root.put("signed_by", signedBy);
+        }
         AtomicFiles.write(originFile, JSON.writerWithDefaultPrettyPrinter().writeValueAsBytes(root), null);
     }
 
@@ -59,7 +70,8 @@ public record ComponentOrigin(String source, String resolved, String digest, Str
         } catch (java.time.format.DateTimeParseException e) {
             fetched = Instant.EPOCH;
         }
-        return new ComponentOrigin(text(root, "source"), text(root, "resolved"), text(root, "digest"), text(root, "component_digest"), fetched);
+        return new ComponentOrigin(text(root, "source"), text(root, "resolved"), text(root, "digest"), text(root, "component_digest"), fetched,
+                text(root, "signed_by"));
     }
 
     private static String text(JsonNode root, String field) {

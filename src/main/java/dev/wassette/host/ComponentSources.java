@@ -8,6 +8,7 @@ import dev.wassette.source.Digest;
 import dev.wassette.source.FetchedComponent;
 import dev.wassette.source.Progress;
 import dev.wassette.source.RegistryCredentials;
+import dev.wassette.source.SignatureVerifier;
 import dev.wassette.source.SourceSettings;
 import java.io.IOException;
 import java.net.URI;
@@ -29,8 +30,11 @@ import java.util.regex.Pattern;
  * {@code <name>.policy.yaml} beside {@code <name>.wasm}. {@code oci://} and {@code https://} sources
  * are fetched and verified by {@link ComponentFetcher} (the {@code dev.wassette.source} package):
  * an OCI artifact's policy layer is its declaration. A pin ({@code expectedDigest}) is a file's or
- * HTTPS body's SHA-256, or an OCI artifact's manifest digest. No signature is verified yet, so every
- * source is {@link TrustDecision#UNVERIFIED}; the signature verification extends {@link #fetch} there.
+ * HTTPS body's SHA-256, or an OCI artifact's manifest digest. An OCI artifact's cosign signatures are
+ * checked against the trust policy of the source settings ({@link SignatureVerifier}) before
+ * anything is stored: where a signature is required and none verifies, the fetch fails; the verdict
+ * ({@link TrustDecision}) decides whether the artifact's declaration is applied. Files and HTTPS
+ * downloads carry no signature.
  */
 public final class ComponentSources {
     private static final Pattern DIGEST = Pattern.compile("sha256:[0-9a-f]{64}");
@@ -57,7 +61,7 @@ public final class ComponentSources {
      * @param suggestedId        the component id when the caller names none
      * @param declaredPolicy     the policy that arrived with it (validated), or null
      * @param declaredPolicyFrom where that policy came from, for messages, or null
-     * @param trust              the trust policy's verdict ({@link TrustDecision#UNVERIFIED} while no signature is verified)
+     * @param trust              the trust policy's verdict on its signature ({@link TrustDecision#UNVERIFIED} for files)
      * @param origin             where exactly it came from, recorded beside the stored component; null: not recorded
      * @param fromCache          everything came from the blob cache, without network access (always true for files)
      */
@@ -116,8 +120,11 @@ public final class ComponentSources {
             throw new SourceException(e.getMessage());
         }
         FetchedComponent f;
+        TrustDecision trust;
         try {
             f = fetcher.fetch(source, credentials, progress);
+            // f.digest() is exactly the manifest pulled: its signatures are checked before anything is stored.
+            trust = decide(fetcher.verifySignatures(f, credentials));
         } catch (dev.wassette.source.SourceException e) {
             throw new SourceException(e.getMessage());
         }
@@ -131,7 +138,23 @@ public final class ComponentSources {
             }
         }
         return new Fetched(source.toString(), f.bytes(), f.digest().toString(), ComponentStore.idFor(source.suggestedName()),
-                f.declaredPolicy(), declaredFrom, TrustDecision.UNVERIFIED, ComponentOrigin.of(f), f.offline());
+                f.declaredPolicy(), declaredFrom, trust, ComponentOrigin.of(f, trust), f.offline());
+    }
+
+    /**
+     * The trust policy's verdict on a fetched artifact's signatures (null: a download without any).
+     *
+     * @throws dev.wassette.source.SourceException when the trust policy requires a signature that
+     *     did not verify, naming the reference, the digest and why
+     */
+    static TrustDecision decide(SignatureVerifier.Result verification) throws dev.wassette.source.SourceException {
+        if (verification == null) {
+            return new TrustDecision(false, false, "an HTTPS download carries no signature");
+        }
+        verification.requireAccepted();
+        SignatureVerifier.Found signed = verification.verified();
+        return new TrustDecision(signed != null, verification.appliesDeclaration(), verification.reason(),
+                signed == null ? null : signed.signer().name() + " (" + signed.signer().fingerprint() + "), " + signed.form().label());
     }
 
     private static Fetched fetchFile(String uri, Path baseDir, String expectedDigest) throws SourceException, IOException {

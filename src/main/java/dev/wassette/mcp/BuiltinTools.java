@@ -84,7 +84,9 @@ final class BuiltinTools {
         specs.add(tool("load-component", "Loads a WebAssembly component (binary or component text) from a file, an HTTPS URL or an OCI registry, "
                         + "and serves its exported functions as tools. Loading again with the same id replaces it. "
                         + "A pinned source (#sha256=HEX, @sha256:HEX, or digest) whose bytes differ is refused. Sends progress notifications for a progressToken. "
-                        + "Permissions the component declares (a policy that came with it) are returned as declared_permissions and are not granted.",
+                        + "Permissions the component declares (a policy that came with it) are returned as declared_permissions and are not granted "
+                        + "(unless its cosign signature verified under a trust policy that applies declarations). "
+                        + "Where the trust policy requires a signature, an OCI artifact no trusted key signed is refused; the result's signature says who signed.",
                 object(properties(
                         "path", string("file:///absolute/path.wasm, a path, https://host/x.wasm[#sha256=HEX], "
                                 + "oci://registry/repository:tag or oci://registry/repository@sha256:HEX"),
@@ -255,6 +257,11 @@ final class BuiltinTools {
         }
         if (ComponentSources.isRemote(path)) {
             out.put("from_cache", fetched.fromCache());
+            ObjectNode signature = out.putObject("signature");
+            signature.put("verified", fetched.trust().signatureVerified());
+            signature.put("signed_by", fetched.trust().signedBy());
+            signature.put("declaration_applied_by_trust_policy", fetched.trust().allowsApplyingDeclaration() && declared.isPresent());
+            signature.put("detail", fetched.trust().reason());
         }
         ArrayNode tools = out.putArray("tools");
         server.toolsOf(id).forEach(t -> tools.add(t.toolName()));
@@ -353,6 +360,9 @@ final class BuiltinTools {
             if (origin != null) {
                 c.put("source", origin.source());
                 c.put("digest", origin.digest());
+                if (origin.signedBy() != null) {
+                    c.put("signed_by", origin.signedBy());
+                }
             }
         });
         out.put("total", components.size());

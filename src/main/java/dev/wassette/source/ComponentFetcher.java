@@ -73,6 +73,41 @@ public final class ComponentFetcher {
         };
     }
 
+    /**
+     * Checks the signatures of a fetched OCI artifact against the settings' trust policy (see
+     * {@link SignatureVerifier}); null for files and HTTPS downloads, which carry none. A pull served
+     * from the cache is verified from the cached evidence first, offline.
+     *
+     * @throws SourceException when the artifact's manifest is no longer in the cache
+     */
+    public SignatureVerifier.Result verifySignatures(FetchedComponent f, RegistryCredentials credentials) throws SourceException {
+        if (!(f.source() instanceof ComponentSource.Oci oci)) {
+            return null;
+        }
+        byte[] manifest = cached(f.digest(), settings.maxManifestBytes());
+        if (manifest == null) {
+            throw new SourceException(oci.reference() + ": manifest " + f.digest() + " is not in the blob cache " + cache.directory()
+                    + " any more; its signatures cannot be checked");
+        }
+        return new SignatureVerifier(settings, cache).verify(oci.reference(), f.digest(), manifest, settings.trustPolicy(), credentials, f.offline());
+    }
+
+    /**
+     * Checks the signatures of the artifact {@code source} names without pulling it: its manifest
+     * is resolved at the registry (by the pin when there is one, else by the tag, checked against
+     * the digest) and its signatures looked up and verified against the trust policy.
+     *
+     * @throws SourceException when the manifest cannot be had
+     */
+    public SignatureVerifier.Result verifyReference(ComponentSource.Oci source, RegistryCredentials credentials) throws SourceException {
+        OciReference ref = source.reference();
+        RegistryClient.Manifest manifest;
+        try (RegistryClient client = new RegistryClient(settings, credentials)) {
+            manifest = client.manifest(source.pin() != null ? ref.at(source.pin()) : ref);
+        }
+        return new SignatureVerifier(settings, cache).verify(ref, manifest.digest(), manifest.bytes(), settings.trustPolicy(), credentials, false);
+    }
+
     private FetchedComponent file(ComponentSource.File f) throws SourceException {
         Path path = f.path();
         if (!Files.isRegularFile(path)) {

@@ -17,9 +17,11 @@ import java.util.Locale;
  * @param maxComponentBytes  the largest component (OCI layer or HTTPS body) accepted
  * @param connectTimeout     limit for opening a connection
  * @param readTimeout        limit for a response to start and for each wait for more of its body
+ * @param trustPolicy        which OCI artifacts must be signed, by which keys ({@link TrustPolicy#NONE}: none)
  */
 public record SourceSettings(Path cacheDirectory, List<String> insecureRegistries, Path caCertificates,
-                             long maxManifestBytes, long maxComponentBytes, Duration connectTimeout, Duration readTimeout) {
+                             long maxManifestBytes, long maxComponentBytes, Duration connectTimeout, Duration readTimeout,
+                             TrustPolicy trustPolicy) {
     public static final long DEFAULT_MAX_MANIFEST_BYTES = 4L << 20;
     public static final long DEFAULT_MAX_COMPONENT_BYTES = 256L << 20;
     /** A declared policy is a short YAML file. */
@@ -27,6 +29,7 @@ public record SourceSettings(Path cacheDirectory, List<String> insecureRegistrie
 
     public SourceSettings {
         insecureRegistries = insecureRegistries.stream().map(r -> r.strip().toLowerCase(Locale.ROOT)).filter(r -> !r.isEmpty()).toList();
+        trustPolicy = trustPolicy == null ? TrustPolicy.NONE : trustPolicy;
         if (maxManifestBytes <= 0 || maxComponentBytes <= 0) {
             throw new IllegalArgumentException("size limits must be positive");
         }
@@ -34,23 +37,28 @@ public record SourceSettings(Path cacheDirectory, List<String> insecureRegistrie
 
     public static SourceSettings defaults(Path cacheDirectory) {
         return new SourceSettings(cacheDirectory, List.of(), null, DEFAULT_MAX_MANIFEST_BYTES, DEFAULT_MAX_COMPONENT_BYTES,
-                Duration.ofSeconds(10), Duration.ofSeconds(30));
+                Duration.ofSeconds(10), Duration.ofSeconds(30), TrustPolicy.NONE);
     }
 
     public SourceSettings withInsecureRegistries(List<String> registries) {
-        return new SourceSettings(cacheDirectory, registries, caCertificates, maxManifestBytes, maxComponentBytes, connectTimeout, readTimeout);
+        return new SourceSettings(cacheDirectory, registries, caCertificates, maxManifestBytes, maxComponentBytes, connectTimeout, readTimeout, trustPolicy);
     }
 
     public SourceSettings withCaCertificates(Path pemFile) {
-        return new SourceSettings(cacheDirectory, insecureRegistries, pemFile, maxManifestBytes, maxComponentBytes, connectTimeout, readTimeout);
+        return new SourceSettings(cacheDirectory, insecureRegistries, pemFile, maxManifestBytes, maxComponentBytes, connectTimeout, readTimeout, trustPolicy);
     }
 
     public SourceSettings withLimits(long manifestBytes, long componentBytes) {
-        return new SourceSettings(cacheDirectory, insecureRegistries, caCertificates, manifestBytes, componentBytes, connectTimeout, readTimeout);
+        return new SourceSettings(cacheDirectory, insecureRegistries, caCertificates, manifestBytes, componentBytes, connectTimeout, readTimeout, trustPolicy);
     }
 
     public SourceSettings withTimeouts(Duration connect, Duration read) {
-        return new SourceSettings(cacheDirectory, insecureRegistries, caCertificates, maxManifestBytes, maxComponentBytes, connect, read);
+        return new SourceSettings(cacheDirectory, insecureRegistries, caCertificates, maxManifestBytes, maxComponentBytes, connect, read, trustPolicy);
+    }
+
+    /** These settings with {@code policy} deciding which artifacts must be signed by whom. */
+    public SourceSettings withTrustPolicy(TrustPolicy policy) {
+        return new SourceSettings(cacheDirectory, insecureRegistries, caCertificates, maxManifestBytes, maxComponentBytes, connectTimeout, readTimeout, policy);
     }
 
     /**

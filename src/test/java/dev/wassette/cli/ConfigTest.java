@@ -69,4 +69,40 @@ class ConfigTest {
                 () -> Config.load(file, Map.of("WASSETTE_MAX_COMPONENT_SIZE", "lots")));
         assertEquals("WASSETTE_MAX_COMPONENT_SIZE must be a positive number of bytes, not \"lots\"", bad.getMessage());
     }
+
+    @Test
+    void trustPolicyFromTheConfigTheEnvironmentOrTheCommandLine() throws Exception {
+        java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance("EC");
+        g.initialize(new java.security.spec.ECGenParameterSpec("secp256r1"));
+        String pem = "-----BEGIN PUBLIC KEY-----\n" + java.util.Base64.getMimeEncoder().encodeToString(g.generateKeyPair().getPublic().getEncoded())
+                + "\n-----END PUBLIC KEY-----\n";
+        Files.createDirectories(dir.resolve("keys"));
+        Files.writeString(dir.resolve("keys/acme.pub"), pem);
+        Path file = Files.writeString(dir.resolve("config.toml"), """
+                [trust.keys]
+                acme = "keys/acme.pub"
+                [[trust.rules]]
+                prefix = "ghcr.io/acme"
+                keys = ["acme"]
+                """);
+        var trust = Config.load(file, Map.of()).sources().settings(List.of()).trustPolicy();
+        var rule = trust.ruleFor(dev.wassette.source.OciReference.parse("oci://ghcr.io/acme/fetch:1.0"));
+        assertEquals("ghcr.io/acme", rule.prefix(), "key files are relative to the config file");
+        assertEquals(true, rule.requireSignature());
+
+        Path other = Files.writeString(dir.resolve("other.toml"), "[keys]\nops = \"keys/acme.pub\"\n[[rules]]\nprefix = \"*\"\nkeys = [\"ops\"]\n");
+        var fromEnvironment = Config.load(file, Map.of("WASSETTE_TRUST_POLICY", other.toString())).sources().settings(List.of()).trustPolicy();
+        assertEquals(List.of("*"), fromEnvironment.rules().stream().map(dev.wassette.source.TrustPolicy.Rule::prefix).toList(), "the variable replaces [trust]");
+        var fromOption = Config.load(file, Map.of()).sources().settings(List.of(), dev.wassette.source.TrustPolicy.read(other)).trustPolicy();
+        assertEquals(fromEnvironment, fromOption, "--trust-policy replaces [trust]");
+
+        var relative = org.junit.jupiter.api.Assertions.assertThrows(dev.wassette.source.TrustPolicy.InvalidTrustPolicyException.class,
+                () -> Config.load(file, Map.of("WASSETTE_TRUST_POLICY", "other.toml")));
+        assertEquals("WASSETTE_TRUST_POLICY must be an absolute path, not \"other.toml\"", relative.getMessage());
+        Path bad = Files.writeString(dir.resolve("bad.toml"), "[trust]\nrules = [{prefix = \"ghcr.io/acme\", keyless = true}]\n");
+        var keyless = org.junit.jupiter.api.Assertions.assertThrows(dev.wassette.source.TrustPolicy.InvalidTrustPolicyException.class,
+                () -> Config.load(bad, Map.of()));
+        org.junit.jupiter.api.Assertions.assertTrue(keyless.getMessage().startsWith(bad + " [trust]: rule 1 (ghcr.io/acme): \"keyless\": keyless signatures"),
+                keyless.getMessage());
+    }
 }

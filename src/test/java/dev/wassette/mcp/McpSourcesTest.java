@@ -4,10 +4,12 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.wassette.Cosign;
 import dev.wassette.Fixtures;
 import dev.wassette.TestRegistry;
 import dev.wassette.host.ComponentHost;
 import dev.wassette.source.SourceSettings;
+import dev.wassette.source.TrustPolicy;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
@@ -25,7 +27,9 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code load-component} with OCI sources, driven by the Java SDK client over streamable HTTP:
  * progress notifications for the client's progressToken, source and digest in the result and in
  * {@code list-components}, the policy layer shown as declared permissions but not in force, and bad
- * sources refused with nothing stored.
+ * sources refused with nothing stored; under a trust policy that requires signatures, a component
+ * signed with the real cosign loads (its declaration applied, as the rule says) and an unsigned one
+ * is refused with the reference, digest and why.
  */
 class McpSourcesTest {
     @TempDir
@@ -91,6 +95,63 @@ class McpSourcesTest {
                         Map.of("path", ref, "digest", "sha256:nothex")));
                 assertTrue(badPin.isError());
                 assertTrue(((McpSchema.TextContent) badPin.content().getFirst()).text().contains("digest \"sha256:nothex\" is not sha256: followed by 64 lower-case hex digits"), badPin.toString());
+            }
+        }
+    }
+
+    @Test
+    void loadASignedComponentUnderATrustPolicyThatRequiresSignatures() throws Exception {
+        Files.copy(Fixtures.path("types.wasm"), dir.resolve("types.wasm"));
+        Files.writeString(dir.resolve("config.json"), "{\"architecture\":\"wasm\",\"os\":\"wasip2\"}");
+        Files.writeString(dir.resolve("policy.yaml"), "version: \"1.0\"\npermissions:\n  environment:\n    allow: [{key: HOME}]\n");
+        Path components = dir.resolve("components");
+        Cosign cosign = new Cosign(dir.resolve("cosign"));
+        Cosign.Key acme = cosign.generateKeyPair("acme");
+        try (TestRegistry registry = TestRegistry.withReferrers(dir.resolve("registry"))) {
+            String signed = registry.orasPush(dir, "tools/types:1.0", "config.json:application/vnd.wasm.config.v0+json",
+                    "types.wasm:application/wasm", "policy.yaml:application/vnd.wasm.policy.v1+yaml");
+            cosign.signBundle(acme, registry.address() + "/tools/types@" + signed);
+            String unsigned = registry.orasPush(dir, "tools/other:1.0", "config.json:application/vnd.wasm.config.v0+json", "types.wasm:application/wasm");
+            TrustPolicy trust = TrustPolicy.read(Files.writeString(dir.resolve("trust.toml"), """
+                    [keys]
+                    acme = "%s"
+                    [[rules]]
+                    prefix = "%s"
+                    keys = ["acme"]
+                    apply_declared_permissions = true
+                    """.formatted(acme.publicKey(), registry.address())));
+            try (ComponentHost host = new ComponentHost(Fixtures.engine(), new ComponentHost.Settings(components, dir.resolve("secrets"), dir,
+                         Map.of(), Map.of(), Map.of(), Map.of(), Duration.ofSeconds(10), 1 << 20),
+                         SourceSettings.defaults(dir.resolve("cache")).withTrustPolicy(trust));
+                 HttpMcpServer server = HttpMcpServer.start(host, true, "127.0.0.1:0", List.of("127.0.0.1"));
+                 McpSyncClient client = McpClient.sync(HttpClientStreamableHttpTransport.builder("http://127.0.0.1:" + server.address().getPort())
+                                 .endpoint("/mcp").build())
+                         .requestTimeout(Duration.ofSeconds(60)).build()) {
+                client.initialize();
+                McpSchema.CallToolResult loaded = client.callTool(new McpSchema.CallToolRequest("load-component", Map.of("path", registry.ref("tools/types:1.0"))));
+                assertFalse(loaded.isError(), loaded.toString());
+                Map<?, ?> result = (Map<?, ?>) loaded.structuredContent();
+                assertEquals(signed, result.get("digest"));
+                Map<?, ?> signature = (Map<?, ?>) result.get("signature");
+                assertEquals(true, signature.get("verified"), result.toString());
+                assertTrue(signature.get("signed_by").toString().startsWith("acme (sha256:"), signature.toString());
+                assertEquals(true, signature.get("declaration_applied_by_trust_policy"), signature.toString());
+                assertEquals(true, ((Map<?, ?>) result.get("declared_permissions")).get("applied"), result.toString());
+                assertTrue(Files.readString(components.resolve("types.policy.yaml")).contains("HOME"), "the verified declaration is in force");
+                McpSchema.CallToolResult add = client.callTool(new McpSchema.CallToolRequest("wassette_fixtures_types_0_1_0_add", Map.of("a", 2, "b", 3)));
+                assertEquals(Map.of("result", 5), add.structuredContent());
+
+                McpSchema.CallToolResult refused = client.callTool(new McpSchema.CallToolRequest("load-component", Map.of("path", registry.ref("tools/other:1.0"))));
+                assertTrue(refused.isError(), refused.toString());
+                String text = ((McpSchema.TextContent) refused.content().getFirst()).text();
+                assertEquals("cannot load " + registry.ref("tools/other:1.0") + " (" + unsigned + ") is refused: the trust policy requires a signature by acme for "
+                        + registry.address() + ", and it has no signature (no tag sha256-" + unsigned.substring(7) + ".sig, no Sigstore bundle among its "
+                        + "referrers); nothing was stored", text);
+                assertFalse(Files.exists(components.resolve("other.wasm")));
+                McpSchema.CallToolResult list = client.callTool(new McpSchema.CallToolRequest("list-components", Map.of()));
+                List<?> rows = (List<?>) ((Map<?, ?>) list.structuredContent()).get("components");
+                assertEquals(1, rows.size(), rows.toString());
+                assertEquals(signature.get("signed_by"), ((Map<?, ?>) rows.getFirst()).get("signed_by"));
             }
         }
     }
