@@ -3,9 +3,21 @@ package dev.wassette.policy;
 import java.net.InetAddress;
 import java.util.Arrays;
 
-/** An IPv4 or IPv6 network such as {@code 10.0.0.0/8}; matches addresses of the same family. */
+/**
+ * An IPv4 or IPv6 network such as {@code 10.0.0.0/8}; matches addresses of the same family.
+ *
+ * @param network the network address, host bits cleared (4 or 16 bytes)
+ * @param prefix the prefix length in bits
+ */
 public record Cidr(byte[] network, int prefix) {
 
+    /**
+     * Parses {@code address/prefix}; host bits of the address are cleared.
+     *
+     * @param text e.g. {@code 10.0.0.0/8} or {@code fd00::/8}
+     * @return the network
+     * @throws IllegalArgumentException if the text is not an IP literal with an in-range prefix
+     */
     public static Cidr parse(String text) {
         int slash = text.indexOf('/');
         if (slash < 0) {
@@ -30,6 +42,12 @@ public record Cidr(byte[] network, int prefix) {
         return new Cidr(mask(bytes, prefix), prefix);
     }
 
+    /**
+     * Whether {@code address} is in this network.
+     *
+     * @param address an address
+     * @return true if it has the same family and matches the first {@code prefix} bits
+     */
     public boolean contains(InetAddress address) {
         byte[] bytes = address.getAddress();
         if (bytes.length != network.length) {

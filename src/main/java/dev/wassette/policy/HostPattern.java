@@ -7,9 +7,20 @@ import java.util.Locale;
  * A network host rule: {@code api.example.com}, {@code *.example.org} (any subdomain),
  * {@code *} (any host), optionally with a scheme ({@code https://h.example}) and a port; a path
  * after the host is ignored. Host names match case-insensitively.
+ *
+ * @param scheme {@code http} or {@code https}, or null for any
+ * @param host the host name, {@code *.suffix}, {@code *} or an IP literal, in lower case
+ * @param port the port, or -1 for any
  */
 public record HostPattern(String scheme, String host, int port) {
 
+    /**
+     * Parses a host rule.
+     *
+     * @param rule e.g. {@code api.example.com}, {@code *.example.org}, {@code https://h.example:8443}
+     * @return the pattern
+     * @throws IllegalArgumentException if the scheme is not http(s), the port is invalid or the host empty
+     */
     public static HostPattern parse(String rule) {
         String rest = rule.trim();
         String scheme = null;
@@ -60,7 +71,14 @@ public record HostPattern(String scheme, String host, int port) {
         }
     }
 
-    /** Whether a request to {@code scheme://host:port} matches this rule. */
+    /**
+     * Whether a request to {@code scheme://host:port} matches this rule.
+     *
+     * @param requestScheme the request's scheme; null or empty matches any rule scheme
+     * @param requestHost the request's host
+     * @param requestPort the request's port
+     * @return true if scheme, port and host match
+     */
     public boolean matches(String requestScheme, String requestHost, int requestPort) {
         if (scheme != null && requestScheme != null && !requestScheme.isEmpty() && !scheme.equals(requestScheme)) {
             return false;
@@ -71,6 +89,12 @@ public record HostPattern(String scheme, String host, int port) {
         return matchesHost(requestHost);
     }
 
+    /**
+     * Whether {@code requestHost} matches this rule's host, ignoring scheme and port.
+     *
+     * @param requestHost a host name or IP literal; case and a trailing dot are ignored
+     * @return true if it matches
+     */
     public boolean matchesHost(String requestHost) {
         String h = requestHost.toLowerCase(Locale.ROOT);
         if (h.endsWith(".")) {

@@ -14,6 +14,15 @@ import java.util.Set;
 public final class PolicyEditor {
     private PolicyEditor() {}
 
+    /**
+     * Allows {@code access} to {@code uri}, merged into an existing rule for the same URI.
+     *
+     * @param p the policy
+     * @param uri the storage URI, e.g. {@code fs:///data}
+     * @param access the access to grant
+     * @return the new policy
+     * @throws IllegalArgumentException if the rule is invalid
+     */
     public static Policy grantStorage(Policy p, String uri, Set<Policy.Access> access) {
         Policy.StorageRule rule = single(ruleYaml("storage", "uri: " + quote(uri) + ", access: [" + String.join(", ",
                 access.stream().map(a -> a.name().toLowerCase(Locale.ROOT)).toList()) + "]")).storageAllow().getFirst();
@@ -35,7 +44,14 @@ public final class PolicyEditor {
         return with(p, allow, p.networkAllow(), p.environmentAllow(), p.resources());
     }
 
-    /** Removes {@code access} from the rule for {@code uri} (the whole rule when nothing is left). */
+    /**
+     * Removes {@code access} from the rule for {@code uri} (the whole rule when nothing is left).
+     *
+     * @param p the policy
+     * @param uri the storage URI of the rule
+     * @param access the access to revoke
+     * @return the new policy
+     */
     public static Policy revokeStorage(Policy p, String uri, Set<Policy.Access> access) {
         List<Policy.StorageRule> allow = new ArrayList<>();
         for (Policy.StorageRule r : p.storageAllow()) {
@@ -53,11 +69,27 @@ public final class PolicyEditor {
         return with(p, allow, p.networkAllow(), p.environmentAllow(), p.resources());
     }
 
+    /**
+     * Allows a host (name, {@code *.suffix}, optional scheme and port); no-op if already allowed.
+     *
+     * @param p the policy
+     * @param host the host rule
+     * @return the new policy
+     * @throws IllegalArgumentException if the rule is invalid
+     */
     public static Policy grantNetworkHost(Policy p, String host) {
         Policy.NetworkRule rule = single(ruleYaml("network", "host: " + quote(host))).networkAllow().getFirst();
         return addNetwork(p, rule);
     }
 
+    /**
+     * Allows a network ({@code 10.0.0.0/8}); no-op if already allowed.
+     *
+     * @param p the policy
+     * @param cidr the network
+     * @return the new policy
+     * @throws IllegalArgumentException if the rule is invalid
+     */
     public static Policy grantNetworkCidr(Policy p, String cidr) {
         Policy.NetworkRule rule = single(ruleYaml("network", "cidr: " + quote(cidr))).networkAllow().getFirst();
         return addNetwork(p, rule);
@@ -74,12 +106,26 @@ public final class PolicyEditor {
         return with(p, p.storageAllow(), allow, p.environmentAllow(), p.resources());
     }
 
-    /** Adds a deny rule for a host (name, {@code *.suffix}, optional scheme and port); deny rules win over allow rules. */
+    /**
+     * Adds a deny rule for a host (name, {@code *.suffix}, optional scheme and port); deny rules win over allow rules.
+     *
+     * @param p the policy
+     * @param host the host rule
+     * @return the new policy
+     * @throws IllegalArgumentException if the rule is invalid
+     */
     public static Policy denyNetworkHost(Policy p, String host) {
         return addDeny(p, single(ruleYaml("network", "host: " + quote(host))).networkAllow().getFirst());
     }
 
-    /** Adds a deny rule for a network ({@code 10.0.0.0/8}); deny rules win over allow rules. */
+    /**
+     * Adds a deny rule for a network ({@code 10.0.0.0/8}); deny rules win over allow rules.
+     *
+     * @param p the policy
+     * @param cidr the network
+     * @return the new policy
+     * @throws IllegalArgumentException if the rule is invalid
+     */
     public static Policy denyNetworkCidr(Policy p, String cidr) {
         return addDeny(p, single(ruleYaml("network", "cidr: " + quote(cidr))).networkAllow().getFirst());
     }
@@ -96,7 +142,13 @@ public final class PolicyEditor {
                 p.environmentAllow(), p.resources(), p.warnings());
     }
 
-    /** Sets the CPU share in thousandths of a core ({@code 500} = half a core over the call's deadline). */
+    /**
+     * Sets the CPU share in thousandths of a core ({@code 500} = half a core over the call's deadline).
+     *
+     * @param p the policy
+     * @param millis the share in thousandths of a core
+     * @return the new policy
+     */
     public static Policy grantCpu(Policy p, long millis) {
         if (millis <= 0) {
             throw new IllegalArgumentException("CPU share must be positive");
@@ -105,7 +157,13 @@ public final class PolicyEditor {
                 new Policy.Resources(p.resources().memoryBytes(), millis));
     }
 
-    /** Removes the allow rule naming {@code hostOrCidr} (host rules compare case-insensitively). */
+    /**
+     * Removes the allow rule naming {@code hostOrCidr} (host rules compare case-insensitively).
+     *
+     * @param p the policy
+     * @param hostOrCidr the host or network as written in the rule
+     * @return the new policy
+     */
     public static Policy revokeNetwork(Policy p, String hostOrCidr) {
         List<Policy.NetworkRule> allow = p.networkAllow().stream()
                 .filter(r -> !(r.host() != null && r.host().equalsIgnoreCase(hostOrCidr) || hostOrCidr.equals(r.cidr())))
@@ -113,6 +171,14 @@ public final class PolicyEditor {
         return with(p, p.storageAllow(), allow, p.environmentAllow(), p.resources());
     }
 
+    /**
+     * Lets the component read the host environment variable {@code key}; no-op if already allowed.
+     *
+     * @param p the policy
+     * @param key the variable name
+     * @return the new policy
+     * @throws IllegalArgumentException if the key is invalid
+     */
     public static Policy grantEnvironment(Policy p, String key) {
         String validated = single(ruleYaml("environment", "key: " + quote(key))).environmentAllow().getFirst();
         if (p.environmentAllow().contains(validated)) {
@@ -123,11 +189,26 @@ public final class PolicyEditor {
         return with(p, p.storageAllow(), p.networkAllow(), env, p.resources());
     }
 
+    /**
+     * Removes the environment variable {@code key} from the allowed ones.
+     *
+     * @param p the policy
+     * @param key the variable name
+     * @return the new policy
+     */
     public static Policy revokeEnvironment(Policy p, String key) {
         return with(p, p.storageAllow(), p.networkAllow(),
                 p.environmentAllow().stream().filter(k -> !k.equals(key)).toList(), p.resources());
     }
 
+    /**
+     * Sets the memory limit.
+     *
+     * @param p the policy
+     * @param bytes the limit in bytes, positive
+     * @return the new policy
+     * @throws IllegalArgumentException if {@code bytes} is not positive
+     */
     public static Policy grantMemory(Policy p, long bytes) {
         if (bytes <= 0) {
             throw new IllegalArgumentException("memory limit must be positive");
@@ -136,12 +217,23 @@ public final class PolicyEditor {
                 new Policy.Resources(bytes, p.resources().cpuMillis()));
     }
 
+    /**
+     * Removes the memory limit (the runtime's default applies).
+     *
+     * @param p the policy
+     * @return the new policy
+     */
     public static Policy revokeMemory(Policy p) {
         return with(p, p.storageAllow(), p.networkAllow(), p.environmentAllow(),
                 new Policy.Resources(null, p.resources().cpuMillis()));
     }
 
-    /** No permissions at all (keeps the description). */
+    /**
+     * No permissions at all (keeps the description).
+     *
+     * @param p the policy
+     * @return the new policy
+     */
     public static Policy reset(Policy p) {
         return new Policy("1.0", p.description(), List.of(), List.of(), List.of(), List.of(), List.of(), Policy.Resources.NONE, List.of());
     }

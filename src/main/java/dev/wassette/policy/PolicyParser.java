@@ -58,6 +58,14 @@ public final class PolicyParser {
         this.file = file;
     }
 
+    /**
+     * Reads and parses a policy file; problems name the file.
+     *
+     * @param path the policy file (YAML)
+     * @return the policy
+     * @throws PolicyException if the policy is invalid (every problem found)
+     * @throws IOException if the file cannot be read
+     */
     public static Policy parse(Path path) throws PolicyException, IOException {
         return parse(Files.readString(path), path.toString());
     }

@@ -8,18 +8,31 @@ package dev.wassette.runtime;
 public final class Cancellation {
     private volatile String reason;
 
-    /** Asks the call to stop; the first reason wins. */
+    /**
+     * Asks the call to stop; the first reason wins. Safe to call from any thread, any number of times.
+     *
+     * @param why the reason reported in the {@link TrapException}; null means {@code "cancelled"}
+     */
     public void cancel(String why) {
         if (reason == null) {
             reason = why == null ? "cancelled" : why;
         }
     }
 
+    /**
+     * Whether {@link #cancel} has been called.
+     *
+     * @return true once cancelled
+     */
     public boolean isCancelled() {
         return reason != null;
     }
 
-    /** Why the call was cancelled, or null. */
+    /**
+     * Why the call was cancelled.
+     *
+     * @return the reason, or null if not cancelled
+     */
     public String reason() {
         return reason;
     }

@@ -14,6 +14,9 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * A compiled WebAssembly component. Immutable and thread-safe; instantiate it through a
  * {@link Linker} (or, cheaper when repeated, an {@link InstancePre}).
+ *
+ * <p>It owns native compiled code: whoever compiled or loaded it closes it, after the
+ * {@link InstancePre}s and instances made from it are done and before the engine.
  */
 public final class Component implements AutoCloseable {
     private final Engine engine;
@@ -69,7 +72,12 @@ public final class Component implements AutoCloseable {
         }
     }
 
-    /** Precompiled native code, loadable with {@link Engine#deserialize} on a compatible engine. */
+    /**
+     * Precompiled native code, loadable with {@link Engine#deserialize} on a compatible engine.
+     *
+     * @return a copy of the precompiled form
+     * @throws WasmtimeException if Wasmtime cannot serialize the component
+     */
     public byte[] serialize() {
         return withSerialized(buffer -> {
             byte[] bytes = new byte[buffer.remaining()];
@@ -78,9 +86,20 @@ public final class Component implements AutoCloseable {
         });
     }
 
-    /** What {@link #withSerialized} hands the precompiled form to. */
+    /**
+     * What {@link #withSerialized} hands the precompiled form to.
+     *
+     * @param <T> the result type
+     */
     @FunctionalInterface
     public interface SerializedUse<T> {
+        /**
+         * Uses the precompiled form.
+         *
+         * @param serialized a read-only buffer over native memory, valid only during this call
+         * @return what {@link #withSerialized} returns
+         * @throws java.io.IOException if writing it fails; rethrown as {@link java.io.UncheckedIOException}
+         */
         T apply(java.nio.ByteBuffer serialized) throws java.io.IOException;
     }
 
@@ -88,6 +107,12 @@ public final class Component implements AutoCloseable {
      * Hands the precompiled form to {@code use} as a read-only buffer over native memory, valid only
      * during the call: written to a file from there it never passes through the Java heap (a
      * JavaScript component's is tens of MB, which the old generation would keep until a full GC).
+     *
+     * @param <T> the result type
+     * @param use what to do with the buffer
+     * @return what {@code use} returns
+     * @throws java.io.UncheckedIOException if {@code use} throws an {@link java.io.IOException}
+     * @throws WasmtimeException if Wasmtime cannot serialize the component
      */
     public <T> T withSerialized(SerializedUse<T> use) {
         try (Arena arena = Arena.ofConfined()) {
@@ -104,21 +129,39 @@ public final class Component implements AutoCloseable {
         }
     }
 
+    /**
+     * The engine the component was compiled with.
+     *
+     * @return the engine
+     */
     public Engine engine() {
         return engine;
     }
 
-    /** Exported functions: at world level and inside exported interfaces. */
+    /**
+     * Exported functions: at world level and inside exported interfaces.
+     *
+     * @return the exports
+     */
     public List<ExportedFunction> exports() {
         return exports;
     }
 
-    /** What the component imports: interfaces, functions, types..., as its binary names them. */
+    /**
+     * What the component imports: interfaces, functions, types..., as its binary names them.
+     *
+     * @return the imports
+     */
     public List<ComponentImport> imports() {
         return imports;
     }
 
-    /** Finds an export by {@code name} or {@code interface#name}. */
+    /**
+     * Finds an export by {@code name} or {@code interface#name}.
+     *
+     * @param qualifiedName the function's qualified name
+     * @return the function, or null if the component exports none of that name
+     */
     public ExportedFunction export(String qualifiedName) {
         for (ExportedFunction f : exports) {
             if (f.qualifiedName().equals(qualifiedName)) {
@@ -162,6 +205,7 @@ public final class Component implements AutoCloseable {
         return handle;
     }
 
+    /** Frees the compiled code. Idempotent and thread-safe. */
     @Override
     public synchronized void close() {
         if (closed) {

@@ -15,6 +15,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * A compiled core WebAssembly module (not a component), for embedders with plain wasm and for
  * measuring the raw cost of a call through FFM. Instances take no imports.
+ *
+ * <p>It owns a native module: whoever compiled it closes it, before the engine.
  */
 public final class CoreModule implements AutoCloseable {
     private static final byte[] MAGIC = {0, 'a', 's', 'm'};
@@ -25,7 +27,14 @@ public final class CoreModule implements AutoCloseable {
         this.handle = handle;
     }
 
-    /** Compiles a binary module or its text form. */
+    /**
+     * Compiles a binary module or its text form.
+     *
+     * @param engine the engine to compile with
+     * @param wasmOrWat the module binary or WAT text
+     * @return the module, to be closed by the caller
+     * @throws WasmtimeException if it does not parse or compile
+     */
     public static CoreModule compile(Engine engine, byte[] wasmOrWat) {
         try (Arena arena = Arena.ofConfined()) {
             byte[] wasm = wasmOrWat;
@@ -43,7 +52,14 @@ public final class CoreModule implements AutoCloseable {
         }
     }
 
-    /** Instantiates the module (which must have no imports) in {@code store}. */
+    /**
+     * Instantiates the module (which must have no imports) in {@code store}.
+     *
+     * @param store the store the instance lives in
+     * @return the instance, valid while {@code store} is open
+     * @throws TrapException if the start function traps
+     * @throws WasmtimeException if instantiation fails otherwise
+     */
     public Instance instantiate(Store store) {
         if (closed) {
             throw new IllegalStateException("module is closed");
@@ -75,6 +91,7 @@ public final class CoreModule implements AutoCloseable {
         }
     }
 
+    /** Frees the module. Idempotent and thread-safe. */
     @Override
     public synchronized void close() {
         if (!closed) {
@@ -83,7 +100,7 @@ public final class CoreModule implements AutoCloseable {
         }
     }
 
-    /** An instance of a core module. */
+    /** An instance of a core module, valid while its store is open; use it on the store's thread. */
     public static final class Instance {
         private final Store store;
         private final MemorySegment instance;
@@ -93,7 +110,13 @@ public final class CoreModule implements AutoCloseable {
             this.instance = instance;
         }
 
-        /** An exported function, called with raw 64-bit slots (i32/i64; floats as their bits). */
+        /**
+         * An exported function, called with raw 64-bit slots (i32/i64; floats as their bits).
+         *
+         * @param name the export name
+         * @return the function
+         * @throws WasmtimeException if the module exports no function of that name
+         */
         public Function function(String name) {
             MemorySegment item = store.arena().allocate(wasmtime_extern.layout());
             byte[] utf8 = name.getBytes(StandardCharsets.UTF_8);
@@ -127,7 +150,14 @@ public final class CoreModule implements AutoCloseable {
             this.trap = store.arena().allocate(ValueLayout.ADDRESS);
         }
 
-        /** Calls an {@code (i32, i32) -> i32} function. */
+        /**
+         * Calls an {@code (i32, i32) -> i32} function.
+         *
+         * @param a the first argument
+         * @param b the second argument
+         * @return the result
+         * @throws TrapException if the function traps
+         */
         public int callI32(int a, int b) {
             slots.set(ValueLayout.JAVA_INT, 0, a);
             slots.set(ValueLayout.JAVA_INT, SLOT, b);
@@ -135,7 +165,14 @@ public final class CoreModule implements AutoCloseable {
             return slots.get(ValueLayout.JAVA_INT, 0);
         }
 
-        /** Calls with up to 8 raw slots of arguments; returns the first result slot. */
+        /**
+         * Calls with up to 8 raw slots of arguments; returns the first result slot.
+         *
+         * @param args the raw argument slots, at most 8
+         * @return the first result slot
+         * @throws IllegalArgumentException if there are more than 8 arguments
+         * @throws TrapException if the function traps
+         */
         public long call(long... args) {
             if (args.length > 8) {
                 throw new IllegalArgumentException("at most 8 arguments");

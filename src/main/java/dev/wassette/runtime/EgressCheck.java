@@ -9,7 +9,14 @@ package dev.wassette.runtime;
 public interface EgressCheck {
     /** What the guest is doing; the numbers match {@code wassette_egress_kind_t}. */
     enum Kind {
-        HTTP, TCP_CONNECT, TCP_BIND, TCP_LISTEN, TCP_ACCEPT, UDP_BIND, UDP_SEND, UDP_RECEIVE;
+        /** An outgoing {@code wasi:http} request. */ HTTP,
+        /** A TCP connection to a remote address. */ TCP_CONNECT,
+        /** Binding a TCP socket to a local address. */ TCP_BIND,
+        /** Listening on a bound TCP socket. */ TCP_LISTEN,
+        /** Accepting a TCP connection from a remote address. */ TCP_ACCEPT,
+        /** Binding a UDP socket to a local address. */ UDP_BIND,
+        /** Sending a UDP datagram to a remote address. */ UDP_SEND,
+        /** Receiving UDP datagrams from a remote address. */ UDP_RECEIVE;
 
         static Kind of(int code) {
             Kind[] all = values();
@@ -18,11 +25,16 @@ public interface EgressCheck {
     }
 
     /**
+     * Decides one destination.
+     *
+     * @param kind    what the guest is doing
      * @param scheme  {@code http}/{@code https} for {@link Kind#HTTP}, empty for sockets
      * @param host    the host as the guest named it (name or IP literal); for sockets the IP address
      * @param address the IP address the connection would go to: for HTTP the host resolves once, in
      *                the host process, and each resulting address is checked; the request connects
      *                only to an allowed one (no DNS rebinding between check and connect)
+     * @param port    the port
+     * @return true to allow, false to deny
      */
     boolean allows(Kind kind, String scheme, String host, String address, int port);
 

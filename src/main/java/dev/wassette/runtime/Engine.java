@@ -14,6 +14,9 @@ import java.util.Objects;
  * A Wasmtime engine: compiler configuration and the code it produced. Thread-safe; share one per
  * process. With epoch interruption on, a background ticker advances the engine's epoch every
  * {@link Builder#epochTick tick}, which is what enforces per-call wall-clock deadlines.
+ *
+ * <p>An engine owns a native Wasmtime engine and, with epoch interruption, a daemon ticker thread:
+ * whoever creates it closes it, after the components, stores and linkers made with it.
  */
 public final class Engine implements AutoCloseable {
     /** Resolved lazily, after the library is loaded. Declared {@code f()} in C, so jextract makes it variadic. */
@@ -129,23 +132,48 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    /**
+     * A builder with the defaults described on {@link Builder}.
+     *
+     * @return a new builder
+     */
     public static Builder builder() {
         return new Builder();
     }
 
-    /** An engine with epoch interruption (10 ms ticks) and fuel metering on. */
+    /**
+     * An engine with epoch interruption (10 ms ticks) and fuel metering on.
+     *
+     * @return a new engine, to be closed by the caller
+     * @throws WasmtimeException if Wasmtime cannot create the engine
+     */
     public static Engine create() {
         return builder().build();
     }
 
+    /**
+     * Whether epoch interruption is on (needed for call deadlines and cancellation).
+     *
+     * @return true if it is on
+     */
     public boolean epochInterruption() {
         return epochInterruption;
     }
 
+    /**
+     * Whether fuel metering is on (needed for fuel limits on stores).
+     *
+     * @return true if it is on
+     */
     public boolean consumeFuel() {
         return consumeFuel;
     }
 
+    /**
+     * The interval at which the ticker advances the epoch: the granularity of deadlines.
+     *
+     * @return the tick interval
+     */
     public Duration epochTick() {
         return epochTick;
     }
@@ -156,17 +184,37 @@ public final class Engine implements AutoCloseable {
         return Math.max(1, ticks + (timeout.toNanos() % epochTick.toNanos() == 0 ? 0 : 1));
     }
 
-    /** Compiles a component from its binary or text (WAT) form. */
+    /**
+     * Compiles a component from its binary or text (WAT) form.
+     *
+     * @param bytes the component binary or WAT text
+     * @return the compiled component, to be closed by the caller
+     * @throws WasmtimeException if the bytes are not a valid component
+     */
     public Component compile(byte[] bytes) {
         return Component.compile(this, bytes);
     }
 
-    /** Compiles a component file, binary or text. */
+    /**
+     * Compiles a component file, binary or text.
+     *
+     * @param file the component file
+     * @return the compiled component, to be closed by the caller
+     * @throws IOException if the file cannot be read
+     * @throws WasmtimeException if the file is not a valid component
+     */
     public Component compile(Path file) throws IOException {
         return Component.compile(this, Files.readAllBytes(file));
     }
 
-    /** Loads a component precompiled by {@link Component#serialize()} with a compatible engine. */
+    /**
+     * Loads a component precompiled by {@link Component#serialize()} with a compatible engine.
+     * Precompiled code is trusted: load only bytes this process (or one like it) produced.
+     *
+     * @param precompiled the serialized component
+     * @return the component, to be closed by the caller
+     * @throws WasmtimeException if the bytes are not compatible precompiled code
+     */
     public Component deserialize(byte[] precompiled) {
         return Component.deserialize(this, precompiled);
     }
@@ -175,6 +223,10 @@ public final class Engine implements AutoCloseable {
      * Loads precompiled code from a file by mapping it: the code is not copied into the heap, and
      * its pages are shared with the page cache. The file must not be modified in place while the
      * component lives (replace it by renaming a new file over it).
+     *
+     * @param precompiled the file written from {@link Component#serialize()}
+     * @return the component, to be closed by the caller
+     * @throws WasmtimeException if the file cannot be loaded as compatible precompiled code
      */
     public Component deserializeFile(Path precompiled) {
         return Component.deserializeFile(this, precompiled);
@@ -187,6 +239,10 @@ public final class Engine implements AutoCloseable {
         return handle;
     }
 
+    /**
+     * Stops the ticker thread and frees the native engine. Idempotent. Close the components, stores
+     * and linkers made with this engine first.
+     */
     @Override
     public void close() {
         if (closed) {
@@ -205,7 +261,10 @@ public final class Engine implements AutoCloseable {
         wasm_engine_delete(handle);
     }
 
-    /** Engine settings. Defaults: epoch interruption with 10 ms ticks, fuel metering, no pooling. */
+    /**
+     * Engine settings. Defaults: epoch interruption with 10 ms ticks, fuel metering, parallel
+     * compilation, no pooling, no cache. Not thread-safe; each {@link #build()} makes a new engine.
+     */
     public static final class Builder {
         private boolean epochInterruption = true;
         private Duration epochTick = Duration.ofMillis(10);
@@ -219,11 +278,25 @@ public final class Engine implements AutoCloseable {
 
         private Builder() {}
 
+        /**
+         * Turns epoch interruption (and its ticker thread) on or off; off disables deadlines and
+         * cancellation of running calls.
+         *
+         * @param on whether to interrupt on epochs
+         * @return this builder
+         */
         public Builder epochInterruption(boolean on) {
             this.epochInterruption = on;
             return this;
         }
 
+        /**
+         * Sets how often the epoch advances.
+         *
+         * @param tick the interval, positive
+         * @return this builder
+         * @throws IllegalArgumentException if {@code tick} is zero or negative
+         */
         public Builder epochTick(Duration tick) {
             if (tick.isNegative() || tick.isZero()) {
                 throw new IllegalArgumentException("epoch tick must be positive");
@@ -232,17 +305,35 @@ public final class Engine implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Turns fuel metering on or off.
+         *
+         * @param on whether guests consume fuel
+         * @return this builder
+         */
         public Builder consumeFuel(boolean on) {
             this.consumeFuel = on;
             return this;
         }
 
+        /**
+         * Lets Wasmtime compile a component's functions on several threads.
+         *
+         * @param on whether to compile in parallel
+         * @return this builder
+         */
         public Builder parallelCompilation(boolean on) {
             this.parallelCompilation = on;
             return this;
         }
 
-        /** Pre-allocates instance slots; instantiation becomes cheaper, virtual memory is reserved up front. */
+        /**
+         * Pre-allocates instance slots; instantiation becomes cheaper, virtual memory is reserved up front.
+         *
+         * @param maxInstances the number of component instances that can exist at once
+         * @param maxMemoryBytes the largest linear memory of an instance, in bytes
+         * @return this builder
+         */
         public Builder poolingAllocator(int maxInstances, long maxMemoryBytes) {
             this.poolingAllocator = true;
             this.poolingInstances = maxInstances;
@@ -250,18 +341,35 @@ public final class Engine implements AutoCloseable {
             return this;
         }
 
-        /** Largest wasm stack in bytes (Wasmtime's default is 512 KiB). */
+        /**
+         * Largest wasm stack in bytes (Wasmtime's default is 512 KiB).
+         *
+         * @param bytes the stack size; zero or less keeps the default
+         * @return this builder
+         */
         public Builder maxWasmStack(long bytes) {
             this.maxWasmStack = bytes;
             return this;
         }
 
-        /** Caches compiled code in this directory across runs (Wasmtime's cache). */
+        /**
+         * Caches compiled code in this directory across runs (Wasmtime's cache).
+         *
+         * @param directory the cache directory, created if absent
+         * @return this builder
+         */
         public Builder cacheDirectory(Path directory) {
             this.cacheDirectory = Objects.requireNonNull(directory);
             return this;
         }
 
+        /**
+         * Creates the engine.
+         *
+         * @return a new engine, to be closed by the caller
+         * @throws WasmtimeException if Wasmtime rejects the configuration or the cache directory
+         *     cannot be used
+         */
         public Engine build() {
             return new Engine(this);
         }

@@ -9,5 +9,12 @@ import java.util.List;
  */
 @FunctionalInterface
 public interface HostFunction {
+    /**
+     * Runs the function for the guest.
+     *
+     * @param args the arguments, as the import's type declares them
+     * @return the result, or null for a function without result
+     * @throws Exception any failure; it becomes a trap ({@link TrapException.Kind#HOST_ERROR}) in the guest call
+     */
     Val call(List<Val> args) throws Exception;
 }

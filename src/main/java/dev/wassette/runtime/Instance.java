@@ -9,7 +9,10 @@ import java.lang.foreign.SegmentAllocator;
 import java.util.Arrays;
 import java.util.List;
 
-/** An instantiated component, living in its {@link Store}. */
+/**
+ * An instantiated component, living in its {@link Store}: valid until the store is closed, and
+ * confined to the store's thread. Not closed itself; closing the store frees it.
+ */
 public final class Instance {
     private static final long VAL_SIZE = wasmtime_component_val.sizeof();
     /** First overflow chunk when arguments outgrow the store's scratch memory. */
@@ -27,6 +30,11 @@ public final class Instance {
         this.instance = instance;
     }
 
+    /**
+     * The component this is an instance of.
+     *
+     * @return the component
+     */
     public Component component() {
         return component;
     }
@@ -35,7 +43,11 @@ public final class Instance {
      * Calls an exported function by {@code name} or {@code interface#name}. Returns the result, or
      * null for a function without one.
      *
+     * @param qualifiedName {@code name} or {@code interface#name}
+     * @param args the arguments
+     * @return the result, or null for a function without one
      * @throws TrapException when the guest traps, hits a limit, or a host function fails
+     * @throws WasmtimeException when there is no such function or the arguments do not fit its type
      */
     public Val call(String qualifiedName, Val... args) {
         ExportedFunction function = component.export(qualifiedName);
@@ -45,6 +57,15 @@ public final class Instance {
         return call(function, Arrays.asList(args));
     }
 
+    /**
+     * Calls an exported function of this instance's component.
+     *
+     * @param function the function, from {@link Component#exports()} or {@link Component#export}
+     * @param args the arguments, one per parameter
+     * @return the result, or null for a function without one
+     * @throws TrapException when the guest traps, hits a limit, or a host function fails
+     * @throws WasmtimeException when the arguments do not fit the function's type
+     */
     public Val call(ExportedFunction function, List<Val> args) {
         if (args.size() != function.type().params().size()) {
             throw new WasmtimeException(function.qualifiedName() + " takes " + function.type().params().size()

@@ -7,6 +7,9 @@ import java.lang.foreign.MemorySegment;
 /**
  * A component with its imports resolved: instantiating it skips linking and type checks, which is
  * what makes a fresh instance per call cheap. Thread-safe.
+ *
+ * <p>It owns a native handle: whoever got it from {@link Linker#instantiatePre} closes it, after
+ * the last instantiation and before the engine.
  */
 public final class InstancePre implements AutoCloseable {
     private final Component component;
@@ -18,6 +21,11 @@ public final class InstancePre implements AutoCloseable {
         this.handle = handle;
     }
 
+    /**
+     * The linked component.
+     *
+     * @return the component
+     */
     public Component component() {
         return component;
     }
@@ -25,6 +33,8 @@ public final class InstancePre implements AutoCloseable {
     /**
      * A new instance in {@code store}.
      *
+     * @param store the store the instance lives in
+     * @return the instance, valid while {@code store} is open
      * @throws TrapException when a limit or a cancellation stopped the instantiation
      * @throws WasmtimeException when it failed otherwise (a trap in the component's start code)
      */

@@ -64,7 +64,12 @@ public final class NativeLibrary {
         }
     }
 
-    /** {@code "<library version> wasmtime/<version>"} of the loaded library. */
+    /**
+     * The version of the loaded library, loading it first if needed.
+     *
+     * @return {@code "<library version> wasmtime/<version>"}
+     * @throws WasmtimeException if the library cannot be loaded
+     */
     public static String version() {
         load();
         return loadedVersion;

@@ -21,7 +21,18 @@ import java.util.RandomAccess;
 public final class ScalarList extends AbstractList<Val> implements RandomAccess {
 
     /** The element type; the names are the WIT types. */
-    public enum Kind { BOOL, S8, U8, S16, U16, S32, U32, S64, U64, F32, F64 }
+    public enum Kind {
+        /** {@code bool}, in a {@code boolean[]}. */ BOOL,
+        /** {@code s8}, in a {@code byte[]}. */ S8,
+        /** {@code u8}, in a {@code byte[]} read as unsigned. */ U8,
+        /** {@code s16}, in a {@code short[]}. */ S16,
+        /** {@code u16}, in a {@code short[]} read as unsigned. */ U16,
+        /** {@code s32}, in an {@code int[]}. */ S32,
+        /** {@code u32}, in an {@code int[]} read as unsigned. */ U32,
+        /** {@code s64}, in a {@code long[]}. */ S64,
+        /** {@code u64}, in a {@code long[]} read as unsigned. */ U64,
+        /** {@code f32}, in a {@code float[]}. */ F32,
+        /** {@code f64}, in a {@code double[]}. */ F64 }
 
     private static final Val.U8[] U8_VALUES = new Val.U8[256];
     private static final Val.S8[] S8_VALUES = new Val.S8[256];
@@ -51,54 +62,121 @@ public final class ScalarList extends AbstractList<Val> implements RandomAccess 
         return new ScalarList(kind, array, java.lang.reflect.Array.getLength(array));
     }
 
+    /**
+     * A {@code list<bool>} of a copy of {@code values}.
+     *
+     * @param values the elements, copied
+     * @return the list
+     */
     public static ScalarList ofBool(boolean... values) {
         return new ScalarList(Kind.BOOL, values.clone(), values.length);
     }
 
+    /**
+     * A {@code list<s8>} of a copy of {@code values}.
+     *
+     * @param values the elements, copied
+     * @return the list
+     */
     public static ScalarList ofS8(byte... values) {
         return new ScalarList(Kind.S8, values.clone(), values.length);
     }
 
-    /** A {@code list<u8>}: each byte is read as unsigned (0–255). */
+    /**
+     * A {@code list<u8>}: each byte is read as unsigned (0–255). The array is copied.
+     *
+     * @param values the elements, copied
+     * @return the list
+     */
     public static ScalarList ofU8(byte... values) {
         return new ScalarList(Kind.U8, values.clone(), values.length);
     }
 
+    /**
+     * A {@code list<s16>} of a copy of {@code values}.
+     *
+     * @param values the elements, copied
+     * @return the list
+     */
     public static ScalarList ofS16(short... values) {
         return new ScalarList(Kind.S16, values.clone(), values.length);
     }
 
-    /** A {@code list<u16>}: each short is read as unsigned. */
+    /**
+     * A {@code list<u16>}: each short is read as unsigned. The array is copied.
+     *
+     * @param values the elements, copied
+     * @return the list
+     */
     public static ScalarList ofU16(short... values) {
         return new ScalarList(Kind.U16, values.clone(), values.length);
     }
 
+    /**
+     * A {@code list<s32>} of a copy of {@code values}.
+     *
+     * @param values the elements, copied
+     * @return the list
+     */
     public static ScalarList ofS32(int... values) {
         return new ScalarList(Kind.S32, values.clone(), values.length);
     }
 
-    /** A {@code list<u32>}: each int is read as unsigned. */
+    /**
+     * A {@code list<u32>}: each int is read as unsigned. The array is copied.
+     *
+     * @param values the elements, copied
+     * @return the list
+     */
     public static ScalarList ofU32(int... values) {
         return new ScalarList(Kind.U32, values.clone(), values.length);
     }
 
+    /**
+     * A {@code list<s64>} of a copy of {@code values}.
+     *
+     * @param values the elements, copied
+     * @return the list
+     */
     public static ScalarList ofS64(long... values) {
         return new ScalarList(Kind.S64, values.clone(), values.length);
     }
 
-    /** A {@code list<u64>}: each long holds the 64 bits (as {@link Val.U64}). */
+    /**
+     * A {@code list<u64>}: each long holds the 64 bits (as {@link Val.U64}). The array is copied.
+     *
+     * @param values the elements, copied
+     * @return the list
+     */
     public static ScalarList ofU64(long... values) {
         return new ScalarList(Kind.U64, values.clone(), values.length);
     }
 
+    /**
+     * A {@code list<f32>} of a copy of {@code values}.
+     *
+     * @param values the elements, copied
+     * @return the list
+     */
     public static ScalarList ofF32(float... values) {
         return new ScalarList(Kind.F32, values.clone(), values.length);
     }
 
+    /**
+     * A {@code list<f64>} of a copy of {@code values}.
+     *
+     * @param values the elements, copied
+     * @return the list
+     */
     public static ScalarList ofF64(double... values) {
         return new ScalarList(Kind.F64, values.clone(), values.length);
     }
 
+    /**
+     * The element type.
+     *
+     * @return the kind of every element
+     */
     public Kind kind() {
         return kind;
     }
@@ -134,6 +212,11 @@ public final class ScalarList extends AbstractList<Val> implements RandomAccess 
     /**
      * Element {@code i} as a long: integers by value (unsigned kinds zero-extended; u64 as its 64
      * bits), bool as 0 or 1. Not for floats.
+     *
+     * @param i the index
+     * @return the element as a long
+     * @throws IndexOutOfBoundsException if {@code i} is out of range
+     * @throws IllegalStateException if this is a list of f32 or f64
      */
     public long longAt(int i) {
         Objects.checkIndex(i, size);
@@ -150,7 +233,14 @@ public final class ScalarList extends AbstractList<Val> implements RandomAccess 
         };
     }
 
-    /** Element {@code i} of a list of f32 or f64. */
+    /**
+     * Element {@code i} of a list of f32 or f64.
+     *
+     * @param i the index
+     * @return the element as a double
+     * @throws IndexOutOfBoundsException if {@code i} is out of range
+     * @throws IllegalStateException if this is not a list of floats
+     */
     public double doubleAt(int i) {
         Objects.checkIndex(i, size);
         return switch (kind) {
@@ -160,7 +250,12 @@ public final class ScalarList extends AbstractList<Val> implements RandomAccess 
         };
     }
 
-    /** A copy of the elements of a list of u8 or s8. */
+    /**
+     * A copy of the elements of a list of u8 or s8.
+     *
+     * @return a new array of the bytes
+     * @throws IllegalStateException if this is not a list of u8 or s8
+     */
     public byte[] toByteArray() {
         if (kind != Kind.U8 && kind != Kind.S8) {
             throw new IllegalStateException("a list of " + kind + " is not bytes");

@@ -13,6 +13,10 @@ import java.util.Map;
 /**
  * A Wasmtime store: the instances, memories and WASI state of one unit of work (in Wassette, one
  * tool call). Confined to the thread that created it. Closing it frees everything the guest held.
+ *
+ * <p>A store owns native memory and a Wasmtime store: whoever creates it closes it (with
+ * try-with-resources), before the engine. The {@link Instance}s and {@link Val.ResourceVal}
+ * handles it produced are dead once it is closed.
  */
 public final class Store implements AutoCloseable {
     private static final long NO_DEADLINE = 1L << 62;
@@ -38,6 +42,16 @@ public final class Store implements AutoCloseable {
     /** Whether this store holds the engine's ticker awake (it has a deadline watch). */
     private boolean ticked;
 
+    /**
+     * Creates a store applying {@code config}'s limits, WASI context and egress check.
+     *
+     * @param engine the engine; it must stay open while the store lives
+     * @param config the store's limits and capabilities
+     * @throws IllegalArgumentException if {@code config} needs an engine feature that is off (fuel,
+     *     epoch interruption for a timeout or cancellation) or {@code http} without WASI
+     * @throws WasiConfig.PreopenException if a directory to preopen cannot be opened
+     * @throws WasmtimeException if Wasmtime rejects the configuration
+     */
     public Store(Engine engine, StoreConfig config) {
         this.engine = engine;
         this.handle = wasmtime_store_new(engine.handle(), MemorySegment.NULL, MemorySegment.NULL);
@@ -157,7 +171,12 @@ public final class Store implements AutoCloseable {
         }
     }
 
-    /** Fuel left, or -1 when the engine does not meter fuel. */
+    /**
+     * Fuel left.
+     *
+     * @return the remaining fuel units, or -1 when the engine does not meter fuel
+     * @throws IllegalStateException if the store is closed
+     */
     public long fuelRemaining() {
         if (!engine.consumeFuel()) {
             return -1;
@@ -169,6 +188,11 @@ public final class Store implements AutoCloseable {
         }
     }
 
+    /**
+     * The engine this store belongs to.
+     *
+     * @return the engine
+     */
     public Engine engine() {
         return engine;
     }
@@ -206,6 +230,10 @@ public final class Store implements AutoCloseable {
         return new Val.ResourceVal(owned.address(), wasmtime_component_resource_any_owned(owned));
     }
 
+    /**
+     * Flushes the guest's buffered output and frees the store, its instances and resource handles.
+     * Idempotent; on the store's thread only.
+     */
     @Override
     public void close() {
         if (closed) {

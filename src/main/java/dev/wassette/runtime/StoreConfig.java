@@ -16,46 +16,89 @@ public final class StoreConfig {
     private Duration timeout;
     private Cancellation cancellation;
 
+    /**
+     * A new configuration with the defaults above. Mutable and not thread-safe; a {@link Store}
+     * reads it only when created.
+     *
+     * @return a new configuration
+     */
     public static StoreConfig defaults() {
         return new StoreConfig();
     }
 
-    /** Gives the store a WASI context (needed by any component importing {@code wasi:*}). */
+    /**
+     * Gives the store a WASI context (needed by any component importing {@code wasi:*}).
+     *
+     * @param config the WASI settings
+     * @return this configuration
+     */
     public StoreConfig wasi(WasiConfig config) {
         this.wasi = Objects.requireNonNull(config);
         return this;
     }
 
-    /** Gives the store a {@code wasi:http} context; each request still passes the egress check. */
+    /**
+     * Gives the store a {@code wasi:http} context; each request still passes the egress check.
+     * Needs a WASI context too.
+     *
+     * @param enabled whether to add the context
+     * @return this configuration
+     */
     public StoreConfig http(boolean enabled) {
         this.http = enabled;
         return this;
     }
 
+    /**
+     * Sets the check every network destination of the guest must pass (default: {@link EgressCheck#DENY_ALL}).
+     *
+     * @param check the check, not null
+     * @return this configuration
+     */
     public StoreConfig egress(EgressCheck check) {
         this.egress = Objects.requireNonNull(check);
         return this;
     }
 
-    /** Largest total linear memory in bytes a guest may grow to; a grow beyond it fails in the guest. */
+    /**
+     * Largest total linear memory in bytes a guest may grow to; a grow beyond it fails in the guest.
+     *
+     * @param bytes the limit in bytes
+     * @return this configuration
+     */
     public StoreConfig memoryLimit(long bytes) {
         this.memoryLimitBytes = bytes;
         return this;
     }
 
-    /** CPU budget in fuel units (about one per wasm instruction); needs an engine with fuel on. */
+    /**
+     * CPU budget in fuel units (about one per wasm instruction); needs an engine with fuel on.
+     *
+     * @param units the fuel for the store's lifetime
+     * @return this configuration
+     */
     public StoreConfig fuel(long units) {
         this.fuel = units;
         return this;
     }
 
-    /** Wall-clock limit of each call; needs an engine with epoch interruption on. */
+    /**
+     * Wall-clock limit of each call; needs an engine with epoch interruption on.
+     *
+     * @param timeout the limit, or null for none
+     * @return this configuration
+     */
     public StoreConfig timeout(Duration timeout) {
         this.timeout = timeout;
         return this;
     }
 
-    /** Lets another thread stop the store's calls; needs an engine with epoch interruption on. */
+    /**
+     * Lets another thread stop the store's calls; needs an engine with epoch interruption on.
+     *
+     * @param cancellation the cancellation to watch, or null for none
+     * @return this configuration
+     */
     public StoreConfig cancellation(Cancellation cancellation) {
         this.cancellation = cancellation;
         return this;

@@ -32,17 +32,33 @@ public final class TrapException extends WasmtimeException {
     private final Kind kind;
     private final List<String> backtrace;
 
+    /**
+     * A stopped call.
+     *
+     * @param kind why it stopped
+     * @param message the description
+     * @param backtrace guest frames, innermost first (copied)
+     */
     public TrapException(Kind kind, String message, List<String> backtrace) {
         super(message);
         this.kind = kind;
         this.backtrace = List.copyOf(backtrace);
     }
 
+    /**
+     * Why the call stopped.
+     *
+     * @return the kind
+     */
     public Kind kind() {
         return kind;
     }
 
-    /** Guest frames, innermost first, as {@code module!function} (empty when Wasmtime gave none). */
+    /**
+     * Guest frames, innermost first, as {@code module!function}.
+     *
+     * @return the frames, empty when Wasmtime gave none
+     */
     public List<String> backtrace() {
         return backtrace;
     }

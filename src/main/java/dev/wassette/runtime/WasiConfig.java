@@ -15,7 +15,13 @@ import java.util.function.Consumer;
  * network is reachable only through the store's {@link EgressCheck}.
  */
 public final class WasiConfig {
-    /** A host directory visible to the guest at {@code guestPath}. */
+    /**
+     * A host directory visible to the guest at {@code guestPath}.
+     *
+     * @param hostPath the host directory
+     * @param guestPath the path the guest sees it at
+     * @param writable whether the guest may modify it
+     */
     public record Preopen(Path hostPath, String guestPath, boolean writable) {}
 
     /** A directory to preopen could not be opened (it does not exist, or is not readable). */
@@ -27,6 +33,11 @@ public final class WasiConfig {
             this.hostPath = hostPath;
         }
 
+        /**
+         * The directory that could not be opened.
+         *
+         * @return the host path
+         */
         public Path hostPath() {
             return hostPath;
         }
@@ -42,32 +53,70 @@ public final class WasiConfig {
     private boolean sockets;
     private boolean nameLookup;
 
+    /**
+     * Makes a host directory visible to the guest.
+     *
+     * @param hostPath the host directory; made absolute and normalized
+     * @param guestPath the path the guest sees it at
+     * @param writable whether the guest may modify it
+     * @return this configuration
+     */
     public WasiConfig preopenDirectory(Path hostPath, String guestPath, boolean writable) {
         preopens.add(new Preopen(hostPath.toAbsolutePath().normalize(), Objects.requireNonNull(guestPath), writable));
         return this;
     }
 
-    /** Adds a preopen as it is (its host path already absolute and normalized). */
+    /**
+     * Adds a preopen as it is (its host path already absolute and normalized).
+     *
+     * @param preopen the preopen
+     * @return this configuration
+     */
     public WasiConfig preopen(Preopen preopen) {
         preopens.add(Objects.requireNonNull(preopen));
         return this;
     }
 
+    /**
+     * Sets an environment variable of the guest.
+     *
+     * @param key the name
+     * @param value the value
+     * @return this configuration
+     */
     public WasiConfig env(String key, String value) {
         env.put(Objects.requireNonNull(key), Objects.requireNonNull(value));
         return this;
     }
 
+    /**
+     * Appends command-line arguments of the guest.
+     *
+     * @param arguments the arguments
+     * @return this configuration
+     */
     public WasiConfig args(List<String> arguments) {
         args.addAll(arguments);
         return this;
     }
 
+    /**
+     * Where the guest's stdout goes, line by line; called on the thread running the guest.
+     *
+     * @param lines the consumer of lines
+     * @return this configuration
+     */
     public WasiConfig stdout(Consumer<String> lines) {
         this.stdout = Objects.requireNonNull(lines);
         return this;
     }
 
+    /**
+     * Where the guest's stderr goes, line by line; called on the thread running the guest.
+     *
+     * @param lines the consumer of lines
+     * @return this configuration
+     */
     public WasiConfig stderr(Consumer<String> lines) {
         this.stderr = Objects.requireNonNull(lines);
         return this;
@@ -76,6 +125,10 @@ public final class WasiConfig {
     /**
      * Lets the guest use {@code wasi:sockets} (TCP/UDP), every address still decided by the store's
      * egress check; {@code nameLookup} also enables {@code wasi:sockets/ip-name-lookup}.
+     *
+     * @param enabled whether to allow sockets
+     * @param nameLookup whether to allow name lookup too
+     * @return this configuration
      */
     public WasiConfig sockets(boolean enabled, boolean nameLookup) {
         this.sockets = enabled;
@@ -83,10 +136,20 @@ public final class WasiConfig {
         return this;
     }
 
+    /**
+     * The directories to preopen.
+     *
+     * @return an immutable copy, in the order added
+     */
     public List<Preopen> preopens() {
         return List.copyOf(preopens);
     }
 
+    /**
+     * The guest's environment variables.
+     *
+     * @return an immutable copy
+     */
     public Map<String, String> env() {
         return Map.copyOf(env);
     }

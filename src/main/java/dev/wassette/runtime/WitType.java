@@ -10,12 +10,28 @@ import java.util.stream.Collectors;
  */
 public sealed interface WitType {
 
-    /** This type in WIT syntax; compound types are spelled out inline. */
+    /**
+     * This type in WIT syntax; compound types are spelled out inline.
+     *
+     * @return the WIT spelling, e.g. {@code list<u8>}
+     */
     String wit();
 
+    /** The primitive types; each constant's {@link #wit()} is its WIT name. */
     enum Primitive implements WitType {
-        BOOL("bool"), S8("s8"), U8("u8"), S16("s16"), U16("u16"), S32("s32"), U32("u32"), S64("s64"), U64("u64"),
-        F32("f32"), F64("f64"), CHAR("char"), STRING("string");
+        /** {@code bool}. */ BOOL("bool"),
+        /** {@code s8}. */ S8("s8"),
+        /** {@code u8}. */ U8("u8"),
+        /** {@code s16}. */ S16("s16"),
+        /** {@code u16}. */ U16("u16"),
+        /** {@code s32}. */ S32("s32"),
+        /** {@code u32}. */ U32("u32"),
+        /** {@code s64}. */ S64("s64"),
+        /** {@code u64}. */ U64("u64"),
+        /** {@code f32}. */ F32("f32"),
+        /** {@code f64}. */ F64("f64"),
+        /** {@code char}. */ CHAR("char"),
+        /** {@code string}. */ STRING("string");
 
         private final String wit;
 
@@ -29,6 +45,11 @@ public sealed interface WitType {
         }
     }
 
+    /**
+     * {@code list<T>}.
+     *
+     * @param element the element type
+     */
     record ListType(WitType element) implements WitType {
         @Override
         public String wit() {
@@ -36,9 +57,25 @@ public sealed interface WitType {
         }
     }
 
+    /**
+     * A field of a {@link RecordType}.
+     *
+     * @param name the field name
+     * @param type the field type
+     */
     record Field(String name, WitType type) {}
 
+    /**
+     * A {@code record}.
+     *
+     * @param fields the fields, in declaration order
+     */
     record RecordType(List<Field> fields) implements WitType {
+        /**
+         * Copies {@code fields} into an immutable list.
+         *
+         * @param fields the fields, in declaration order
+         */
         public RecordType {
             fields = List.copyOf(fields);
         }
@@ -50,7 +87,17 @@ public sealed interface WitType {
         }
     }
 
+    /**
+     * {@code tuple<...>}.
+     *
+     * @param types the element types, in order
+     */
     record TupleType(List<WitType> types) implements WitType {
+        /**
+         * Copies {@code types} into an immutable list.
+         *
+         * @param types the element types, in order
+         */
         public TupleType {
             types = List.copyOf(types);
         }
@@ -61,14 +108,35 @@ public sealed interface WitType {
         }
     }
 
-    /** A variant case; {@code type} is null for a case without payload. */
+    /**
+     * A case of a {@link VariantType}.
+     *
+     * @param name the case name
+     * @param type the payload type, or null for a case without payload
+     */
     record Case(String name, WitType type) {}
 
+    /**
+     * A {@code variant}.
+     *
+     * @param cases the cases, in declaration order
+     */
     record VariantType(List<Case> cases) implements WitType {
+        /**
+         * Copies {@code cases} into an immutable list.
+         *
+         * @param cases the cases, in declaration order
+         */
         public VariantType {
             cases = List.copyOf(cases);
         }
 
+        /**
+         * The case named {@code name}.
+         *
+         * @param name a case name
+         * @return the case, or null if there is none of that name
+         */
         public Case find(String name) {
             for (Case c : cases) {
                 if (c.name().equals(name)) {
@@ -85,7 +153,17 @@ public sealed interface WitType {
         }
     }
 
+    /**
+     * An {@code enum}.
+     *
+     * @param names the case names, in declaration order
+     */
     record EnumType(List<String> names) implements WitType {
+        /**
+         * Copies {@code names} into an immutable list.
+         *
+         * @param names the case names, in declaration order
+         */
         public EnumType {
             names = List.copyOf(names);
         }
@@ -96,6 +174,11 @@ public sealed interface WitType {
         }
     }
 
+    /**
+     * {@code option<T>}.
+     *
+     * @param type the type of the {@code some} value
+     */
     record OptionType(WitType type) implements WitType {
         @Override
         public String wit() {
@@ -103,7 +186,13 @@ public sealed interface WitType {
         }
     }
 
-    /** {@code ok} and {@code err} are null where the WIT type has no payload ({@code result<_, E>}). */
+    /**
+     * {@code result<T, E>}; {@code ok} and {@code err} are null where the WIT type has no payload
+     * ({@code result<_, E>}).
+     *
+     * @param ok the {@code ok} payload type, or null
+     * @param err the {@code err} payload type, or null
+     */
     record ResultType(WitType ok, WitType err) implements WitType {
         @Override
         public String wit() {
@@ -114,7 +203,17 @@ public sealed interface WitType {
         }
     }
 
+    /**
+     * {@code flags}.
+     *
+     * @param names the flag names, in declaration order
+     */
     record FlagsType(List<String> names) implements WitType {
+        /**
+         * Copies {@code names} into an immutable list.
+         *
+         * @param names the flag names, in declaration order
+         */
         public FlagsType {
             names = List.copyOf(names);
         }
@@ -125,7 +224,11 @@ public sealed interface WitType {
         }
     }
 
-    /** An {@code own<R>} or {@code borrow<R>} handle; resources cross only as opaque handles. */
+    /**
+     * An {@code own<R>} or {@code borrow<R>} handle; resources cross only as opaque handles.
+     *
+     * @param owned true for {@code own<R>}, false for {@code borrow<R>}
+     */
     record ResourceType(boolean owned) implements WitType {
         @Override
         public String wit() {
@@ -133,6 +236,12 @@ public sealed interface WitType {
         }
     }
 
+    /**
+     * {@code map<K, V>}.
+     *
+     * @param key the key type
+     * @param value the value type
+     */
     record MapType(WitType key, WitType value) implements WitType {
         @Override
         public String wit() {
@@ -140,7 +249,11 @@ public sealed interface WitType {
         }
     }
 
-    /** Types this runtime cannot pass (future, stream, error-context). */
+    /**
+     * Types this runtime cannot pass (future, stream, error-context).
+     *
+     * @param kind the type's kind as reported, e.g. {@code future}; also its {@link #wit()}
+     */
     record UnsupportedType(String kind) implements WitType {
         @Override
         public String wit() {

@@ -4,6 +4,7 @@ import java.util.List;
 
 /** A guest backtrace for results and logs: bounded, so a deep recursion cannot flood either. */
 public final class GuestBacktrace {
+    /** The most frames kept; deeper ones are summarized. */
     public static final int MAX_FRAMES = 16;
     private static final int MAX_FRAME_CHARS = 160;
 

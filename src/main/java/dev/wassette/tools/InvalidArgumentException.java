@@ -4,12 +4,22 @@ package dev.wassette.tools;
 public final class InvalidArgumentException extends IllegalArgumentException {
     private final String path;
 
+    /**
+     * A bad value.
+     *
+     * @param path where the bad value is, e.g. {@code args.items[2]}
+     * @param problem what is wrong with it
+     */
     public InvalidArgumentException(String path, String problem) {
         super(path + ": " + problem);
         this.path = path;
     }
 
-    /** Where the bad value is, e.g. {@code args.config.retries} or {@code args.items[2]}. */
+    /**
+     * Where the bad value is, e.g. {@code args.config.retries} or {@code args.items[2]}.
+     *
+     * @return the path
+     */
     public String path() {
         return path;
     }

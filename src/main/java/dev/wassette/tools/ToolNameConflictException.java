@@ -8,6 +8,12 @@ package dev.wassette.tools;
 public final class ToolNameConflictException extends RuntimeException {
     private final String toolName;
 
+    /**
+     * A conflict over a tool name.
+     *
+     * @param toolName the contested tool name
+     * @param message the description, naming both sides
+     */
     public ToolNameConflictException(String toolName, String message) {
         super(message);
         this.toolName = toolName;

@@ -16,6 +16,7 @@ import java.util.regex.Pattern;
  * mapping of {@link JsonValues}.
  */
 public final class ToolSchemas {
+    /** The JSON Schema dialect of the generated schemas ({@code $schema}). */
     public static final String DIALECT = "https://json-schema.org/draft/2020-12/schema";
     private static final JsonNodeFactory JSON = JsonNodeFactory.instance;
     private static final Pattern TOOL_NAME = Pattern.compile("^[a-zA-Z0-9_-]{1,128}$");
@@ -57,6 +58,12 @@ public final class ToolSchemas {
                 + String.join(", ", functions.stream().map(f -> f.qualifiedName() + " / " + toolName(f)).toList()));
     }
 
+    /**
+     * Whether {@code name} is a valid MCP tool name: 1 to 128 of {@code [a-zA-Z0-9_-]}.
+     *
+     * @param name a candidate name
+     * @return true if valid
+     */
     public static boolean validToolName(String name) {
         return TOOL_NAME.matcher(name).matches();
     }
@@ -122,6 +129,12 @@ public final class ToolSchemas {
         return schema;
     }
 
+    /**
+     * The JSON Schema of values of {@code type}, as {@link JsonValues} maps them.
+     *
+     * @param type a WIT type
+     * @return a new schema object (without {@code $schema})
+     */
     public static ObjectNode schema(WitType type) {
         ObjectNode s = JSON.objectNode();
         switch (type) {
