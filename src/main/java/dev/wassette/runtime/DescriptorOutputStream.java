@@ -1,0 +1,70 @@
+package dev.wassette.runtime;
+
+import static java.lang.foreign.ValueLayout.JAVA_BYTE;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Objects;
+
+/**
+ * {@link OwnedFileDescriptor#outputStream}: write until all is written, in the calling thread. The
+ * JVM ignores SIGPIPE (it installs a handler for it), so a reader that is gone is {@code EPIPE}
+ * here, never the end of the process.
+ */
+final class DescriptorOutputStream extends OutputStream {
+    private static final int BUFFER_BYTES = 64 << 10;
+
+    private final OwnedFileDescriptor descriptor;
+    private final ReadinessWait readiness;
+    /** Native memory the kernel writes from (a heap array cannot be passed to a call that blocks). */
+    private final MemorySegment buffer = Arena.ofAuto().allocate(BUFFER_BYTES);
+
+    DescriptorOutputStream(OwnedFileDescriptor descriptor, OwnedFileDescriptor failWhenReadable) {
+        this.descriptor = descriptor;
+        this.readiness = new ReadinessWait(failWhenReadable);
+    }
+
+    @Override
+    public void write(int b) throws IOException {
+        write(new byte[] {(byte) b}, 0, 1);
+    }
+
+    @Override
+    public synchronized void write(byte[] bytes, int offset, int length) throws IOException {
+        Objects.checkFromIndexSize(offset, length, bytes.length);
+        int fd = descriptor.acquire();
+        try {
+            while (length > 0) {
+                int chunk = Math.min(length, BUFFER_BYTES);
+                MemorySegment.copy(bytes, offset, buffer, JAVA_BYTE, 0, chunk);
+                long written = 0;
+                while (written < chunk) {
+                    long n = Libc.write(fd, written == 0 ? buffer : buffer.asSlice(written), chunk - written);
+                    if (n > 0) {
+                        written += n;
+                    } else if (n == -Libc.EAGAIN) {
+                        if (!readiness.await(fd, Libc.POLLOUT)) {
+                            throw new IOException("write of fd " + fd + ": the session ended while the reader was not reading");
+                        }
+                    } else if (n == -Libc.EPIPE) {
+                        throw new IOException("write of fd " + fd + ": the reader has closed it (broken pipe)");
+                    } else if (n != -Libc.EINTR) {
+                        throw n == 0 ? new IOException("write of fd " + fd + " wrote nothing") : Libc.error("write of fd " + fd, n);
+                    }
+                }
+                offset += chunk;
+                length -= chunk;
+            }
+        } finally {
+            descriptor.release();
+        }
+    }
+
+    /** Closes the descriptor (once; see {@link OwnedFileDescriptor#close}). */
+    @Override
+    public void close() {
+        descriptor.close();
+    }
+}
