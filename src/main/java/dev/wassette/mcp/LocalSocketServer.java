@@ -171,15 +171,19 @@ public final class LocalSocketServer implements AutoCloseable {
     }
 
     private void acceptLoop() {
+        long pauseMillis = 0;
         while (true) {
             UnixConnection connection;
             try {
                 connection = listening.accept();
+                pauseMillis = 0;
             } catch (IOException e) {
-                // e.g. no descriptor numbers left: the connection waits in the backlog; try again soon
-                LOG.log(System.Logger.Level.WARNING, "daemon socket {0}: accept failed: {1}", socket, e.getMessage());
+                // e.g. no descriptor numbers left: the connection waits in the backlog until sessions end
+                pauseMillis = Math.min(5_000, Math.max(100, pauseMillis * 2));
+                LOG.log(System.Logger.Level.WARNING, "daemon socket {0}: accept failed: {1}; trying again in {2} ms", socket,
+                        e.getMessage(), String.valueOf(pauseMillis));
                 try {
-                    Thread.sleep(100);
+                    Thread.sleep(pauseMillis);
                 } catch (InterruptedException interrupted) {
                     return;
                 }

@@ -4,23 +4,23 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 
 /** {@link OwnedFileDescriptor#inputStream}: poll, then read, in the calling thread. */
 final class DescriptorInputStream extends InputStream {
-    private static final int BUFFER_BYTES = 64 << 10;
+    private static final int BUFFER_BYTES = 16 << 10;
 
     private final OwnedFileDescriptor descriptor;
     private final ReadinessWait readiness;
     /** Native memory the kernel reads into (a heap array cannot be passed to a call that blocks). */
-    private final MemorySegment buffer = Arena.ofAuto().allocate(BUFFER_BYTES);
+    private final MemorySegment buffer;
     private boolean ended;
 
     DescriptorInputStream(OwnedFileDescriptor descriptor, OwnedFileDescriptor endWhenReadable) {
         this.descriptor = descriptor;
-        this.readiness = new ReadinessWait(endWhenReadable);
+        this.buffer = descriptor.allocate(BUFFER_BYTES);
+        this.readiness = new ReadinessWait(descriptor, endWhenReadable);
     }
 
     @Override

@@ -4,7 +4,6 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 import java.io.IOException;
 import java.io.OutputStream;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 
@@ -19,11 +18,12 @@ final class DescriptorOutputStream extends OutputStream {
     private final OwnedFileDescriptor descriptor;
     private final ReadinessWait readiness;
     /** Native memory the kernel writes from (a heap array cannot be passed to a call that blocks). */
-    private final MemorySegment buffer = Arena.ofAuto().allocate(BUFFER_BYTES);
+    private final MemorySegment buffer;
 
     DescriptorOutputStream(OwnedFileDescriptor descriptor, OwnedFileDescriptor failWhenReadable) {
         this.descriptor = descriptor;
-        this.readiness = new ReadinessWait(failWhenReadable);
+        this.buffer = descriptor.allocate(BUFFER_BYTES);
+        this.readiness = new ReadinessWait(descriptor, failWhenReadable);
     }
 
     @Override

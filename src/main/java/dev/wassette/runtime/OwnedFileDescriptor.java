@@ -3,13 +3,17 @@ package dev.wassette.runtime;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A file descriptor this process owns, closed exactly once: by {@link #close()}, or — when calls are
  * still using it then — by the last of them to return. So a thread blocked in a read can never find
  * its descriptor number closed and handed to another file under it; closing only stops new calls.
- * Streams over it read and write with blocking calls in the calling (platform) thread.
+ * Streams over it read and write with blocking calls in the calling (platform) thread, through
+ * native buffers that are freed with the descriptor — not whenever the garbage collector gets to
+ * them, which in a long-lived daemon could be thousands of sessions later.
  */
 public final class OwnedFileDescriptor implements AutoCloseable {
     /** Bit 0 of {@link #state}: closed (no new calls). The other bits count the calls in progress, in steps of 2. */
@@ -18,6 +22,9 @@ public final class OwnedFileDescriptor implements AutoCloseable {
 
     private final int number;
     private final AtomicLong state = new AtomicLong();
+    /** The memory of the calls on this descriptor ({@link #allocate}); closed with the descriptor. */
+    private Arena memory;
+    private boolean released;
 
     OwnedFileDescriptor(int number) {
         if (number < 0) {
@@ -56,6 +63,20 @@ public final class OwnedFileDescriptor implements AutoCloseable {
         return new DescriptorOutputStream(this, failWhenReadable);
     }
 
+    /**
+     * Native memory for calls on this descriptor (between {@link #acquire()} and {@link #release()}),
+     * freed when the descriptor is closed: no call can be using it then.
+     */
+    synchronized MemorySegment allocate(long bytes) {
+        if (released) {
+            return Arena.ofAuto().allocate(bytes, 8); // no call will use it: acquire() fails from now on
+        }
+        if (memory == null) {
+            memory = Arena.ofShared();
+        }
+        return memory.allocate(bytes, 8);
+    }
+
     /** Starts a call on the descriptor: its number, valid until {@link #release()}. */
     int acquire() throws IOException {
         while (true) {
@@ -72,7 +93,7 @@ public final class OwnedFileDescriptor implements AutoCloseable {
     /** Ends a call started by {@link #acquire()}; the last one after {@link #close()} closes the descriptor. */
     void release() {
         if (state.addAndGet(-CALL) == CLOSED) {
-            Libc.close(number);
+            closeNow();
         }
     }
 
@@ -87,7 +108,21 @@ public final class OwnedFileDescriptor implements AutoCloseable {
             }
         } while (!state.compareAndSet(s, s | CLOSED));
         if (s == 0) {
-            Libc.close(number);
+            closeNow();
+        }
+    }
+
+    /** Closes the descriptor and frees its calls' memory; reached once, with no call in progress. */
+    private void closeNow() {
+        Libc.close(number);
+        Arena freed;
+        synchronized (this) {
+            released = true;
+            freed = memory;
+            memory = null;
+        }
+        if (freed != null) {
+            freed.close();
         }
     }
 

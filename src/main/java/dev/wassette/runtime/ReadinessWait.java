@@ -4,7 +4,6 @@ import static java.lang.foreign.ValueLayout.JAVA_INT;
 import static java.lang.foreign.ValueLayout.JAVA_SHORT;
 
 import java.io.IOException;
-import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
 /**
@@ -14,10 +13,12 @@ import java.lang.foreign.MemorySegment;
  */
 final class ReadinessWait {
     private final OwnedFileDescriptor end;
-    private final MemorySegment pollfds = Arena.ofAuto().allocate(2 * Libc.POLLFD_SIZE, 8);
+    private final MemorySegment pollfds;
 
-    ReadinessWait(OwnedFileDescriptor end) {
+    /** For calls on {@code descriptor} (whose memory it uses); {@code end} may be null. */
+    ReadinessWait(OwnedFileDescriptor descriptor, OwnedFileDescriptor end) {
         this.end = end;
+        this.pollfds = descriptor.allocate(2 * Libc.POLLFD_SIZE);
     }
 
     /**

@@ -18,12 +18,13 @@ import java.util.List;
  */
 public final class UnixConnection implements AutoCloseable {
     private final OwnedFileDescriptor socket;
-    private final ReadinessWait readiness = new ReadinessWait(null);
+    private final ReadinessWait readiness;
     private InputStream input;
     private OutputStream output;
 
     UnixConnection(OwnedFileDescriptor socket) {
         this.socket = socket;
+        this.readiness = new ReadinessWait(socket, null);
     }
 
     /** The connection's own descriptor: what {@link OwnedFileDescriptor#inputStream} may watch for its end. */

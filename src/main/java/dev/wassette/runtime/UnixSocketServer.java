@@ -23,12 +23,13 @@ public final class UnixSocketServer implements AutoCloseable {
 
     private final Path path;
     private final OwnedFileDescriptor listening;
-    private final ReadinessWait readiness = new ReadinessWait(null);
+    private final ReadinessWait readiness;
     private volatile boolean closed;
 
     private UnixSocketServer(Path path, OwnedFileDescriptor listening) {
         this.path = path;
         this.listening = listening;
+        this.readiness = new ReadinessWait(listening, null);
     }
 
     /** Creates the socket file {@code path} (it must not exist) and listens on it; the file's mode follows the umask. */

@@ -189,6 +189,18 @@ class UnixSocketTest {
     }
 
     @Test
+    void theMemoryOfCallsIsFreedWhenTheDescriptorIsClosedAndNotBefore() throws Throwable {
+        OwnedFileDescriptor[] pipe = NativeDescriptors.pipe();
+        java.lang.foreign.MemorySegment buffer = pipe[0].allocate(64);
+        pipe[0].acquire(); // a call in progress
+        pipe[0].close();
+        assertTrue(buffer.scope().isAlive(), "still in use by the call");
+        pipe[0].release();
+        assertTrue(!buffer.scope().isAlive(), "freed with the descriptor, without waiting for the garbage collector");
+        pipe[1].close();
+    }
+
+    @Test
     void closingTheServerWakesAWaitingAccept() throws Throwable {
         long openBefore = NativeDescriptors.openCount();
         UnixSocketServer server = UnixSocketServer.bind(dir.resolve("s.sock"));
