@@ -9,7 +9,8 @@ import java.util.Objects;
 
 /** {@link OwnedFileDescriptor#inputStream}: poll, then read, in the calling thread. */
 final class DescriptorInputStream extends InputStream {
-    private static final int BUFFER_BYTES = 16 << 10;
+    /** What a reader asks for at a time (an InputStreamReader: 8 KiB). */
+    private static final int BUFFER_BYTES = 8 << 10;
 
     private final OwnedFileDescriptor descriptor;
     private final ReadinessWait readiness;

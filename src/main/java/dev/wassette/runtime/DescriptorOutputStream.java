@@ -4,6 +4,7 @@ import static java.lang.foreign.ValueLayout.JAVA_BYTE;
 
 import java.io.IOException;
 import java.io.OutputStream;
+import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.Objects;
 
@@ -13,7 +14,10 @@ import java.util.Objects;
  * here, never the end of the process.
  */
 final class DescriptorOutputStream extends OutputStream {
-    private static final int BUFFER_BYTES = 64 << 10;
+    /** Room for a usual message (an answer, a log line); a larger write gets memory of its own for its time. */
+    private static final int BUFFER_BYTES = 8 << 10;
+    /** At most this much of a large write is copied out at a time. */
+    private static final int LARGE_CHUNK_BYTES = 1 << 20;
 
     private final OwnedFileDescriptor descriptor;
     private final ReadinessWait readiness;
@@ -35,13 +39,15 @@ final class DescriptorOutputStream extends OutputStream {
     public synchronized void write(byte[] bytes, int offset, int length) throws IOException {
         Objects.checkFromIndexSize(offset, length, bytes.length);
         int fd = descriptor.acquire();
-        try {
+        // A large write's memory is freed when it returns, rather than kept for the session's life.
+        try (Arena large = length > BUFFER_BYTES ? Arena.ofConfined() : null) {
+            MemorySegment source = large == null ? buffer : large.allocate(Math.min(length, LARGE_CHUNK_BYTES));
             while (length > 0) {
-                int chunk = Math.min(length, BUFFER_BYTES);
-                MemorySegment.copy(bytes, offset, buffer, JAVA_BYTE, 0, chunk);
+                int chunk = (int) Math.min(length, source.byteSize());
+                MemorySegment.copy(bytes, offset, source, JAVA_BYTE, 0, chunk);
                 long written = 0;
                 while (written < chunk) {
-                    long n = Libc.write(fd, written == 0 ? buffer : buffer.asSlice(written), chunk - written);
+                    long n = Libc.write(fd, written == 0 ? source : source.asSlice(written), chunk - written);
                     if (n > 0) {
                         written += n;
                     } else if (n == -Libc.EAGAIN) {
