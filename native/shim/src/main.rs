@@ -54,6 +54,7 @@ struct Invocation {
 }
 
 fn main() -> ExitCode {
+    open_missing_stdio();
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let Some(invocation) = invocation(argv) else {
         eprintln!("wassette-shim: usage: wassette-shim IDENTITY JAVA_COMMAND... -- RUN_ARGS... (run by the wassette launcher)");
@@ -84,6 +85,25 @@ fn main() -> ExitCode {
                 .exec();
             eprintln!("wassette: cannot start {}: {error}", invocation.java[0]);
             ExitCode::from(1)
+        }
+    }
+}
+
+/// Opens /dev/null on whichever of descriptors 0, 1 and 2 the client left closed, before anything
+/// else is opened: otherwise the daemon's socket could become this process's "stdin" (the lowest
+/// free number) and be read or passed as the client's. (Rust's runtime does the same on Linux
+/// today, as an undocumented detail; this does not depend on it.)
+fn open_missing_stdio() {
+    for fd in 0..=2 {
+        // SAFETY: F_GETFD only reads the descriptor's flags; open is given a NUL-terminated path.
+        unsafe {
+            if libc::fcntl(fd, libc::F_GETFD) == -1 {
+                let opened = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+                if opened >= 0 && opened != fd {
+                    libc::dup2(opened, fd);
+                    libc::close(opened);
+                }
+            }
         }
     }
 }
@@ -365,14 +385,10 @@ fn handshake(mut stream: UnixStream, run_args: &[String]) -> Result<Handshake, F
 /// The byte that carries the descriptors (a stream socket passes them only with data); its value is not read.
 const STDIO_BYTE: u8 = b'S';
 
-/// Whether to offer the daemon this process's stdin, stdout and stderr: all three are open, and
-/// the relay is not asked for.
+/// Whether to offer the daemon this process's stdin, stdout and stderr (all three are open: see
+/// `open_missing_stdio`): unless the relay is asked for.
 fn can_pass_stdio() -> bool {
-    if std::env::var_os(FORCE_RELAY).is_some_and(|v| !v.is_empty() && v != "0") {
-        return false;
-    }
-    // SAFETY: F_GETFD only reads the descriptor's flags.
-    [0, 1, 2].iter().all(|&fd| unsafe { libc::fcntl(fd, libc::F_GETFD) } != -1)
+    !std::env::var_os(FORCE_RELAY).is_some_and(|v| !v.is_empty() && v != "0")
 }
 
 /// Sends stdin, stdout and stderr (descriptors 0, 1, 2) to the daemon with one byte. The kernel

@@ -41,8 +41,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * The connection becoming readable or hanging up (the shim was killed) ends the session too.
  * If the descriptors do not arrive whole (this process has no descriptor numbers left), the
  * daemon says {@code {"stdio":"relay"}} instead and relays.</li>
- * <li><b>Relay</b> (the shim asked for it, {@code WASSETTE_DAEMON_RELAY=1}, or could not offer its
- * descriptors; and any shim that does not know the field): the shim's bytes are the session's MCP
+ * <li><b>Relay</b> (the shim is told to, with {@code WASSETTE_DAEMON_RELAY=1}; and any shim that does
+ * not know the field): the shim's bytes are the session's MCP
  * input, unchanged; the daemon's are frames — a channel byte (1: the client's stdout, 2: its
  * stderr), a 32-bit big-endian length and that many bytes.</li>
  * </ul>

@@ -325,6 +325,24 @@ class DaemonTest {
     }
 
     @Test
+    void aClientThatLeftStdoutClosedGetsDevNullNotTheDaemonsSocket() throws Exception {
+        Session started = session(dir, Map.of()); // a daemon to connect to
+        started.initialize();
+        List<String> command = new ArrayList<>(List.of("sh", "-c", "exec 1>&- \"$@\"", "sh"));
+        command.addAll(shimCommand(List.of()));
+        // Closed, descriptor 1 would be the next one opened: the shim's connection, passed as "stdout".
+        Session closed = session(command, dir, Map.of());
+        closed.send(JSON.readTree("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
+                + "\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}"));
+        closed.endInput();
+        assertTrue(closed.process.waitFor(BOUND.toSeconds(), TimeUnit.SECONDS));
+        assertEquals(0, closed.process.exitValue(), closed::stderr);
+        assertTrue(closed.stderr().contains("served by the per-user daemon"), closed::stderr);
+        await("the session to end in the daemon", () -> daemonLog().contains("daemon: session 2 ended"));
+        assertTrue(daemonLog().contains("daemon: session 2 opened in " + dir + " (its stdio passed to the daemon)"), this::daemonLog);
+    }
+
+    @Test
     void aDaemonThatCannotStartIsReportedAtOnce() throws Exception {
         // A JVM option the JVM refuses: the daemon exits at once (and so does the fallback).
         Session a = session(dir, Map.of(), List.of("-XX:+NoSuchOption"));
@@ -361,6 +379,11 @@ class DaemonTest {
     }
 
     private Session session(Path cwd, Map<String, String> env, List<String> jvmOptions, String... extraArgs) throws IOException {
+        return session(shimCommand(jvmOptions, extraArgs), cwd, env);
+    }
+
+    /** The shim's command line for a session of this test's daemon (its runtime directory, store and identity). */
+    private List<String> shimCommand(List<String> jvmOptions, String... extraArgs) {
         String shim = System.getProperty("wassette.shim");
         assertTrue(shim != null && Files.isExecutable(Path.of(shim)), "system property wassette.shim names the built shim: " + shim);
         List<String> command = new ArrayList<>(List.of(shim, identity,
@@ -372,6 +395,10 @@ class DaemonTest {
             command.addAll(List.of("--config", dir.resolve("no-config.toml").toString()));
         }
         command.addAll(List.of(extraArgs));
+        return command;
+    }
+
+    private Session session(List<String> command, Path cwd, Map<String, String> env) throws IOException {
         Path stderr = dir.resolve("stderr-" + sessions.size() + ".log");
         ProcessBuilder pb = new ProcessBuilder(command).directory(cwd.toFile()).redirectError(stderr.toFile());
         Map<String, String> environment = new HashMap<>(env);
