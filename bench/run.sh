@@ -29,6 +29,12 @@ fi
 echo "== building bench/target/benchmarks.jar"
 (cd "$BENCH_DIR" && mvn -q -B package)
 
+# The embedding examples (HttpServiceLoad runs HttpServiceExample), compiled against that jar.
+echo "== compiling examples/ into bench/target/examples"
+rm -rf "$BENCH_DIR/target/examples"
+javac --release 25 -d "$BENCH_DIR/target/examples" -cp "$BENCH_DIR/target/benchmarks.jar" \
+  $(find "$ROOT/examples/src/main/java" -name '*.java')
+
 # The compute kernels (KernelBenchmark, GraalKernelBenchmark): C to core wasm with clang-19, from
 # bench/kernels/*.c into bench/target/kernels/ (only what changed is rebuilt).
 echo "== building the compute kernels (bench/kernels/build.sh)"

@@ -4,10 +4,10 @@ set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(dirname "$here")"
 native_dir="$("$root/native/build.sh")"
-recorded="$(cat "$root/src/main/java/dev/wassette/ffi/INPUTS.sha256" 2>/dev/null || echo none)"
+recorded="$(cat "$root/src/main/generated/dev/wassette/ffi/INPUTS.sha256" 2>/dev/null || echo none)"
 actual="$("$here/inputs-hash.sh" "$native_dir/include")"
 if [ "$recorded" != "$actual" ]; then
-  echo "The Panama bindings in src/main/java/dev/wassette/ffi are stale (inputs hash $actual, recorded $recorded)." >&2
+  echo "The Panama bindings in src/main/generated/dev/wassette/ffi are stale (inputs hash $actual, recorded $recorded)." >&2
   echo "Run: JEXTRACT=/path/to/jextract jextract/regenerate.sh" >&2
   exit 1
 fi

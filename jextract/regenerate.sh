@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Regenerates the Panama bindings in src/main/java/dev/wassette/ffi from the headers of the
+# Regenerates the Panama bindings in src/main/generated/dev/wassette/ffi from the headers of the
 # native build (Wasmtime's C API with its generated conf.h, plus native/include/wassette.h).
 # Needs $JEXTRACT: a jextract for JDK 22+ (not shipped with this project; build it yourself).
 set -euo pipefail
@@ -15,7 +15,7 @@ if ! diff -q "$here/wasmtime-conf.h" "$headers/wasmtime/conf.h" >/dev/null; then
   exit 1
 fi
 
-out="$root/src/main/java"
+out="$root/src/main/generated"
 pkg_dir="$out/dev/wassette/ffi"
 rm -rf "$pkg_dir"
 "$JEXTRACT" \

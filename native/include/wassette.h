@@ -1,6 +1,7 @@
 /*
- * Extensions to the Wasmtime C API built into libwassette_wasmtime (native/src/egress.rs).
- * The stock C API has no hook for outbound HTTP or socket policy; these add one.
+ * Extensions to the Wasmtime C API built into libwassette_wasmtime (native/src/*.rs): the egress
+ * hook for outbound HTTP and socket policy, component pre-instantiation, and error classification,
+ * none of which the stock C API offers.
  */
 #ifndef WASSETTE_H
 #define WASSETTE_H
@@ -81,6 +82,28 @@ wasmtime_error_t *wassette_component_instance_pre_instantiate(
     wasmtime_component_instance_t *instance_out);
 
 void wassette_component_instance_pre_delete(wassette_component_instance_pre_t *pre);
+
+/*
+ * Why a guest call failed, by the error's type (native/src/errors.rs). Component calls return a
+ * wasmtime_error_t, not a wasm_trap_t, so wasmtime_trap_code cannot read their trap code.
+ */
+
+/* Writes the wasmtime_trap_code_t of an error that is, or was caused by, a trap; else false. */
+bool wassette_error_trap_code(const wasmtime_error_t *error, uint8_t *code);
+
+/* Errors the embedder makes to stop a call, told apart from traps and from each other. */
+typedef enum wassette_error_kind {
+  WASSETTE_ERROR_NONE = 0,          /* not made by wassette_error_new */
+  WASSETTE_ERROR_HOST_FUNCTION = 1, /* a host function (implemented by the embedder) failed */
+  WASSETTE_ERROR_DEADLINE = 2,      /* the call's wall-clock deadline passed */
+  WASSETTE_ERROR_CANCELLED = 3,     /* the caller cancelled the call */
+} wassette_error_kind_t;
+
+/* A new error of `kind` with a NUL-terminated UTF-8 message; owned by the caller (or Wasmtime). */
+wasmtime_error_t *wassette_error_new(uint32_t kind, const char *message);
+
+/* The kind of an error made by wassette_error_new, anywhere in its chain of causes; else NONE. */
+uint32_t wassette_error_kind(const wasmtime_error_t *error);
 
 #ifdef __cplusplus
 }

@@ -9,6 +9,7 @@
 pub use wasmtime_c_api::*;
 
 mod egress;
+mod errors;
 mod instance_pre;
 
 use std::ffi::c_char;

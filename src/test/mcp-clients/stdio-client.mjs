@@ -1,7 +1,10 @@
 #!/usr/bin/env node
 // A real MCP client (the official TypeScript SDK) driving the Wassette server over stdio.
 //
-//   node stdio-client.mjs --fixtures <dir with types.wasm, io.wasm> -- <server command> [args...]
+//   node stdio-client.mjs --fixtures <dir with types.wasm, io.wasm> [--oci oci://REGISTRY/REPO:TAG] -- <server command> [args...]
+//
+// With --oci (an artifact of the types fixture in a registry), the client also loads the component from
+// there through load-component, with a progressToken, and calls it.
 //
 // The SDK is loaded from the install made by setup.sh (outside the repo): $WASSETTE_MCP_CLIENTS, else
 // ${WASSETTE_TOOLS_DIR:-$HOME/.cache/wassette/tools}/mcp-clients. Prints one line per step to stdout
@@ -19,9 +22,11 @@ const TIMEOUT_MS = 30_000;
 const argv = process.argv.slice(2);
 const dash = argv.indexOf('--');
 let fixtures = process.env.WASSETTE_FIXTURES;
+let ociRef;
 const opts = dash < 0 ? argv : argv.slice(0, dash);
 for (let i = 0; i < opts.length; i++) {
   if (opts[i] === '--fixtures') fixtures = opts[++i];
+  else if (opts[i] === '--oci') ociRef = opts[++i];
   else usage(`unknown option ${opts[i]}`);
 }
 const serverCommand = dash < 0 ? [] : argv.slice(dash + 1);
@@ -33,7 +38,7 @@ for (const f of ['types.wasm', 'io.wasm', 'spin.wasm', 'fetch.wasm']) {
 }
 
 function usage(why) {
-  console.error(`stdio-client: ${why}\nusage: node stdio-client.mjs --fixtures DIR -- SERVER_COMMAND [ARGS...]`);
+  console.error(`stdio-client: ${why}\nusage: node stdio-client.mjs --fixtures DIR [--oci REF] -- SERVER_COMMAND [ARGS...]`);
   process.exit(2);
 }
 
@@ -315,6 +320,31 @@ async function main() {
   r = await call('list-components', {});
   expect(!r.isError && !text(r).includes('"types"') && text(r).includes('"io"'), 'list-components', `got ${short(text(r), 300)}`);
   ok('list-components', short(text(r), 160));
+
+  // 13. the types component again, from an OCI registry: progress for the progressToken, source and digest recorded
+  if (ociRef) {
+    before = listChanged;
+    const progress = [];
+    r = await client.callTool({ name: 'load-component', arguments: { path: ociRef } }, undefined,
+      { timeout: TIMEOUT_MS, onprogress: (p) => progress.push(p) });
+    expect(!r.isError, 'load-component oci', `isError: ${text(r)}`);
+    loaded = JSON.parse(text(r));
+    expect(loaded.id === 'types' && loaded.source === ociRef && /^sha256:[0-9a-f]{64}$/.test(loaded.digest) && loaded.from_cache === false,
+      'load-component oci', `unexpected result ${text(r)}`);
+    await waitListChanged(before, 'load-component oci');
+    const last = progress.at(-1);
+    expect(last && last.total > 0 && last.progress === last.total && /component/.test(last.message ?? ''), 'load-component oci (progress)',
+      `no progress notification that reached the component's size: ${j(progress)}`);
+    ok('load-component oci', `id ${loaded.id} from ${loaded.source} (${loaded.digest}); got notifications/tools/list_changed`);
+    ok('load-component oci (progress)', `${progress.length} notifications/progress, last ${last.progress}/${last.total} "${last.message}"`);
+    r = await call(`${TYPES}add`, { a: 20, b: 22 });
+    expect(!r.isError && r.structuredContent?.result === 42, 'call add (oci)', `got ${short(r, 300)}`);
+    ok('call add (oci)', `structuredContent ${j(r.structuredContent)}`);
+    r = await call('list-components', {});
+    const listed = JSON.parse(text(r)).components.find((c) => c.id === 'types');
+    expect(listed?.source === ociRef && listed?.digest === loaded.digest, 'list-components (oci)', `got ${short(text(r), 400)}`);
+    ok('list-components (oci)', `types: source ${listed.source}, digest ${listed.digest}`);
+  }
 
   await client.close();
   ok('close', `server stopped; ${listChanged} list_changed notifications; ${Date.now() - started} ms`);

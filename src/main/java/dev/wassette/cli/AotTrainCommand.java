@@ -40,8 +40,8 @@ final class AotTrainCommand implements Callable<Integer> {
             }
             Files.createDirectories(tmp.resolve("data"));
             parseRunCommandLine(tmp);
-            ComponentHost.Settings settings = new ComponentHost.Settings(tmp.resolve("components"), tmp.resolve("secrets"), tmp,
-                    Map.of(), Map.of(), Map.of(), Map.of(), Duration.ofSeconds(30), 16L << 20);
+            ComponentHost.Settings settings = ComponentHost.Settings.builder().componentDir(tmp.resolve("components"))
+                    .secretsDir(tmp.resolve("secrets")).baseDir(tmp).processEnv(Map.of()).build();
             try (Engine engine = Engines.create();
                  ComponentHost host = new ComponentHost(engine, settings);
                  WassetteMcpServer server = new WassetteMcpServer(host, true)) {

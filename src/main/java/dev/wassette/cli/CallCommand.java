@@ -3,12 +3,14 @@ package dev.wassette.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.wassette.host.Audit;
+import dev.wassette.host.CallContext;
+import dev.wassette.host.CallPolicy;
 import dev.wassette.host.ComponentSandbox;
+import dev.wassette.host.ComponentStore;
 import dev.wassette.host.EnvFiles;
-import dev.wassette.host.Grants;
 import dev.wassette.host.HostLog;
-import dev.wassette.host.PolicyEgress;
-import dev.wassette.host.PolicyMapping;
+import dev.wassette.host.Limits;
 import dev.wassette.policy.Policy;
 import dev.wassette.policy.PolicyException;
 import dev.wassette.policy.PolicyParser;
@@ -18,6 +20,9 @@ import dev.wassette.runtime.ExportedFunction;
 import dev.wassette.runtime.TrapException;
 import dev.wassette.runtime.Val;
 import dev.wassette.runtime.WasmtimeException;
+import dev.wassette.source.ComponentSource;
+import dev.wassette.source.FetchedComponent;
+import dev.wassette.source.SourceException;
 import dev.wassette.tools.InvalidArgumentException;
 import dev.wassette.tools.JsonValues;
 import dev.wassette.tools.ToolSchemas;
@@ -40,10 +45,12 @@ import picocli.CommandLine.Parameters;
     "Without --policy the component gets no files, no environment and no network."})
 final class CallCommand implements Callable<Integer> {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final System.Logger LOG = System.getLogger("dev.wassette.cli");
 
-    @Parameters(index = "0", paramLabel = "FILE", description = "Component: binary (.wasm) or text (.wat).")
-    Path file;
+    @Parameters(index = "0", paramLabel = "SOURCE", description = "Component (binary .wasm or text .wat): a file, https://… or oci://REGISTRY/REPO:TAG (or @sha256:…).")
+    String source;
+
+    @picocli.CommandLine.Mixin
+    SourceOptions sources;
 
     @Parameters(index = "1", paramLabel = "FUNCTION", description = "Export name (name, or interface#name as in my:pkg/tools#greet), or the tool name `inspect` shows (my_pkg_tools_greet).")
     String function;
@@ -54,9 +61,13 @@ final class CallCommand implements Callable<Integer> {
     @Option(names = "--policy", paramLabel = "FILE", description = "Capability policy (policy-mcp YAML).")
     Path policyFile;
 
-    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = "30s", converter = DurationConverter.class,
+    @Option(names = "--timeout", paramLabel = "DURATION", defaultValue = Limits.DEFAULT_CALL_TIMEOUT_SECONDS + "s", converter = DurationConverter.class,
             description = "Wall-clock limit of the call (default: ${DEFAULT-VALUE}).")
     Duration timeout;
+
+    @Option(names = "--max-result-size", paramLabel = "BYTES", defaultValue = "" + Limits.DEFAULT_MAX_RESULT_BYTES,
+            description = "Largest result accepted (default: ${DEFAULT-VALUE}); a larger one is an error, and audited.")
+    long maxResultBytes;
 
     @Option(names = "--env", paramLabel = "KEY=VALUE", description = "Environment value offered to the component (still subject to the policy's allow list).")
     Map<String, String> env = new HashMap<>();
@@ -71,10 +82,6 @@ final class CallCommand implements Callable<Integer> {
     public Integer call() {
         PrintWriter out = spec.commandLine().getOut();
         PrintWriter err = spec.commandLine().getErr();
-        if (!Files.isRegularFile(file)) {
-            err.println("error: no such file: " + file);
-            return WassetteCli.BAD_INPUT;
-        }
         JsonNode argNode;
         try {
             argNode = JSON.readTree(args);
@@ -105,14 +112,33 @@ final class CallCommand implements Callable<Integer> {
             }
         }
         environment.putAll(env);
-        Grants grants = PolicyMapping.map(policy, Path.of("").toAbsolutePath(), environment, timeout);
-        grants.notes().forEach(n -> err.println("note: not in force: " + n));
+        Limits limits;
+        try {
+            limits = new Limits(timeout, maxResultBytes);
+        } catch (IllegalArgumentException e) {
+            err.println("error: " + e.getMessage());
+            return WassetteCli.BAD_INPUT;
+        }
+        CallPolicy callPolicy = CallPolicy.of(policy, Path.of("").toAbsolutePath(), limits);
 
+        ComponentSource from;
+        FetchedComponent fetched;
+        try {
+            from = sources.source(source);
+            fetched = sources.fetch(from, err);
+        } catch (IllegalArgumentException | SourceException e) {
+            err.println("error: " + e.getMessage());
+            return WassetteCli.BAD_INPUT;
+        } catch (IOException e) {
+            err.println("error: " + source + ": " + e.getMessage());
+            return WassetteCli.BAD_INPUT;
+        }
+        String file = from.label();
         try (Engine engine = Engines.create()) {
             Component component;
             try {
-                component = engine.compile(file);
-            } catch (WasmtimeException | IOException e) {
+                component = engine.compile(fetched.bytes());
+            } catch (WasmtimeException e) {
                 err.println("error: " + file + ": " + e.getMessage());
                 return WassetteCli.BAD_INPUT;
             }
@@ -126,7 +152,8 @@ final class CallCommand implements Callable<Integer> {
             }
             ComponentSandbox linked;
             try {
-                linked = new ComponentSandbox(engine, component, new HostLog(Map.of()));
+                String id = ComponentStore.idFor(from.suggestedName());
+                linked = new ComponentSandbox(id, engine, component, Map.of(HostLog.INTERFACE, new HostLog(Map.of()).functions()), new Audit());
             } catch (WasmtimeException e) {
                 component.close();
                 err.println("error: " + file + ": " + e.getMessage());
@@ -134,16 +161,15 @@ final class CallCommand implements Callable<Integer> {
             }
             try (ComponentSandbox sandbox = linked) {
                 List<Val> values = JsonValues.arguments(argNode, target.type());
-                PolicyEgress egress = new PolicyEgress(policy, denial -> LOG.log(System.Logger.Level.WARNING,
-                        "{0}: network {1}", function, denial));
-                Val result = sandbox.call(target, values, grants, egress, timeout);
+                // The same call path as the server's: grants, egress, limits, the result cap and the audit.
+                Val result = sandbox.call(target, values, callPolicy, environment::get, new CallContext());
                 if (result != null) {
                     out.println(JSON.writeValueAsString(JsonValues.toJson(result)));
                     out.flush();
                 }
                 return WassetteCli.OK;
             } catch (InvalidArgumentException | WasmtimeException e) {
-                return Failures.report(err, e);
+                return Failures.report(err, e, target.qualifiedName());
             } catch (JsonProcessingException e) {
                 err.println("error: cannot print result: " + e.getMessage());
                 return WassetteCli.GUEST_FAILED;
@@ -153,21 +179,6 @@ final class CallCommand implements Callable<Integer> {
 
     /** The function named by its export name (interface#name) or, failing that, by its tool name. */
     private ExportedFunction target(Component component) {
-        ExportedFunction byExport = component.export(function);
-        if (byExport != null) {
-            return byExport;
-        }
-        List<ExportedFunction> byTool = component.exports().stream()
-                .filter(f -> ToolSchemas.toolName(f).equals(function)).toList();
-        if (byTool.size() == 1) {
-            return byTool.getFirst();
-        }
-        if (byTool.size() > 1) {
-            // Tool names flatten characters, so two exports can share one; the export name is unique.
-            throw new IllegalArgumentException("has several functions with the tool name \"" + function
-                    + "\"; give the export name: " + String.join(", ", byTool.stream().map(ExportedFunction::qualifiedName).toList()));
-        }
-        throw new IllegalArgumentException("exports no function \"" + function + "\"; it exports (export name / tool name): "
-                + String.join(", ", component.exports().stream().map(f -> f.qualifiedName() + " / " + ToolSchemas.toolName(f)).toList()));
+        return ToolSchemas.resolve(component.exports(), function);
     }
 }

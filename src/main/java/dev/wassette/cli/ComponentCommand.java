@@ -3,10 +3,12 @@ package dev.wassette.cli;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wassette.host.ComponentHost;
+import dev.wassette.host.ComponentOrigin;
 import dev.wassette.host.ComponentSources;
 import dev.wassette.policy.PolicyException;
 import dev.wassette.runtime.Engine;
 import dev.wassette.runtime.WasmtimeException;
+import dev.wassette.source.SourceSettings;
 import dev.wassette.tools.ToolSchemas;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -32,19 +34,23 @@ final class ComponentCommand implements Runnable {
     }
 
     static ComponentHost host(Engine engine, StoreOptions store) {
-        ComponentHost.Settings d = ComponentHost.Settings.defaults();
-        return new ComponentHost(engine, d.withDirectories(store.componentDirectory(), store.secretsDirectory()));
+        return new ComponentHost(engine, ComponentHost.Settings.builder()
+                .componentDir(store.componentDirectory()).secretsDir(store.secretsDirectory()).build());
     }
 
-    @Command(name = "load", description = "Compiles a component file (binary or text) into the store; its id is the file name without extension.")
+    @Command(name = "load", description = {"Fetches a component (a file, binary or text; https://…; oci://REGISTRY/REPO:TAG or @sha256:…),",
+        "compiles it into the store and records its source and digest; its id is the file or repository name without extension."})
     static final class Load implements Callable<Integer> {
         @Mixin
         StoreOptions store;
 
-        @Parameters(index = "0", paramLabel = "FILE")
+        @Mixin
+        SourceOptions sources;
+
+        @Parameters(index = "0", paramLabel = "SOURCE")
         String file;
 
-        @Option(names = "--id", description = "Id to store it under (default: from the file name).")
+        @Option(names = "--id", description = "Id to store it under (default: from the file or repository name).")
         String id;
 
         @CommandLine.Spec
@@ -54,14 +60,17 @@ final class ComponentCommand implements Runnable {
         public Integer call() throws IOException {
             PrintWriter err = spec.commandLine().getErr();
             ComponentSources.Fetched fetched;
+            SourceSettings settings;
             try {
-                fetched = ComponentSources.fetch(file, Path.of("").toAbsolutePath(), null);
-            } catch (ComponentSources.SourceException e) {
+                settings = sources.settings();
+                fetched = sources.fetchWithDeclaration(file, settings, err);
+            } catch (ComponentSources.SourceException | IllegalArgumentException e) {
                 err.println("error: " + e.getMessage());
                 return WassetteCli.BAD_INPUT;
             }
             String componentId = id != null ? id : fetched.suggestedId();
-            try (Engine engine = Engines.create(); ComponentHost host = host(engine, store)) {
+            ComponentHost.Settings d = ComponentHost.Settings.defaults().withDirectories(store.componentDirectory(), store.secretsDirectory());
+            try (Engine engine = Engines.create(); ComponentHost host = new ComponentHost(engine, d, settings)) {
                 ComponentHost.Loaded prepared = host.prepare(componentId, fetched.bytes());
                 var declared = host.install(prepared, fetched);
                 PrintWriter out = spec.commandLine().getOut();
@@ -110,7 +119,7 @@ final class ComponentCommand implements Runnable {
         }
     }
 
-    @Command(name = "list", description = "Lists stored components with their tools.")
+    @Command(name = "list", description = "Lists stored components with their tools, source and digest.")
     static final class ListComponents extends StoredListing {
         @Override
         void rows(ComponentHost host, ComponentHost.Loaded l, ArrayNode rows) {
@@ -119,12 +128,25 @@ final class ComponentCommand implements Runnable {
             row.put("tools", l.functions().size());
             ArrayNode names = row.putArray("tool_names");
             l.functions().forEach(f -> names.add(ToolSchemas.toolName(f)));
+            ComponentOrigin origin;
+            try {
+                origin = host.store().origin(l.id());
+            } catch (IOException e) {
+                origin = null;
+            }
+            row.put("source", origin != null ? origin.source() : "(not recorded)");
+            row.put("digest", origin != null ? origin.digest() : "");
+            if (origin != null) {
+                row.put("resolved", origin.resolved());
+                row.put("component_digest", origin.componentDigest());
+            }
+            row.put("declared_policy", java.nio.file.Files.isRegularFile(host.store().declaredPolicyFile(l.id())));
             row.put("path", host.store().componentFile(l.id()).toString());
         }
 
         @Override
         List<String> columns() {
-            return List.of("id", "tools", "path");
+            return List.of("id", "tools", "source", "digest");
         }
     }
 }

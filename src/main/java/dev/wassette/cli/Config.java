@@ -3,6 +3,7 @@ package dev.wassette.cli;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.dataformat.toml.TomlMapper;
 import dev.wassette.host.Paths;
+import dev.wassette.source.SourceSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,12 +23,28 @@ import java.util.Map;
  * bind_address  = "127.0.0.1:9001"          # WASSETTE_BIND_ADDRESS
  * allowed_hosts = ["localhost", "127.0.0.1"] # WASSETTE_ALLOWED_HOSTS (comma-separated)
  * call_timeout  = "30s"                     # WASSETTE_CALL_TIMEOUT
+ * insecure_registries = ["reg.internal:5000"] # WASSETTE_INSECURE_REGISTRIES (comma-separated): plain HTTP allowed
+ * ca_certificates = "/etc/ssl/private-ca.pem" # WASSETTE_CA_CERTIFICATES: trusted besides the JVM's CAs
+ * max_component_size = 268435456            # WASSETTE_MAX_COMPONENT_SIZE (bytes) of a downloaded component
+ * download_timeout = "30s"                  # WASSETTE_DOWNLOAD_TIMEOUT: for a response, and each pause in a body
  * [environment]                             # offered to components (policy still filters)
  * API_BASE = "https://api.example.com"
  * </pre>
  */
 record Config(Path componentDir, Path secretsDir, String bindAddress, List<String> allowedHosts, Duration callTimeout,
-              Map<String, String> environment) {
+              Map<String, String> environment, Sources sources) {
+
+    /** Settings of component sources (registries, HTTPS downloads). */
+    record Sources(List<String> insecureRegistries, Path caCertificates, long maxComponentBytes, Duration downloadTimeout) {
+        /** Source settings with these values, plus {@code moreInsecure} (from the command line). */
+        SourceSettings settings(List<String> moreInsecure) {
+            List<String> insecure = new java.util.ArrayList<>(insecureRegistries);
+            insecure.addAll(moreInsecure);
+            SourceSettings d = SourceSettings.defaults(Paths.blobCacheDirectory());
+            return d.withInsecureRegistries(insecure).withCaCertificates(caCertificates)
+                    .withLimits(d.maxManifestBytes(), maxComponentBytes).withTimeouts(d.connectTimeout(), downloadTimeout);
+        }
+    }
 
     static final String DEFAULT_BIND = "127.0.0.1:9001";
     static final List<String> DEFAULT_HOSTS = List.of("localhost", "127.0.0.1", "[::1]");
@@ -43,9 +60,28 @@ record Config(Path componentDir, Path secretsDir, String bindAddress, List<Strin
         Path secretsDir = Paths.secretsDirectory();
         String bind = DEFAULT_BIND;
         List<String> hosts = DEFAULT_HOSTS;
-        Duration timeout = Duration.ofSeconds(30);
+        Duration timeout = dev.wassette.host.Limits.DEFAULT_CALL_TIMEOUT;
         Map<String, String> environment = new LinkedHashMap<>();
+        List<String> insecure = List.of();
+        Path caCertificates = null;
+        long maxComponent = SourceSettings.DEFAULT_MAX_COMPONENT_BYTES;
+        Duration download = SourceSettings.defaults(Paths.blobCacheDirectory()).readTimeout();
         if (toml != null) {
+            if (toml.has("insecure_registries")) {
+                insecure = new java.util.ArrayList<>();
+                for (JsonNode h : toml.get("insecure_registries")) {
+                    insecure.add(h.asText());
+                }
+            }
+            if (toml.hasNonNull("ca_certificates")) {
+                caCertificates = Path.of(toml.get("ca_certificates").asText());
+            }
+            if (toml.hasNonNull("max_component_size")) {
+                maxComponent = positive("max_component_size", toml.get("max_component_size").asText());
+            }
+            if (toml.hasNonNull("download_timeout")) {
+                download = new DurationConverter().convert(toml.get("download_timeout").asText());
+            }
             if (toml.hasNonNull("component_dir")) {
                 componentDir = Path.of(toml.get("component_dir").asText());
             }
@@ -83,6 +119,31 @@ record Config(Path componentDir, Path secretsDir, String bindAddress, List<Strin
         if (env.containsKey("WASSETTE_CALL_TIMEOUT")) {
             timeout = new DurationConverter().convert(env.get("WASSETTE_CALL_TIMEOUT"));
         }
-        return new Config(componentDir, secretsDir, bind, List.copyOf(hosts), timeout, Map.copyOf(environment));
+        if (env.containsKey("WASSETTE_INSECURE_REGISTRIES")) {
+            insecure = Arrays.stream(env.get("WASSETTE_INSECURE_REGISTRIES").split(",")).map(String::strip).filter(h -> !h.isEmpty()).toList();
+        }
+        if (env.containsKey("WASSETTE_CA_CERTIFICATES")) {
+            caCertificates = Path.of(env.get("WASSETTE_CA_CERTIFICATES"));
+        }
+        if (env.containsKey("WASSETTE_MAX_COMPONENT_SIZE")) {
+            maxComponent = positive("WASSETTE_MAX_COMPONENT_SIZE", env.get("WASSETTE_MAX_COMPONENT_SIZE"));
+        }
+        if (env.containsKey("WASSETTE_DOWNLOAD_TIMEOUT")) {
+            download = new DurationConverter().convert(env.get("WASSETTE_DOWNLOAD_TIMEOUT"));
+        }
+        return new Config(componentDir, secretsDir, bind, List.copyOf(hosts), timeout, Map.copyOf(environment),
+                new Sources(List.copyOf(insecure), caCertificates, maxComponent, download));
+    }
+
+    private static long positive(String key, String value) {
+        try {
+            long n = Long.parseLong(value.strip());
+            if (n > 0) {
+                return n;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        throw new IllegalArgumentException(key + " must be a positive number of bytes, not \"" + value + "\"");
     }
 }

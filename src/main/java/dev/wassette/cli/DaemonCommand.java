@@ -10,6 +10,7 @@ import dev.wassette.mcp.LocalSocketServer.Admission;
 import dev.wassette.mcp.StreamTransport;
 import dev.wassette.mcp.WassetteMcpServer;
 import dev.wassette.runtime.Engine;
+import dev.wassette.source.SourceSettings;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
 import java.io.PrintStream;
@@ -51,11 +52,12 @@ final class DaemonCommand implements Callable<Integer> {
      */
     private record HostConfig(Path componentDir, Path secretsDir, Map<String, String> configEnv, Map<String, String> envFile,
                               Map<String, String> explicitEnv, Duration callTimeout, long maxResultBytes, boolean builtinTools,
-                              String provisioning) {
-        static HostConfig of(ComponentHost.Settings s, boolean builtinTools, ProvisioningManifest manifest, boolean continueOnFailure) {
+                              String provisioning, SourceSettings sources) {
+        static HostConfig of(ComponentHost.Settings s, boolean builtinTools, ProvisioningManifest manifest, boolean continueOnFailure,
+                             SourceSettings sources) {
             return new HostConfig(s.componentDir(), s.secretsDir(), s.configEnv(), s.envFile(), s.explicitEnv(),
                     s.callTimeout(), s.maxResultBytes(), builtinTools,
-                    manifest == null ? null : manifest.fingerprint() + (continueOnFailure ? " continue-on-failure" : ""));
+                    manifest == null ? null : manifest.fingerprint() + (continueOnFailure ? " continue-on-failure" : ""), sources);
         }
     }
 
@@ -117,7 +119,8 @@ final class DaemonCommand implements Callable<Integer> {
             return new Admission.Refuse(cl.getUsageMessage(), WassetteCli.OK);
         }
         ClientEnvironment client = hello.client();
-        ComponentHost.Settings settings = run.options.settings(run.options.config(client), client);
+        Config sessionConfig = run.options.config(client);
+        ComponentHost.Settings settings = run.options.settings(sessionConfig, client);
         ProvisioningManifest manifest;
         try {
             manifest = run.options.manifest(client);
@@ -125,9 +128,10 @@ final class DaemonCommand implements Callable<Integer> {
             return new Admission.Refuse(provisioningFailure(e instanceof ProvisioningManifest.ManifestException m ? m.problems() : List.of(e.getMessage()),
                     false), WassetteCli.BAD_INPUT);
         }
-        HostConfig wanted = HostConfig.of(settings, !run.options.disableBuiltinTools, manifest, run.options.continueOnProvisioningFailure);
+        HostConfig wanted = HostConfig.of(settings, !run.options.disableBuiltinTools, manifest, run.options.continueOnProvisioningFailure,
+                run.options.sources(sessionConfig));
         if (server == null) {
-            ComponentHost created = new ComponentHost(engine, settings);
+            ComponentHost created = new ComponentHost(engine, settings, wanted.sources());
             WassetteMcpServer served = new WassetteMcpServer(created, wanted.builtinTools());
             try {
                 provisioningWarnings = run.options.provision(created, manifest);

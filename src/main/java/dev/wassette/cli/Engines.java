@@ -50,9 +50,7 @@ final class Engines {
     }
 
     private static Engine build() {
-        String xdg = System.getenv("XDG_CACHE_HOME");
-        Path cache = (xdg != null && !xdg.isBlank() ? Path.of(xdg) : Path.of(System.getProperty("user.home"), ".cache"))
-                .resolve("wassette").resolve("wasmtime");
+        Path cache = dev.wassette.host.Paths.cacheDirectory().resolve("wasmtime");
         return Engine.builder().cacheDirectory(cache).build();
     }
 }

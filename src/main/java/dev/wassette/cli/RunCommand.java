@@ -53,7 +53,7 @@ final class RunCommand implements Callable<Integer> {
             return WassetteCli.BAD_INPUT;
         }
         try (Engine engine = Engines.create();
-             ComponentHost host = new ComponentHost(engine, options.settings(config, client));
+             ComponentHost host = new ComponentHost(engine, options.settings(config, client), options.sources(config));
              WassetteMcpServer server = new WassetteMcpServer(host, !options.disableBuiltinTools)) {
             try {
                 options.provision(host, manifest).forEach(w -> err.println("warning: " + w));

@@ -51,7 +51,7 @@ final class ServeCommand implements Callable<Integer> {
             return WassetteCli.BAD_INPUT;
         }
         try (Engine engine = Engines.create();
-             ComponentHost host = new ComponentHost(engine, options.settings(config, client))) {
+             ComponentHost host = new ComponentHost(engine, options.settings(config, client), options.sources(config))) {
             try {
                 options.provision(host, manifest).forEach(w -> err.println("warning: " + w));
                 err.flush();

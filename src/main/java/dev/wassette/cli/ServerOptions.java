@@ -3,9 +3,11 @@ package dev.wassette.cli;
 import dev.wassette.host.ClientEnvironment;
 import dev.wassette.host.ComponentHost;
 import dev.wassette.host.EnvFiles;
+import dev.wassette.host.Limits;
 import dev.wassette.host.Provisioner;
 import dev.wassette.host.ProvisioningManifest;
 import dev.wassette.mcp.WassetteMcpServer;
+import dev.wassette.source.SourceSettings;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -41,11 +43,21 @@ final class ServerOptions {
     @Option(names = "--env-file", paramLabel = "FILE", description = "KEY=VALUE lines offered to components.")
     Path envFile;
 
-    @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class, description = "Wall-clock limit of each tool call (default 30s).")
+    @Option(names = "--timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "Wall-clock limit of each tool call (default " + Limits.DEFAULT_CALL_TIMEOUT_SECONDS + "s).")
     Duration timeout;
 
-    @Option(names = "--max-result-size", paramLabel = "BYTES", defaultValue = "16777216", description = "Largest tool result accepted (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--max-result-size", paramLabel = "BYTES", defaultValue = "" + Limits.DEFAULT_MAX_RESULT_BYTES, description = "Largest tool result accepted (default: ${DEFAULT-VALUE}).")
     long maxResultBytes;
+
+    @Option(names = "--insecure-registry", paramLabel = "HOST[:PORT]",
+            description = "Registry that load-component may reach over plain HTTP (repeatable; besides loopback and the config's insecure_registries).")
+    List<String> insecureRegistries = new java.util.ArrayList<>();
+
+    /** How load-component fetches components: the config's source settings plus the options. */
+    SourceSettings sources(Config config) {
+        return config.sources().settings(insecureRegistries);
+    }
 
     /** The provisioning manifest, read and validated; null without {@code --manifest}. */
     ProvisioningManifest manifest(ClientEnvironment client) throws ProvisioningManifest.ManifestException, IOException {
@@ -93,15 +105,15 @@ final class ServerOptions {
 
     /** Host settings for a server whose client is {@code client}: its variables, its working directory. */
     ComponentHost.Settings settings(Config config, ClientEnvironment client) throws IOException {
-        return new ComponentHost.Settings(
-                client.resolve(componentDir != null ? componentDir : config.componentDir()),
-                client.resolve(secretsDir != null ? secretsDir : config.secretsDir()),
-                client.workingDirectory(),
-                client.variables(),
-                config.environment(),
-                envFile != null ? EnvFiles.read(client.resolve(envFile)) : Map.of(),
-                env,
-                timeout != null ? timeout : config.callTimeout(),
-                maxResultBytes);
+        return ComponentHost.Settings.builder()
+                .componentDir(client.resolve(componentDir != null ? componentDir : config.componentDir()))
+                .secretsDir(client.resolve(secretsDir != null ? secretsDir : config.secretsDir()))
+                .baseDir(client.workingDirectory())
+                .processEnv(client.variables())
+                .configEnv(config.environment())
+                .envFile(envFile != null ? EnvFiles.read(client.resolve(envFile)) : Map.of())
+                .explicitEnv(env)
+                .limits(new Limits(timeout != null ? timeout : config.callTimeout(), maxResultBytes))
+                .build();
     }
 }

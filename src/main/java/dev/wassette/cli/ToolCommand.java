@@ -6,13 +6,10 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wassette.host.ComponentHost;
-import dev.wassette.host.UnenforceablePolicyException;
 import dev.wassette.policy.PolicyException;
 import dev.wassette.runtime.ExportedFunction;
-import dev.wassette.runtime.TrapException;
 import dev.wassette.runtime.Val;
 import dev.wassette.runtime.Engine;
-import dev.wassette.tools.InvalidArgumentException;
 import dev.wassette.tools.JsonValues;
 import dev.wassette.tools.ToolSchemas;
 import java.io.IOException;
@@ -102,8 +99,8 @@ final class ToolCommand implements Runnable {
                 }
                 err.println("error: no tool named \"" + name + "\" (see `wassette tool list`)");
                 return WassetteCli.BAD_INPUT;
-            } catch (InvalidArgumentException | UnenforceablePolicyException | PolicyException | TrapException e) {
-                return Failures.report(err, e);
+            } catch (PolicyException | RuntimeException e) {
+                return Failures.report(err, e, name);
             }
         }
     }

@@ -7,6 +7,7 @@ import dev.wassette.runtime.Engine;
 import dev.wassette.runtime.ExportedFunction;
 import dev.wassette.runtime.TrapException;
 import dev.wassette.runtime.Val;
+import dev.wassette.source.SourceSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -25,9 +26,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * The embedding API of Wassette: components in a {@link ComponentStore}, each called under its
- * current policy (re-read per call, so grants apply to the next call without a restart), with its
- * secrets and the layered environment, limits, egress checks and an audit of every denial.
+ * The component store served: components in a {@link ComponentStore}, each called through its
+ * {@link ComponentSandbox} under its current policy (held in memory by the store and read again
+ * only when its file changes, so grants apply to the next call without a restart), with its secrets
+ * and the layered environment, limits, egress checks and an audit of every denial. The MCP server
+ * and the CLI's store commands use it; an embedder that keeps components and policies itself uses
+ * the embedding API ({@code dev.wassette.WassetteRuntime}), which calls the same {@link ComponentSandbox}.
  *
  * <p>Environment precedence for a component, highest first: explicit values ({@code --env}), an env
  * file ({@code --env-file}), the component's secrets, the config file, the process environment —
@@ -36,24 +40,130 @@ import java.util.concurrent.Future;
 public final class ComponentHost implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.wassette.host");
 
-    /** Host settings; {@code baseDir} resolves relative {@code fs://} URIs. */
+    /**
+     * Host settings; {@code baseDir} resolves relative {@code fs://} URIs. Build them with
+     * {@link #builder()}: what is not set is empty, or the XDG default for the directories.
+     */
     public record Settings(Path componentDir, Path secretsDir, Path baseDir, Map<String, String> processEnv,
                            Map<String, String> configEnv, Map<String, String> envFile, Map<String, String> explicitEnv,
-                           Duration callTimeout, long maxResultBytes) {
+                           Limits limits) {
         public Settings {
             processEnv = Map.copyOf(processEnv);
             configEnv = Map.copyOf(configEnv);
             envFile = Map.copyOf(envFile);
             explicitEnv = Map.copyOf(explicitEnv);
+            baseDir = baseDir.toAbsolutePath().normalize();
+            java.util.Objects.requireNonNull(limits, "limits");
         }
 
+        /**
+         * The settings before the builder existed, positionally; kept so code written against them
+         * still compiles. Use {@link #builder()}.
+         */
+        @Deprecated(forRemoval = true)
+        public Settings(Path componentDir, Path secretsDir, Path baseDir, Map<String, String> processEnv,
+                        Map<String, String> configEnv, Map<String, String> envFile, Map<String, String> explicitEnv,
+                        Duration callTimeout, long maxResultBytes) {
+            this(componentDir, secretsDir, baseDir, processEnv, configEnv, envFile, explicitEnv, new Limits(callTimeout, maxResultBytes));
+        }
+
+        /** The XDG directories, this process's working directory and environment, the default limits. */
         public static Settings defaults() {
-            return new Settings(Paths.componentDirectory(), Paths.secretsDirectory(), Path.of("").toAbsolutePath(),
-                    System.getenv(), Map.of(), Map.of(), Map.of(), Duration.ofSeconds(30), 16L << 20);
+            return builder().build();
+        }
+
+        public static Builder builder() {
+            return new Builder();
+        }
+
+        public Duration callTimeout() {
+            return limits.callTimeout();
+        }
+
+        public long maxResultBytes() {
+            return limits.maxResultBytes();
         }
 
         public Settings withDirectories(Path components, Path secrets) {
-            return new Settings(components, secrets, baseDir, processEnv, configEnv, envFile, explicitEnv, callTimeout, maxResultBytes);
+            return new Settings(components, secrets, baseDir, processEnv, configEnv, envFile, explicitEnv, limits);
+        }
+
+        /** Builds {@link Settings}. */
+        public static final class Builder {
+            private Path componentDir;
+            private Path secretsDir;
+            private Path baseDir;
+            private Map<String, String> processEnv;
+            private Map<String, String> configEnv = Map.of();
+            private Map<String, String> envFile = Map.of();
+            private Map<String, String> explicitEnv = Map.of();
+            private Limits limits = Limits.defaults();
+
+            private Builder() {}
+
+            /** The component store (default: {@link Paths#componentDirectory()}). */
+            public Builder componentDir(Path dir) {
+                this.componentDir = dir;
+                return this;
+            }
+
+            /** Per-component secrets (default: {@link Paths#secretsDirectory()}). */
+            public Builder secretsDir(Path dir) {
+                this.secretsDir = dir;
+                return this;
+            }
+
+            /** Where relative {@code fs://} rules resolve (default: the working directory). */
+            public Builder baseDir(Path dir) {
+                this.baseDir = dir;
+                return this;
+            }
+
+            /** The lowest environment layer (default: this process's environment). */
+            public Builder processEnv(Map<String, String> env) {
+                this.processEnv = env;
+                return this;
+            }
+
+            /** The config file's {@code [environment]}. */
+            public Builder configEnv(Map<String, String> env) {
+                this.configEnv = env;
+                return this;
+            }
+
+            /** An env file's values ({@code --env-file}). */
+            public Builder envFile(Map<String, String> env) {
+                this.envFile = env;
+                return this;
+            }
+
+            /** Explicit values ({@code --env}), the highest layer. */
+            public Builder explicitEnv(Map<String, String> env) {
+                this.explicitEnv = env;
+                return this;
+            }
+
+            public Builder limits(Limits limits) {
+                this.limits = limits;
+                return this;
+            }
+
+            public Builder callTimeout(Duration timeout) {
+                this.limits = limits.withCallTimeout(timeout);
+                return this;
+            }
+
+            public Builder maxResultBytes(long bytes) {
+                this.limits = limits.withMaxResultBytes(bytes);
+                return this;
+            }
+
+            public Settings build() {
+                return new Settings(componentDir != null ? componentDir : Paths.componentDirectory(),
+                        secretsDir != null ? secretsDir : Paths.secretsDirectory(),
+                        baseDir != null ? baseDir : Path.of("").toAbsolutePath(),
+                        processEnv != null ? processEnv : System.getenv(), configEnv, envFile, explicitEnv, limits);
+            }
         }
     }
 
@@ -68,11 +178,12 @@ public final class ComponentHost implements AutoCloseable {
     private final Settings settings;
     private final ComponentStore store;
     private final SecretStore secrets;
+    private final ComponentSources componentSources;
     private final Audit audit = new Audit();
     private final HostLog hostLog = new HostLog(Map.of());
     private final Map<String, Loaded> loaded = new ConcurrentHashMap<>();
-    /** Per component, the policy notes last logged, so each change is logged once, not on every call. */
-    private final Map<String, List<String>> reportedNotes = new ConcurrentHashMap<>();
+    /** Per component, its policy prepared for calls; prepared again when the policy or the caller's base directory changes. */
+    private final Map<String, CallPolicy> prepared = new ConcurrentHashMap<>();
     // Which stored bytes each loaded component came from: tells a change by another process from our own writes.
     private final Map<String, Source> sources = new ConcurrentHashMap<>();
     // Stored components whose code is not loaded yet at start-up; calls wait for them.
@@ -102,10 +213,21 @@ public final class ComponentHost implements AutoCloseable {
     }
 
     public ComponentHost(Engine engine, Settings settings) {
+        this(engine, settings, SourceSettings.defaults(Paths.blobCacheDirectory()));
+    }
+
+    /** A host whose components are fetched (from registries, HTTPS) under {@code sourceSettings}. */
+    public ComponentHost(Engine engine, Settings settings, SourceSettings sourceSettings) {
         this.engine = engine;
         this.settings = settings;
         this.store = new ComponentStore(settings.componentDir());
         this.secrets = new SecretStore(settings.secretsDir());
+        this.componentSources = new ComponentSources(sourceSettings);
+    }
+
+    /** Where this host's components come from: files, HTTPS, OCI registries. */
+    public ComponentSources sources() {
+        return componentSources;
     }
 
     public ComponentStore store() {
@@ -126,8 +248,13 @@ public final class ComponentHost implements AutoCloseable {
 
     /** Compiles {@code bytes} (binary or text), stores them under {@code id} and loads; replaces a component with that id. */
     public Loaded load(String id, byte[] bytes) throws IOException {
+        return load(id, bytes, null);
+    }
+
+    /** {@link #load(String, byte[])}, recording where the bytes came from (null: not known). */
+    public Loaded load(String id, byte[] bytes, ComponentOrigin origin) throws IOException {
         Loaded l = prepare(id, bytes);
-        install(l, bytes);
+        install(l, bytes, origin);
         return l;
     }
 
@@ -140,7 +267,7 @@ public final class ComponentHost implements AutoCloseable {
 
     private Loaded link(String id, Component component) {
         try {
-            return new Loaded(id, new ComponentSandbox(engine, component, hostLog));
+            return new Loaded(id, new ComponentSandbox(id, engine, component, Map.of(HostLog.INTERFACE, hostLog.functions()), audit));
         } catch (RuntimeException e) {
             component.close();
             throw e;
@@ -152,12 +279,17 @@ public final class ComponentHost implements AutoCloseable {
      * any component with the same id.
      */
     public void install(Loaded prepared, byte[] bytes) throws IOException {
+        install(prepared, bytes, null);
+    }
+
+    /** {@link #install(Loaded, byte[])}, recording where the bytes came from (null: not known). */
+    public void install(Loaded prepared, byte[] bytes, ComponentOrigin origin) throws IOException {
         String id = prepared.id();
         Loaded old;
         synchronized (commit) {
             ComponentMetadata.FileStamp stamp;
             try {
-                stamp = store.put(id, bytes);
+                stamp = store.put(id, bytes, origin);
             } catch (IOException e) {
                 prepared.sandbox().close();
                 throw e;
@@ -192,7 +324,7 @@ public final class ComponentHost implements AutoCloseable {
                 throw e;
             }
         }
-        install(prepared, fetched.bytes());
+        install(prepared, fetched.bytes(), fetched.origin());
         if (fetched.declaredPolicy() == null) {
             return java.util.Optional.empty();
         }
@@ -356,10 +488,11 @@ public final class ComponentHost implements AutoCloseable {
     private Loaded loadFromStore(String id, Source known) throws IOException {
         Path file = store.componentFile(id);
         ComponentMetadata.FileStamp before = ComponentMetadata.FileStamp.of(file);
-        byte[] bytes = Files.readAllBytes(file);
+        // Hashed as a stream: a component is read whole only when it must be compiled (a JavaScript
+        // component is 12 MB, and each such array outlived its use in the old generation).
+        String sha = ComponentMetadata.sha256(file);
         // A stamp that moved while reading means a writer replaced the file: don't record it for these bytes.
         ComponentMetadata.FileStamp stamp = before != null && before.equals(ComponentMetadata.FileStamp.of(file)) ? before : null;
-        String sha = ComponentMetadata.sha256(bytes);
         if (known != null && known.sha256().equals(sha)) {
             synchronized (commit) {
                 if (stamp != null) {
@@ -368,7 +501,7 @@ public final class ComponentHost implements AutoCloseable {
             }
             return null;
         }
-        Loaded l = link(id, loadStored(id, bytes, sha));
+        Loaded l = link(id, loadStored(id, file, sha));
         Loaded old;
         synchronized (commit) {
             if (sources.get(id) != known) {
@@ -425,16 +558,18 @@ public final class ComponentHost implements AutoCloseable {
      * A stored component from its precompiled code when that was made from the same bytes by this
      * Wasmtime build; otherwise compiled again (and the precompiled code refreshed).
      */
-    private Component loadStored(String id, byte[] bytes, String sha) throws IOException {
-        String key = sha + " " + dev.wassette.runtime.NativeLibrary.version();
-        Path cwasm = store.directory().resolve(id + ".cwasm");
-        Path keyFile = store.directory().resolve(id + ".cwasm.key");
-        if (Files.isRegularFile(cwasm) && Files.isRegularFile(keyFile) && Files.readString(keyFile).strip().equals(key)) {
+    private Component loadStored(String id, Path file, String sha) throws IOException {
+        Path cwasm = store.precompiled(id, sha);
+        if (cwasm != null) {
             try {
                 return engine.deserializeFile(cwasm); // mapped, not read into the heap
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.INFO, "precompiled code of {0} is unusable ({1}); compiling", id, e.getMessage());
             }
+        }
+        byte[] bytes = Files.readAllBytes(file);
+        if (!ComponentMetadata.sha256(bytes).equals(sha)) {
+            throw new IOException("component " + id + " changed while it was being loaded");
         }
         Component c = engine.compile(bytes);
         writePrecompiled(id, sha, c);
@@ -443,9 +578,7 @@ public final class ComponentHost implements AutoCloseable {
 
     private void writePrecompiled(String id, String sha, Component component) {
         try {
-            dev.wassette.policy.AtomicFiles.write(store.directory().resolve(id + ".cwasm"), component.serialize(), null);
-            dev.wassette.policy.AtomicFiles.write(store.directory().resolve(id + ".cwasm.key"),
-                    (sha + " " + dev.wassette.runtime.NativeLibrary.version()).getBytes(java.nio.charset.StandardCharsets.UTF_8), null);
+            store.savePrecompiled(id, sha, component);
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot store precompiled code of {0}: {1}", id, e.getMessage());
         }
@@ -468,6 +601,7 @@ public final class ComponentHost implements AutoCloseable {
         synchronized (commit) {
             l = loaded.remove(id);
             sources.remove(id);
+            prepared.remove(id);
         }
         if (l != null) {
             l.sandbox().close();
@@ -531,52 +665,23 @@ public final class ComponentHost implements AutoCloseable {
     /** {@link #call} that can be cancelled through {@code context}, which also receives timings and denials. */
     public Val call(String id, ExportedFunction function, List<Val> args, CallContext context) throws IOException, PolicyException {
         Loaded l = Objects.requireNonNull(awaitLoaded(id), () -> "no component loaded with id " + id);
-        Policy policy = store.policy(id);
-        String fn = function.qualifiedName();
-        Grants grants;
+        ClientEnvironment client = context.client();
+        CallPolicy policy = callPolicy(id, store.policy(id), baseDir(client));
         try {
-            grants = PolicyMapping.map(policy, baseDir(context.client()), environmentLookup(id, context.client()), settings.callTimeout());
+            return l.sandbox().call(function, args, policy, environmentLookup(id, client), context);
         } catch (java.io.UncheckedIOException e) {
             throw e.getCause();
         }
-        context.policyNotes(grants.notes());
-        if (l.sandbox().usesFilesystem()) {
-            context.storageVisible(grants.preopens().stream()
-                    .map(p -> p.guestPath() + (p.writable() ? " (read, write)" : " (read-only)")).toList());
+    }
+
+    /** The component's policy prepared for calls, made again only when the policy or the base directory changed. */
+    private CallPolicy callPolicy(String id, Policy policy, Path baseDir) {
+        CallPolicy p = prepared.get(id);
+        if (p == null || !p.isFor(policy, baseDir, settings.limits())) {
+            p = CallPolicy.of(policy, baseDir, settings.limits());
+            prepared.put(id, p);
         }
-        List<String> previous = reportedNotes.put(id, grants.notes());
-        if (!grants.notes().isEmpty() && !grants.notes().equals(previous)) {
-            LOG.log(System.Logger.Level.WARNING, "component {0}: policy rules not in force: {1}", id, String.join("; ", grants.notes()));
-        }
-        PolicyEgress egress = new PolicyEgress(policy, denial -> {
-            audit.deny(id, fn, Audit.Category.NETWORK, denial);
-            context.denied(Audit.Category.NETWORK, denial);
-        });
-        Val value;
-        try {
-            value = l.sandbox().call(function, args, grants, egress, settings.callTimeout(), context);
-        } catch (TrapException e) {
-            Audit.Category category = switch (e.kind()) {
-                case TIMEOUT -> Audit.Category.TIMEOUT;
-                case OUT_OF_FUEL -> Audit.Category.CPU;
-                case MEMORY_LIMIT -> Audit.Category.MEMORY;
-                case STACK_OVERFLOW -> Audit.Category.STACK;
-                default -> null;
-            };
-            if (category != null) {
-                audit.deny(id, fn, category, e.getMessage());
-                context.denied(category, e.getMessage());
-            }
-            throw e;
-        }
-        long size = ValueSize.of(value);
-        if (size > settings.maxResultBytes()) {
-            String message = fn + ": result of about " + size + " bytes exceeds the limit of " + settings.maxResultBytes() + " bytes";
-            audit.deny(id, fn, Audit.Category.RESULT_SIZE, message);
-            context.denied(Audit.Category.RESULT_SIZE, message);
-            throw new TrapException(TrapException.Kind.RESULT_LIMIT, message, List.of());
-        }
-        return value;
+        return p;
     }
 
     @Override

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.wassette.policy.AtomicFiles;
 import dev.wassette.runtime.ExportedFunction;
 import dev.wassette.runtime.FunctionType;
 import dev.wassette.runtime.WitType;

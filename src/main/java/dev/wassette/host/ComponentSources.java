@@ -2,6 +2,13 @@ package dev.wassette.host;
 
 import dev.wassette.policy.PolicyException;
 import dev.wassette.policy.PolicyParser;
+import dev.wassette.source.ComponentFetcher;
+import dev.wassette.source.ComponentSource;
+import dev.wassette.source.Digest;
+import dev.wassette.source.FetchedComponent;
+import dev.wassette.source.Progress;
+import dev.wassette.source.RegistryCredentials;
+import dev.wassette.source.SourceSettings;
 import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
@@ -12,36 +19,56 @@ import java.util.regex.Pattern;
 
 /**
  * Where components come from: the one function, {@link #fetch}, that turns what a user names — the
- * {@code path} of {@code load-component}, the file of {@code wassette component load}, the
+ * {@code path} of {@code load-component}, the source of {@code wassette component load}, the
  * {@code uri} of a provisioning manifest entry — into the component's bytes and what arrived with
- * them: the policy the component declares (shown to the user, never applied by itself), and the
- * trust policy's verdict on it.
+ * them: the policy the component declares (shown to the user, never applied by itself), the trust
+ * policy's verdict on it, and where exactly it came from ({@link ComponentOrigin}).
  *
- * <p>Today: files, as {@code file://} URIs or paths (relative ones resolve against the caller's
- * base directory). A file's declaration is Wassette's co-located policy convention:
- * {@code <name>.policy.yaml} beside {@code <name>.wasm}. {@code oci://}, {@code https://} and
- * {@code http://} are refused with a clear message; the registry and HTTPS sources extend
- * {@link #fetch} (and {@link #suggestedId}) for them, returning the policy layer of an artifact as
- * its declaration and the signature verdict as {@link Fetched#trust()}.
+ * <p>Files, as {@code file://} URIs or paths (relative ones resolve against the caller's base
+ * directory): a file's declaration is Wassette's co-located policy convention,
+ * {@code <name>.policy.yaml} beside {@code <name>.wasm}. {@code oci://} and {@code https://} sources
+ * are fetched and verified by {@link ComponentFetcher} (the {@code dev.wassette.source} package):
+ * an OCI artifact's policy layer is its declaration. A pin ({@code expectedDigest}) is a file's or
+ * HTTPS body's SHA-256, or an OCI artifact's manifest digest. No signature is verified yet, so every
+ * source is {@link TrustDecision#UNVERIFIED}; the signature verification extends {@link #fetch} there.
  */
 public final class ComponentSources {
     private static final Pattern DIGEST = Pattern.compile("sha256:[0-9a-f]{64}");
 
-    private ComponentSources() {}
+    private static volatile ComponentSources defaults;
+
+    private final ComponentFetcher fetcher;
+
+    /** Sources fetched under {@code settings} (blob cache, insecure registries, CAs, size caps, timeouts). */
+    public ComponentSources(SourceSettings settings) {
+        this.fetcher = new ComponentFetcher(settings);
+    }
+
+    public SourceSettings settings() {
+        return fetcher.settings();
+    }
 
     /**
      * A fetched component.
      *
      * @param source             what it was fetched from, for messages ({@code /abs/io.wasm}, {@code oci://…})
      * @param bytes              the component (binary or text)
-     * @param digest             {@code sha256:…} of {@code bytes}
+     * @param digest             {@code sha256:…} the source is pinned by: of {@code bytes}, or an OCI artifact's manifest
      * @param suggestedId        the component id when the caller names none
      * @param declaredPolicy     the policy that arrived with it (validated), or null
      * @param declaredPolicyFrom where that policy came from, for messages, or null
-     * @param trust              the trust policy's verdict ({@link TrustDecision#UNVERIFIED} for files)
+     * @param trust              the trust policy's verdict ({@link TrustDecision#UNVERIFIED} while no signature is verified)
+     * @param origin             where exactly it came from, recorded beside the stored component; null: not recorded
+     * @param fromCache          everything came from the blob cache, without network access (always true for files)
      */
     public record Fetched(String source, byte[] bytes, String digest, String suggestedId, String declaredPolicy,
-                          String declaredPolicyFrom, TrustDecision trust) {}
+                          String declaredPolicyFrom, TrustDecision trust, ComponentOrigin origin, boolean fromCache) {
+        /** A fetched component whose origin is not recorded. */
+        public Fetched(String source, byte[] bytes, String digest, String suggestedId, String declaredPolicy,
+                       String declaredPolicyFrom, TrustDecision trust) {
+            this(source, bytes, digest, suggestedId, declaredPolicy, declaredPolicyFrom, trust, null, true);
+        }
+    }
 
     /** A source that cannot be fetched, or whose bytes are not the ones pinned; the message says which and why. */
     public static final class SourceException extends Exception {
@@ -51,18 +78,63 @@ public final class ComponentSources {
     }
 
     /**
+     * Fetches the component {@code uri} names with the default source settings (the user's blob
+     * cache, no insecure registries, the JVM's CAs) and this process's registry credentials.
+     */
+    public static Fetched fetch(String uri, Path baseDir, String expectedDigest) throws SourceException, IOException {
+        ComponentSources d = defaults;
+        if (d == null) {
+            d = new ComponentSources(SourceSettings.defaults(Paths.blobCacheDirectory()));
+            defaults = d;
+        }
+        return d.fetch(uri, baseDir, expectedDigest, RegistryCredentials.fromEnvironment(System.getenv()), Progress.NONE);
+    }
+
+    /**
      * Fetches the component {@code uri} names.
      *
      * @param baseDir        where relative paths resolve
-     * @param expectedDigest {@code sha256:HEX} the component's bytes must have, or null for no pin
-     *                       (registry sources pin what they pull: their extension decides what it is checked against)
+     * @param expectedDigest {@code sha256:HEX} pin, or null: a file's or HTTPS body's digest, an OCI artifact's manifest digest
+     * @param credentials    offered to registries that ask for them
+     * @param progress       hears about downloads
      * @throws SourceException when there is nothing to fetch there, the scheme is not supported, the
-     *                         bytes do not match {@code expectedDigest}, or the declared policy is invalid
+     *                         bytes do not match {@code expectedDigest} or fail any other check, or
+     *                         the declared policy is invalid; nothing is stored then
      */
-    public static Fetched fetch(String uri, Path baseDir, String expectedDigest) throws SourceException, IOException {
+    public Fetched fetch(String uri, Path baseDir, String expectedDigest, RegistryCredentials credentials, Progress progress)
+            throws SourceException, IOException {
         if (expectedDigest != null) {
             checkDigest(expectedDigest);
         }
+        if (!isRemote(uri)) {
+            return fetchFile(uri, baseDir, expectedDigest);
+        }
+        ComponentSource source;
+        try {
+            source = ComponentSource.parse(uri, baseDir, expectedDigest == null ? null : Digest.parse(expectedDigest));
+        } catch (IllegalArgumentException e) {
+            throw new SourceException(e.getMessage());
+        }
+        FetchedComponent f;
+        try {
+            f = fetcher.fetch(source, credentials, progress);
+        } catch (dev.wassette.source.SourceException e) {
+            throw new SourceException(e.getMessage());
+        }
+        String declaredFrom = null;
+        if (f.declaredPolicy() != null) {
+            declaredFrom = "the policy layer (" + f.declaredPolicyMediaType() + ") of " + f.resolved();
+            try {
+                PolicyParser.parse(f.declaredPolicy(), declaredFrom);
+            } catch (PolicyException e) {
+                throw new SourceException(declaredFrom + " is invalid, so the artifact is refused: " + String.join("; ", e.problems()));
+            }
+        }
+        return new Fetched(source.toString(), f.bytes(), f.digest().toString(), ComponentStore.idFor(source.suggestedName()),
+                f.declaredPolicy(), declaredFrom, TrustDecision.UNVERIFIED, ComponentOrigin.of(f), f.offline());
+    }
+
+    private static Fetched fetchFile(String uri, Path baseDir, String expectedDigest) throws SourceException, IOException {
         Path file = localFile(uri, baseDir);
         if (!Files.isRegularFile(file)) {
             throw new SourceException("no such file: " + file);
@@ -83,8 +155,10 @@ public final class ComponentSources {
                         + String.join("; ", e.problems()));
             }
         }
+        String location = file.toUri().toString();
+        ComponentOrigin origin = new ComponentOrigin(location, location, digest, digest, java.time.Instant.now());
         return new Fetched(file.toString(), bytes, digest, ComponentStore.idFor(file.getFileName().toString()), declared,
-                declared == null ? null : declaration.toString(), TrustDecision.UNVERIFIED);
+                declared == null ? null : declaration.toString(), TrustDecision.UNVERIFIED, origin, true);
     }
 
     /**
@@ -134,9 +208,6 @@ public final class ComponentSources {
     }
 
     private static Path localFile(String uri, Path baseDir) throws SourceException {
-        if (isRemote(uri)) {
-            throw new SourceException("loading from " + scheme(uri) + ":// is not supported yet; use a file:// path");
-        }
         if (uri.startsWith("file://")) {
             try {
                 return Path.of(URI.create(uri));
@@ -145,7 +216,7 @@ public final class ComponentSources {
             }
         }
         if (uri.contains("://")) {
-            throw new SourceException("unsupported URI scheme in \"" + uri + "\" (use file://)");
+            throw new SourceException("unsupported URI scheme in \"" + uri + "\" (file://, a path, https:// or oci://)");
         }
         return baseDir.resolve(uri).toAbsolutePath().normalize();
     }

@@ -1,6 +1,5 @@
 package dev.wassette.host;
 
-import dev.wassette.policy.AtomicFiles;
 import dev.wassette.policy.Policy;
 import dev.wassette.policy.PolicyException;
 import dev.wassette.policy.PolicyParser;
@@ -12,7 +11,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.UnaryOperator;
@@ -26,14 +24,20 @@ import java.util.stream.Stream;
  * never in force unless applied, see {@link #applyDeclaredPolicy}) — and caches derived from the
  * bytes: precompiled code
  * ({@code <id>.cwasm}, {@code <id>.cwasm.key}) and the exported functions ({@code <id>.tools.json},
- * see {@link ComponentMetadata}). Policy changes are serialized per component, across processes too
+ * see {@link ComponentMetadata}), and where it came from ({@code <id>.origin.json}, see
+ * {@link ComponentOrigin}). Policy changes are serialized per component, across processes too
  * (a lock file, so the CLI can edit grants while a server runs), and written atomically; the next
  * call reads the new policy without a restart.
+ *
+ * <p>Policies are held in memory and parsed again only when their file changed: a call costs one
+ * {@code stat} of the policy file (its size, time and inode), which keeps "the next call sees the
+ * change" exact for edits by other processes — the CLI beside a running server, or by hand.
  */
 public final class ComponentStore {
     private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
-    private record Cached(FileTime modified, long size, Policy policy) {}
+    /** A policy as read from a file with this stamp (null: there was no file). */
+    private record Cached(ComponentMetadata.FileStamp stamp, Policy policy) {}
 
     private final Path directory;
     private final ConcurrentHashMap<String, Object> locks = new ConcurrentHashMap<>();
@@ -85,6 +89,49 @@ public final class ComponentStore {
         return directory.resolve(id + ".tools.json");
     }
 
+    /** Where the component came from (see {@link ComponentOrigin}). */
+    public Path originFile(String id) {
+        checkId(id);
+        return directory.resolve(id + ".origin.json");
+    }
+
+    /** Where the stored component came from, or null when that was not recorded. */
+    public ComponentOrigin origin(String id) throws IOException {
+        return ComponentOrigin.read(originFile(id));
+    }
+
+    /**
+     * The component's precompiled code, when it was made from the bytes with {@code sha256} by this
+     * Wasmtime build (its key file says so); else null. Load it mapped
+     * ({@link dev.wassette.runtime.Engine#deserializeFile}): it is replaced by renaming, never in place.
+     */
+    public Path precompiled(String id, String sha256) throws IOException {
+        Path code = directory.resolve(checked(id) + ".cwasm");
+        Path key = directory.resolve(id + ".cwasm.key");
+        if (!Files.isRegularFile(code) || !Files.isRegularFile(key)) {
+            return null;
+        }
+        return Files.readString(key).strip().equals(precompiledKey(sha256)) ? code : null;
+    }
+
+    /** Keeps precompiled code of the component's bytes with {@code sha256}, for {@link #precompiled}. */
+    public void savePrecompiled(String id, String sha256, dev.wassette.runtime.Component code) throws IOException {
+        Path file = directory.resolve(checked(id) + ".cwasm");
+        // written from native memory: a JavaScript component's code is tens of MB the heap need not hold
+        code.withSerialized(serialized -> AtomicFiles.write(file, serialized, null));
+        AtomicFiles.write(directory.resolve(id + ".cwasm.key"), precompiledKey(sha256).getBytes(java.nio.charset.StandardCharsets.UTF_8), null);
+    }
+
+    /** Code is valid for exactly the bytes it was compiled from, and the Wasmtime build that compiled it. */
+    private static String precompiledKey(String sha256) {
+        return sha256 + " " + dev.wassette.runtime.NativeLibrary.version();
+    }
+
+    private static String checked(String id) {
+        checkId(id);
+        return id;
+    }
+
     public boolean contains(String id) {
         return Files.isRegularFile(componentFile(id));
     }
@@ -107,11 +154,26 @@ public final class ComponentStore {
      * written (another process may replace it right after).
      */
     public ComponentMetadata.FileStamp put(String id, byte[] bytes) throws IOException {
+        return put(id, bytes, null);
+    }
+
+    /**
+     * {@link #put(String, byte[])}, recording where the bytes came from ({@code origin}; null: not
+     * known, and a previous record is removed). The origin is written before the component, so
+     * whoever sees the new component sees its origin.
+     */
+    public ComponentMetadata.FileStamp put(String id, byte[] bytes, ComponentOrigin origin) throws IOException {
         synchronized (lock(id)) {
+            if (origin != null) {
+                origin.write(originFile(id));
+            } else {
+                Files.deleteIfExists(originFile(id));
+            }
             var written = AtomicFiles.write(componentFile(id), bytes, null);
             Files.deleteIfExists(declaredPolicyFile(id));
             if (!Files.exists(policyFile(id))) {
-                PolicyWriter.write(policyFile(id), Policy.denyAll());
+                writePolicy(id, Policy.denyAll());
+                policyWritten(id);
             }
             return ComponentMetadata.FileStamp.of(written);
         }
@@ -128,25 +190,45 @@ public final class ComponentStore {
             Files.deleteIfExists(directory.resolve(id + ".cwasm"));
             Files.deleteIfExists(directory.resolve(id + ".cwasm.key"));
             Files.deleteIfExists(metadataFile(id));
+            Files.deleteIfExists(originFile(id));
+            policyWritten(id);
             return existed;
         }
     }
 
-    /** The component's current policy; no file means no permissions. */
+    /**
+     * The component's current policy; no file means no permissions. The same value as long as its
+     * file is unchanged (checked by its stamp), parsed again when it changed.
+     */
     public Policy policy(String id) throws IOException, PolicyException {
         Path file = policyFile(id);
-        try {
-            var attrs = Files.readAttributes(file, java.nio.file.attribute.BasicFileAttributes.class);
-            Cached c = cache.get(id);
-            if (c != null && c.modified().equals(attrs.lastModifiedTime()) && c.size() == attrs.size()) {
-                return c.policy();
-            }
-            Policy p = PolicyParser.parse(file);
-            cache.put(id, new Cached(attrs.lastModifiedTime(), attrs.size(), p));
-            return p;
-        } catch (NoSuchFileException e) {
-            return Policy.denyAll();
+        ComponentMetadata.FileStamp stamp = ComponentMetadata.FileStamp.of(file);
+        Cached c = cache.get(id);
+        if (c != null && java.util.Objects.equals(c.stamp(), stamp)) {
+            return c.policy();
         }
+        Policy p;
+        if (stamp == null) {
+            p = Policy.denyAll();
+        } else {
+            try {
+                p = PolicyParser.parse(file);
+            } catch (NoSuchFileException e) { // removed since the stamp was taken
+                return Policy.denyAll();
+            }
+        }
+        cache.put(id, new Cached(stamp, p));
+        return p;
+    }
+
+    /** Writes the policy file atomically (see {@link AtomicFiles}). */
+    private void writePolicy(String id, Policy policy) throws IOException {
+        AtomicFiles.write(policyFile(id), PolicyWriter.toYaml(policy).getBytes(java.nio.charset.StandardCharsets.UTF_8), null);
+    }
+
+    /** After a policy file of {@code id} was written or removed. */
+    private void policyWritten(String id) {
+        cache.remove(id);
     }
 
     /**
@@ -161,8 +243,8 @@ public final class ComponentStore {
                 removeOrphanedTempFiles(id);
                 cache.remove(id);
                 Policy updated = change.apply(policy(id));
-                PolicyWriter.write(policyFile(id), updated);
-                cache.remove(id);
+                writePolicy(id, updated);
+                policyWritten(id);
                 return updated;
             }
         }

@@ -1,6 +1,6 @@
 package dev.wassette.host;
 
-import java.nio.file.Path;
+import dev.wassette.runtime.WasiConfig;
 import java.util.List;
 import java.util.Map;
 
@@ -13,11 +13,8 @@ import java.util.Map;
  *                   only when the policy allows some network access, since a lookup alone can carry
  *                   data out through DNS
  */
-public record Grants(List<Preopen> preopens, Map<String, String> environment, long memoryLimitBytes, long fuel,
+public record Grants(List<WasiConfig.Preopen> preopens, Map<String, String> environment, long memoryLimitBytes, long fuel,
                      boolean nameLookup, List<String> notes) {
-
-    /** A host directory the guest sees at {@code guestPath}. */
-    public record Preopen(Path hostPath, String guestPath, boolean writable) {}
 
     public Grants {
         preopens = List.copyOf(preopens);

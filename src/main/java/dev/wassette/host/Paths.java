@@ -21,6 +21,16 @@ public final class Paths {
         return xdg("XDG_CONFIG_HOME", ".config").resolve("wassette");
     }
 
+    /** {@code $XDG_CACHE_HOME/wassette} (default {@code ~/.cache/wassette}): compiled code, pulled blobs. */
+    public static Path cacheDirectory() {
+        return xdg("XDG_CACHE_HOME", ".cache").resolve("wassette");
+    }
+
+    /** The content-addressed cache of pulled components, manifests and policy layers. */
+    public static Path blobCacheDirectory() {
+        return cacheDirectory().resolve("blobs");
+    }
+
     private static Path xdg(String variable, String fallback) {
         String value = System.getenv(variable);
         if (value != null && !value.isBlank() && Path.of(value).isAbsolute()) {

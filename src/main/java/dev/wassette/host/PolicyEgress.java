@@ -25,15 +25,18 @@ import java.util.function.Consumer;
  * </ul>
  */
 public final class PolicyEgress implements EgressCheck {
-    private final List<HostPattern> allowHosts = new ArrayList<>();
-    private final List<HostPattern> denyHosts = new ArrayList<>();
-    private final List<Cidr> allowCidrs = new ArrayList<>();
-    private final List<Cidr> denyCidrs = new ArrayList<>();
+    private final List<HostPattern> allowHosts;
+    private final List<HostPattern> denyHosts;
+    private final List<Cidr> allowCidrs;
+    private final List<Cidr> denyCidrs;
     private final Consumer<String> denials;
 
     /** {@code denials} receives a description of every denied attempt (for the audit log). */
     public PolicyEgress(Policy policy, Consumer<String> denials) {
-        this.denials = denials;
+        List<HostPattern> allowHosts = new ArrayList<>();
+        List<HostPattern> denyHosts = new ArrayList<>();
+        List<Cidr> allowCidrs = new ArrayList<>();
+        List<Cidr> denyCidrs = new ArrayList<>();
         for (Policy.NetworkRule r : policy.networkAllow()) {
             if (r.host() != null) {
                 allowHosts.add(HostPattern.parse(r.host()));
@@ -48,6 +51,24 @@ public final class PolicyEgress implements EgressCheck {
                 denyCidrs.add(Cidr.parse(r.cidr()));
             }
         }
+        this.allowHosts = List.copyOf(allowHosts);
+        this.denyHosts = List.copyOf(denyHosts);
+        this.allowCidrs = List.copyOf(allowCidrs);
+        this.denyCidrs = List.copyOf(denyCidrs);
+        this.denials = denials;
+    }
+
+    private PolicyEgress(PolicyEgress rules, Consumer<String> denials) {
+        this.allowHosts = rules.allowHosts;
+        this.denyHosts = rules.denyHosts;
+        this.allowCidrs = rules.allowCidrs;
+        this.denyCidrs = rules.denyCidrs;
+        this.denials = denials;
+    }
+
+    /** The same rules (parsed once, shared) reporting denials to {@code denials}: one per call. */
+    public PolicyEgress reportingTo(Consumer<String> denials) {
+        return new PolicyEgress(this, denials);
     }
 
     @Override

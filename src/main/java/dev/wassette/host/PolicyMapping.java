@@ -1,6 +1,7 @@
 package dev.wassette.host;
 
 import dev.wassette.policy.Policy;
+import dev.wassette.runtime.WasiConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -33,7 +34,7 @@ public final class PolicyMapping {
     private PolicyMapping() {}
 
     /** The storage part of a policy, resolved: what is granted, what is refused and why, what is absent. */
-    private record Storage(List<Grants.Preopen> preopens, List<String> unenforceable, List<String> absent) {}
+    private record Storage(List<WasiConfig.Preopen> preopens, List<String> unenforceable, List<String> absent) {}
 
     /**
      * @param baseDir     where relative {@code fs://} paths are resolved
@@ -46,9 +47,6 @@ public final class PolicyMapping {
 
     /** {@link #map} with the environment as a lookup, asked only for the keys the policy allows. */
     public static Grants map(Policy policy, Path baseDir, java.util.function.Function<String, String> environment, Duration callTimeout) {
-        Storage storage = storage(policy, baseDir);
-        List<String> notes = new ArrayList<>(storage.unenforceable());
-        notes.addAll(storage.absent());
         Map<String, String> env = new LinkedHashMap<>();
         for (String key : policy.environmentAllow()) {
             String value = environment.apply(key);
@@ -56,6 +54,23 @@ public final class PolicyMapping {
                 env.put(key, value);
             }
         }
+        return map(policy, storage(policy, baseDir), env, callTimeout);
+    }
+
+    /**
+     * What a policy grants without its environment values (those are looked up per call), and
+     * whether some granted directory did not exist: then the mapping is worth doing again later.
+     */
+    record WithoutEnvironment(Grants grants, boolean directoriesAbsent) {}
+
+    static WithoutEnvironment mapWithoutEnvironment(Policy policy, Path baseDir, Duration callTimeout) {
+        Storage storage = storage(policy, baseDir);
+        return new WithoutEnvironment(map(policy, storage, Map.of(), callTimeout), !storage.absent().isEmpty());
+    }
+
+    private static Grants map(Policy policy, Storage storage, Map<String, String> env, Duration callTimeout) {
+        List<String> notes = new ArrayList<>(storage.unenforceable());
+        notes.addAll(storage.absent());
         long memory = policy.resources().memoryBytes() == null ? -1 : policy.resources().memoryBytes();
         long fuel = -1;
         if (policy.resources().cpuMillis() != null) {
@@ -92,7 +107,7 @@ public final class PolicyMapping {
     private static Storage storage(Policy policy, Path baseDir) {
         List<String> unenforceable = new ArrayList<>();
         List<String> absent = new ArrayList<>();
-        List<Grants.Preopen> preopens = new ArrayList<>();
+        List<WasiConfig.Preopen> preopens = new ArrayList<>();
         List<Policy.StorageRule> granted = new ArrayList<>();
         for (Policy.StorageRule rule : policy.storageAllow()) {
             String path = rule.uri().substring("fs://".length());
@@ -126,7 +141,7 @@ public final class PolicyMapping {
                 continue;
             }
             String guest = dir.length() > 1 && dir.endsWith("/") ? dir.substring(0, dir.length() - 1) : dir;
-            preopens.add(new Grants.Preopen(host, guest, rule.access().contains(Policy.Access.WRITE)));
+            preopens.add(new WasiConfig.Preopen(host, guest, rule.access().contains(Policy.Access.WRITE)));
             granted.add(rule);
         }
         for (Policy.StorageRule deny : policy.storageDeny()) {

@@ -96,24 +96,47 @@ public final class ProvidedImports {
 
     /** Every import of {@code component}, in its order, with its status. */
     public static List<Checked> check(Component component) {
-        return component.imports().stream().map(ProvidedImports::check).toList();
+        return check(component, java.util.Set.of());
+    }
+
+    /** {@link #check(Component)} when the embedder also defines {@code hostInterfaces} (exact names) in Java. */
+    public static List<Checked> check(Component component, java.util.Set<String> hostInterfaces) {
+        return component.imports().stream().map(i -> check(i, hostInterfaces)).toList();
     }
 
     public static Checked check(ComponentImport imp) {
+        return check(imp, java.util.Set.of());
+    }
+
+    private static Checked check(ComponentImport imp, java.util.Set<String> hostInterfaces) {
         // The linker defines only interface instances; anything else by that name does not link.
         if (imp.kind() != ComponentImport.Kind.INSTANCE) {
             return new Checked(imp, Status.MISSING, null);
         }
-        if (resolve(imp.name()) == null) {
+        if (resolve(imp.name()) == null && !resolvesTo(imp.name(), hostInterfaces)) {
             return new Checked(imp, imp.typesOnly() ? Status.TYPES_ONLY : Status.MISSING, null);
         }
         String gate = gate(imp.name());
         return new Checked(imp, gate == null ? Status.PROVIDED : Status.POLICY_GATED, gate);
     }
 
+    /** Whether one of {@code defined} satisfies an import of {@code name}: exactly or by Wasmtime's semver track. */
+    private static boolean resolvesTo(String name, java.util.Set<String> defined) {
+        if (defined.contains(name)) {
+            return true;
+        }
+        String track = semverTrack(name);
+        return track != null && defined.stream().anyMatch(d -> track.equals(semverTrack(d)));
+    }
+
     /** The imports the server cannot provide. */
     public static List<ComponentImport> missing(Component component) {
-        return check(component).stream().filter(c -> c.status() == Status.MISSING).map(Checked::component).toList();
+        return missing(component, java.util.Set.of());
+    }
+
+    /** The imports neither the server nor the embedder's {@code hostInterfaces} provide. */
+    public static List<ComponentImport> missing(Component component, java.util.Set<String> hostInterfaces) {
+        return check(component, hostInterfaces).stream().filter(c -> c.status() == Status.MISSING).map(Checked::component).toList();
     }
 
     /** "the component imports what this server does not provide: a:b/c@1.0.0 (interface), f (function)". */

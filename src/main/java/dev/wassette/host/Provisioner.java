@@ -2,6 +2,8 @@ package dev.wassette.host;
 
 import dev.wassette.policy.Policy;
 import dev.wassette.policy.PolicyException;
+import dev.wassette.source.Progress;
+import dev.wassette.source.RegistryCredentials;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -66,7 +68,8 @@ public final class Provisioner {
         for (ProvisioningManifest.Entry entry : manifest.entries()) {
             ComponentHost.Loaded prepared = null;
             try {
-                ComponentSources.Fetched fetched = ComponentSources.fetch(entry.uri(), manifest.directory(), entry.digest());
+                ComponentSources.Fetched fetched = host.sources().fetch(entry.uri(), manifest.directory(), entry.digest(),
+                        RegistryCredentials.fromEnvironment(System.getenv()), Progress.NONE);
                 List<String> unenforceable = PolicyMapping.unenforceable(entry.permissions(), host.settings().baseDir());
                 if (!unenforceable.isEmpty()) {
                     throw new IllegalArgumentException("permissions that cannot be enforced as written: " + String.join("; ", unenforceable));

@@ -1,6 +1,5 @@
 package dev.wassette.host;
 
-import dev.wassette.policy.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;

@@ -3,20 +3,26 @@ package dev.wassette.mcp;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wassette.host.ClientEnvironment;
 import dev.wassette.host.ComponentHost;
+import dev.wassette.host.ComponentOrigin;
 import dev.wassette.host.ComponentSources;
 import dev.wassette.host.ComponentStore;
 import dev.wassette.host.DeclarationConsent;
 import dev.wassette.host.PolicyMapping;
 import dev.wassette.host.ProvidedImports;
-import dev.wassette.host.UnenforceablePolicyException;
 import dev.wassette.policy.Policy;
 import dev.wassette.policy.PolicyEditor;
 import dev.wassette.policy.PolicyException;
 import dev.wassette.policy.PolicyWriter;
+import dev.wassette.source.Progress;
+import dev.wassette.source.RegistryCredentials;
+import dev.wassette.tools.Failure;
+import dev.wassette.tools.ToolNameConflictException;
 import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
+import io.modelcontextprotocol.server.McpSyncServerExchange;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -27,16 +33,13 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.UnaryOperator;
-import org.snakeyaml.engine.v2.api.Load;
-import org.snakeyaml.engine.v2.api.LoadSettings;
 
 /**
  * The built-in management tools, named and shaped as Wassette's so existing prompts and clients
  * work. Every result is JSON, as text and as {@code structuredContent}.
  */
 final class BuiltinTools {
-    private static final String ID_SCHEMA = """
-            {"type":"object","properties":{"component_id":{"type":"string","description":"Component id"}},"required":["component_id"]}""";
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
     /** The client of the call being handled (daemon sessions); unbound: this process's. */
     private static final ScopedValue<ClientEnvironment> CLIENT = ScopedValue.newInstance();
@@ -56,8 +59,14 @@ final class BuiltinTools {
         JsonNode handle(JsonNode args) throws Exception;
     }
 
-    /** A failure the client caused: reported as a tool error with this message. */
-    static final class ToolError extends Exception {
+    /** A handler that also talks to the client during the call (progress notifications). */
+    @FunctionalInterface
+    private interface ExchangeHandler {
+        JsonNode handle(JsonNode args, McpSyncServerExchange exchange, Map<String, Object> meta) throws Exception;
+    }
+
+    /** A failure the client caused: reported as a tool error with this message (see {@link Failure#ofOperation}). */
+    static final class ToolError extends IllegalArgumentException {
         ToolError(String message) {
             super(message);
         }
@@ -72,46 +81,49 @@ final class BuiltinTools {
 
     List<SyncToolSpecification> specifications() {
         List<SyncToolSpecification> specs = new ArrayList<>();
-        specs.add(tool("load-component", "Loads a WebAssembly component (file:// path, binary or component text) and serves its exported functions as tools. Loading again with the same id replaces it. "
+        specs.add(tool("load-component", "Loads a WebAssembly component (binary or component text) from a file, an HTTPS URL or an OCI registry, "
+                        + "and serves its exported functions as tools. Loading again with the same id replaces it. "
+                        + "A pinned source (#sha256=HEX, @sha256:HEX, or digest) whose bytes differ is refused. Sends progress notifications for a progressToken. "
                         + "Permissions the component declares (a policy that came with it) are returned as declared_permissions and are not granted.",
-                """
-                {"type":"object","properties":{"path":{"type":"string","description":"file:///absolute/path.wasm (https:// and oci:// are not supported yet)"}},"required":["path"]}""",
-                this::load));
+                object(properties(
+                        "path", string("file:///absolute/path.wasm, a path, https://host/x.wasm[#sha256=HEX], "
+                                + "oci://registry/repository:tag or oci://registry/repository@sha256:HEX"),
+                        "digest", string("optional pin: the OCI manifest's digest, or the HTTPS body's or file's")
+                                .put("pattern", "^sha256:[0-9a-f]{64}$")), "path"),
+                (ExchangeHandler) this::load));
         specs.add(tool("unload-component", "Unloads a component and removes its tools and stored files.",
-                """
-                {"type":"object","properties":{"id":{"type":"string","description":"Component id"}},"required":["id"]}""",
+                object(properties("id", string("Component id")), "id"),
                 this::unload));
-        specs.add(tool("list-components", "Lists the loaded components with their tools.", "{\"type\":\"object\",\"properties\":{}}", a -> list()));
+        specs.add(tool("list-components", "Lists the loaded components with their tools.", object(properties()), a -> list()));
         specs.add(tool("get-policy", "Gets the permission policy of a component (what is granted) and, as declared_permissions, the permissions it declares (not granted unless applied).",
-                ID_SCHEMA, a -> policyResult(id(a), host.store().policy(id(a)))));
+                componentId(), a -> policyResult(id(a), host.store().policy(id(a)))));
         specs.add(tool("apply-declared-permissions", "Grants a component the permissions it declares (declared_permissions of load-component and get-policy), "
                         + "replacing its current policy. Only when the user agrees to exactly those permissions; pass the digest they were shown.",
-                """
-                {"type":"object","properties":{"component_id":{"type":"string","description":"Component id"},\
-                "digest":{"type":"string","pattern":"^sha256:[0-9a-f]{64}$","description":"declared_permissions.digest the user agreed to: refused if the declaration changed since"}},\
-                "required":["component_id"]}""",
+                object(properties("component_id", string("Component id"),
+                        "digest", string("declared_permissions.digest the user agreed to: refused if the declaration changed since")
+                                .put("pattern", "^sha256:[0-9a-f]{64}$")), "component_id"),
                 this::applyDeclared));
         specs.add(tool("grant-storage-permission", "Grants a component read, or read and write, access to a directory tree (fs:///path/** or fs://relative/**). "
                         + "WASI grants whole directories: single files, other globs and write-only access are refused with what to grant instead.",
-                details("{\"uri\":{\"type\":\"string\"},\"access\":{\"type\":\"array\",\"items\":{\"type\":\"string\",\"enum\":[\"read\",\"write\"]},\"minItems\":1}}", "\"uri\",\"access\""),
+                details(properties("uri", string(), "access", access().put("minItems", 1)), "uri", "access"),
                 a -> edit(a, p -> PolicyEditor.grantStorage(p, text(a, "uri"), access(a)))));
         specs.add(tool("grant-network-permission", "Grants a component network access to a host (name, *.suffix, optional scheme/port) or a CIDR.",
-                details("{\"host\":{\"type\":\"string\"},\"cidr\":{\"type\":\"string\"}}", null),
+                details(properties("host", string(), "cidr", string())),
                 a -> edit(a, p -> hostOrCidr(a).startsWith("cidr:") ? PolicyEditor.grantNetworkCidr(p, hostOrCidr(a).substring(5))
                         : PolicyEditor.grantNetworkHost(p, hostOrCidr(a).substring(5)))));
         specs.add(tool("grant-environment-variable-permission", "Grants a component one environment variable (it sees it only when the value is set).",
-                details("{\"key\":{\"type\":\"string\"}}", "\"key\""),
+                details(properties("key", string()), "key"),
                 a -> edit(a, p -> PolicyEditor.grantEnvironment(p, text(a, "key")))));
         specs.add(tool("revoke-storage-permission", "Revokes a component's access to a storage URI (all access, or only the listed access).",
-                details("{\"uri\":{\"type\":\"string\"},\"access\":{\"type\":\"array\",\"items\":{\"type\":\"string\",\"enum\":[\"read\",\"write\"]}}}", "\"uri\""),
+                details(properties("uri", string(), "access", access()), "uri"),
                 a -> edit(a, p -> PolicyEditor.revokeStorage(p, text(a, "uri"), a.path("details").has("access") ? access(a) : Set.of()))));
         specs.add(tool("revoke-network-permission", "Revokes a component's network access to a host or CIDR.",
-                details("{\"host\":{\"type\":\"string\"},\"cidr\":{\"type\":\"string\"}}", null),
+                details(properties("host", string(), "cidr", string())),
                 a -> edit(a, p -> PolicyEditor.revokeNetwork(p, hostOrCidr(a).substring(5)))));
         specs.add(tool("revoke-environment-variable-permission", "Revokes a component's access to an environment variable.",
-                details("{\"key\":{\"type\":\"string\"}}", "\"key\""),
+                details(properties("key", string()), "key"),
                 a -> edit(a, p -> PolicyEditor.revokeEnvironment(p, text(a, "key")))));
-        specs.add(tool("reset-permission", "Removes every permission of a component.", ID_SCHEMA, a -> edit(a, PolicyEditor::reset)));
+        specs.add(tool("reset-permission", "Removes every permission of a component.", componentId(), a -> edit(a, PolicyEditor::reset)));
         names = specs.stream().map(t -> t.tool().name()).collect(java.util.stream.Collectors.toUnmodifiableSet());
         return specs;
     }
@@ -121,37 +133,77 @@ final class BuiltinTools {
         return host.baseDir(CLIENT.isBound() ? CLIENT.get() : null);
     }
 
-    private static String details(String properties, String required) {
-        return "{\"type\":\"object\",\"properties\":{\"component_id\":{\"type\":\"string\"},\"details\":{\"type\":\"object\",\"properties\":"
-                + properties + (required == null ? "" : ",\"required\":[" + required + "]") + "}},\"required\":[\"component_id\",\"details\"]}";
+    // The input schemas, as JSON trees.
+
+    /** {@code {"type": "object", "properties": …, "required": […]}} ({@code required} left out when empty). */
+    private static ObjectNode object(ObjectNode properties, String... required) {
+        ObjectNode schema = NODES.objectNode().put("type", "object");
+        schema.set("properties", properties);
+        if (required.length > 0) {
+            ArrayNode names = schema.putArray("required");
+            for (String r : required) {
+                names.add(r);
+            }
+        }
+        return schema;
     }
 
-    private SyncToolSpecification tool(String name, String description, String inputSchema, Handler handler) {
+    /** Properties from name, schema, name, schema, … in that order. */
+    private static ObjectNode properties(Object... nameThenSchema) {
+        ObjectNode properties = NODES.objectNode();
+        for (int i = 0; i < nameThenSchema.length; i += 2) {
+            properties.set((String) nameThenSchema[i], (ObjectNode) nameThenSchema[i + 1]);
+        }
+        return properties;
+    }
+
+    private static ObjectNode string() {
+        return NODES.objectNode().put("type", "string");
+    }
+
+    private static ObjectNode string(String description) {
+        return string().put("description", description);
+    }
+
+    /** A list of "read" and/or "write". */
+    private static ObjectNode access() {
+        ObjectNode access = NODES.objectNode().put("type", "array");
+        access.putObject("items").put("type", "string").putArray("enum").add("read").add("write");
+        return access;
+    }
+
+    private static ObjectNode componentId() {
+        return object(properties("component_id", string("Component id")), "component_id");
+    }
+
+    /** {@code {component_id, details: {…}}}, both required: the shape of Wassette's grant and revoke tools. */
+    private static ObjectNode details(ObjectNode properties, String... required) {
+        return object(properties("component_id", string(), "details", object(properties, required)), "component_id", "details");
+    }
+
+    private SyncToolSpecification tool(String name, String description, ObjectNode inputSchema, Handler handler) {
+        return tool(name, description, inputSchema, (ExchangeHandler) (args, exchange, meta) -> handler.handle(args));
+    }
+
+    private SyncToolSpecification tool(String name, String description, ObjectNode inputSchema, ExchangeHandler handler) {
         McpSchema.Tool tool = McpSchema.Tool.builder().name(name).description(description)
-                .inputSchema(server.jsonMapper(), inputSchema).build();
+                .inputSchema(server.schemaMap(inputSchema)).build();
         return new SyncToolSpecification(tool, (exchange, request) -> {
             JsonNode args = json.valueToTree(request.arguments() == null ? Map.of() : request.arguments());
             long start = System.nanoTime();
             String outcome = "ok";
             try {
                 ClientEnvironment client = StreamTransport.clientOf(exchange);
-                JsonNode result = client == null ? handler.handle(args) : ScopedValue.where(CLIENT, client).call(() -> handler.handle(args));
+                JsonNode result = client == null ? handler.handle(args, exchange, request.meta())
+                        : ScopedValue.where(CLIENT, client).call(() -> handler.handle(args, exchange, request.meta()));
                 return McpSchema.CallToolResult.builder()
                         .addTextContent(json.writeValueAsString(result))
                         .structuredContent(json.convertValue(result, Map.class))
                         .isError(false).build();
-            } catch (ToolError | IllegalArgumentException e) {
-                outcome = "refused";
-                return WassetteMcpServer.error(e.getMessage());
-            } catch (UnenforceablePolicyException e) {
-                outcome = "refused";
-                return WassetteMcpServer.error("not granted: " + e.getMessage());
-            } catch (PolicyException e) {
-                outcome = "refused";
-                return WassetteMcpServer.error(String.join("; ", e.problems()));
             } catch (Exception e) {
-                outcome = "failed";
-                return WassetteMcpServer.error(name + " failed: " + e.getMessage());
+                Failure failure = Failure.ofOperation(e, name);
+                outcome = failure.outcome();
+                return WassetteMcpServer.error(failure.message());
             } finally {
                 server.calls().end(request.meta()); // management tools run to completion; only their answer can be dropped
                 InvocationLog.record(name, null, args, 0, System.nanoTime() - start, outcome, StreamTransport.sessionLogOf(exchange));
@@ -159,13 +211,21 @@ final class BuiltinTools {
         });
     }
 
-    private JsonNode load(JsonNode args) throws Exception {
+    private JsonNode load(JsonNode args, McpSyncServerExchange exchange, Map<String, Object> meta) throws Exception {
         String path = text(args, "path", null);
+        JsonNode digest = args.get("digest");
+        if (digest != null && !digest.isNull() && !digest.isTextual()) {
+            throw new ToolError("digest must be a string sha256:…");
+        }
+        ClientEnvironment client = CLIENT.isBound() ? CLIENT.get() : null;
         ComponentSources.Fetched fetched;
         try {
-            fetched = ComponentSources.fetch(path, baseDir(), null); // a relative path is the client's
+            // A relative path is the client's, and so are the registry credentials its environment points to.
+            fetched = host.sources().fetch(path, baseDir(), digest == null || digest.isNull() ? null : digest.asText(),
+                    RegistryCredentials.fromEnvironment(client != null ? client.variables() : System.getenv()), progress(exchange, meta));
         } catch (ComponentSources.SourceException e) {
-            throw new ToolError(e.getMessage());
+            String why = e.getMessage();
+            throw new ToolError(!ComponentSources.isRemote(path) ? why : "cannot load " + (why.startsWith(path) ? why : path + ": " + why));
         }
         String id = fetched.suggestedId();
         ComponentHost.Loaded prepared;
@@ -177,9 +237,9 @@ final class BuiltinTools {
         List<ProvidedImports.Checked> imports = ProvidedImports.check(prepared.sandbox().component());
         try {
             server.checkNoConflicts(id, prepared);
-        } catch (IllegalStateException e) {
+        } catch (ToolNameConflictException e) {
             host.discard(prepared);
-            throw new ToolError(e.getMessage());
+            throw e;
         }
         boolean replaced = host.component(id) != null;
         var declared = host.install(prepared, fetched);
@@ -187,12 +247,37 @@ final class BuiltinTools {
         ObjectNode out = json.createObjectNode();
         out.put("status", replaced ? "component reloaded successfully" : "component loaded successfully");
         out.put("id", id);
+        if (fetched.origin() != null) {
+            out.put("source", fetched.origin().source());
+            out.put("resolved", fetched.origin().resolved());
+            out.put("digest", fetched.origin().digest());
+            out.put("component_digest", fetched.origin().componentDigest());
+        }
+        if (ComponentSources.isRemote(path)) {
+            out.put("from_cache", fetched.fromCache());
+        }
         ArrayNode tools = out.putArray("tools");
         server.toolsOf(id).forEach(t -> tools.add(t.toolName()));
         ArrayNode importList = out.putArray("imports");
         imports.forEach(c -> importList.addObject().put("name", c.name()).put("status", c.describe()));
         out.set("declared_permissions", declaredPermissions(declared.orElse(null), host.store().policy(id)));
         return out;
+    }
+
+    /** Progress notifications to the client when its request carried a {@code progressToken}. */
+    private static Progress progress(McpSyncServerExchange exchange, Map<String, Object> meta) {
+        Object token = meta == null ? null : meta.get("progressToken");
+        if (token == null || exchange == null) {
+            return Progress.NONE;
+        }
+        return (what, done, total) -> {
+            try {
+                exchange.progressNotification(new McpSchema.ProgressNotification(token, (double) done,
+                        total >= 0 ? (double) total : null, "fetching " + what));
+            } catch (RuntimeException e) {
+                WassetteMcpServer.LOG.log(System.Logger.Level.DEBUG, "progress notification not sent: {0}", e.getMessage());
+            }
+        };
     }
 
     private JsonNode applyDeclared(JsonNode args) throws Exception {
@@ -232,7 +317,7 @@ final class BuiltinTools {
     }
 
     private JsonNode policyTree(Policy policy) {
-        return json.valueToTree(new Load(LoadSettings.builder().build()).loadFromString(PolicyWriter.toYaml(policy)));
+        return json.valueToTree(PolicyWriter.toTree(policy));
     }
 
     private JsonNode unload(JsonNode args) throws Exception {
@@ -264,9 +349,24 @@ final class BuiltinTools {
                 tool.put("signature", t.function().wit());
             });
             c.put("tool_count", tools.size());
+            ComponentOrigin origin = origin(l.id());
+            if (origin != null) {
+                c.put("source", origin.source());
+                c.put("digest", origin.digest());
+            }
         });
         out.put("total", components.size());
         return out;
+    }
+
+    /** Where a stored component came from, or null when not recorded or unreadable (the listing goes on without it). */
+    private ComponentOrigin origin(String id) {
+        try {
+            return host.store().origin(id);
+        } catch (IOException e) {
+            WassetteMcpServer.LOG.log(System.Logger.Level.WARNING, "cannot read the origin of {0}: {1}", id, e.getMessage());
+            return null;
+        }
     }
 
     private JsonNode edit(JsonNode args, PolicyChange change) throws Exception {

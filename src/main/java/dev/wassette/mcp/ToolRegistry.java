@@ -1,6 +1,7 @@
 package dev.wassette.mcp;
 
 import dev.wassette.runtime.ExportedFunction;
+import dev.wassette.tools.ToolNameConflictException;
 import dev.wassette.tools.ToolSchemas;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,7 +17,11 @@ final class ToolRegistry {
 
     private final Map<String, Entry> byName = new TreeMap<>();
 
-    /** The tools a component would register; throws when one clashes with another component's. */
+    /**
+     * The tools a component would register.
+     *
+     * @throws ToolNameConflictException when one clashes with another component's, or two of its own share a name
+     */
     synchronized List<Entry> plan(String componentId, List<ExportedFunction> functions, List<String> skipped) {
         List<Entry> out = new ArrayList<>();
         Map<String, Entry> mine = new TreeMap<>();
@@ -33,11 +38,11 @@ final class ToolRegistry {
             }
             Entry existing = byName.get(name);
             if (existing != null && !existing.componentId().equals(componentId)) {
-                throw new IllegalStateException("tool name \"" + name + "\" of component " + componentId + " (" + f.qualifiedName()
+                throw new ToolNameConflictException(name, "tool name \"" + name + "\" of component " + componentId + " (" + f.qualifiedName()
                         + ") is already provided by component " + existing.componentId() + " (" + existing.function().qualifiedName() + ")");
             }
             if (mine.containsKey(name)) {
-                throw new IllegalStateException("component " + componentId + " exports two functions with the tool name \"" + name
+                throw new ToolNameConflictException(name, "component " + componentId + " exports two functions with the tool name \"" + name
                         + "\": " + mine.get(name).function().qualifiedName() + " and " + f.qualifiedName());
             }
             Entry e = new Entry(name, componentId, f);

@@ -6,10 +6,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.wassette.host.ComponentHost;
 import dev.wassette.host.CallContext;
-import dev.wassette.policy.PolicyException;
-import dev.wassette.runtime.TrapException;
 import dev.wassette.runtime.Val;
-import dev.wassette.tools.InvalidArgumentException;
+import dev.wassette.tools.Failure;
+import dev.wassette.tools.ToolNameConflictException;
 import dev.wassette.tools.JsonValues;
 import dev.wassette.tools.ToolSchemas;
 import io.modelcontextprotocol.json.McpJsonMapper;
@@ -63,6 +62,13 @@ public final class WassetteMcpServer implements AutoCloseable {
 
     public McpJsonMapper jsonMapper() {
         return mcpJson;
+    }
+
+    private static final com.fasterxml.jackson.core.type.TypeReference<Map<String, Object>> SCHEMA_MAP = new com.fasterxml.jackson.core.type.TypeReference<>() {};
+
+    /** A JSON Schema tree as the SDK's tools hold it (a map), converted without going through text. */
+    Map<String, Object> schemaMap(ObjectNode schema) {
+        return json.convertValue(schema, SCHEMA_MAP);
     }
 
     /** The Jackson mapper behind {@link #jsonMapper()}. */
@@ -145,7 +151,7 @@ public final class WassetteMcpServer implements AutoCloseable {
             for (ComponentHost.Described d : host.beginLoadingStored()) {
                 try {
                     register(d.id(), d.functions(), false);
-                } catch (IllegalStateException e) {
+                } catch (ToolNameConflictException e) {
                     LOG.log(System.Logger.Level.WARNING, "component {0} not served: {1}", d.id(), e.getMessage());
                 }
             }
@@ -170,7 +176,7 @@ public final class WassetteMcpServer implements AutoCloseable {
                 for (ComponentHost.Loaded l : host.components()) {
                     try {
                         changed |= register(l, false);
-                    } catch (IllegalStateException e) {
+                    } catch (ToolNameConflictException e) {
                         LOG.log(System.Logger.Level.WARNING, "component {0} not served: {1}", l.id(), e.getMessage());
                     }
                 }
@@ -202,7 +208,7 @@ public final class WassetteMcpServer implements AutoCloseable {
             try {
                 changed |= register(l, false);
                 LOG.log(System.Logger.Level.INFO, "component {0} loaded from the store", l.id());
-            } catch (IllegalStateException e) {
+            } catch (ToolNameConflictException e) {
                 LOG.log(System.Logger.Level.WARNING, "component {0} not served: {1}", l.id(), e.getMessage());
                 changed |= unregister(l.id(), false); // its old tools would call functions the new code may lack
             }
@@ -291,10 +297,10 @@ public final class WassetteMcpServer implements AutoCloseable {
         McpSchema.Tool.Builder tool = McpSchema.Tool.builder()
                 .name(e.toolName())
                 .description("Calls " + f.qualifiedName() + " of component " + e.componentId() + ": " + f.wit())
-                .inputSchema(mcpJson, ToolSchemas.inputSchema(f.type()).toString());
+                .inputSchema(schemaMap(ToolSchemas.inputSchema(f.type())));
         ObjectNode output = ToolSchemas.outputSchema(f.type());
         if (output != null) {
-            tool.outputSchema(json.convertValue(output, Map.class));
+            tool.outputSchema(schemaMap(output));
         }
         return new SyncToolSpecification(tool.build(), (exchange, request) -> callComponent(e, exchange, request));
     }
@@ -312,19 +318,12 @@ public final class WassetteMcpServer implements AutoCloseable {
                 outcome = "err-result";
             }
             return withPolicyReport(result(value), call, !"ok".equals(outcome));
-        } catch (InvalidArgumentException ex) {
-            outcome = "invalid-arguments";
-            return error("invalid arguments: " + ex.getMessage());
-        } catch (TrapException ex) {
-            outcome = ex.kind().name().toLowerCase(Locale.ROOT);
-            backtrace = ex.backtrace();
-            return withPolicyReport(error(ex.getMessage() + GuestBacktrace.text(backtrace)), call, true);
-        } catch (PolicyException ex) {
-            outcome = "policy-invalid";
-            return error("the component's policy is invalid: " + String.join("; ", ex.problems()));
-        } catch (IOException | RuntimeException ex) {
-            outcome = "failed";
-            return error(e.function().qualifiedName() + " failed: " + ex.getMessage());
+        } catch (Exception ex) {
+            Failure failure = Failure.ofCall(ex, e.function().qualifiedName());
+            outcome = failure.outcome();
+            backtrace = failure.backtrace();
+            // What the policy did matters to a guest that failed; to bad arguments or a broken store it does not.
+            return failure.kind() == Failure.Kind.GUEST ? withPolicyReport(error(failure.message()), call, true) : error(failure.message());
         } finally {
             calls.end(request.meta());
             if (call.isCancelled() && !"ok".equals(outcome)) {

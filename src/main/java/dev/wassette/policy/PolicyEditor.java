@@ -74,6 +74,37 @@ public final class PolicyEditor {
         return with(p, p.storageAllow(), allow, p.environmentAllow(), p.resources());
     }
 
+    /** Adds a deny rule for a host (name, {@code *.suffix}, optional scheme and port); deny rules win over allow rules. */
+    public static Policy denyNetworkHost(Policy p, String host) {
+        return addDeny(p, single(ruleYaml("network", "host: " + quote(host))).networkAllow().getFirst());
+    }
+
+    /** Adds a deny rule for a network ({@code 10.0.0.0/8}); deny rules win over allow rules. */
+    public static Policy denyNetworkCidr(Policy p, String cidr) {
+        return addDeny(p, single(ruleYaml("network", "cidr: " + quote(cidr))).networkAllow().getFirst());
+    }
+
+    private static Policy addDeny(Policy p, Policy.NetworkRule rule) {
+        for (Policy.NetworkRule r : p.networkDeny()) {
+            if (same(r.host(), rule.host()) && same(r.cidr(), rule.cidr())) {
+                return p;
+            }
+        }
+        List<Policy.NetworkRule> deny = new ArrayList<>(p.networkDeny());
+        deny.add(new Policy.NetworkRule(rule.host(), rule.cidr(), 0));
+        return new Policy(p.version(), p.description(), p.storageAllow(), p.storageDeny(), p.networkAllow(), deny,
+                p.environmentAllow(), p.resources(), p.warnings());
+    }
+
+    /** Sets the CPU share in thousandths of a core ({@code 500} = half a core over the call's deadline). */
+    public static Policy grantCpu(Policy p, long millis) {
+        if (millis <= 0) {
+            throw new IllegalArgumentException("CPU share must be positive");
+        }
+        return with(p, p.storageAllow(), p.networkAllow(), p.environmentAllow(),
+                new Policy.Resources(p.resources().memoryBytes(), millis));
+    }
+
     /** Removes the allow rule naming {@code hostOrCidr} (host rules compare case-insensitively). */
     public static Policy revokeNetwork(Policy p, String hostOrCidr) {
         List<Policy.NetworkRule> allow = p.networkAllow().stream()

@@ -1,8 +1,5 @@
 package dev.wassette.policy;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,11 +9,21 @@ import org.snakeyaml.engine.v2.api.Dump;
 import org.snakeyaml.engine.v2.api.DumpSettings;
 import org.snakeyaml.engine.v2.common.FlowStyle;
 
-/** Writes policies in the policy-mcp format. */
+/** Policies in the policy-mcp format: as a document tree (for JSON) or as YAML text. */
 public final class PolicyWriter {
     private PolicyWriter() {}
 
+    /** The policy as YAML text. */
     public static String toYaml(Policy p) {
+        DumpSettings settings = DumpSettings.builder().setDefaultFlowStyle(FlowStyle.BLOCK).build();
+        return new Dump(settings).dumpToString(toTree(p));
+    }
+
+    /**
+     * The policy-mcp document as plain maps, lists and strings, in document order: what
+     * {@link #toYaml} writes, and what a JSON mapper turns into the same document as JSON.
+     */
+    public static Map<String, Object> toTree(Policy p) {
         Map<String, Object> permissions = new LinkedHashMap<>();
         Map<String, Object> storage = new LinkedHashMap<>();
         if (!p.storageAllow().isEmpty()) {
@@ -58,8 +65,7 @@ public final class PolicyWriter {
             root.put("description", p.description());
         }
         root.put("permissions", permissions);
-        DumpSettings settings = DumpSettings.builder().setDefaultFlowStyle(FlowStyle.BLOCK).build();
-        return new Dump(settings).dumpToString(root);
+        return root;
     }
 
     private static Map<String, Object> storage(Policy.StorageRule r) {
@@ -77,10 +83,5 @@ public final class PolicyWriter {
 
     private static Map<String, Object> network(Policy.NetworkRule r) {
         return r.host() != null ? Map.of("host", r.host()) : Map.of("cidr", r.cidr());
-    }
-
-    /** Writes the policy file atomically (see {@link AtomicFiles}). */
-    public static void write(Path target, Policy p) throws IOException {
-        AtomicFiles.write(target, toYaml(p).getBytes(StandardCharsets.UTF_8), null);
     }
 }

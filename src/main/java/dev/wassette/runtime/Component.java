@@ -71,12 +71,33 @@ public final class Component implements AutoCloseable {
 
     /** Precompiled native code, loadable with {@link Engine#deserialize} on a compatible engine. */
     public byte[] serialize() {
+        return withSerialized(buffer -> {
+            byte[] bytes = new byte[buffer.remaining()];
+            buffer.get(bytes);
+            return bytes;
+        });
+    }
+
+    /** What {@link #withSerialized} hands the precompiled form to. */
+    @FunctionalInterface
+    public interface SerializedUse<T> {
+        T apply(java.nio.ByteBuffer serialized) throws java.io.IOException;
+    }
+
+    /**
+     * Hands the precompiled form to {@code use} as a read-only buffer over native memory, valid only
+     * during the call: written to a file from there it never passes through the Java heap (a
+     * JavaScript component's is tens of MB, which the old generation would keep until a full GC).
+     */
+    public <T> T withSerialized(SerializedUse<T> use) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment vec = wasm_byte_vec_t.allocate(arena);
             Errors.check(wasmtime_component_serialize(handle(), vec), "cannot serialize component");
             try {
                 long size = wasm_byte_vec_t.size(vec);
-                return wasm_byte_vec_t.data(vec).reinterpret(size).toArray(ValueLayout.JAVA_BYTE);
+                return use.apply(wasm_byte_vec_t.data(vec).reinterpret(size).asByteBuffer().asReadOnlyBuffer());
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
             } finally {
                 wasm_byte_vec_delete(vec);
             }

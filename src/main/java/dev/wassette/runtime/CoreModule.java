@@ -64,7 +64,10 @@ public final class CoreModule implements AutoCloseable {
                 wasm_trap_message(trap, msg);
                 String text = Errors.readByteVec(msg).replace("\0", "");
                 wasm_byte_vec_delete(msg);
-                throw new TrapException(Errors.classify(text), what + ": " + text, java.util.List.of());
+                MemorySegment code = arena.allocate(ValueLayout.JAVA_BYTE);
+                TrapException.Kind kind = wasmtime_trap_code(trap, code)
+                        ? Errors.kindOfTrap(Byte.toUnsignedInt(code.get(ValueLayout.JAVA_BYTE, 0))) : TrapException.Kind.TRAP;
+                throw new TrapException(kind, what + ": " + text, java.util.List.of());
             } finally {
                 wasm_trap_delete(trap);
                 trapOut.set(ValueLayout.ADDRESS, 0, MemorySegment.NULL);

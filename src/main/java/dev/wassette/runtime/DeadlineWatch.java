@@ -9,9 +9,8 @@ import java.time.Duration;
  * lets another thread cancel a call at once.
  */
 final class DeadlineWatch {
-    /** Message markers of the errors this returns, for {@link Errors#classify}. */
-    static final String CANCELLED = "call cancelled: ";
-    static final String DEADLINE = "call deadline reached";
+    /** Why a store's guest must stop: {@code kind} is a {@code WASSETTE_ERROR_*} kind, for {@link Errors#stop}. */
+    record Stop(int kind, String message) {}
 
     private final Duration timeout;
     private final Cancellation cancellation;
@@ -29,12 +28,12 @@ final class DeadlineWatch {
     }
 
     /** Null to continue, else why the guest must stop. */
-    String stopReason() {
+    Stop stop() {
         if (cancellation != null && cancellation.isCancelled()) {
-            return CANCELLED + cancellation.reason();
+            return new Stop(dev.wassette.ffi.Wasmtime.WASSETTE_ERROR_CANCELLED(), "call cancelled: " + cancellation.reason());
         }
         if (deadlineNanos != Long.MAX_VALUE && System.nanoTime() - deadlineNanos >= 0) {
-            return DEADLINE;
+            return new Stop(dev.wassette.ffi.Wasmtime.WASSETTE_ERROR_DEADLINE(), "call deadline reached");
         }
         return null;
     }

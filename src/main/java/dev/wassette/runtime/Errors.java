@@ -11,7 +11,11 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Turns {@code wasmtime_error_t*} results into Java exceptions, freeing the native error. */
+/**
+ * The one mapping between native errors and Java exceptions: {@code wasmtime_error_t*} results
+ * become exceptions (freeing the native error), classified by type; and the errors this layer hands
+ * to native code to stop a call are made here.
+ */
 final class Errors {
     private Errors() {}
 
@@ -24,25 +28,50 @@ final class Errors {
 
     static WasmtimeException toException(MemorySegment error, String context) {
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment name = wasm_byte_vec_t.allocate(arena);
-            wasmtime_error_message(error, name);
-            String full = readByteVec(name);
-            wasm_byte_vec_delete(name);
-            String chain = chain(full);
+            String chain = chain(message(error, arena));
             return new WasmtimeException(context == null ? chain : context + ": " + chain);
         } finally {
             wasmtime_error_delete(error);
         }
     }
 
-    /** Error of a guest call: classified as a trap, a limit hit, an exit, or a host failure. */
+    /**
+     * Error of a guest call, classified by type (never by its text): the exit of a guest that
+     * called {@code wasi:cli/exit}; an error the host made to stop the call ({@link #stop}: a
+     * deadline, a cancellation, a failed host function); or a Wasmtime trap by its trap code.
+     */
     static TrapException toTrap(MemorySegment error, String function) {
+        TrapException.Kind kind;
         try (Arena arena = Arena.ofConfined()) {
-            MemorySegment name = wasm_byte_vec_t.allocate(arena);
-            wasmtime_error_message(error, name);
-            String full = readByteVec(name);
-            wasm_byte_vec_delete(name);
+            kind = kindOf(error, arena);
+        }
+        return toTrap(error, function, kind == null ? TrapException.Kind.TRAP : kind);
+    }
 
+    /**
+     * An instantiation that failed: a {@link TrapException} when a limit or the caller stopped it,
+     * else (a trap in a start function, a resource Wasmtime could not allocate) a
+     * {@link WasmtimeException}. A failure without a trap code in a store with a memory limit is
+     * the limiter refusing the initial memory: Wasmtime says so only in words, so it is told by where
+     * it happened.
+     */
+    static WasmtimeException instantiationFailure(MemorySegment error, boolean memoryLimited) {
+        TrapException.Kind kind;
+        try (Arena arena = Arena.ofConfined()) {
+            kind = kindOf(error, arena);
+        }
+        if (kind == null && memoryLimited) {
+            kind = TrapException.Kind.MEMORY_LIMIT;
+        }
+        if (kind == null || kind == TrapException.Kind.TRAP) {
+            return toException(error, "cannot instantiate component");
+        }
+        return toTrap(error, "instantiation", kind);
+    }
+
+    private static TrapException toTrap(MemorySegment error, String function, TrapException.Kind kind) {
+        try (Arena arena = Arena.ofConfined()) {
+            String full = message(error, arena);
             MemorySegment status = arena.allocate(ValueLayout.JAVA_INT);
             if (wasmtime_error_exit_status(error, status)) {
                 int code = status.get(ValueLayout.JAVA_INT, 0);
@@ -50,15 +79,12 @@ final class Errors {
             }
             List<String> frames = backtrace(error, arena);
             String root = rootCause(full);
-            TrapException.Kind kind = classify(full);
             String message = switch (kind) {
                 case TIMEOUT -> function + ": stopped at its deadline (" + root + ")";
-                case CANCELLED -> function + ": " + root;
                 case OUT_OF_FUEL -> function + ": ran out of its CPU budget (" + root + ")";
                 case STACK_OVERFLOW -> function + ": stack overflow (" + root + ")";
                 case MEMORY_LIMIT -> function + ": memory limit reached (" + root + ")";
-                case HOST_ERROR -> function + ": host function failed: " + root;
-                default -> function + ": " + root;
+                case CANCELLED, HOST_ERROR, TRAP, EXIT, RESULT_LIMIT -> function + ": " + root;
             };
             return new TrapException(kind, message, frames);
         } finally {
@@ -66,27 +92,54 @@ final class Errors {
         }
     }
 
-    static TrapException.Kind classify(String full) {
-        if (full.contains(DeadlineWatch.CANCELLED)) {
-            return TrapException.Kind.CANCELLED;
-        }
-        if (full.contains("wasm trap: interrupt") || full.contains(DeadlineWatch.DEADLINE)) {
+    /** What stopped a call, by the error's type; null when neither a trap nor an error of ours. */
+    private static TrapException.Kind kindOf(MemorySegment error, Arena arena) {
+        int own = wassette_error_kind(error);
+        if (own == WASSETTE_ERROR_DEADLINE()) {
             return TrapException.Kind.TIMEOUT;
-        }
-        if (full.contains("all fuel consumed")) {
-            return TrapException.Kind.OUT_OF_FUEL;
-        }
-        if (full.contains("call stack exhausted") || full.contains("stack overflow")) {
-            return TrapException.Kind.STACK_OVERFLOW;
-        }
-        if (full.contains("memory limit") || full.contains("forcing trap when growing memory")
-                || full.contains("memory minimum size") && full.contains("exceeds")) {
-            return TrapException.Kind.MEMORY_LIMIT;
-        }
-        if (full.contains(HostFunctions.HOST_ERROR_PREFIX)) {
+        } else if (own == WASSETTE_ERROR_CANCELLED()) {
+            return TrapException.Kind.CANCELLED;
+        } else if (own == WASSETTE_ERROR_HOST_FUNCTION()) {
             return TrapException.Kind.HOST_ERROR;
         }
+        MemorySegment code = arena.allocate(ValueLayout.JAVA_BYTE);
+        return wassette_error_trap_code(error, code) ? kindOfTrap(Byte.toUnsignedInt(code.get(ValueLayout.JAVA_BYTE, 0))) : null;
+    }
+
+    /** The kind of a Wasmtime trap code ({@code wasmtime_trap_code_t}). */
+    static TrapException.Kind kindOfTrap(int code) {
+        if (code == WASMTIME_TRAP_CODE_STACK_OVERFLOW()) {
+            return TrapException.Kind.STACK_OVERFLOW;
+        } else if (code == WASMTIME_TRAP_CODE_OUT_OF_FUEL()) {
+            return TrapException.Kind.OUT_OF_FUEL;
+        } else if (code == WASMTIME_TRAP_CODE_INTERRUPT()) {
+            return TrapException.Kind.TIMEOUT; // an epoch deadline without our callback: Wasmtime's own stop
+        }
         return TrapException.Kind.TRAP;
+    }
+
+    /**
+     * An error that stops a guest call, for native code to return: {@code kind} is
+     * {@code WASSETTE_ERROR_DEADLINE}, {@code _CANCELLED} or {@code _HOST_FUNCTION}, which is how
+     * {@link #toTrap} tells them apart.
+     */
+    static MemorySegment stop(int kind, String message) {
+        try (Arena arena = Arena.ofConfined()) {
+            return wassette_error_new(kind, arena.allocateFrom(message));
+        }
+    }
+
+    /** A host function's failure, as the guest call's error. */
+    static MemorySegment hostFunctionFailed(String message) {
+        return stop(WASSETTE_ERROR_HOST_FUNCTION(), "host function failed: " + message);
+    }
+
+    private static String message(MemorySegment error, Arena arena) {
+        MemorySegment name = wasm_byte_vec_t.allocate(arena);
+        wasmtime_error_message(error, name);
+        String full = readByteVec(name);
+        wasm_byte_vec_delete(name);
+        return full;
     }
 
     /** Wasmtime's error and its causes on one line ("outer: inner: root"), without the backtrace. */

@@ -9,8 +9,6 @@ import java.util.List;
 
 /** Marshalling for Java host functions called from guests (see {@link Upcalls#HOST_FUNCTION}). */
 final class HostFunctions {
-    /** Prefix of errors raised by host functions, so a failed call can be told apart from a guest trap. */
-    static final String HOST_ERROR_PREFIX = "host function failed: ";
     private static final long VAL_SIZE = wasmtime_component_val.sizeof();
 
     private HostFunctions() {}
@@ -27,13 +25,13 @@ final class HostFunctions {
             try {
                 result = function.call(values);
             } catch (Exception e) {
-                return Upcalls.hostError(name + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()));
+                return Errors.hostFunctionFailed(name + ": " + (e.getMessage() == null ? e.toString() : e.getMessage()));
             }
             if (nresults == 0) {
                 return MemorySegment.NULL;
             }
             if (result == null) {
-                return Upcalls.hostError(name + ": returned no value but the import has a result");
+                return Errors.hostFunctionFailed(name + ": returned no value but the import has a result");
             }
             MemorySegment resultArray = results.reinterpret(nresults * VAL_SIZE);
             try (ScratchAllocator alloc = new ScratchAllocator(MemorySegment.NULL, 4096)) {

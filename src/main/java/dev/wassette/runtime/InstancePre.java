@@ -22,13 +22,21 @@ public final class InstancePre implements AutoCloseable {
         return component;
     }
 
+    /**
+     * A new instance in {@code store}.
+     *
+     * @throws TrapException when a limit or a cancellation stopped the instantiation
+     * @throws WasmtimeException when it failed otherwise (a trap in the component's start code)
+     */
     public Instance instantiate(Store store) {
         if (closed) {
             throw new IllegalStateException("pre-instantiated component is closed");
         }
         MemorySegment instance = store.arena().allocate(dev.wassette.ffi.wasmtime_component_instance.layout());
-        Errors.check(wassette_component_instance_pre_instantiate(handle, store.context(), instance),
-                "cannot instantiate component");
+        MemorySegment error = wassette_component_instance_pre_instantiate(handle, store.context(), instance);
+        if (!error.equals(MemorySegment.NULL)) {
+            throw Errors.instantiationFailure(error, store.memoryLimited());
+        }
         return new Instance(store, component, instance);
     }
 

@@ -96,8 +96,10 @@ public final class Linker implements AutoCloseable {
     /** Instantiates directly (resolving imports each time). */
     public Instance instantiate(Store store, Component component) {
         MemorySegment instance = store.arena().allocate(dev.wassette.ffi.wasmtime_component_instance.layout());
-        Errors.check(wasmtime_component_linker_instantiate(handle(), store.context(), component.handle(), instance),
-                "cannot instantiate component");
+        MemorySegment error = wasmtime_component_linker_instantiate(handle(), store.context(), component.handle(), instance);
+        if (!error.equals(MemorySegment.NULL)) {
+            throw Errors.instantiationFailure(error, store.memoryLimited());
+        }
         return new Instance(store, component, instance);
     }
 

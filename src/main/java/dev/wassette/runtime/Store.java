@@ -32,6 +32,7 @@ public final class Store implements AutoCloseable {
     private final List<MemorySegment> upcallTargets = new ArrayList<>(4);
     private final List<GuestOutput> outputs = new ArrayList<>(2);
     private final List<MemorySegment> resources = new ArrayList<>();
+    private final boolean memoryLimited;
     private boolean http;
     private boolean closed;
     /** Whether this store holds the engine's ticker awake (it has a deadline watch). */
@@ -42,6 +43,7 @@ public final class Store implements AutoCloseable {
         this.handle = wasmtime_store_new(engine.handle(), MemorySegment.NULL, MemorySegment.NULL);
         this.context = wasmtime_store_context(handle);
         this.timeout = config.timeoutValue();
+        this.memoryLimited = config.memoryLimitBytes() >= 0;
         this.watch = timeout != null || config.cancellationValue() != null
                 ? new DeadlineWatch(timeout, config.cancellationValue()) : null;
         try {
@@ -94,8 +96,7 @@ public final class Store implements AutoCloseable {
             for (WasiConfig.Preopen p : wasi.preopens()) {
                 if (!wasi_config_preopen_dir(cfg, tmp.allocateFrom(p.hostPath().toString()),
                         tmp.allocateFrom(p.guestPath()), p.writable())) {
-                    throw new WasmtimeException("cannot preopen directory " + p.hostPath() + " as " + p.guestPath()
-                            + " (does it exist and is it readable?)");
+                    throw new WasiConfig.PreopenException(p.hostPath(), p.guestPath());
                 }
             }
             Map<String, String> env = wasi.env();
@@ -170,6 +171,11 @@ public final class Store implements AutoCloseable {
 
     public Engine engine() {
         return engine;
+    }
+
+    /** Whether the store limits its guests' memory. */
+    boolean memoryLimited() {
+        return memoryLimited;
     }
 
     MemorySegment context() {

@@ -182,28 +182,32 @@ final class TypeReader {
     }
 
     private WitType type(MemorySegment vt) {
-        int kind = Byte.toUnsignedInt(wasmtime_component_valtype_t.kind(vt));
+        int code = Byte.toUnsignedInt(wasmtime_component_valtype_t.kind(vt));
+        ComponentKind kind = ComponentKind.ofType(code);
+        if (kind == null) {
+            return new WitType.UnsupportedType("unknown type kind " + code);
+        }
         MemorySegment of = wasmtime_component_valtype_t.of(vt);
         return switch (kind) {
-            case 0 -> WitType.Primitive.BOOL;
-            case 1 -> WitType.Primitive.S8;
-            case 2 -> WitType.Primitive.S16;
-            case 3 -> WitType.Primitive.S32;
-            case 4 -> WitType.Primitive.S64;
-            case 5 -> WitType.Primitive.U8;
-            case 6 -> WitType.Primitive.U16;
-            case 7 -> WitType.Primitive.U32;
-            case 8 -> WitType.Primitive.U64;
-            case 9 -> WitType.Primitive.F32;
-            case 10 -> WitType.Primitive.F64;
-            case 11 -> WitType.Primitive.CHAR;
-            case 12 -> WitType.Primitive.STRING;
-            case 13 -> {
+            case BOOL -> WitType.Primitive.BOOL;
+            case S8 -> WitType.Primitive.S8;
+            case S16 -> WitType.Primitive.S16;
+            case S32 -> WitType.Primitive.S32;
+            case S64 -> WitType.Primitive.S64;
+            case U8 -> WitType.Primitive.U8;
+            case U16 -> WitType.Primitive.U16;
+            case U32 -> WitType.Primitive.U32;
+            case U64 -> WitType.Primitive.U64;
+            case F32 -> WitType.Primitive.F32;
+            case F64 -> WitType.Primitive.F64;
+            case CHAR -> WitType.Primitive.CHAR;
+            case STRING -> WitType.Primitive.STRING;
+            case LIST -> {
                 MemorySegment sub = sub();
                 wasmtime_component_list_type_element(wasmtime_component_valtype_union.list(of), sub);
                 yield new WitType.ListType(ownedType(sub));
             }
-            case 14 -> {
+            case RECORD -> {
                 MemorySegment rec = wasmtime_component_valtype_union.record_(of);
                 List<WitType.Field> fields = new ArrayList<>();
                 long n = wasmtime_component_record_type_field_count(rec);
@@ -216,7 +220,7 @@ final class TypeReader {
                 }
                 yield new WitType.RecordType(fields);
             }
-            case 15 -> {
+            case TUPLE -> {
                 MemorySegment tup = wasmtime_component_valtype_union.tuple(of);
                 List<WitType> types = new ArrayList<>();
                 long n = wasmtime_component_tuple_type_types_count(tup);
@@ -228,7 +232,7 @@ final class TypeReader {
                 }
                 yield new WitType.TupleType(types);
             }
-            case 16 -> {
+            case VARIANT -> {
                 MemorySegment var = wasmtime_component_valtype_union.variant(of);
                 List<WitType.Case> cases = new ArrayList<>();
                 long n = wasmtime_component_variant_type_case_count(var);
@@ -242,7 +246,7 @@ final class TypeReader {
                 }
                 yield new WitType.VariantType(cases);
             }
-            case 17 -> {
+            case ENUM -> {
                 MemorySegment en = wasmtime_component_valtype_union.enum_(of);
                 List<String> names = new ArrayList<>();
                 long n = wasmtime_component_enum_type_names_count(en);
@@ -253,12 +257,12 @@ final class TypeReader {
                 }
                 yield new WitType.EnumType(names);
             }
-            case 18 -> {
+            case OPTION -> {
                 MemorySegment sub = sub();
                 wasmtime_component_option_type_ty(wasmtime_component_valtype_union.option(of), sub);
                 yield new WitType.OptionType(ownedType(sub));
             }
-            case 19 -> {
+            case RESULT -> {
                 MemorySegment res = wasmtime_component_valtype_union.result(of);
                 MemorySegment ok = sub();
                 WitType okType = wasmtime_component_result_type_ok(res, ok) ? ownedType(ok) : null;
@@ -266,7 +270,7 @@ final class TypeReader {
                 WitType errType = wasmtime_component_result_type_err(res, err) ? ownedType(err) : null;
                 yield new WitType.ResultType(okType, errType);
             }
-            case 20 -> {
+            case FLAGS -> {
                 MemorySegment fl = wasmtime_component_valtype_union.flags(of);
                 List<String> names = new ArrayList<>();
                 long n = wasmtime_component_flags_type_names_count(fl);
@@ -277,12 +281,12 @@ final class TypeReader {
                 }
                 yield new WitType.FlagsType(names);
             }
-            case 21 -> new WitType.ResourceType(true);
-            case 22 -> new WitType.ResourceType(false);
-            case 23 -> new WitType.UnsupportedType("future");
-            case 24 -> new WitType.UnsupportedType("stream");
-            case 25 -> new WitType.UnsupportedType("error-context");
-            case 26 -> {
+            case OWN -> new WitType.ResourceType(true);
+            case BORROW -> new WitType.ResourceType(false);
+            case FUTURE -> new WitType.UnsupportedType("future");
+            case STREAM -> new WitType.UnsupportedType("stream");
+            case ERROR_CONTEXT -> new WitType.UnsupportedType("error-context");
+            case MAP -> {
                 MemorySegment map = wasmtime_component_valtype_union.map(of);
                 MemorySegment k = sub();
                 wasmtime_component_map_type_key(map, k);
@@ -291,7 +295,8 @@ final class TypeReader {
                 wasmtime_component_map_type_value(map, v);
                 yield new WitType.MapType(key, ownedType(v));
             }
-            default -> new WitType.UnsupportedType("unknown type kind " + kind);
+            // ofType never answers this (a value has it; its type is own or borrow); the compiler wants every kind named.
+            case RESOURCE -> throw new IllegalStateException("not a kind of types: " + kind);
         };
     }
 

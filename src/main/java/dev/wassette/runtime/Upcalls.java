@@ -84,37 +84,27 @@ final class Upcalls {
                                               MemorySegment args, long nargs, MemorySegment results, long nresults) {
         try {
             if (!(TARGETS.get(env.address()) instanceof HostFunctions.Binding binding)) {
-                return hostError("host function is no longer defined");
+                return Errors.hostFunctionFailed("host function is no longer defined");
             }
             return binding.invoke(args, nargs, results, nresults);
         } catch (Throwable t) {
-            return hostError(String.valueOf(t));
+            return Errors.hostFunctionFailed(String.valueOf(t));
         }
     }
 
     /** At a store's epoch deadline: one more tick, or an error that stops the guest. */
     private static MemorySegment epochDeadline(MemorySegment context, MemorySegment env, MemorySegment delta, MemorySegment kind) {
         try {
-            String stop = TARGETS.get(env.address()) instanceof DeadlineWatch watch ? watch.stopReason()
-                    : DeadlineWatch.CANCELLED + "the store's deadline watch is gone";
+            DeadlineWatch.Stop stop = TARGETS.get(env.address()) instanceof DeadlineWatch watch ? watch.stop()
+                    : new DeadlineWatch.Stop(WASSETTE_ERROR_CANCELLED(), "call cancelled: the store's deadline watch is gone");
             if (stop != null) {
-                try (Arena arena = Arena.ofConfined()) {
-                    return wasmtime_error_new(arena.allocateFrom(stop));
-                }
+                return Errors.stop(stop.kind(), stop.message());
             }
             delta.reinterpret(Long.BYTES).set(ValueLayout.JAVA_LONG, 0, 1L);
             kind.reinterpret(1).set(ValueLayout.JAVA_BYTE, 0, (byte) WASMTIME_UPDATE_DEADLINE_CONTINUE());
             return MemorySegment.NULL;
         } catch (Throwable t) {
-            try (Arena arena = Arena.ofConfined()) {
-                return wasmtime_error_new(arena.allocateFrom(DeadlineWatch.CANCELLED + "deadline check failed: " + t));
-            }
-        }
-    }
-
-    static MemorySegment hostError(String message) {
-        try (Arena arena = Arena.ofConfined()) {
-            return wasmtime_error_new(arena.allocateFrom(HostFunctions.HOST_ERROR_PREFIX + message));
+            return Errors.stop(WASSETTE_ERROR_CANCELLED(), "call cancelled: deadline check failed: " + t);
         }
     }
 

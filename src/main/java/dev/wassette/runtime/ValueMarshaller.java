@@ -58,38 +58,40 @@ final class ValueMarshaller {
     private static final ValueLayout.OfLong SIZE_T = ValueLayout.JAVA_LONG;
     private static final AddressLayout PTR = ValueLayout.ADDRESS;
 
-    private static final byte K_BOOL = (byte) WASMTIME_COMPONENT_BOOL();
-    private static final byte K_S8 = (byte) WASMTIME_COMPONENT_S8();
-    private static final byte K_U8 = (byte) WASMTIME_COMPONENT_U8();
-    private static final byte K_S16 = (byte) WASMTIME_COMPONENT_S16();
-    private static final byte K_U16 = (byte) WASMTIME_COMPONENT_U16();
-    private static final byte K_S32 = (byte) WASMTIME_COMPONENT_S32();
-    private static final byte K_U32 = (byte) WASMTIME_COMPONENT_U32();
-    private static final byte K_S64 = (byte) WASMTIME_COMPONENT_S64();
-    private static final byte K_U64 = (byte) WASMTIME_COMPONENT_U64();
-    private static final byte K_F32 = (byte) WASMTIME_COMPONENT_F32();
-    private static final byte K_F64 = (byte) WASMTIME_COMPONENT_F64();
-    private static final byte K_CHAR = (byte) WASMTIME_COMPONENT_CHAR();
-    private static final byte K_STRING = (byte) WASMTIME_COMPONENT_STRING();
-    private static final byte K_LIST = (byte) WASMTIME_COMPONENT_LIST();
-    private static final byte K_RECORD = (byte) WASMTIME_COMPONENT_RECORD();
-    private static final byte K_TUPLE = (byte) WASMTIME_COMPONENT_TUPLE();
-    private static final byte K_VARIANT = (byte) WASMTIME_COMPONENT_VARIANT();
-    private static final byte K_ENUM = (byte) WASMTIME_COMPONENT_ENUM();
-    private static final byte K_OPTION = (byte) WASMTIME_COMPONENT_OPTION();
-    private static final byte K_RESULT = (byte) WASMTIME_COMPONENT_RESULT();
-    private static final byte K_FLAGS = (byte) WASMTIME_COMPONENT_FLAGS();
-    private static final byte K_RESOURCE = (byte) WASMTIME_COMPONENT_RESOURCE();
-    private static final byte K_MAP = (byte) WASMTIME_COMPONENT_MAP();
+    private static final byte K_BOOL = ComponentKind.BOOL.valueCode();
+    private static final byte K_S8 = ComponentKind.S8.valueCode();
+    private static final byte K_U8 = ComponentKind.U8.valueCode();
+    private static final byte K_S16 = ComponentKind.S16.valueCode();
+    private static final byte K_U16 = ComponentKind.U16.valueCode();
+    private static final byte K_S32 = ComponentKind.S32.valueCode();
+    private static final byte K_U32 = ComponentKind.U32.valueCode();
+    private static final byte K_S64 = ComponentKind.S64.valueCode();
+    private static final byte K_U64 = ComponentKind.U64.valueCode();
+    private static final byte K_F32 = ComponentKind.F32.valueCode();
+    private static final byte K_F64 = ComponentKind.F64.valueCode();
+    private static final byte K_CHAR = ComponentKind.CHAR.valueCode();
+    private static final byte K_STRING = ComponentKind.STRING.valueCode();
+    private static final byte K_LIST = ComponentKind.LIST.valueCode();
+    private static final byte K_RECORD = ComponentKind.RECORD.valueCode();
+    private static final byte K_TUPLE = ComponentKind.TUPLE.valueCode();
+    private static final byte K_VARIANT = ComponentKind.VARIANT.valueCode();
+    private static final byte K_ENUM = ComponentKind.ENUM.valueCode();
+    private static final byte K_OPTION = ComponentKind.OPTION.valueCode();
+    private static final byte K_RESULT = ComponentKind.RESULT.valueCode();
+    private static final byte K_FLAGS = ComponentKind.FLAGS.valueCode();
+    private static final byte K_RESOURCE = ComponentKind.RESOURCE.valueCode();
+    private static final byte K_MAP = ComponentKind.MAP.valueCode();
 
     /** Kind byte of each {@link ScalarList.Kind}, by ordinal. */
-    private static final byte[] SCALAR_KIND = {K_BOOL, K_S8, K_U8, K_S16, K_U16, K_S32, K_U32, K_S64, K_U64, K_F32, K_F64};
+    private static final byte[] SCALAR_KIND = new byte[ScalarList.Kind.values().length];
     /** {@link ScalarList.Kind} of each C kind byte that has one, else null. */
     private static final ScalarList.Kind[] SCALAR_OF_KIND = new ScalarList.Kind[256];
 
     static {
         for (ScalarList.Kind k : ScalarList.Kind.values()) {
-            SCALAR_OF_KIND[SCALAR_KIND[k.ordinal()] & 0xFF] = k;
+            byte code = ComponentKind.valueOf(k.name()).valueCode(); // the scalar kinds are named alike
+            SCALAR_KIND[k.ordinal()] = code;
+            SCALAR_OF_KIND[code & 0xFF] = k;
         }
     }
 
@@ -227,29 +229,28 @@ final class ValueMarshaller {
     /** Reads one {@code wasmtime_component_val_t}; resources are handed to {@code resources}. */
     static Val read(MemorySegment src, ResourceSink resources) {
         // Scalars and strings (the common results) hold no labels: no cache for them.
-        int kind = Byte.toUnsignedInt(src.get(JAVA_BYTE, KIND));
-        return read(src, 0, resources, kind <= 12 ? null : new Labels());
+        ComponentKind kind = ComponentKind.ofValue(Byte.toUnsignedInt(src.get(JAVA_BYTE, KIND)));
+        return read(src, 0, resources, kind.holdsLabels() ? new Labels() : null);
     }
 
     private static Val read(MemorySegment seg, long off, ResourceSink resources, Labels labels) {
         long p = off + OF;
-        int kind = Byte.toUnsignedInt(seg.get(JAVA_BYTE, off + KIND));
-        return switch (kind) {
-            case 0 -> new Val.Bool(seg.get(JAVA_BOOLEAN, p));
-            case 1 -> new Val.S8(seg.get(JAVA_BYTE, p));
-            case 2 -> new Val.U8(Byte.toUnsignedInt(seg.get(JAVA_BYTE, p)));
-            case 3 -> new Val.S16(seg.get(JAVA_SHORT, p));
-            case 4 -> new Val.U16(Short.toUnsignedInt(seg.get(JAVA_SHORT, p)));
-            case 5 -> new Val.S32(seg.get(JAVA_INT, p));
-            case 6 -> new Val.U32(Integer.toUnsignedLong(seg.get(JAVA_INT, p)));
-            case 7 -> new Val.S64(seg.get(JAVA_LONG, p));
-            case 8 -> new Val.U64(seg.get(JAVA_LONG, p));
-            case 9 -> new Val.F32(seg.get(JAVA_FLOAT, p));
-            case 10 -> new Val.F64(seg.get(JAVA_DOUBLE, p));
-            case 11 -> new Val.Char(seg.get(JAVA_INT, p));
-            case 12 -> new Val.Str(readName(seg, p));
-            case 13 -> new Val.ListVal(readVals(seg, p, resources, labels, true));
-            case 14 -> {
+        return switch (ComponentKind.ofValue(Byte.toUnsignedInt(seg.get(JAVA_BYTE, off + KIND)))) {
+            case BOOL -> new Val.Bool(seg.get(JAVA_BOOLEAN, p));
+            case S8 -> new Val.S8(seg.get(JAVA_BYTE, p));
+            case U8 -> new Val.U8(Byte.toUnsignedInt(seg.get(JAVA_BYTE, p)));
+            case S16 -> new Val.S16(seg.get(JAVA_SHORT, p));
+            case U16 -> new Val.U16(Short.toUnsignedInt(seg.get(JAVA_SHORT, p)));
+            case S32 -> new Val.S32(seg.get(JAVA_INT, p));
+            case U32 -> new Val.U32(Integer.toUnsignedLong(seg.get(JAVA_INT, p)));
+            case S64 -> new Val.S64(seg.get(JAVA_LONG, p));
+            case U64 -> new Val.U64(seg.get(JAVA_LONG, p));
+            case F32 -> new Val.F32(seg.get(JAVA_FLOAT, p));
+            case F64 -> new Val.F64(seg.get(JAVA_DOUBLE, p));
+            case CHAR -> new Val.Char(seg.get(JAVA_INT, p));
+            case STRING -> new Val.Str(readName(seg, p));
+            case LIST -> new Val.ListVal(readVals(seg, p, resources, labels, true));
+            case RECORD -> {
                 int n = vecSize(seg, p);
                 MemorySegment data = vecData(seg, p, n * ENTRY_SIZE);
                 Val.Field[] fields = new Val.Field[n];
@@ -259,12 +260,12 @@ final class ValueMarshaller {
                 }
                 yield new Val.RecordVal(immutable(fields));
             }
-            case 15 -> new Val.TupleVal(readVals(seg, p, resources, labels, false));
-            case 16 -> new Val.VariantVal(labels.read(seg, p + VARIANT_NAME), unboxed(seg.get(PTR, p + VARIANT_VAL), resources, labels));
-            case 17 -> new Val.EnumVal(labels.read(seg, p));
-            case 18 -> new Val.OptionVal(unboxed(seg.get(PTR, p), resources, labels));
-            case 19 -> new Val.ResultVal(seg.get(JAVA_BOOLEAN, p + RESULT_OK), unboxed(seg.get(PTR, p + RESULT_VAL), resources, labels));
-            case 20 -> {
+            case TUPLE -> new Val.TupleVal(readVals(seg, p, resources, labels, false));
+            case VARIANT -> new Val.VariantVal(labels.read(seg, p + VARIANT_NAME), unboxed(seg.get(PTR, p + VARIANT_VAL), resources, labels));
+            case ENUM -> new Val.EnumVal(labels.read(seg, p));
+            case OPTION -> new Val.OptionVal(unboxed(seg.get(PTR, p), resources, labels));
+            case RESULT -> new Val.ResultVal(seg.get(JAVA_BOOLEAN, p + RESULT_OK), unboxed(seg.get(PTR, p + RESULT_VAL), resources, labels));
+            case FLAGS -> {
                 int n = vecSize(seg, p);
                 MemorySegment data = vecData(seg, p, n * NAME_SIZE);
                 String[] names = new String[n];
@@ -273,8 +274,8 @@ final class ValueMarshaller {
                 }
                 yield new Val.FlagsVal(immutable(names));
             }
-            case 21 -> resources.accept(seg.get(PTR, p));
-            case 22 -> {
+            case RESOURCE -> resources.accept(seg.get(PTR, p));
+            case MAP -> {
                 int n = vecSize(seg, p);
                 MemorySegment data = vecData(seg, p, n * MAP_ENTRY_SIZE);
                 Val.MapVal.Entry[] entries = new Val.MapVal.Entry[n];
@@ -284,7 +285,8 @@ final class ValueMarshaller {
                 }
                 yield new Val.MapVal(immutable(entries));
             }
-            default -> throw new WasmtimeException("unknown component value kind " + kind);
+            // ofValue never answers these (they have no value code); the compiler wants every kind named.
+            case OWN, BORROW, FUTURE, STREAM, ERROR_CONTEXT -> throw new IllegalStateException("not a kind of values: " + seg);
         };
     }
 

@@ -18,6 +18,20 @@ public final class WasiConfig {
     /** A host directory visible to the guest at {@code guestPath}. */
     public record Preopen(Path hostPath, String guestPath, boolean writable) {}
 
+    /** A directory to preopen could not be opened (it does not exist, or is not readable). */
+    public static final class PreopenException extends WasmtimeException {
+        private final Path hostPath;
+
+        PreopenException(Path hostPath, String guestPath) {
+            super("cannot preopen directory " + hostPath + " as " + guestPath + " (does it exist and is it readable?)");
+            this.hostPath = hostPath;
+        }
+
+        public Path hostPath() {
+            return hostPath;
+        }
+    }
+
     private static final System.Logger GUEST_LOG = System.getLogger("dev.wassette.guest");
 
     private final List<Preopen> preopens = new ArrayList<>();
@@ -30,6 +44,12 @@ public final class WasiConfig {
 
     public WasiConfig preopenDirectory(Path hostPath, String guestPath, boolean writable) {
         preopens.add(new Preopen(hostPath.toAbsolutePath().normalize(), Objects.requireNonNull(guestPath), writable));
+        return this;
+    }
+
+    /** Adds a preopen as it is (its host path already absolute and normalized). */
+    public WasiConfig preopen(Preopen preopen) {
+        preopens.add(Objects.requireNonNull(preopen));
         return this;
     }
 

@@ -7,6 +7,7 @@ import dev.wassette.runtime.ExportedFunction;
 import dev.wassette.runtime.FunctionType;
 import dev.wassette.runtime.WitType;
 import java.math.BigInteger;
+import java.util.List;
 import java.util.Locale;
 import java.util.regex.Pattern;
 
@@ -29,6 +30,31 @@ public final class ToolSchemas {
     public static String toolName(ExportedFunction f) {
         String name = sanitize(f.name());
         return f.interfaceName() == null ? name : sanitize(f.interfaceName()) + "_" + name;
+    }
+
+    /**
+     * The function named {@code name}: its export name ({@code name} or {@code interface#name}) or,
+     * failing that, its tool name ({@link #toolName}).
+     *
+     * @throws IllegalArgumentException naming what there is, when no function or several have that name
+     */
+    public static ExportedFunction resolve(List<ExportedFunction> functions, String name) {
+        for (ExportedFunction f : functions) {
+            if (f.qualifiedName().equals(name)) {
+                return f;
+            }
+        }
+        List<ExportedFunction> byTool = functions.stream().filter(f -> toolName(f).equals(name)).toList();
+        if (byTool.size() == 1) {
+            return byTool.getFirst();
+        }
+        if (byTool.size() > 1) {
+            // Tool names flatten characters, so two exports can share one; the export name is unique.
+            throw new IllegalArgumentException("has several functions with the tool name \"" + name
+                    + "\"; give the export name: " + String.join(", ", byTool.stream().map(ExportedFunction::qualifiedName).toList()));
+        }
+        throw new IllegalArgumentException("exports no function \"" + name + "\"; it exports (export name / tool name): "
+                + String.join(", ", functions.stream().map(f -> f.qualifiedName() + " / " + toolName(f)).toList()));
     }
 
     public static boolean validToolName(String name) {
@@ -62,7 +88,9 @@ public final class ToolSchemas {
             case WitType.ResultType r -> r.ok() != null && unsupported(r.ok()) != null ? unsupported(r.ok())
                     : r.err() != null ? unsupported(r.err()) : null;
             case WitType.MapType m -> unsupported(m.key()) != null ? unsupported(m.key()) : unsupported(m.value());
-            default -> null;
+            case WitType.Primitive p -> null;
+            case WitType.EnumType e -> null;
+            case WitType.FlagsType f -> null;
         };
     }
 

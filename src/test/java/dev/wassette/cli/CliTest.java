@@ -71,7 +71,7 @@ class CliTest {
         Run bad = run("call", types(), "wassette:fixtures/types@0.1.0#echo-u8", "--args", "{\"v\":300}");
         assertEquals(3, bad.code());
         assertEquals("", bad.out());
-        assertEquals("error: bad argument: args.v: 300 is out of range for u8\n", bad.err());
+        assertEquals("error: invalid arguments: args.v: 300 is out of range for u8\n", bad.err());
         Run notJson = run("call", types(), "greet", "--args", "{name:");
         assertEquals(3, notJson.code());
         assertTrue(notJson.err().startsWith("error: --args is not valid JSON"), notJson.err());
@@ -145,6 +145,48 @@ class CliTest {
         assertTrue(stored.out().lines().anyMatch(l -> l.matches("  wasi:filesystem/preopens@0\\.2\\.\\d+ +provided, policy-gated \\(storage\\)")), stored.out());
         assertTrue(stored.out().lines().anyMatch(l -> l.matches("  wasi:cli/stdout@0\\.2\\.\\d+ +provided")), stored.out());
         assertTrue(stored.out().endsWith("loadable: yes\n"), stored.out());
+    }
+
+    /** `wassette call` runs through the server's call path: the result cap holds, and the denial is audited. */
+    @Test
+    void callCapsTheResultAndAuditsIt() {
+        java.util.logging.Logger audit = java.util.logging.Logger.getLogger("dev.wassette.audit");
+        List<java.util.logging.LogRecord> records = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        java.util.logging.Handler capture = new java.util.logging.Handler() {
+            @Override
+            public void publish(java.util.logging.LogRecord record) {
+                records.add(record);
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        audit.addHandler(capture);
+        try {
+            String big = "x".repeat(200_000);
+            Run capped = run("call", types(), "wassette:fixtures/types@0.1.0#echo-string", "--max-result-size", "65536",
+                    "--args", "{\"v\":\"" + big + "\"}");
+            assertEquals(1, capped.code(), capped.err());
+            assertEquals("", capped.out());
+            assertEquals("error: wassette:fixtures/types@0.1.0#echo-string: result of about 200002 bytes exceeds the limit of 65536 bytes\n",
+                    capped.err());
+            List<String> lines = records.stream()
+                    .map(r -> java.text.MessageFormat.format(r.getMessage(), r.getParameters())).toList();
+            assertEquals(List.of("denied component=types function=wassette:fixtures/types@0.1.0#echo-string category=result_size: "
+                    + "wassette:fixtures/types@0.1.0#echo-string: result of about 200002 bytes exceeds the limit of 65536 bytes"), lines);
+            // Under the cap the same call answers; the default cap (16 MiB) lets it through too.
+            Run small = run("call", types(), "wassette:fixtures/types@0.1.0#echo-string", "--max-result-size", "65536",
+                    "--args", "{\"v\":\"short\"}");
+            assertEquals(new Run(0, "\"short\"\n", ""), small);
+            Run uncapped = run("call", types(), "wassette:fixtures/types@0.1.0#echo-string", "--args", "{\"v\":\"" + big + "\"}");
+            assertEquals(0, uncapped.code(), uncapped.err());
+            assertEquals(1, records.size(), "only the capped call was audited");
+        } finally {
+            audit.removeHandler(capture);
+        }
     }
 
     @Test

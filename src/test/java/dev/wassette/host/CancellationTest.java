@@ -24,8 +24,8 @@ class CancellationTest {
     @Test
     void cancellingStopsASpinningGuestAndTheComponentServesOn() throws Exception {
         // A deadline far beyond the test's bounds: only the cancellation can end the call in time.
-        try (ComponentHost host = new ComponentHost(Fixtures.engine(), new ComponentHost.Settings(dir.resolve("components"),
-                dir.resolve("secrets"), dir, Map.of(), Map.of(), Map.of(), Map.of(), Duration.ofMinutes(10), 1 << 20))) {
+        try (ComponentHost host = new ComponentHost(Fixtures.engine(), ComponentHost.Settings.builder().componentDir(dir.resolve("components")).secretsDir(dir.resolve("secrets")).baseDir(dir)
+                .processEnv(Map.of()).callTimeout(Duration.ofMinutes(10)).maxResultBytes(1 << 20).build())) {
             host.load("spin", Files.readAllBytes(Fixtures.path("spin.wasm")));
             var spin = host.component("spin").sandbox().component().export("spin");
             var ok = host.component("spin").sandbox().component().export("ok");
@@ -54,8 +54,8 @@ class CancellationTest {
 
     @Test
     void aCallCancelledBeforeItStartsNeverRuns() throws Exception {
-        try (ComponentHost host = new ComponentHost(Fixtures.engine(), new ComponentHost.Settings(dir.resolve("components"),
-                dir.resolve("secrets"), dir, Map.of(), Map.of(), Map.of(), Map.of(), Duration.ofMinutes(10), 1 << 20))) {
+        try (ComponentHost host = new ComponentHost(Fixtures.engine(), ComponentHost.Settings.builder().componentDir(dir.resolve("components")).secretsDir(dir.resolve("secrets")).baseDir(dir)
+                .processEnv(Map.of()).callTimeout(Duration.ofMinutes(10)).maxResultBytes(1 << 20).build())) {
             host.load("spin", Files.readAllBytes(Fixtures.path("spin.wasm")));
             CallContext call = new CallContext();
             call.cancel("too late");

@@ -18,8 +18,8 @@ class ComponentHostTest {
     Path dir;
 
     private ComponentHost host() {
-        return new ComponentHost(Fixtures.engine(), new ComponentHost.Settings(dir.resolve("components"), dir.resolve("secrets"), dir,
-                Map.of(), Map.of(), Map.of(), Map.of(), Duration.ofSeconds(10), 1 << 20));
+        return new ComponentHost(Fixtures.engine(), ComponentHost.Settings.builder().componentDir(dir.resolve("components")).secretsDir(dir.resolve("secrets")).baseDir(dir)
+                .processEnv(Map.of()).callTimeout(Duration.ofSeconds(10)).maxResultBytes(1 << 20).build());
     }
 
     private static Val add(ComponentHost host) throws Exception {

@@ -2,6 +2,7 @@ package dev.wassette.host;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wassette.policy.Policy;
@@ -23,6 +24,31 @@ class ComponentStoreTest {
     @TempDir
     Path dir;
 
+    /**
+     * A policy is held in memory: asking again parses nothing (the same value comes back), while a
+     * change by another store on the directory — another process, in effect — or by hand is seen by
+     * the very next read.
+     */
+    @Test
+    void policiesAreHeldInMemoryAndReadAgainOnlyAfterAChange() throws Exception {
+        ComponentStore server = new ComponentStore(dir);
+        server.put("tool", new byte[] {0, 'a', 's', 'm'});
+        Policy first = server.policy("tool");
+        assertSame(first, server.policy("tool"));
+
+        ComponentStore cli = new ComponentStore(dir);
+        cli.update("tool", p -> PolicyEditor.grantNetworkHost(p, "api.example.com"));
+        Policy granted = server.policy("tool");
+        assertEquals("api.example.com", granted.networkAllow().getFirst().host());
+        assertSame(granted, server.policy("tool"));
+
+        Files.writeString(server.policyFile("tool"), "version: \"1.0\"\npermissions:\n  environment: {allow: [{key: EDITED}]}\n");
+        assertEquals(List.of("EDITED"), server.policy("tool").environmentAllow());
+
+        cli.remove("tool");
+        assertTrue(server.policy("tool").environmentAllow().isEmpty(), "a removed component has no permissions");
+    }
+
     @Test
     void grantsPersistAndAreSeenByTheNextRead() throws Exception {
         ComponentStore store = new ComponentStore(dir);
@@ -40,6 +66,29 @@ class ComponentStoreTest {
         assertFalse(store.remove("tool"));
         assertEquals(List.of(), store.ids());
         assertEquals("my_tool-1.2", ComponentStore.idFor("my tool-1.2.wasm"));
+    }
+
+    @Test
+    void theOriginLivesAndDiesWithTheComponent() throws Exception {
+        ComponentStore store = new ComponentStore(dir);
+        java.time.Instant fetched = java.time.Instant.parse("2026-01-02T03:04:05Z");
+        ComponentOrigin origin = new ComponentOrigin("oci://reg.example/tools/x:1.0", "oci://reg.example/tools/x@sha256:" + "a".repeat(64),
+                "sha256:" + "a".repeat(64), "sha256:" + "b".repeat(64), fetched);
+        store.put("x", new byte[] {1}, origin);
+        assertEquals(origin, store.origin("x"));
+        ComponentOrigin file = new ComponentOrigin("file:///tmp/x.wasm", "file:///tmp/x.wasm", "sha256:" + "c".repeat(64),
+                "sha256:" + "c".repeat(64), fetched);
+        store.put("x", new byte[] {2}, file);
+        assertEquals(file, store.origin("x"));
+        // Bytes of unknown origin (the embedding API) leave no stale record.
+        store.put("x", new byte[] {3});
+        assertEquals(null, store.origin("x"));
+        store.put("x", new byte[] {4}, origin);
+        Files.writeString(store.originFile("x"), "{not json");
+        assertEquals(null, store.origin("x"), "an unreadable record is no record");
+        store.put("x", new byte[] {5}, origin);
+        assertTrue(store.remove("x"));
+        assertFalse(Files.exists(store.originFile("x")));
     }
 
     @Test

@@ -37,8 +37,8 @@ class DeclaredPolicyTest {
         Files.createDirectories(dir.resolve("other"));
         Files.writeString(dir.resolve("other/secret.txt"), "SECRET");
         // Relative fs:// rules and capability paths resolve against the host's base directory: dir.
-        host = new ComponentHost(Fixtures.engine(), new ComponentHost.Settings(dir.resolve("components"), dir.resolve("secrets"), dir,
-                Map.of(), Map.of(), Map.of(), Map.of(), Duration.ofSeconds(10), 1 << 20));
+        host = new ComponentHost(Fixtures.engine(), ComponentHost.Settings.builder().componentDir(dir.resolve("components")).secretsDir(dir.resolve("secrets")).baseDir(dir)
+                .processEnv(Map.of()).callTimeout(Duration.ofSeconds(10)).maxResultBytes(1 << 20).build());
     }
 
     @AfterEach
@@ -177,10 +177,13 @@ class DeclaredPolicyTest {
         assertEquals("digest mismatch: " + wasm + " is " + fetched.digest() + ", not the " + other + " expected", mismatch.getMessage());
         assertEquals("digest \"sha256:ABC\" is not sha256: followed by 64 lower-case hex digits", assertThrows(ComponentSources.SourceException.class,
                 () -> ComponentSources.fetch(wasm.toString(), dir, "sha256:ABC")).getMessage());
-        for (String remote : List.of("oci://ghcr.io/acme/tool:1.0", "https://example.com/tool.wasm")) {
-            ComponentSources.SourceException e = assertThrows(ComponentSources.SourceException.class, () -> ComponentSources.fetch(remote, dir, null));
-            assertEquals("loading from " + remote.substring(0, remote.indexOf(':')) + ":// is not supported yet; use a file:// path", e.getMessage());
-        }
+        // Remote sources go to the registry and HTTPS fetchers (dev.wassette.source, tested there); plain HTTP never.
+        ComponentSources.SourceException plain = assertThrows(ComponentSources.SourceException.class,
+                () -> ComponentSources.fetch("http://example.com/tool.wasm", dir, null));
+        assertTrue(plain.getMessage().startsWith("plain http:// is refused"), plain.getMessage());
+        ComponentSources.SourceException nobody = assertThrows(ComponentSources.SourceException.class,
+                () -> ComponentSources.fetch("oci://127.0.0.1:1/acme/tool:1.0", dir, null));
+        assertEquals("cannot reach 127.0.0.1:1: connection refused", nobody.getMessage());
         assertEquals("tool", ComponentSources.suggestedId("oci://ghcr.io/acme/tool:1.0"));
         assertEquals("tool", ComponentSources.suggestedId("oci://ghcr.io/acme/tool@sha256:" + "0".repeat(64)));
         assertEquals("tool", ComponentSources.suggestedId("https://example.com/dl/tool.wasm#sha256=" + "0".repeat(64)));

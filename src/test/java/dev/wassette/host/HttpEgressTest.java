@@ -7,12 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.sun.net.httpserver.HttpServer;
 import dev.wassette.Fixtures;
 import dev.wassette.policy.PolicyParser;
-import dev.wassette.runtime.EgressCheck;
+import dev.wassette.policy.Policy;
 import dev.wassette.runtime.ExportedFunction;
 import dev.wassette.runtime.Val;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -58,30 +59,37 @@ class HttpEgressTest {
         other.stop(0);
     }
 
-    private Val get(String url, EgressCheck egress) {
+    /** GET {@code url} under {@code policy}; the call's network denials are added to {@code denials}. */
+    private Val get(String url, Policy policy, List<String> denials) {
         ExportedFunction f = sandbox.component().export("http-get");
-        return sandbox.call(f, List.of(new Val.Str(url)), Grants.none(), egress, Duration.ofSeconds(20));
+        CallContext context = new CallContext();
+        try {
+            return sandbox.call(f, List.of(new Val.Str(url)), CallPolicy.of(policy, Path.of("").toAbsolutePath(),
+                    new Limits(Duration.ofSeconds(20), 1 << 20)), key -> null, context);
+        } finally {
+            context.denials().forEach(d -> denials.add(d.detail()));
+        }
     }
 
     @Test
     void allowedLoopbackHostIsReachedAndOthersAreDenied() throws Exception {
         int port = allowed.getAddress().getPort();
         List<String> denials = Collections.synchronizedList(new ArrayList<>());
-        PolicyEgress egress = new PolicyEgress(PolicyParser.parse("""
+        Policy policy = PolicyParser.parse("""
                 version: "1.0"
                 permissions:
                   network:
                     allow:
                       - host: "http://127.0.0.1:%d"
-                """.formatted(port), "p.yaml"), denials::add);
+                """.formatted(port), "p.yaml");
 
-        Val ok = get("http://127.0.0.1:" + port + "/x", egress);
+        Val ok = get("http://127.0.0.1:" + port + "/x", policy, denials);
         assertEquals(Val.ResultVal.ok(new Val.Str("200 hello from the allowed host")), ok);
 
         int otherPort = other.getAddress().getPort();
-        Val deniedPort = get("http://127.0.0.1:" + otherPort + "/", egress);
+        Val deniedPort = get("http://127.0.0.1:" + otherPort + "/", policy, denials);
         assertFalse(((Val.ResultVal) deniedPort).isOk(), deniedPort.toString());
-        Val deniedHost = get("http://localhost:" + port + "/", egress);
+        Val deniedHost = get("http://localhost:" + port + "/", policy, denials);
         assertFalse(((Val.ResultVal) deniedHost).isOk(), deniedHost.toString());
         assertEquals(0, hitsOnOther.get(), "the denied server saw no request");
         assertTrue(denials.stream().anyMatch(d -> d.contains("127.0.0.1:" + otherPort)), denials.toString());
@@ -93,7 +101,8 @@ class HttpEgressTest {
     @Test
     void defaultDenyReachesNothing() {
         int port = allowed.getAddress().getPort();
-        Val v = get("http://127.0.0.1:" + port + "/", EgressCheck.DENY_ALL);
+        List<String> denials = new ArrayList<>();
+        Val v = get("http://127.0.0.1:" + port + "/", Policy.denyAll(), denials);
         assertFalse(((Val.ResultVal) v).isOk(), v.toString());
     }
 
@@ -103,13 +112,13 @@ class HttpEgressTest {
         int otherPort = other.getAddress().getPort();
         int hitsBefore = hitsOnOther.get();
         List<String> denials = Collections.synchronizedList(new ArrayList<>());
-        PolicyEgress egress = new PolicyEgress(PolicyParser.parse("""
+        Policy policy = PolicyParser.parse("""
                 capabilities:
                   network: { outbound: ["127.0.0.1:%d"] }
-                """.formatted(port), "caps.yaml"), denials::add);
+                """.formatted(port), "caps.yaml");
 
-        assertEquals(Val.ResultVal.ok(new Val.Str("200 hello from the allowed host")), get("http://127.0.0.1:" + port + "/", egress));
-        Val deniedPort = get("http://127.0.0.1:" + otherPort + "/", egress);
+        assertEquals(Val.ResultVal.ok(new Val.Str("200 hello from the allowed host")), get("http://127.0.0.1:" + port + "/", policy, denials));
+        Val deniedPort = get("http://127.0.0.1:" + otherPort + "/", policy, denials);
         assertFalse(((Val.ResultVal) deniedPort).isOk(), deniedPort.toString());
         assertEquals(hitsBefore, hitsOnOther.get(), "the server on the other port saw no request");
         assertEquals(List.of("HTTP http://127.0.0.1:" + otherPort + " denied: no network rule allows this host"), denials);

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wassette.policy.PolicyParser;
+import dev.wassette.runtime.WasiConfig;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -37,7 +38,7 @@ class PolicyMappingTest {
                   resources:
                     limits: {memory: 64Mi, cpu: 500m}
                 """);
-        assertEquals(List.of(new Grants.Preopen(base.resolve("in"), "in", false), new Grants.Preopen(base.resolve("out"), "out", true)), g.preopens());
+        assertEquals(List.of(new WasiConfig.Preopen(base.resolve("in"), "in", false), new WasiConfig.Preopen(base.resolve("out"), "out", true)), g.preopens());
         assertEquals(Map.of("API_KEY", "k"), g.environment());
         assertEquals(64L << 20, g.memoryLimitBytes());
         assertEquals(1_000_000_000L, g.fuel()); // half a core for a 2 s call
@@ -57,7 +58,7 @@ class PolicyMappingTest {
                       - {uri: "fs://data/*.log", access: [read]}
                       - {uri: "fs://logs/**", access: [read]}
                 """);
-        assertEquals(List.of(new Grants.Preopen(base.resolve("logs"), "logs", false)), glob.preopens(), "the enforceable rule stays in force");
+        assertEquals(List.of(new WasiConfig.Preopen(base.resolve("logs"), "logs", false)), glob.preopens(), "the enforceable rule stays in force");
         assertTrue(glob.notes().getFirst().contains("not glob patterns") && glob.notes().getFirst().contains("fs://data/**"), glob.notes().toString());
         Grants writeOnly = map("""
                   storage:
@@ -77,7 +78,7 @@ class PolicyMappingTest {
                     allow: [{uri: "fs://data/**", access: [read]}, {uri: "fs://logs/**", access: [read]}]
                     deny: [{uri: "fs://data/secret/**", access: [read]}]
                 """);
-        assertEquals(List.of(new Grants.Preopen(base.resolve("logs"), "logs", false)), carved.preopens(),
+        assertEquals(List.of(new WasiConfig.Preopen(base.resolve("logs"), "logs", false)), carved.preopens(),
                 "a tree holding a deny rule is left out whole, so the deny holds");
         assertTrue(carved.notes().getFirst().contains("cannot carve"), carved.notes().toString());
         // A deny outside every allowed tree is already in force.

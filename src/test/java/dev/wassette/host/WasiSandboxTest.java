@@ -5,7 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wassette.Fixtures;
-import dev.wassette.runtime.EgressCheck;
+import dev.wassette.policy.PolicyParser;
 import dev.wassette.runtime.ExportedFunction;
 import dev.wassette.runtime.Val;
 import java.nio.file.Files;
@@ -37,13 +37,23 @@ class WasiSandboxTest {
         sandbox.close();
     }
 
-    private Val call(String fn, Grants grants, Val... args) {
-        ExportedFunction f = sandbox.component().export(FILES + fn);
-        return sandbox.call(f, List.of(args), grants, EgressCheck.DENY_ALL, Duration.ofSeconds(10));
+    private Val call(String fn, CallPolicy policy, Val... args) {
+        return call(fn, policy, Map.of(), args);
     }
 
-    private static Grants grants(List<Grants.Preopen> preopens, Map<String, String> env) {
-        return new Grants(preopens, env, -1, -1, false, List.of());
+    private Val call(String fn, CallPolicy policy, Map<String, String> environment, Val... args) {
+        ExportedFunction f = sandbox.component().export(FILES + fn);
+        return sandbox.call(f, List.of(args), policy, environment::get, new CallContext());
+    }
+
+    /** A policy-mcp {@code permissions} section; relative {@code fs://} rules resolve in the test's directory. */
+    private CallPolicy policy(String permissions) throws Exception {
+        return CallPolicy.of(PolicyParser.parse("version: \"1.0\"\npermissions:\n" + permissions, "p.yaml"), tmp,
+                new Limits(Duration.ofSeconds(10), 1 << 20));
+    }
+
+    private static CallPolicy nothing() {
+        return CallPolicy.denyAll(new Limits(Duration.ofSeconds(10), 1 << 20));
     }
 
     private static String ok(Val v) {
@@ -63,7 +73,7 @@ class WasiSandboxTest {
         Path data = Files.createDirectories(tmp.resolve("data"));
         Files.writeString(data.resolve("hello.txt"), "hi there");
         Files.writeString(tmp.resolve("outside.txt"), "secret");
-        Grants g = grants(List.of(new Grants.Preopen(data, "data", false)), Map.of());
+        CallPolicy g = policy("  storage: {allow: [{uri: \"fs://data/**\", access: [read]}]}\n");
         assertEquals("hi there", ok(call("read-file", g, new Val.Str("data/hello.txt"))));
         assertEquals(new Val.ResultVal(true, new Val.ListVal(List.of(new Val.Str("hello.txt")))), call("list-dir", g, new Val.Str("data")));
         // Everything outside the preopen is unreachable: absolute paths, "..", and host paths.
@@ -72,14 +82,14 @@ class WasiSandboxTest {
             assertFalse(e.contains("secret"), e);
         }
         // With no grant at all, nothing is readable.
-        err(call("read-file", Grants.none(), new Val.Str("data/hello.txt")));
+        err(call("read-file", nothing(), new Val.Str("data/hello.txt")));
     }
 
     @Test
     void readOnlyPreopenRefusesWrites() throws Exception {
         Path ro = Files.createDirectories(tmp.resolve("ro"));
         Path rw = Files.createDirectories(tmp.resolve("rw"));
-        Grants g = grants(List.of(new Grants.Preopen(ro, "ro", false), new Grants.Preopen(rw, "rw", true)), Map.of());
+        CallPolicy g = policy("  storage: {allow: [{uri: \"fs://ro/**\", access: [read]}, {uri: \"fs://rw/**\", access: [read, write]}]}\n");
         String e = err(call("write-file", g, new Val.Str("ro/new.txt"), new Val.Str("x")));
         assertTrue(e.contains("ro/new.txt"), e);
         assertFalse(Files.exists(ro.resolve("new.txt")));
@@ -88,11 +98,14 @@ class WasiSandboxTest {
     }
 
     @Test
-    void onlyGivenEnvironmentVariablesExist() {
-        Grants g = grants(List.of(), Map.of("API_KEY", "k-123"));
-        assertEquals(new Val.OptionVal(new Val.Str("k-123")), call("get-env", g, new Val.Str("API_KEY")));
+    void onlyGivenEnvironmentVariablesExist() throws Exception {
+        CallPolicy g = policy("  environment: {allow: [{key: API_KEY}]}\n");
+        // Offered: this process's whole environment and API_KEY; the policy lets only API_KEY through.
+        Map<String, String> offered = new java.util.HashMap<>(System.getenv());
+        offered.put("API_KEY", "k-123");
+        assertEquals(new Val.OptionVal(new Val.Str("k-123")), call("get-env", g, offered, new Val.Str("API_KEY")));
         for (String unlisted : List.of("PATH", "HOME", "USER", "JAVA_HOME")) {
-            assertEquals(Val.OptionVal.NONE, call("get-env", g, new Val.Str(unlisted)), unlisted);
+            assertEquals(Val.OptionVal.NONE, call("get-env", g, offered, new Val.Str(unlisted)), unlisted);
         }
     }
 }

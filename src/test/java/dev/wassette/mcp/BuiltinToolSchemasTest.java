@@ -28,8 +28,8 @@ class BuiltinToolSchemasTest {
 
     @Test
     void everyBuiltinSchemaConformsToJsonSchema() throws Exception {
-        try (ComponentHost host = new ComponentHost(Fixtures.engine(), new ComponentHost.Settings(dir.resolve("c"), dir.resolve("s"), dir,
-                Map.of(), Map.of(), Map.of(), Map.of(), Duration.ofSeconds(10), 1 << 20));
+        try (ComponentHost host = new ComponentHost(Fixtures.engine(), ComponentHost.Settings.builder().componentDir(dir.resolve("c")).secretsDir(dir.resolve("s")).baseDir(dir)
+                .processEnv(Map.of()).callTimeout(Duration.ofSeconds(10)).maxResultBytes(1 << 20).build());
              WassetteMcpServer server = new WassetteMcpServer(host, true)) {
             List<SyncToolSpecification> specs = new BuiltinTools(server, host, server.objectMapper()).specifications();
             assertTrue(specs.stream().anyMatch(s -> s.tool().name().equals("apply-declared-permissions")), "the declared-permissions tool is built in");

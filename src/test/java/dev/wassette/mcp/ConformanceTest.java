@@ -56,8 +56,8 @@ class ConformanceTest {
         Path baselineFile = McpClientTools.clientsDir().resolve("conformance-baseline.yml");
         Map<String, String> baseline = readBaseline(baselineFile);
 
-        ComponentHost.Settings settings = new ComponentHost.Settings(tmp.resolve("components"), tmp.resolve("secrets"), tmp,
-                Map.of(), Map.of(), Map.of(), Map.of(), Duration.ofSeconds(30), 16L << 20);
+        ComponentHost.Settings settings = ComponentHost.Settings.builder().componentDir(tmp.resolve("components")).secretsDir(tmp.resolve("secrets")).baseDir(tmp)
+                .processEnv(Map.of()).callTimeout(Duration.ofSeconds(30)).maxResultBytes(16L << 20).build();
         try (ComponentHost host = new ComponentHost(Fixtures.engine(), settings)) {
             // Stored before start, so the server loads them at startup and tools-list sees component tools too.
             host.load("types", Files.readAllBytes(Fixtures.path("types.wasm")));

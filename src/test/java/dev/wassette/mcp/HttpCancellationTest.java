@@ -42,8 +42,8 @@ class HttpCancellationTest {
 
     @BeforeEach
     void start() throws Exception {
-        host = new ComponentHost(Fixtures.engine(), new ComponentHost.Settings(dir.resolve("components"), dir.resolve("secrets"), dir,
-                Map.of(), Map.of(), Map.of(), Map.of(), Duration.ofMinutes(10), 1 << 20));
+        host = new ComponentHost(Fixtures.engine(), ComponentHost.Settings.builder().componentDir(dir.resolve("components")).secretsDir(dir.resolve("secrets")).baseDir(dir)
+                .processEnv(Map.of()).callTimeout(Duration.ofMinutes(10)).maxResultBytes(1 << 20).build());
         server = HttpMcpServer.start(host, true, "127.0.0.1:0", List.of("localhost", "127.0.0.1"));
         base = "http://127.0.0.1:" + server.address().getPort() + "/mcp";
         HttpResponse<String> init = post("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","

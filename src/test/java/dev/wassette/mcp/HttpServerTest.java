@@ -37,8 +37,8 @@ class HttpServerTest {
 
     @BeforeAll
     static void start() throws Exception {
-        host = new ComponentHost(Fixtures.engine(), new ComponentHost.Settings(dir.resolve("components"), dir.resolve("secrets"), dir,
-                Map.of(), Map.of(), Map.of(), Map.of(), Duration.ofSeconds(10), 1 << 20));
+        host = new ComponentHost(Fixtures.engine(), ComponentHost.Settings.builder().componentDir(dir.resolve("components")).secretsDir(dir.resolve("secrets")).baseDir(dir)
+                .processEnv(Map.of()).callTimeout(Duration.ofSeconds(10)).maxResultBytes(1 << 20).build());
         server = HttpMcpServer.start(host, true, "127.0.0.1:0", List.of("localhost", "127.0.0.1"));
         base = "http://127.0.0.1:" + server.address().getPort();
     }
@@ -148,9 +148,12 @@ class HttpServerTest {
             assertTrue(clash.isError());
             String clashText = ((McpSchema.TextContent) clash.content().getFirst()).text();
             assertTrue(clashText.contains("types-copy") && clashText.contains("already provided by component types"), clashText);
-            McpSchema.CallToolResult oci = client.callTool(new McpSchema.CallToolRequest("load-component", Map.of("path", "oci://ghcr.io/x/y:1")));
+            // A registry nobody listens on: a clear error, nothing loaded.
+            McpSchema.CallToolResult oci = client.callTool(new McpSchema.CallToolRequest("load-component", Map.of("path", "oci://127.0.0.1:1/x/y:1")));
             assertTrue(oci.isError());
-            assertTrue(((McpSchema.TextContent) oci.content().getFirst()).text().contains("not supported yet"));
+            String ociText = ((McpSchema.TextContent) oci.content().getFirst()).text();
+            assertTrue(ociText.contains("cannot load oci://127.0.0.1:1/x/y:1") && ociText.contains("connection refused"), ociText);
+            assertFalse(java.nio.file.Files.exists(dir.resolve("components/y.wasm")), "nothing stored");
 
             McpSchema.CallToolResult unload = client.callTool(new McpSchema.CallToolRequest("unload-component", Map.of("id", "types")));
             assertFalse(unload.isError(), unload.toString());
@@ -161,8 +164,8 @@ class HttpServerTest {
     @Test
     void aProvisionedReadOnlyServerOverHttpServesExactlyItsComponents() throws Exception {
         Path own = java.nio.file.Files.createDirectories(dir.resolve("provisioned"));
-        try (ComponentHost provisioned = new ComponentHost(Fixtures.engine(), new ComponentHost.Settings(own.resolve("components"),
-                own.resolve("secrets"), own, Map.of(), Map.of(), Map.of(), Map.of(), Duration.ofSeconds(10), 1 << 20))) {
+        try (ComponentHost provisioned = new ComponentHost(Fixtures.engine(), ComponentHost.Settings.builder().componentDir(own.resolve("components")).secretsDir(own.resolve("secrets")).baseDir(own)
+                .processEnv(Map.of()).callTimeout(Duration.ofSeconds(10)).maxResultBytes(1 << 20).build())) {
             provisioned.store().put("stray", java.nio.file.Files.readAllBytes(Fixtures.path("io.wasm"))); // in the store, not in the manifest
             Path manifest = java.nio.file.Files.writeString(own.resolve("manifest.yaml"), "components:\n  - uri: " + Fixtures.path("types.wasm").toUri() + "\n");
             var result = dev.wassette.host.Provisioner.provision(provisioned, dev.wassette.host.ProvisioningManifest.read(manifest), false,

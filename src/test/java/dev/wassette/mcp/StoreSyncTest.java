@@ -234,8 +234,8 @@ class StoreSyncTest {
 
     @Test
     void theHttpServerFollowsTheStoreToo() throws Exception {
-        var settings = new dev.wassette.host.ComponentHost.Settings(components(), dir.resolve("secrets"), dir,
-                java.util.Map.of(), java.util.Map.of(), java.util.Map.of(), java.util.Map.of(), Duration.ofSeconds(10), 1 << 20);
+        var settings = dev.wassette.host.ComponentHost.Settings.builder().componentDir(components()).secretsDir(dir.resolve("secrets")).baseDir(dir)
+                .processEnv(java.util.Map.of()).callTimeout(Duration.ofSeconds(10)).maxResultBytes(1 << 20).build();
         java.util.concurrent.BlockingQueue<List<String>> changes = new LinkedBlockingQueue<>();
         try (var host = new dev.wassette.host.ComponentHost(Fixtures.engine(), settings);
              var http = HttpMcpServer.start(host, true, "127.0.0.1:0", List.of("127.0.0.1"));
@@ -263,8 +263,8 @@ class StoreSyncTest {
 
     @Test
     void toolsListedFromMetadataStayAsTheyAreWhenTheCodeLoads() throws Exception {
-        var settings = new dev.wassette.host.ComponentHost.Settings(components(), dir.resolve("secrets"), dir,
-                java.util.Map.of(), java.util.Map.of(), java.util.Map.of(), java.util.Map.of(), Duration.ofSeconds(10), 1 << 20);
+        var settings = dev.wassette.host.ComponentHost.Settings.builder().componentDir(components()).secretsDir(dir.resolve("secrets")).baseDir(dir)
+                .processEnv(java.util.Map.of()).callTimeout(Duration.ofSeconds(10)).maxResultBytes(1 << 20).build();
         try (var shell = new dev.wassette.host.ComponentHost(Fixtures.engine(), settings)) {
             shell.load("types", Files.readAllBytes(Fixtures.path("types.wasm")));
             shell.load("echo", Files.readAllBytes(Fixtures.path("echo.wat")));

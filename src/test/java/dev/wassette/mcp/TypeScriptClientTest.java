@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.wassette.Fixtures;
+import dev.wassette.TestRegistry;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,14 +16,15 @@ import org.junit.jupiter.api.io.TempDir;
  * The official TypeScript MCP SDK client (src/test/mcp-clients/stdio-client.mjs) drives {@code wassette run}
  * over stdio: initialize, tool lists, load/unload with list_changed notifications, nested arguments and
  * structured results, argument errors, traps with their guest backtrace, a storage grant that turns a denied read into a
- * read, grants WASI cannot enforce refused, a spinning call cancelled, and a denied HTTP request reported with its reason.
+ * read, grants WASI cannot enforce refused, a spinning call cancelled, a denied HTTP request reported with its reason, and the
+ * types component loaded again from a registry (the CNCF distribution registry, pushed there by {@code wkg}) with progress.
  */
 class TypeScriptClientTest {
     @TempDir
     Path tmp;
 
     @Test
-    void sdkClientSessionOverStdio() {
+    void sdkClientSessionOverStdio() throws java.io.IOException {
         List<String> server = McpClientTools.javaServerCommand("run", "--component-dir", tmp.resolve("components").toString(),
                 "--secrets-dir", tmp.resolve("secrets").toString(), "--config", tmp.resolve("no-config.toml").toString());
         transcript("over stdio", server, Map.of());
@@ -52,15 +54,38 @@ class TypeScriptClientTest {
         }
     }
 
-    private String transcript(String how, List<String> server, Map<String, String> env) {
+    private String transcript(String how, List<String> server, Map<String, String> env) throws java.io.IOException {
         Path sdk = McpClientTools.setup();
-        List<String> cmd = new ArrayList<>(List.of("node", McpClientTools.clientsDir().resolve("stdio-client.mjs").toString(),
-                "--fixtures", Fixtures.dir().toAbsolutePath().toString(), "--"));
-        cmd.addAll(server);
-        Map<String, String> environment = new java.util.HashMap<>(env);
-        environment.put("WASSETTE_MCP_CLIENTS", sdk.toString());
-        McpClientTools.Result r = McpClientTools.run(cmd, environment, McpClientTools.root(), 180);
+        try (TestRegistry registry = TestRegistry.distribution(tmp.resolve("registry"))) {
+            String ref = registry.ref("wassette/types:1.0");
+            registry.wkgPush(uniqueCopy(Fixtures.path("types.wasm")), "wassette/types:1.0");
+            List<String> cmd = new ArrayList<>(List.of("node", McpClientTools.clientsDir().resolve("stdio-client.mjs").toString(),
+                    "--fixtures", Fixtures.dir().toAbsolutePath().toString(), "--oci", ref, "--"));
+            cmd.addAll(server);
+            Map<String, String> environment = new java.util.HashMap<>(env);
+            environment.put("WASSETTE_MCP_CLIENTS", sdk.toString());
+            return check(how, McpClientTools.run(cmd, environment, McpClientTools.root(), 180));
+        }
+    }
 
+    /**
+     * The component with a custom section naming this run appended (a component may carry custom
+     * sections anywhere): its blob is new to the cache, so the server downloads it and reports progress.
+     */
+    private Path uniqueCopy(Path component) throws java.io.IOException {
+        byte[] name = "wassette-test-run".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        byte[] payload = java.util.UUID.randomUUID().toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        out.writeBytes(java.nio.file.Files.readAllBytes(component));
+        out.write(0); // custom section; its size, name length and name are below 128, so one LEB128 byte each
+        out.write(1 + name.length + payload.length);
+        out.write(name.length);
+        out.writeBytes(name);
+        out.writeBytes(payload);
+        return java.nio.file.Files.write(tmp.resolve("types.wasm"), out.toByteArray());
+    }
+
+    private String check(String how, McpClientTools.Result r) {
         System.out.println("=== TypeScript SDK client " + how + " (" + r.millis() + " ms, exit " + r.code() + ") ===");
         System.out.println(r.output());
         assertEquals(0, r.code(), () -> "stdio-client.mjs failed (exit " + r.code() + "):\n" + r.output());
@@ -86,6 +111,10 @@ class TypeScriptClientTest {
                 "ok   cancel spin: aborted; ",
                 "ok   call http-get (denied): Denied by the component's policy: - network: HTTP https://api.example.org:443 denied",
                 "ok   unload-component types: got notifications/tools/list_changed",
+                "ok   load-component oci: id types from oci://",
+                "ok   load-component oci (progress): ",
+                "ok   call add (oci): structuredContent {\"result\":42}",
+                "ok   list-components (oci): types: source oci://",
                 "ok   close: ",
                 "PASS stdio-client")) {
             assertTrue(out.contains(line), () -> "transcript lacks \"" + line + "\":\n" + out);

@@ -55,6 +55,13 @@ class HostImportTest {
         TrapException e = assertThrows(TrapException.class, () -> run(functions, "Eve"));
         assertEquals(TrapException.Kind.HOST_ERROR, e.kind(), e.getMessage());
         assertTrue(e.getMessage().contains("config store unavailable"), e.getMessage());
+        // The kind comes from the error's type, not its words: a message that reads like a limit is still a host failure.
+        Map<String, HostFunction> misleading = new LinkedHashMap<>(new HostLog(Map.of()).functions());
+        misleading.put("get-config", args -> {
+            throw new IllegalStateException("all fuel consumed; call stack exhausted; call deadline reached; call cancelled: x");
+        });
+        TrapException worded = assertThrows(TrapException.class, () -> run(misleading, "Eve"));
+        assertEquals(TrapException.Kind.HOST_ERROR, worded.kind(), worded.getMessage());
         Map<String, HostFunction> wrongType = new LinkedHashMap<>(new HostLog(Map.of()).functions());
         wrongType.put("log-entry", args -> new Val.Str("not a u32"));
         assertThrows(TrapException.class, () -> run(wrongType, "Eve"));

@@ -57,8 +57,8 @@ class OutputSchemaTest {
         samples.put("echo-flags", "[\"read\", \"exec\"]");
         samples.put("echo-nested", "[null, {\"x\": 3, \"y\": 4}]");
         DefaultJsonSchemaValidator validator = new DefaultJsonSchemaValidator(JSON);
-        try (ComponentHost host = new ComponentHost(Fixtures.engine(), new ComponentHost.Settings(dir.resolve("c"), dir.resolve("s"), dir,
-                Map.of(), Map.of(), Map.of(), Map.of(), Duration.ofSeconds(10), 1 << 20))) {
+        try (ComponentHost host = new ComponentHost(Fixtures.engine(), ComponentHost.Settings.builder().componentDir(dir.resolve("c")).secretsDir(dir.resolve("s")).baseDir(dir)
+                .processEnv(Map.of()).callTimeout(Duration.ofSeconds(10)).maxResultBytes(1 << 20).build())) {
             host.load("types", Files.readAllBytes(Fixtures.path("types.wasm")));
             for (var sample : samples.entrySet()) {
                 ExportedFunction f = host.component("types").sandbox().component().export(TYPES + sample.getKey());

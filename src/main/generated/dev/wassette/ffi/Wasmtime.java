@@ -32562,6 +32562,224 @@ public class Wasmtime extends Wasmtime$shared {
            throw new AssertionError("should not reach here", ex$);
         }
     }
+
+    private static class wassette_error_trap_code {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Wasmtime.C_BOOL,
+            Wasmtime.C_POINTER,
+            Wasmtime.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("wassette_error_trap_code");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * bool wassette_error_trap_code(const wasmtime_error_t *error, uint8_t *code)
+     * }
+     */
+    public static FunctionDescriptor wassette_error_trap_code$descriptor() {
+        return wassette_error_trap_code.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * bool wassette_error_trap_code(const wasmtime_error_t *error, uint8_t *code)
+     * }
+     */
+    public static MethodHandle wassette_error_trap_code$handle() {
+        return wassette_error_trap_code.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * bool wassette_error_trap_code(const wasmtime_error_t *error, uint8_t *code)
+     * }
+     */
+    public static MemorySegment wassette_error_trap_code$address() {
+        return wassette_error_trap_code.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * bool wassette_error_trap_code(const wasmtime_error_t *error, uint8_t *code)
+     * }
+     */
+    public static boolean wassette_error_trap_code(MemorySegment error, MemorySegment code) {
+        var mh$ = wassette_error_trap_code.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("wassette_error_trap_code", error, code);
+            }
+            return (boolean)mh$.invokeExact(error, code);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+    private static final int WASSETTE_ERROR_NONE = (int)0L;
+    /**
+     * {@snippet lang=c :
+     * enum wassette_error_kind.WASSETTE_ERROR_NONE = 0
+     * }
+     */
+    public static int WASSETTE_ERROR_NONE() {
+        return WASSETTE_ERROR_NONE;
+    }
+    private static final int WASSETTE_ERROR_HOST_FUNCTION = (int)1L;
+    /**
+     * {@snippet lang=c :
+     * enum wassette_error_kind.WASSETTE_ERROR_HOST_FUNCTION = 1
+     * }
+     */
+    public static int WASSETTE_ERROR_HOST_FUNCTION() {
+        return WASSETTE_ERROR_HOST_FUNCTION;
+    }
+    private static final int WASSETTE_ERROR_DEADLINE = (int)2L;
+    /**
+     * {@snippet lang=c :
+     * enum wassette_error_kind.WASSETTE_ERROR_DEADLINE = 2
+     * }
+     */
+    public static int WASSETTE_ERROR_DEADLINE() {
+        return WASSETTE_ERROR_DEADLINE;
+    }
+    private static final int WASSETTE_ERROR_CANCELLED = (int)3L;
+    /**
+     * {@snippet lang=c :
+     * enum wassette_error_kind.WASSETTE_ERROR_CANCELLED = 3
+     * }
+     */
+    public static int WASSETTE_ERROR_CANCELLED() {
+        return WASSETTE_ERROR_CANCELLED;
+    }
+
+    private static class wassette_error_new {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Wasmtime.C_POINTER,
+            Wasmtime.C_INT,
+            Wasmtime.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("wassette_error_new");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * wasmtime_error_t *wassette_error_new(uint32_t kind, const char *message)
+     * }
+     */
+    public static FunctionDescriptor wassette_error_new$descriptor() {
+        return wassette_error_new.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * wasmtime_error_t *wassette_error_new(uint32_t kind, const char *message)
+     * }
+     */
+    public static MethodHandle wassette_error_new$handle() {
+        return wassette_error_new.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * wasmtime_error_t *wassette_error_new(uint32_t kind, const char *message)
+     * }
+     */
+    public static MemorySegment wassette_error_new$address() {
+        return wassette_error_new.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * wasmtime_error_t *wassette_error_new(uint32_t kind, const char *message)
+     * }
+     */
+    public static MemorySegment wassette_error_new(int kind, MemorySegment message) {
+        var mh$ = wassette_error_new.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("wassette_error_new", kind, message);
+            }
+            return (MemorySegment)mh$.invokeExact(kind, message);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class wassette_error_kind {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Wasmtime.C_INT,
+            Wasmtime.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("wassette_error_kind");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * uint32_t wassette_error_kind(const wasmtime_error_t *error)
+     * }
+     */
+    public static FunctionDescriptor wassette_error_kind$descriptor() {
+        return wassette_error_kind.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * uint32_t wassette_error_kind(const wasmtime_error_t *error)
+     * }
+     */
+    public static MethodHandle wassette_error_kind$handle() {
+        return wassette_error_kind.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * uint32_t wassette_error_kind(const wasmtime_error_t *error)
+     * }
+     */
+    public static MemorySegment wassette_error_kind$address() {
+        return wassette_error_kind.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * uint32_t wassette_error_kind(const wasmtime_error_t *error)
+     * }
+     */
+    public static int wassette_error_kind(MemorySegment error) {
+        var mh$ = wassette_error_kind.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("wassette_error_kind", error);
+            }
+            return (int)mh$.invokeExact(error);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
     /**
      * {@snippet lang=c :
      * #define WASMTIME_VERSION "50.0.1"

@@ -1,16 +1,16 @@
-package dev.wassette.mcp;
+package dev.wassette.tools;
 
 import java.util.List;
 
 /** A guest backtrace for results and logs: bounded, so a deep recursion cannot flood either. */
-final class GuestBacktrace {
-    static final int MAX_FRAMES = 16;
+public final class GuestBacktrace {
+    public static final int MAX_FRAMES = 16;
     private static final int MAX_FRAME_CHARS = 160;
 
     private GuestBacktrace() {}
 
     /** "\nguest backtrace:\n  frame…" (innermost first), or "" when there is none. */
-    static String text(List<String> frames) {
+    public static String text(List<String> frames) {
         if (frames.isEmpty()) {
             return "";
         }
@@ -22,7 +22,7 @@ final class GuestBacktrace {
     }
 
     /** At most {@value #MAX_FRAMES} frames, each cut to a sane length, plus a count of the rest. */
-    static List<String> bounded(List<String> frames) {
+    public static List<String> bounded(List<String> frames) {
         List<String> out = new java.util.ArrayList<>(Math.min(frames.size(), MAX_FRAMES + 1));
         for (int i = 0; i < frames.size() && i < MAX_FRAMES; i++) {
             String f = frames.get(i);

@@ -1,4 +1,4 @@
-package dev.wassette.policy;
+package dev.wassette.host;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -26,6 +26,11 @@ public final class AtomicFiles {
      *     comparing them with the target's knows whether the target still holds these bytes
      */
     public static BasicFileAttributes write(Path target, byte[] content, Set<PosixFilePermission> permissions) throws IOException {
+        return write(target, ByteBuffer.wrap(content), permissions);
+    }
+
+    /** As {@link #write(Path, byte[], Set)}, from a buffer (which may be over native memory). */
+    public static BasicFileAttributes write(Path target, ByteBuffer content, Set<PosixFilePermission> permissions) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
@@ -34,7 +39,7 @@ public final class AtomicFiles {
                 Files.setPosixFilePermissions(tmp, permissions);
             }
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
-                ByteBuffer buf = ByteBuffer.wrap(content);
+                ByteBuffer buf = content.duplicate();
                 while (buf.hasRemaining()) {
                     ch.write(buf);
                 }

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# Installs the OCI tools the registry tests start and drive (src/test/java/dev/wassette/oci),
+# installing only what is missing. Idempotent, unattended, quick when everything is there.
+#
+#   Go module proxy: the CNCF distribution registry, go-containerregistry's in-memory registry, oras
+#   crates.io:       wkg (wasm-pkg-tools), which pushes Wasm OCI artifacts as most publishers do
+#
+# Everything goes to ${WASSETTE_TOOLS_DIR:-$HOME/.cache/wassette/tools} (outside the repo), one
+# directory per tool and version, so a changed pin installs beside the old one. Progress goes to
+# stderr; stdout gets shell assignments naming the binaries, for
+# `eval "$(scripts/setup-registry-tools.sh)"`.
+set -euo pipefail
+
+DISTRIBUTION_VERSION=v3.1.2   # github.com/distribution/distribution/v3/cmd/registry
+GGCR_VERSION=v0.22.1          # github.com/google/go-containerregistry/cmd/registry
+ORAS_VERSION=v1.3.6           # oras.land/oras/cmd/oras
+WKG_VERSION=0.16.1            # crates.io wkg
+
+TOOLS="${WASSETTE_TOOLS_DIR:-$HOME/.cache/wassette/tools}"
+
+log() { echo "setup-registry-tools: $*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+mkdir -p "$TOOLS"
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null; then sudo -n "$@"
+  else die "need root to run: $*"; fi
+}
+
+# --- Go toolchain: the image's, else Debian's ----------------------------------------------------
+if ! command -v go >/dev/null; then
+  if [ -x /usr/local/go/bin/go ]; then
+    PATH="/usr/local/go/bin:$PATH"
+  else
+    command -v apt-get >/dev/null || die "go is required (install Go 1.23+)"
+    log "apt: installing golang-go"
+    as_root apt-get update -qq >&2 || die "apt-get update failed"
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends golang-go >&2 \
+      || die "apt-get install golang-go failed"
+  fi
+fi
+
+# --- Go module proxy -----------------------------------------------------------------------------
+go_tool() { # <dir name> <binary> <package> <version>
+  local dir="$TOOLS/go/$1-$4" bin="$2" pkg="$3" version="$4"
+  if [ -x "$dir/$bin" ] && [ -f "$dir/.complete" ]; then return; fi
+  command -v go >/dev/null || die "go is required to install $pkg@$version"
+  log "go: installing $pkg@$version"
+  rm -rf "$dir"
+  mkdir -p "$dir"
+  # From $TOOLS, so no go.mod of the project applies; -buildvcs=false: no VCS stamp to look for.
+  (cd "$TOOLS" && GOBIN="$dir" GOFLAGS=-buildvcs=false go install "$pkg@$version" >&2) \
+    || die "go install $pkg@$version failed"
+  touch "$dir/.complete"
+}
+go_tool distribution-registry registry github.com/distribution/distribution/v3/cmd/registry "$DISTRIBUTION_VERSION"
+go_tool ggcr-registry registry github.com/google/go-containerregistry/cmd/registry "$GGCR_VERSION"
+go_tool oras oras oras.land/oras/cmd/oras "$ORAS_VERSION"
+
+# --- crates.io: wkg -------------------------------------------------------------------------------
+WKG_DIR="$TOOLS/cargo-wkg-$WKG_VERSION"
+if ! "$WKG_DIR/bin/wkg" --version 2>/dev/null | grep -qF "$WKG_VERSION"; then
+  command -v cargo >/dev/null || die "cargo is required to install wkg"
+  log "cargo: installing wkg@$WKG_VERSION (several minutes)"
+  # From $TOOLS, so no project rust-toolchain.toml applies.
+  (cd "$TOOLS" && cargo install --quiet --locked --root "$WKG_DIR" "wkg@$WKG_VERSION" >&2) \
+    || die "cargo install wkg@$WKG_VERSION failed"
+fi
+
+log "ok (tools in $TOOLS)"
+emit() { printf '%s=%q\n' "$1" "$2"; }
+emit DISTRIBUTION_REGISTRY "$TOOLS/go/distribution-registry-$DISTRIBUTION_VERSION/registry"
+emit GGCR_REGISTRY "$TOOLS/go/ggcr-registry-$GGCR_VERSION/registry"
+emit ORAS "$TOOLS/go/oras-$ORAS_VERSION/oras"
+emit WKG "$WKG_DIR/bin/wkg"
