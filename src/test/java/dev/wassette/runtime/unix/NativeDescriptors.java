@@ -1,4 +1,4 @@
-package dev.wassette.runtime;
+package dev.wassette.runtime.unix;
 
 import static java.lang.foreign.ValueLayout.ADDRESS;
 import static java.lang.foreign.ValueLayout.JAVA_BYTE;

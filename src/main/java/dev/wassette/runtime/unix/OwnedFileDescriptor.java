@@ -1,4 +1,4 @@
-package dev.wassette.runtime;
+package dev.wassette.runtime.unix;
 
 import java.io.IOException;
 import java.io.InputStream;

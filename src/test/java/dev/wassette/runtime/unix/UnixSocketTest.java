@@ -1,4 +1,4 @@
-package dev.wassette.runtime;
+package dev.wassette.runtime.unix;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
