@@ -3,9 +3,12 @@
 //! An MCP client starts one server process per session. The shim connects that session's stdin and
 //! stdout to a long-running server (one per user and configuration) over a Unix socket in a
 //! directory only the user can open, starting the server first when none runs. After a one-line
-//! handshake (the session's arguments, working directory and environment) the bytes pass through
-//! untouched in both directions. Whenever the daemon cannot be used, the shim runs the server in
-//! this process instead (`exec`), so a client always gets a server.
+//! handshake (the session's arguments, working directory and environment) the shim hands its stdin,
+//! stdout and stderr to the daemon (`SCM_RIGHTS`), which then reads the client's requests and writes
+//! its answers itself, and waits for the daemon's line with the session's exit status. When the
+//! descriptors cannot be passed (or `WASSETTE_DAEMON_RELAY=1`) it relays the bytes instead: stdin
+//! to the daemon untouched, the daemon's frames to stdout and stderr. Whenever the daemon cannot be
+//! used, the shim runs the server in this process instead (`exec`), so a client always gets a server.
 //!
 //! Invoked by the `wassette` launcher, never by hand:
 //!   wassette-shim IDENTITY JAVA_COMMAND... -- RUN_ARGS...
@@ -17,6 +20,7 @@ use sha2::{Digest, Sha256};
 use std::fs::{self, OpenOptions};
 use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::Shutdown;
+use std::os::fd::AsRawFd;
 use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
@@ -29,8 +33,13 @@ use std::time::{Duration, Instant};
 
 /// Set by the launcher: its path, the jar, then the sources the jar is built from, one per line.
 const STALE_CHECK: &str = "WASSETTE_SHIM_STALE_CHECK";
-/// Version of the handshake; the daemon refuses others.
+/// Version of the handshake; the daemon refuses others. Its optional `stdio` field, absent in older
+/// builds, means the relay when absent on either side.
 const PROTOCOL: u64 = 1;
+/// Set (to anything but `0`): relay the session's bytes instead of passing the descriptors.
+const FORCE_RELAY: &str = "WASSETTE_DAEMON_RELAY";
+/// The message that a killed or stopped daemon leaves its sessions with.
+const DAEMON_ENDED: &str = "wassette: the daemon ended the session (it stopped or was killed)";
 /// How long a daemon being started may take to accept (a first start may also record the AOT cache).
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long the daemon may take to answer the handshake (the first session opens the component store).
@@ -45,6 +54,7 @@ struct Invocation {
 }
 
 fn main() -> ExitCode {
+    open_missing_stdio();
     let argv: Vec<String> = std::env::args().skip(1).collect();
     let Some(invocation) = invocation(argv) else {
         eprintln!("wassette-shim: usage: wassette-shim IDENTITY JAVA_COMMAND... -- RUN_ARGS... (run by the wassette launcher)");
@@ -75,6 +85,25 @@ fn main() -> ExitCode {
                 .exec();
             eprintln!("wassette: cannot start {}: {error}", invocation.java[0]);
             ExitCode::from(1)
+        }
+    }
+}
+
+/// Opens /dev/null on whichever of descriptors 0, 1 and 2 the client left closed, before anything
+/// else is opened: otherwise the daemon's socket could become this process's "stdin" (the lowest
+/// free number) and be read or passed as the client's. (Rust's runtime does the same on Linux
+/// today, as an undocumented detail; this does not depend on it.)
+fn open_missing_stdio() {
+    for fd in 0..=2 {
+        // SAFETY: F_GETFD only reads the descriptor's flags; open is given a NUL-terminated path.
+        unsafe {
+            if libc::fcntl(fd, libc::F_GETFD) == -1 {
+                let opened = libc::open(c"/dev/null".as_ptr(), libc::O_RDWR);
+                if opened >= 0 && opened != fd {
+                    libc::dup2(opened, fd);
+                    libc::close(opened);
+                }
+            }
         }
     }
 }
@@ -132,12 +161,23 @@ fn serve(invocation: &Invocation) -> Result<ExitCode, Fallback> {
             Err(_) => start_daemon(invocation, &dir, &key, &socket)?,
         };
         match handshake(stream, &invocation.run_args)? {
-            Handshake::Accepted { stream, reader, pid } => {
+            Handshake::Accepted { stream, reader, pid, pass_stdio } => {
                 eprintln!(
                     "wassette: this session is served by the per-user daemon (pid {pid}; its log: {})",
                     dir.join(format!("{key}.log")).display()
                 );
-                return Ok(relay(stream, reader));
+                if !pass_stdio {
+                    return Ok(relay(stream, reader));
+                }
+                if let Err(e) = pass_stdio_to(&stream) {
+                    if matches!(e.kind(), ErrorKind::BrokenPipe | ErrorKind::ConnectionReset) {
+                        eprintln!("{DAEMON_ENDED}");
+                        return Ok(ExitCode::from(1));
+                    }
+                    // The byte without the descriptors: the daemon answers that it relays.
+                    let _ = (&stream).write_all(&[STDIO_BYTE]);
+                }
+                return Ok(await_end(stream, reader));
             }
             Handshake::Refused { message, exit } => {
                 eprintln!("wassette: {message}");
@@ -297,7 +337,8 @@ fn log_tail(path: &Path) -> String {
 }
 
 enum Handshake {
-    Accepted { stream: UnixStream, reader: BufReader<UnixStream>, pid: u64 },
+    /// `pass_stdio`: the daemon takes the session's descriptors; else it relays.
+    Accepted { stream: UnixStream, reader: BufReader<UnixStream>, pid: u64, pass_stdio: bool },
     Refused { message: String, exit: u8 },
     Retired,
 }
@@ -313,6 +354,7 @@ fn handshake(mut stream: UnixStream, run_args: &[String]) -> Result<Handshake, F
         "args": run_args,
         "cwd": cwd,
         "env": env,
+        "stdio": if can_pass_stdio() { "pass" } else { "relay" },
     });
     let mut line = serde_json::to_vec(&hello).map_err(|e| Fallback(e.to_string()))?;
     line.push(b'\n');
@@ -329,7 +371,8 @@ fn handshake(mut stream: UnixStream, run_args: &[String]) -> Result<Handshake, F
         serde_json::from_str(&answer).map_err(|e| Fallback(format!("the daemon answered the handshake with {e}")))?;
     if answer["ok"].as_bool() == Some(true) {
         let pid = answer["pid"].as_u64().unwrap_or(0);
-        return Ok(Handshake::Accepted { stream, reader, pid });
+        let pass_stdio = answer["stdio"].as_str() == Some("pass");
+        return Ok(Handshake::Accepted { stream, reader, pid, pass_stdio });
     }
     if answer["retry"].as_bool() == Some(true) {
         return Ok(Handshake::Retired);
@@ -337,6 +380,83 @@ fn handshake(mut stream: UnixStream, run_args: &[String]) -> Result<Handshake, F
     let message = answer["message"].as_str().unwrap_or("the daemon refused the session").to_string();
     let exit = answer["exit"].as_u64().unwrap_or(1).min(255) as u8;
     Ok(Handshake::Refused { message, exit })
+}
+
+/// The byte that carries the descriptors (a stream socket passes them only with data); its value is not read.
+const STDIO_BYTE: u8 = b'S';
+
+/// Whether to offer the daemon this process's stdin, stdout and stderr (all three are open: see
+/// `open_missing_stdio`): unless the relay is asked for.
+fn can_pass_stdio() -> bool {
+    !std::env::var_os(FORCE_RELAY).is_some_and(|v| !v.is_empty() && v != "0")
+}
+
+/// Sends stdin, stdout and stderr (descriptors 0, 1, 2) to the daemon with one byte. The kernel
+/// gives the daemon its own descriptors of the same open files; this process keeps its own.
+fn pass_stdio_to(stream: &UnixStream) -> io::Result<()> {
+    let descriptors: [libc::c_int; 3] = [0, 1, 2];
+    let descriptors_len = std::mem::size_of_val(&descriptors) as libc::c_uint;
+    let mut byte = [STDIO_BYTE];
+    let mut data = libc::iovec { iov_base: byte.as_mut_ptr().cast(), iov_len: 1 };
+    let mut control = [0u64; 8]; // 64 bytes, aligned for cmsghdr; CMSG_SPACE(12) is 32
+    // SAFETY: CMSG_SPACE only computes a size.
+    let space = unsafe { libc::CMSG_SPACE(descriptors_len) } as usize;
+    assert!(space <= std::mem::size_of_val(&control));
+    // SAFETY: a zeroed msghdr is valid (no name, no data, no control) before the fields are set.
+    let mut message: libc::msghdr = unsafe { std::mem::zeroed() };
+    message.msg_iov = &mut data;
+    message.msg_iovlen = 1;
+    message.msg_control = control.as_mut_ptr().cast();
+    message.msg_controllen = space as _;
+    // SAFETY: msg_control points at `space` zeroed bytes, room for one header and three ints.
+    unsafe {
+        let header = libc::CMSG_FIRSTHDR(&message);
+        (*header).cmsg_level = libc::SOL_SOCKET;
+        (*header).cmsg_type = libc::SCM_RIGHTS;
+        (*header).cmsg_len = libc::CMSG_LEN(descriptors_len) as _;
+        std::ptr::copy_nonoverlapping(descriptors.as_ptr(), libc::CMSG_DATA(header).cast::<libc::c_int>(), descriptors.len());
+    }
+    loop {
+        // SAFETY: `message` and everything it points to live until the call returns.
+        if unsafe { libc::sendmsg(stream.as_raw_fd(), &message, libc::MSG_NOSIGNAL) } == 1 {
+            return Ok(());
+        }
+        let error = io::Error::last_os_error();
+        if error.kind() != ErrorKind::Interrupted {
+            return Err(error);
+        }
+    }
+}
+
+/// While the daemon serves the session on the passed descriptors: waits for its line with the exit
+/// status (or, if the descriptors did not reach it, its word that it relays after all).
+fn await_end(stream: UnixStream, mut from_daemon: BufReader<UnixStream>) -> ExitCode {
+    let mut line = String::new();
+    match from_daemon.read_line(&mut line) {
+        Ok(_) if line.ends_with('\n') => {}
+        // End of file, or a line cut off: a daemon that is killed shows as either, or as a reset.
+        Ok(_) => {
+            eprintln!("{DAEMON_ENDED}");
+            return ExitCode::from(1);
+        }
+        Err(e) if e.kind() == ErrorKind::ConnectionReset => {
+            eprintln!("{DAEMON_ENDED}");
+            return ExitCode::from(1);
+        }
+        Err(e) => {
+            eprintln!("wassette: lost the connection to the daemon: {e}");
+            return ExitCode::from(1);
+        }
+    }
+    let end: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
+    if let Some(status) = end["exit"].as_u64() {
+        return ExitCode::from(status.min(255) as u8);
+    }
+    if end["stdio"].as_str() == Some("relay") {
+        return relay(stream, from_daemon);
+    }
+    eprintln!("wassette: the daemon sent {}: the shim and the daemon are from different builds", line.trim_end());
+    ExitCode::from(1)
 }
 
 /// Passes stdin to the daemon unchanged, and the daemon's frames to stdout (channel 1) and stderr
@@ -374,7 +494,7 @@ fn relay(stream: UnixStream, mut from_daemon: BufReader<UnixStream>) -> ExitCode
             Err(e) if e.kind() == ErrorKind::UnexpectedEof && input_ended.load(Ordering::SeqCst) => return ExitCode::SUCCESS,
             Err(e) if matches!(e.kind(), ErrorKind::UnexpectedEof | ErrorKind::ConnectionReset) => {
                 // A daemon that is killed shows as either, depending on what was in flight.
-                eprintln!("wassette: the daemon ended the session (it stopped or was killed)");
+                eprintln!("{DAEMON_ENDED}");
                 return ExitCode::from(1);
             }
             Err(e) => {
@@ -386,7 +506,7 @@ fn relay(stream: UnixStream, mut from_daemon: BufReader<UnixStream>) -> ExitCode
         payload.resize(length, 0);
         if let Err(e) = from_daemon.read_exact(&mut payload) {
             if matches!(e.kind(), ErrorKind::UnexpectedEof | ErrorKind::ConnectionReset) {
-                eprintln!("wassette: the daemon ended the session (it stopped or was killed)");
+                eprintln!("{DAEMON_ENDED}");
             } else {
                 eprintln!("wassette: lost the connection to the daemon: {e}");
             }

@@ -23,7 +23,6 @@ module dev.wassette {
     requires jakarta.servlet;
     requires java.logging;
     requires java.net.http;
-    requires jdk.net;
 
     exports dev.wassette;
     exports dev.wassette.policy;

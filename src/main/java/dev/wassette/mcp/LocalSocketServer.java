@@ -9,49 +9,59 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.StandardProtocolFamily;
-import java.net.UnixDomainSocketAddress;
-import java.nio.channels.Channels;
-import java.nio.channels.ClosedChannelException;
-import java.nio.channels.ServerSocketChannel;
-import java.nio.channels.SocketChannel;
+import dev.wassette.runtime.unix.OwnedFileDescriptor;
+import dev.wassette.runtime.unix.UnixConnection;
+import dev.wassette.runtime.unix.UnixSocketServer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.nio.file.attribute.UserPrincipal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicLong;
-import jdk.net.ExtendedSocketOptions;
-import jdk.net.UnixDomainPrincipal;
 
 /**
  * The per-user daemon's front end: MCP sessions over a Unix socket, one per connected
  * {@code wassette-shim}. A connection starts with one handshake line from the shim — its
- * {@code run} arguments, working directory and environment — which the {@link Gate} admits (the
- * session then speaks MCP on the connection, exactly as on stdio), refuses, or answers with
- * "retired" (this daemon's configuration is out of date; the shim starts a current one). Only the
- * socket's owner may connect (checked with {@code SO_PEERCRED} as well as by the file's mode).
- * The daemon stops after it has been without sessions for the idle time.
+ * {@code run} arguments, working directory and environment — which the {@link Gate} admits,
+ * refuses, or answers with "retired" (this daemon's configuration is out of date; the shim starts a
+ * current one). Only the socket's owner may connect (checked with {@code SO_PEERCRED} as well as
+ * by the file's mode). The daemon stops after it has been without sessions for the idle time.
  *
- * <p>After the handshake the shim's bytes are the session's MCP input, unchanged; the daemon's
- * are frames — a channel byte (1: the client's stdout, 2: its stderr), a 32-bit big-endian length
- * and that many bytes — so a session's own log lines reach its client's stderr, where MCP clients
- * look for a server's log, while stdout carries only JSON-RPC.
+ * <p>An admitted session reaches its client one of two ways, chosen in the handshake:
+ * <ul>
+ * <li><b>Passed stdio</b> (the shim offers {@code "stdio":"pass"} and the answer says
+ * {@code "stdio":"pass"}): the shim sends its stdin, stdout and stderr descriptors
+ * ({@code SCM_RIGHTS}, with one byte), and the daemon reads the client's requests from that stdin
+ * and writes answers to that stdout and the session's own log lines to that stderr — no process in
+ * between. The shim only waits on the connection: when the session ends the daemon closes its
+ * copies of the three descriptors and sends one line {@code {"exit":N}}, the shim's exit status.
+ * The connection becoming readable or hanging up (the shim was killed) ends the session too.
+ * If the descriptors do not arrive whole (this process has no descriptor numbers left), the
+ * daemon says {@code {"stdio":"relay"}} instead and relays.</li>
+ * <li><b>Relay</b> (the shim is told to, with {@code WASSETTE_DAEMON_RELAY=1}; and any shim that does
+ * not know the field): the shim's bytes are the session's MCP
+ * input, unchanged; the daemon's are frames — a channel byte (1: the client's stdout, 2: its
+ * stderr), a 32-bit big-endian length and that many bytes.</li>
+ * </ul>
+ * Either way stdout carries only JSON-RPC, and a session's log lines reach its client's stderr,
+ * where MCP clients look for a server's log. A shim and a daemon that disagree on the field (from
+ * different builds) fall back to the relay, which both speak.
  */
 public final class LocalSocketServer implements AutoCloseable {
     private static final System.Logger LOG = System.getLogger("dev.wassette.mcp");
-    /** Handshake version the shim speaks. */
+    /** Handshake version the shim speaks. The stdio field is optional within it (absent: relay). */
     static final int PROTOCOL = 1;
     /** Largest handshake line (arguments plus environment). */
     private static final int MAX_HELLO_BYTES = 4 << 20;
+    /** The descriptors a shim passes: its stdin, stdout and stderr, in that order. */
+    private static final int STDIO_DESCRIPTORS = 3;
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** What a shim says about its session. */
-    public record Hello(List<String> args, Path workingDirectory, Map<String, String> environment) {
+    /** What a shim says about its session; {@code offersStdio}: it will pass its stdio descriptors if asked. */
+    public record Hello(List<String> args, Path workingDirectory, Map<String, String> environment, boolean offersStdio) {
         public ClientEnvironment client() {
             return new ClientEnvironment(environment, workingDirectory);
         }
@@ -85,8 +95,8 @@ public final class LocalSocketServer implements AutoCloseable {
 
     private final Path socket;
     private final Object socketInode;
-    private final UserPrincipal owner;
-    private final ServerSocketChannel channel;
+    private final int ownerUid;
+    private final UnixSocketServer listening;
     private final Duration idleTimeout;
     private final Gate gate;
     private final java.util.logging.Formatter lineFormat;
@@ -97,14 +107,14 @@ public final class LocalSocketServer implements AutoCloseable {
     private boolean accepting = true;
     private boolean unlinked;
 
-    private LocalSocketServer(Path socket, ServerSocketChannel channel, Duration idleTimeout, Gate gate,
+    private LocalSocketServer(Path socket, UnixSocketServer listening, Duration idleTimeout, Gate gate,
                               java.util.logging.Formatter lineFormat) throws IOException {
         this.socket = socket;
         this.lineFormat = lineFormat;
-        this.channel = channel;
+        this.listening = listening;
         this.idleTimeout = idleTimeout;
         this.gate = gate;
-        this.owner = Files.getOwner(socket);
+        this.ownerUid = (Integer) Files.getAttribute(socket, "unix:uid");
         this.socketInode = Files.getAttribute(socket, "unix:ino");
     }
 
@@ -116,15 +126,14 @@ public final class LocalSocketServer implements AutoCloseable {
     public static LocalSocketServer bind(Path socket, Duration idleTimeout, Gate gate, java.util.logging.Formatter lineFormat)
             throws IOException {
         Files.deleteIfExists(socket);
-        ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        UnixSocketServer listening = UnixSocketServer.bind(socket);
         try {
-            channel.bind(UnixDomainSocketAddress.of(socket));
             Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
-            LocalSocketServer server = new LocalSocketServer(socket, channel, idleTimeout, gate, lineFormat);
+            LocalSocketServer server = new LocalSocketServer(socket, listening, idleTimeout, gate, lineFormat);
             Thread.ofPlatform().name("wassette-daemon-accept").daemon().start(server::acceptLoop);
             return server;
         } catch (IOException | RuntimeException e) {
-            channel.close();
+            listening.close();
             throw e;
         }
     }
@@ -162,19 +171,30 @@ public final class LocalSocketServer implements AutoCloseable {
     }
 
     private void acceptLoop() {
+        long pauseMillis = 0;
         while (true) {
-            SocketChannel connection;
+            UnixConnection connection;
             try {
-                connection = channel.accept();
-            } catch (ClosedChannelException e) {
-                return;
+                connection = listening.accept();
+                pauseMillis = 0;
             } catch (IOException e) {
-                LOG.log(System.Logger.Level.WARNING, "daemon socket {0}: accept failed: {1}", socket, e.getMessage());
-                return;
+                // e.g. no descriptor numbers left: the connection waits in the backlog until sessions end
+                pauseMillis = Math.min(5_000, Math.max(100, pauseMillis * 2));
+                LOG.log(System.Logger.Level.WARNING, "daemon socket {0}: accept failed: {1}; trying again in {2} ms", socket,
+                        e.getMessage(), String.valueOf(pauseMillis));
+                try {
+                    Thread.sleep(pauseMillis);
+                } catch (InterruptedException interrupted) {
+                    return;
+                }
+                continue;
+            }
+            if (connection == null) {
+                return; // stopped accepting
             }
             synchronized (lock) {
                 if (!accepting) {
-                    close(connection);
+                    connection.close();
                     continue;
                 }
                 sessions++; // counted from the connection on, so the idle stop cannot race a handshake
@@ -184,7 +204,7 @@ public final class LocalSocketServer implements AutoCloseable {
                 try {
                     serve(id, connection);
                 } finally {
-                    close(connection);
+                    connection.close();
                     synchronized (lock) {
                         sessions--;
                         idleSince = System.nanoTime();
@@ -195,16 +215,16 @@ public final class LocalSocketServer implements AutoCloseable {
         }
     }
 
-    private void serve(long id, SocketChannel connection) {
+    private void serve(long id, UnixConnection connection) {
         long accepted = System.nanoTime();
         try {
-            UnixDomainPrincipal peer = connection.getOption(ExtendedSocketOptions.SO_PEERCRED);
-            if (!peer.user().equals(owner)) {
-                LOG.log(System.Logger.Level.WARNING, "daemon: refused a connection from user {0}", peer.user().getName());
+            int peer = connection.peerUid();
+            if (peer != ownerUid) {
+                LOG.log(System.Logger.Level.WARNING, "daemon: refused a connection from user id {0}", String.valueOf(peer));
                 return;
             }
-            InputStream in = new BufferedInputStream(Channels.newInputStream(connection), 1 << 16);
-            OutputStream out = Channels.newOutputStream(connection);
+            InputStream in = new BufferedInputStream(connection.inputStream(), 1 << 16);
+            OutputStream out = connection.outputStream();
             Hello hello;
             try {
                 hello = hello(in);
@@ -234,7 +254,13 @@ public final class LocalSocketServer implements AutoCloseable {
                         LOG.log(System.Logger.Level.DEBUG, "daemon: session {0}: handshake read in {1} µs, admitted in {2} µs", String.valueOf(id),
                                 String.valueOf((heard - accepted) / 1000), String.valueOf((System.nanoTime() - heard) / 1000));
                     }
-                    session(id, in, out, a);
+                    if (hello.offersStdio()) {
+                        answer(out, Map.of("ok", true, "pid", ProcessHandle.current().pid(), "stdio", "pass"));
+                        sessionOnPassedStdio(id, connection, in, out, a);
+                    } else {
+                        answer(out, Map.of("ok", true, "pid", ProcessHandle.current().pid()));
+                        relayedSession(id, in, out, a);
+                    }
                 }
             }
         } catch (IOException e) {
@@ -244,27 +270,63 @@ public final class LocalSocketServer implements AutoCloseable {
         }
     }
 
-    private void session(long id, InputStream in, OutputStream out, Admission.Accept accepted) throws IOException, InterruptedException {
+    /**
+     * Receives the shim's stdin, stdout and stderr, serves the session on them, closes them, and
+     * tells the shim its exit status. Every descriptor received is closed on every path (each exactly
+     * once: see {@link OwnedFileDescriptor#close}).
+     */
+    private void sessionOnPassedStdio(long id, UnixConnection connection, InputStream in, OutputStream out, Admission.Accept accepted)
+            throws IOException, InterruptedException {
+        List<OwnedFileDescriptor> stdio = connection.receiveFileDescriptors(STDIO_DESCRIPTORS);
+        try {
+            if (stdio.size() != STDIO_DESCRIPTORS) {
+                stdio.forEach(OwnedFileDescriptor::close);
+                LOG.log(System.Logger.Level.WARNING, "daemon: session {0}: its stdio did not arrive ({1} descriptors); relaying it",
+                        id, stdio.size());
+                answer(out, Map.of("stdio", "relay"));
+                relayedSession(id, in, out, accepted);
+                return;
+            }
+            // The shim sends nothing more: its connection becoming readable means it is gone, which ends the session.
+            OwnedFileDescriptor shimGone = connection.descriptor();
+            serveSession(id, stdio.get(0).inputStream(shimGone), stdio.get(1).outputStream(shimGone),
+                    stdio.get(2).outputStream(shimGone), accepted, "its stdio passed to the daemon");
+        } finally {
+            // Before the exit line: once the shim has exited, the client's pipes have no writer left here.
+            stdio.forEach(OwnedFileDescriptor::close);
+        }
+        try {
+            answer(out, Map.of("exit", 0));
+        } catch (IOException e) {
+            // the shim is gone; nobody waits for the status
+        }
+    }
+
+    /** Serves the session over the connection: its input as the shim sends it, its output in frames. */
+    private void relayedSession(long id, InputStream in, OutputStream out, Admission.Accept accepted) throws InterruptedException {
         Frames frames = new Frames(out);
-        OutputStream stderr = frames.channel(Frames.STDERR);
-        SessionLog log = (level, logger, message) -> {
+        serveSession(id, in, frames.channel(Frames.STDOUT), frames.channel(Frames.STDERR), accepted, "relayed by the shim");
+    }
+
+    /** Serves the session on {@code in}/{@code out} until its input ends; its own log lines go to {@code log}. */
+    private void serveSession(long id, InputStream in, OutputStream out, OutputStream log, Admission.Accept accepted, String how)
+            throws InterruptedException {
+        SessionLog sessionLog = (level, logger, message) -> {
             java.util.logging.LogRecord record = new java.util.logging.LogRecord(julLevel(level), message);
             record.setLoggerName(logger);
             try {
-                synchronized (stderr) {
-                    stderr.write(lineFormat.format(record).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                    stderr.flush();
+                synchronized (log) {
+                    log.write(lineFormat.format(record).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    log.flush();
                 }
             } catch (IOException e) {
                 // the client is gone; the daemon's log has the line
             }
         };
-        StreamTransport.Connection session = accepted.transport().open("session-" + id, in, frames.channel(Frames.STDOUT),
-                accepted.client(), log);
-        answer(out, Map.of("ok", true, "pid", ProcessHandle.current().pid()));
-        accepted.warnings().forEach(w -> log.log(System.Logger.Level.WARNING, "dev.wassette.cli", w));
-        LOG.log(System.Logger.Level.INFO, "daemon: session {0} opened in {1}", id, accepted.client().workingDirectory());
+        StreamTransport.Connection session = accepted.transport().open("session-" + id, in, out, accepted.client(), sessionLog);
         try {
+            accepted.warnings().forEach(w -> sessionLog.log(System.Logger.Level.WARNING, "dev.wassette.cli", w));
+            LOG.log(System.Logger.Level.INFO, "daemon: session {0} opened in {1} ({2})", id, accepted.client().workingDirectory(), how);
             session.start().await();
             session.awaitAnswered(accepted.drain());
         } finally {
@@ -312,12 +374,17 @@ public final class LocalSocketServer implements AutoCloseable {
             throw new IllegalArgumentException("env must be an object");
         }
         variables.properties().forEach(e -> env.put(e.getKey(), e.getValue().asText()));
-        return new Hello(args, Path.of(cwd), env);
+        // Absent (a shim that only relays) or "relay": the relay.
+        boolean offersStdio = "pass".equals(hello.path("stdio").asText());
+        return new Hello(args, Path.of(cwd), env, offersStdio);
     }
 
+    /** One JSON line to the shim, in one write. */
     private static void answer(OutputStream out, Map<String, Object> answer) throws IOException {
-        out.write(JSON.writeValueAsBytes(answer));
-        out.write('\n');
+        byte[] json = JSON.writeValueAsBytes(answer);
+        byte[] line = java.util.Arrays.copyOf(json, json.length + 1);
+        line[json.length] = '\n';
+        out.write(line);
         out.flush();
     }
 
@@ -332,11 +399,7 @@ public final class LocalSocketServer implements AutoCloseable {
         }
         LOG.log(System.Logger.Level.INFO, "daemon: not accepting sessions any more ({0})", why);
         unlink();
-        try {
-            channel.close();
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.DEBUG, "closing the daemon socket: {0}", e.getMessage());
-        }
+        listening.close();
     }
 
     /** Removes the socket file unless another daemon has bound the path since. */
@@ -406,14 +469,6 @@ public final class LocalSocketServer implements AutoCloseable {
                     flush();
                 }
             };
-        }
-    }
-
-    private static void close(SocketChannel connection) {
-        try {
-            connection.close();
-        } catch (IOException e) {
-            // nothing left to tell the peer
         }
     }
 

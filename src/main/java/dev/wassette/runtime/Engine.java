@@ -78,7 +78,18 @@ public final class Engine implements AutoCloseable {
             Files.createDirectories(directory);
             Path toml = directory.resolve("wasmtime-cache.toml");
             String escaped = directory.toAbsolutePath().toString().replace("\\", "\\\\").replace("\"", "\\\"");
-            Files.writeString(toml, "[cache]\ndirectory = \"" + escaped + "\"\n");
+            String content = "[cache]\ndirectory = \"" + escaped + "\"\n";
+            // Shared by every engine of the user (daemons and servers starting at the same time): written
+            // whole under another name and renamed, so that no reader ever sees it half-written.
+            if (!Files.isRegularFile(toml) || !content.equals(Files.readString(toml))) {
+                Path written = Files.createTempFile(directory, "wasmtime-cache-", ".toml");
+                try {
+                    Files.writeString(written, content);
+                    Files.move(written, toml, java.nio.file.StandardCopyOption.ATOMIC_MOVE, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+                } finally {
+                    Files.deleteIfExists(written);
+                }
+            }
             try (Arena arena = Arena.ofConfined()) {
                 Errors.check(wasmtime_config_cache_config_load(config, arena.allocateFrom(toml.toString())),
                         "enabling the compilation cache in " + directory);

@@ -190,6 +190,159 @@ class DaemonTest {
     }
 
     @Test
+    void theDaemonServesTheSessionOnTheClientsOwnStdioAndClosesItAtTheEnd() throws Exception {
+        Session a = session(dir, Map.of());
+        a.initialize();
+        long daemon = daemons().findFirst().orElseThrow().pid();
+        assertTrue(daemonLog().contains("daemon: session 1 opened in " + dir + " (its stdio passed to the daemon)"), this::daemonLog);
+        // The daemon holds the very pipes the client writes requests to and reads answers from.
+        String stdin = target(a.process.pid(), 0);
+        String stdout = target(a.process.pid(), 1);
+        assertTrue(stdin.startsWith("pipe:") && stdout.startsWith("pipe:"), stdin + " " + stdout);
+        assertTrue(descriptorsOf(daemon).containsValue(stdin), "the daemon reads the client's stdin itself");
+        assertTrue(descriptorsOf(daemon).containsValue(stdout), "the daemon writes the client's stdout itself");
+        String add = loadTypesAndCallAdd(a);
+        await("the invocation log line on the session's own stderr", () -> a.stderr().contains("tool=" + add));
+
+        a.endInput();
+        assertTrue(a.process.waitFor(BOUND.toSeconds(), TimeUnit.SECONDS), "the shim exits when the daemon ends the session");
+        assertEquals(0, a.process.exitValue(), a::stderr);
+        assertFalse(descriptorsOf(daemon).containsValue(stdin), "the daemon closed its copy of the client's stdin");
+        assertFalse(descriptorsOf(daemon).containsValue(stdout), "and of its stdout");
+    }
+
+    @Test
+    void theRelayStillServesASessionWhenAsked() throws Exception {
+        Session passed = session(dir, Map.of());
+        passed.initialize();
+        // WASSETTE_DAEMON* variables are not part of the daemon's key: the same daemon serves it.
+        Session relayed = session(dir, Map.of("WASSETTE_DAEMON_RELAY", "1"));
+        relayed.initialize();
+        assertEquals(1, daemons().count());
+        long daemon = daemons().findFirst().orElseThrow().pid();
+        assertTrue(daemonLog().contains("daemon: session 2 opened in " + dir + " (relayed by the shim)"), this::daemonLog);
+        assertFalse(descriptorsOf(daemon).containsValue(target(relayed.process.pid(), 0)), "the shim reads stdin, not the daemon");
+
+        String add = loadTypesAndCallAdd(relayed);
+        await("the invocation log line, in a frame, on the relayed session's stderr", () -> relayed.stderr().contains("tool=" + add));
+        passed.awaitNotification("notifications/tools/list_changed");
+        assertEquals(42, passed.call(add, Map.of("a", 40, "b", 2)).path("structuredContent").path("result").asInt());
+
+        relayed.endInput();
+        assertTrue(relayed.process.waitFor(BOUND.toSeconds(), TimeUnit.SECONDS));
+        assertEquals(0, relayed.process.exitValue(), relayed::stderr);
+    }
+
+    @Test
+    void aDaemonThatDiesEndsPassedAndRelayedSessionsWithAnError() throws Exception {
+        Session passed = session(dir, Map.of());
+        passed.initialize();
+        Session relayed = session(dir, Map.of("WASSETTE_DAEMON_RELAY", "1"));
+        relayed.initialize();
+        assertTrue(daemonLog().contains("(its stdio passed to the daemon)") && daemonLog().contains("(relayed by the shim)"), this::daemonLog);
+        daemons().forEach(ProcessHandle::destroyForcibly);
+        for (Session s : List.of(passed, relayed)) {
+            assertTrue(s.process.waitFor(BOUND.toSeconds(), TimeUnit.SECONDS), "the shim exits when its daemon is gone");
+            assertEquals(1, s.process.exitValue(), s::stderr);
+            assertTrue(s.stderr().contains("wassette: the daemon ended the session (it stopped or was killed)"), s::stderr);
+        }
+    }
+
+    @Test
+    void theDaemonLeavesNoDescriptorOpenAfterItsSessionsHowEverTheyEnd() throws Exception {
+        // One session first: the daemon's own descriptors (its jars, the engine, the store) are open after it.
+        Session first = session(dir, Map.of());
+        first.initialize();
+        first.toolNames();
+        long daemon = daemons().findFirst().orElseThrow().pid();
+        first.endInput();
+        assertTrue(first.process.waitFor(BOUND.toSeconds(), TimeUnit.SECONDS));
+        await("the first session to end in the daemon", () -> daemonLog().contains("daemon: session 1 ended"));
+        Map<Integer, String> before = descriptorsOf(daemon);
+
+        int sessionsRun = 1;
+        for (int i = 0; i < 12; i++, sessionsRun++) {
+            Session s = session(dir, i % 4 == 3 ? Map.of("WASSETTE_DAEMON_RELAY", "1") : Map.of());
+            s.initialize();
+            assertTrue(s.toolNames().size() >= 11);
+            if (i % 6 == 5) {
+                s.process.destroyForcibly(); // the client kills its server: the daemon sees its shim go
+            } else {
+                s.endInput();
+            }
+            assertTrue(s.process.waitFor(BOUND.toSeconds(), TimeUnit.SECONDS));
+        }
+        int ended = sessionsRun;
+        await(ended + " sessions to end in the daemon", () -> daemonLog().lines().filter(l -> l.contains("daemon: session ")
+                && l.endsWith(" ended")).count() == ended);
+        await("the daemon's descriptors to be those it had before the sessions (" + before.size() + ")",
+                () -> descriptorsOf(daemon).size() <= before.size(),
+                () -> "before: " + before + "\nnow: " + descriptorsOf(daemon));
+    }
+
+    /** Loads types.wasm into the session's daemon and calls its add; returns the tool's name. */
+    private static String loadTypesAndCallAdd(Session s) throws Exception {
+        JsonNode loaded = s.call("load-component", Map.of("path", Fixtures.path("types.wasm").toAbsolutePath().toString()));
+        assertFalse(loaded.path("isError").asBoolean(), loaded::toString);
+        String add = s.toolEndingWith("_add");
+        assertEquals(42, s.call(add, Map.of("a", 40, "b", 2)).path("structuredContent").path("result").asInt());
+        return add;
+    }
+
+    /** The log of this test's daemons (all of one key share it). */
+    private String daemonLog() {
+        try (Stream<Path> files = Files.list(runtime.resolve("wassette"))) {
+            StringBuilder text = new StringBuilder();
+            for (Path log : files.filter(f -> f.toString().endsWith(".log")).toList()) {
+                text.append(Files.readString(log));
+            }
+            return text.toString();
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
+    /** What descriptor {@code fd} of process {@code pid} refers to ({@code pipe:[inode]}, a path, …). */
+    private static String target(long pid, int fd) throws IOException {
+        return Files.readSymbolicLink(Path.of("/proc", String.valueOf(pid), "fd", String.valueOf(fd))).toString();
+    }
+
+    /** The open descriptors of process {@code pid} and what each refers to. */
+    private static Map<Integer, String> descriptorsOf(long pid) {
+        Map<Integer, String> open = new java.util.TreeMap<>();
+        try (Stream<Path> fds = Files.list(Path.of("/proc", String.valueOf(pid), "fd"))) {
+            for (Path fd : fds.toList()) {
+                try {
+                    open.put(Integer.parseInt(fd.getFileName().toString()), Files.readSymbolicLink(fd).toString());
+                } catch (IOException closedMeanwhile) {
+                    // closed between the listing and the look
+                }
+            }
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return open;
+    }
+
+    @Test
+    void aClientThatLeftStdoutClosedGetsDevNullNotTheDaemonsSocket() throws Exception {
+        Session started = session(dir, Map.of()); // a daemon to connect to
+        started.initialize();
+        List<String> command = new ArrayList<>(List.of("sh", "-c", "exec 1>&- \"$@\"", "sh"));
+        command.addAll(shimCommand(List.of()));
+        // Closed, descriptor 1 would be the next one opened: the shim's connection, passed as "stdout".
+        Session closed = session(command, dir, Map.of());
+        closed.send(JSON.readTree("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":"
+                + "\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}"));
+        closed.endInput();
+        assertTrue(closed.process.waitFor(BOUND.toSeconds(), TimeUnit.SECONDS));
+        assertEquals(0, closed.process.exitValue(), closed::stderr);
+        assertTrue(closed.stderr().contains("served by the per-user daemon"), closed::stderr);
+        await("the session to end in the daemon", () -> daemonLog().contains("daemon: session 2 ended"));
+        assertTrue(daemonLog().contains("daemon: session 2 opened in " + dir + " (its stdio passed to the daemon)"), this::daemonLog);
+    }
+
+    @Test
     void aDaemonThatCannotStartIsReportedAtOnce() throws Exception {
         // A JVM option the JVM refuses: the daemon exits at once (and so does the fallback).
         Session a = session(dir, Map.of(), List.of("-XX:+NoSuchOption"));
@@ -208,10 +361,14 @@ class DaemonTest {
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {
+        await(what, condition, () -> "");
+    }
+
+    private static void await(String what, BooleanSupplier condition, java.util.function.Supplier<String> details) throws InterruptedException {
         long deadline = System.nanoTime() + BOUND.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + BOUND.toSeconds() + " s waiting for " + what);
+                throw new AssertionError("timed out after " + BOUND.toSeconds() + " s waiting for " + what + "\n" + details.get());
             }
             Thread.sleep(20);
         }
@@ -222,6 +379,11 @@ class DaemonTest {
     }
 
     private Session session(Path cwd, Map<String, String> env, List<String> jvmOptions, String... extraArgs) throws IOException {
+        return session(shimCommand(jvmOptions, extraArgs), cwd, env);
+    }
+
+    /** The shim's command line for a session of this test's daemon (its runtime directory, store and identity). */
+    private List<String> shimCommand(List<String> jvmOptions, String... extraArgs) {
         String shim = System.getProperty("wassette.shim");
         assertTrue(shim != null && Files.isExecutable(Path.of(shim)), "system property wassette.shim names the built shim: " + shim);
         List<String> command = new ArrayList<>(List.of(shim, identity,
@@ -233,6 +395,10 @@ class DaemonTest {
             command.addAll(List.of("--config", dir.resolve("no-config.toml").toString()));
         }
         command.addAll(List.of(extraArgs));
+        return command;
+    }
+
+    private Session session(List<String> command, Path cwd, Map<String, String> env) throws IOException {
         Path stderr = dir.resolve("stderr-" + sessions.size() + ".log");
         ProcessBuilder pb = new ProcessBuilder(command).directory(cwd.toFile()).redirectError(stderr.toFile());
         Map<String, String> environment = new HashMap<>(env);

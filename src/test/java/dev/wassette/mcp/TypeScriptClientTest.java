@@ -45,6 +45,8 @@ class TypeScriptClientTest {
             try (var logs = java.nio.file.Files.list(runtime.resolve("wassette"))) {
                 String log = java.nio.file.Files.readString(logs.filter(f -> f.toString().endsWith(".log")).findFirst().orElseThrow());
                 assertTrue(log.contains("daemon: session 1 opened"), "a daemon served the session:\n" + log);
+                // Node gives a child sockets (a socketpair) as its stdio: the daemon reads and writes them itself.
+                assertTrue(log.contains("(its stdio passed to the daemon)"), "on the client's own stdio:\n" + log);
             }
         } finally {
             ProcessHandle.allProcesses().filter(p -> p.info().arguments().map(a -> String.join(" ", a).contains(runtime.toString())).orElse(false))
