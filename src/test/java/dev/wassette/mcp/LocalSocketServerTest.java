@@ -80,7 +80,10 @@ class LocalSocketServerTest {
         while (NativeDescriptors.openCount() > before && System.nanoTime() < deadline) {
             Thread.sleep(20);
         }
-        assertEquals(before, NativeDescriptors.openCount(), "descriptors open before and after 20 sessions");
+        // Not more than before: a leak raises the count; the JVM closing something of its own (another
+        // test's leftovers, class files) may lower it meanwhile, which is no leak.
+        long after = NativeDescriptors.openCount();
+        assertTrue(after <= before, "descriptors open before and after 20 sessions: " + before + " then " + after);
         assertTrue(hellos.stream().allMatch(LocalSocketServer.Hello::offersStdio));
     }
 
@@ -139,7 +142,12 @@ class LocalSocketServerTest {
         stdin[0].close();
         stdin[1].close();
         awaitSessions(0);
-        assertEquals(before, NativeDescriptors.openCount(), "the descriptor that did arrive was closed");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(BOUND_SECONDS);
+        while (NativeDescriptors.openCount() > before && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        long after = NativeDescriptors.openCount(); // not more than before (the JVM may close its own meanwhile)
+        assertTrue(after <= before, "the descriptor that did arrive was closed: " + before + " then " + after);
     }
 
     @Test
