@@ -11,11 +11,9 @@ import dev.wassette.runtime.Engine;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
 import java.io.FileOutputStream;
-import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
-import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -42,16 +40,11 @@ final class RunCommand implements Callable<Integer> {
         ClientEnvironment client = ClientEnvironment.ofThisProcess();
         Config config = options.config(client);
         PrintWriter err = spec.commandLine().getErr();
-        ProvisioningManifest manifest;
-        try {
-            manifest = options.manifest(client);
-        } catch (ProvisioningManifest.ManifestException e) {
-            options.reportProvisioningFailure(err, e.problems(), false);
-            return WassetteCli.BAD_INPUT;
-        } catch (IOException e) {
-            options.reportProvisioningFailure(err, List.of(e.getMessage()), false);
+        ServerOptions.ManifestRead read = options.readManifest(client, err);
+        if (read.unreadable()) {
             return WassetteCli.BAD_INPUT;
         }
+        ProvisioningManifest manifest = read.manifest();
         try (Engine engine = Engines.create();
              ComponentHost host = new ComponentHost(engine, options.settings(config, client), options.sources(config, client));
              WassetteMcpServer server = new WassetteMcpServer(host, !options.disableBuiltinTools)) {

@@ -6,7 +6,6 @@ import dev.wassette.host.Provisioner;
 import dev.wassette.host.ProvisioningManifest;
 import dev.wassette.mcp.HttpMcpServer;
 import dev.wassette.runtime.Engine;
-import java.io.IOException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,16 +39,11 @@ final class ServeCommand implements Callable<Integer> {
         String bind = bindAddress != null ? bindAddress : config.bindAddress();
         List<String> hosts = allowedHosts.isEmpty() ? config.allowedHosts() : allowedHosts;
         PrintWriter err = spec.commandLine().getErr();
-        ProvisioningManifest manifest;
-        try {
-            manifest = options.manifest(client);
-        } catch (ProvisioningManifest.ManifestException e) {
-            options.reportProvisioningFailure(err, e.problems(), false);
-            return WassetteCli.BAD_INPUT;
-        } catch (IOException e) {
-            options.reportProvisioningFailure(err, List.of(e.getMessage()), false);
+        ServerOptions.ManifestRead read = options.readManifest(client, err);
+        if (read.unreadable()) {
             return WassetteCli.BAD_INPUT;
         }
+        ProvisioningManifest manifest = read.manifest();
         try (Engine engine = Engines.create();
              ComponentHost host = new ComponentHost(engine, options.settings(config, client), options.sources(config, client))) {
             try {

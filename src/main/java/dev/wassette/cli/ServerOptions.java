@@ -81,6 +81,24 @@ final class ServerOptions {
         }
     }
 
+    /** What a server command found for {@code --manifest}: the manifest (null without one), or that it could not be read. */
+    record ManifestRead(ProvisioningManifest manifest, boolean unreadable) {}
+
+    /**
+     * The manifest for a server command that starts now; when it cannot be read, says why on
+     * {@code err} (the command then exits with {@link WassetteCli#BAD_INPUT}).
+     */
+    ManifestRead readManifest(ClientEnvironment client, java.io.PrintWriter err) {
+        try {
+            return new ManifestRead(manifest(client), false);
+        } catch (ProvisioningManifest.ManifestException e) {
+            reportProvisioningFailure(err, e.problems(), false);
+        } catch (IOException e) {
+            reportProvisioningFailure(err, List.of(e.getMessage()), false);
+        }
+        return new ManifestRead(null, true);
+    }
+
     /** A provisioned, read-only server: it serves exactly the manifest's components and does not follow the store. */
     boolean pinned() {
         return manifest != null && disableBuiltinTools;

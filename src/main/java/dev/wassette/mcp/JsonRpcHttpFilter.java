@@ -100,8 +100,9 @@ final class JsonRpcHttpFilter implements Filter {
      */
     static final class Heartbeats {
         private final java.util.Set<Stream> streams = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        private volatile Thread thread;
-        private volatile boolean sleeping;
+        private final IdleSleepingTicker ticker = new IdleSleepingTicker("wassette-sse-heartbeat",
+                java.time.Duration.ofMillis(HEARTBEAT_MILLIS), java.time.Duration.ofMillis(2 * HEARTBEAT_MILLIS),
+                () -> !streams.isEmpty(), this::beat);
 
         /** A tool call's stream, and what to do when a beat finds its client gone. */
         static final class Stream {
@@ -118,12 +119,7 @@ final class JsonRpcHttpFilter implements Filter {
         Stream add(HeartbeatResponse response, Runnable clientGone) {
             Stream stream = new Stream(response, clientGone);
             streams.add(stream);
-            Thread t = thread;
-            if (t == null) {
-                start();
-            } else if (sleeping) {
-                java.util.concurrent.locks.LockSupport.unpark(t);
-            }
+            ticker.wake();
             return stream;
         }
 
@@ -131,34 +127,12 @@ final class JsonRpcHttpFilter implements Filter {
             streams.remove(stream);
         }
 
-        private synchronized void start() {
-            if (thread == null) {
-                thread = Thread.ofPlatform().name("wassette-sse-heartbeat").daemon().start(this::run);
-            }
-        }
-
-        private void run() {
-            long period = TimeUnit.MILLISECONDS.toNanos(HEARTBEAT_MILLIS);
-            int idlePeriods = 0;
-            while (true) {
-                // Sleeps after two periods without streams: calls one after another do not wake it each.
-                if (streams.isEmpty() && ++idlePeriods > 2) {
-                    sleeping = true;
-                    if (streams.isEmpty()) { // a stream added after the flag was set unparks us
-                        java.util.concurrent.locks.LockSupport.park(this);
-                    }
-                    sleeping = false;
-                    idlePeriods = 0;
-                } else if (!streams.isEmpty()) {
-                    idlePeriods = 0;
-                }
-                java.util.concurrent.locks.LockSupport.parkNanos(period);
-                long now = System.nanoTime();
-                for (Stream s : streams) {
-                    if (now - s.since >= period && !s.response.beat()) {
-                        streams.remove(s);
-                        s.clientGone.run();
-                    }
+        private void beat() {
+            long now = System.nanoTime();
+            for (Stream s : streams) {
+                if (now - s.since >= TimeUnit.MILLISECONDS.toNanos(HEARTBEAT_MILLIS) && !s.response.beat()) {
+                    streams.remove(s);
+                    s.clientGone.run();
                 }
             }
         }

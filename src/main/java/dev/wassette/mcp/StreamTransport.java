@@ -422,18 +422,16 @@ public final class StreamTransport implements McpServerTransportProvider {
      */
     private final class HandlerWatch {
         private final java.util.concurrent.atomic.AtomicInteger handling = new java.util.concurrent.atomic.AtomicInteger();
-        private volatile Thread thread;
-        private volatile boolean sleeping;
+        private final IdleSleepingTicker ticker = new IdleSleepingTicker("wassette-session-watch", SLOW_HANDLER, Duration.ofSeconds(1),
+                () -> handling.get() != 0, this::sweep);
 
-        synchronized void start() {
-            if (thread == null) {
-                thread = Thread.ofPlatform().name("wassette-session-watch").daemon().start(this::run);
-            }
+        void start() {
+            ticker.start();
         }
 
         void handling() {
-            if (handling.getAndIncrement() == 0 && sleeping) {
-                java.util.concurrent.locks.LockSupport.unpark(thread);
+            if (handling.getAndIncrement() == 0) {
+                ticker.wake();
             }
         }
 
@@ -441,28 +439,10 @@ public final class StreamTransport implements McpServerTransportProvider {
             handling.decrementAndGet();
         }
 
-        private void run() {
-            long period = SLOW_HANDLER.toNanos();
-            long idlePeriods = 0;
-            long idlePeriodsBeforeSleep = Duration.ofSeconds(1).toNanos() / period;
-            while (true) {
-                if (handling.get() == 0 && ++idlePeriods > idlePeriodsBeforeSleep) {
-                    sleeping = true;
-                    if (handling.get() == 0) { // a reader that counted itself in after the flag unparks us
-                        java.util.concurrent.locks.LockSupport.park(this);
-                    }
-                    sleeping = false;
-                    idlePeriods = 0;
-                    continue;
-                }
-                if (handling.get() != 0) {
-                    idlePeriods = 0;
-                }
-                java.util.concurrent.locks.LockSupport.parkNanos(period);
-                long now = System.nanoTime();
-                for (Connection c : connections) {
-                    c.takeOverIfSlow(now);
-                }
+        private void sweep() {
+            long now = System.nanoTime();
+            for (Connection c : connections) {
+                c.takeOverIfSlow(now);
             }
         }
     }

@@ -14,10 +14,7 @@ import dev.wassette.policy.Policy;
 import dev.wassette.policy.PolicyParser;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -33,22 +30,15 @@ class SourcesCliTest {
 
     @TempDir
     Path tmp;
-    private Map<String, String> env;
+    private IsolatedCli cli;
 
     @BeforeEach
     void environment() throws Exception {
-        env = Map.of("XDG_DATA_HOME", tmp.resolve("data").toString(), "XDG_CONFIG_HOME", tmp.resolve("config").toString(),
-                "XDG_CACHE_HOME", tmp.resolve("cache").toString(), "HOME", tmp.toString());
-        Files.copy(Fixtures.path("types.wasm"), tmp.resolve("types.wasm"));
-        Files.writeString(tmp.resolve("config.json"), "{\"architecture\":\"wasm\",\"os\":\"wasip2\"}");
-        Files.writeString(tmp.resolve("policy.yaml"), "version: \"1.0\"\npermissions:\n  environment:\n    allow: [{key: API_KEY}]\n");
+        cli = new IsolatedCli(tmp);
     }
 
     private RegistryTools.Result wassette(String... args) {
-        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "dev.wassette.cli.WassetteCli"));
-        cmd.addAll(List.of(args));
-        return RegistryTools.run(cmd, tmp, env, Duration.ofMinutes(2));
+        return cli.run(args);
     }
 
     @Test
