@@ -75,18 +75,8 @@ final class PermissionCommand implements Runnable {
                 spec.commandLine().getOut().print(PolicyWriter.toYaml(updated));
                 spec.commandLine().getOut().flush();
                 return WassetteCli.OK;
-            } catch (IllegalArgumentException e) {
-                err.println("error: " + e.getMessage());
-                return WassetteCli.BAD_INPUT;
-            } catch (UnenforceablePolicyException e) {
-                err.println("error: not granted: " + e.getMessage());
-                return WassetteCli.BAD_INPUT;
-            } catch (PolicyException e) {
-                e.problems().forEach(p -> err.println("error: " + p));
-                return WassetteCli.BAD_INPUT;
-            } catch (IOException e) {
-                err.println("error: " + e.getMessage());
-                return WassetteCli.USAGE;
+            } catch (IllegalArgumentException | UnenforceablePolicyException | PolicyException | IOException e) {
+                return policyChangeFailed(e, err);
             }
         }
 
@@ -199,15 +189,8 @@ final class PermissionCommand implements Runnable {
                 spec.commandLine().getOut().print(PolicyWriter.toYaml(applied));
                 spec.commandLine().getOut().flush();
                 return WassetteCli.OK;
-            } catch (IllegalArgumentException e) {
-                err.println("error: " + e.getMessage());
-                return WassetteCli.BAD_INPUT;
-            } catch (PolicyException e) {
-                e.problems().forEach(p -> err.println("error: " + p));
-                return WassetteCli.BAD_INPUT;
-            } catch (IOException e) {
-                err.println("error: " + e.getMessage());
-                return WassetteCli.USAGE;
+            } catch (IllegalArgumentException | PolicyException | IOException e) {
+                return policyChangeFailed(e, err);
             }
         }
     }
@@ -215,5 +198,15 @@ final class PermissionCommand implements Runnable {
     /** A memory size as in policies; a bare number means MiB here. */
     static long parseMemory(String text) {
         return dev.wassette.policy.PolicyParser.parseMemory(text, true);
+    }
+
+    /** Says why a policy change failed; the exit status of the command that tried it. */
+    private static int policyChangeFailed(Exception e, PrintWriter err) {
+        switch (e) {
+            case UnenforceablePolicyException u -> err.println("error: not granted: " + u.getMessage());
+            case PolicyException p -> p.problems().forEach(problem -> err.println("error: " + problem));
+            default -> err.println("error: " + e.getMessage());
+        }
+        return e instanceof IOException ? WassetteCli.USAGE : WassetteCli.BAD_INPUT;
     }
 }

@@ -2,7 +2,6 @@ package dev.wassette.cli;
 
 import dev.wassette.host.ClientEnvironment;
 import dev.wassette.host.ComponentHost;
-import dev.wassette.host.Provisioner;
 import dev.wassette.host.ProvisioningManifest;
 import dev.wassette.mcp.HttpMcpServer;
 import dev.wassette.mcp.StreamTransport;
@@ -48,11 +47,7 @@ final class RunCommand implements Callable<Integer> {
         try (Engine engine = Engines.create();
              ComponentHost host = new ComponentHost(engine, options.settings(config, client), options.sources(config, client));
              WassetteMcpServer server = new WassetteMcpServer(host, !options.disableBuiltinTools)) {
-            try {
-                options.provision(host, manifest).forEach(w -> err.println("warning: " + w));
-                err.flush();
-            } catch (Provisioner.ProvisioningException e) {
-                options.reportProvisioningFailure(err, e.problems(), true);
+            if (!options.provisionOrReport(host, manifest, err)) {
                 return WassetteCli.BAD_INPUT;
             }
             if (!options.pinned()) {

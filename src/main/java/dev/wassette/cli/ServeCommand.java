@@ -2,7 +2,6 @@ package dev.wassette.cli;
 
 import dev.wassette.host.ClientEnvironment;
 import dev.wassette.host.ComponentHost;
-import dev.wassette.host.Provisioner;
 import dev.wassette.host.ProvisioningManifest;
 import dev.wassette.mcp.HttpMcpServer;
 import dev.wassette.runtime.Engine;
@@ -46,11 +45,7 @@ final class ServeCommand implements Callable<Integer> {
         ProvisioningManifest manifest = read.manifest();
         try (Engine engine = Engines.create();
              ComponentHost host = new ComponentHost(engine, options.settings(config, client), options.sources(config, client))) {
-            try {
-                options.provision(host, manifest).forEach(w -> err.println("warning: " + w));
-                err.flush();
-            } catch (Provisioner.ProvisioningException e) {
-                options.reportProvisioningFailure(err, e.problems(), true);
+            if (!options.provisionOrReport(host, manifest, err)) {
                 return WassetteCli.BAD_INPUT;
             }
             try (HttpMcpServer server = HttpMcpServer.start(host, !options.disableBuiltinTools, !options.pinned(), bind, hosts)) {

@@ -105,6 +105,22 @@ final class ServerOptions {
     }
 
     /**
+     * Provisions a server command's host from {@code manifest} (nothing without one), with its
+     * warnings on {@code err}; false when an entry failed, after saying which on {@code err} (the
+     * command then exits with {@link WassetteCli#BAD_INPUT}).
+     */
+    boolean provisionOrReport(ComponentHost host, ProvisioningManifest manifest, java.io.PrintWriter err) {
+        try {
+            provision(host, manifest).forEach(w -> err.println("warning: " + w));
+            err.flush();
+            return true;
+        } catch (Provisioner.ProvisioningException e) {
+            reportProvisioningFailure(err, e.problems(), true);
+            return false;
+        }
+    }
+
+    /**
      * Loads the manifest's components into {@code host} (nothing without a manifest); returns the
      * warnings to show.
      *
