@@ -23,6 +23,8 @@ module dev.wassette {
     requires jakarta.servlet;
     requires java.logging;
     requires java.net.http;
+    requires micrometer.core;
+    requires micrometer.registry.prometheus;
 
     exports dev.wassette;
     exports dev.wassette.policy;

@@ -190,6 +190,7 @@ final class BuiltinTools {
     private SyncToolSpecification tool(String name, String description, ObjectNode inputSchema, ExchangeHandler handler) {
         McpSchema.Tool tool = McpSchema.Tool.builder().name(name).description(description)
                 .inputSchema(server.schemaMap(inputSchema)).build();
+        ServerMetrics.ToolMeters meters = server.metrics().tool(name, null);
         return new SyncToolSpecification(tool, (exchange, request) -> {
             JsonNode args = json.valueToTree(request.arguments() == null ? Map.of() : request.arguments());
             long start = System.nanoTime();
@@ -208,6 +209,7 @@ final class BuiltinTools {
                 return WassetteMcpServer.error(failure.message());
             } finally {
                 server.calls().end(request.meta()); // management tools run to completion; only their answer can be dropped
+                meters.operation(System.nanoTime() - start, "ok".equals(outcome) ? null : outcome);
                 InvocationLog.record(name, null, args, 0, System.nanoTime() - start, outcome, StreamTransport.sessionLogOf(exchange));
             }
         });

@@ -22,7 +22,8 @@ import org.eclipse.jetty.server.ServerConnector;
 
 /**
  * Streamable HTTP on embedded Jetty: MCP at {@code /mcp}, liveness at {@code /health}, readiness
- * (stored components loaded) at {@code /ready}. A request whose {@code Host} header names a host
+ * (stored components loaded) at {@code /ready}, metrics in the Prometheus text format at
+ * {@code /metrics}. A request whose {@code Host} header names a host
  * outside the allow list is answered 403 before anything else sees it (DNS-rebinding defence).
  */
 public final class HttpMcpServer implements AutoCloseable {
@@ -79,6 +80,7 @@ public final class HttpMcpServer implements AutoCloseable {
         context.addServlet(mcpServlet, "/mcp");
         context.addServlet(new ServletHolder(new StatusServlet(() -> true)), "/health");
         context.addServlet(new ServletHolder(new StatusServlet(() -> loading == null || !loading.isAlive())), "/ready");
+        context.addServlet(new ServletHolder(new MetricsServlet(mcp.metrics())), "/metrics");
         FilterHolder hostCheck = new FilterHolder(hostFilter(allowedHosts));
         hostCheck.setAsyncSupported(true);
         context.addFilter(hostCheck, "/*", EnumSet.of(DispatcherType.REQUEST));
@@ -152,6 +154,22 @@ public final class HttpMcpServer implements AutoCloseable {
             res.setStatus(up ? 200 : 503);
             res.setContentType("application/json");
             res.getWriter().write(up ? "{\"status\":\"ok\"}" : "{\"status\":\"starting\"}");
+        }
+    }
+
+    /** The Prometheus text format (0.0.4), which every Prometheus-compatible scraper reads. */
+    private static final class MetricsServlet extends HttpServlet {
+        private final ServerMetrics metrics;
+
+        MetricsServlet(ServerMetrics metrics) {
+            this.metrics = metrics;
+        }
+
+        @Override
+        protected void doGet(HttpServletRequest req, HttpServletResponse res) throws IOException {
+            res.setStatus(200);
+            res.setContentType("text/plain; version=0.0.4; charset=utf-8");
+            res.getWriter().write(metrics.scrape());
         }
     }
 

@@ -48,6 +48,7 @@ public final class WassetteMcpServer implements AutoCloseable {
 
     private final ToolRegistry registry = new ToolRegistry();
     private final InFlightCalls calls = new InFlightCalls();
+    private final ServerMetrics metrics = new ServerMetrics();
     private final BuiltinTools builtins;
     private volatile McpSyncServer server;
     private volatile ToolListNotifications.Sender listChanged;
@@ -306,32 +307,84 @@ public final class WassetteMcpServer implements AutoCloseable {
     }
 
     private McpSchema.CallToolResult callComponent(ToolRegistry.Entry e, McpSyncServerExchange exchange, McpSchema.CallToolRequest request) {
+        long start = System.nanoTime();
         Map<String, Object> arguments = request.arguments();
         JsonNode args = json.valueToTree(arguments == null ? Map.of() : arguments);
         CallContext call = calls.begin(request.meta()).client(StreamTransport.clientOf(exchange));
         String outcome = "ok";
         List<String> backtrace = List.of();
+        McpSchema.CallToolResult answer = null;
         try {
             List<Val> values = JsonValues.arguments(args, e.function().type());
             Val value = host.call(e.componentId(), e.function(), values, call);
             if (value instanceof Val.ResultVal r && !r.isOk()) {
                 outcome = "err-result";
             }
-            return withPolicyReport(result(value), call, !"ok".equals(outcome));
+            answer = withPolicyReport(result(value), call, !"ok".equals(outcome));
+            return answer;
         } catch (Exception ex) {
             Failure failure = Failure.ofCall(ex, e.function().qualifiedName());
             outcome = failure.outcome();
             backtrace = failure.backtrace();
             // What the policy did matters to a guest that failed; to bad arguments or a broken store it does not.
-            return failure.kind() == Failure.Kind.GUEST ? withPolicyReport(error(failure.message()), call, true) : error(failure.message());
+            answer = failure.kind() == Failure.Kind.GUEST ? withPolicyReport(error(failure.message()), call, true) : error(failure.message());
+            return answer;
         } finally {
             calls.end(request.meta());
             if (call.isCancelled() && !"ok".equals(outcome)) {
                 outcome = "cancelled";
             }
+            recordCall(e, call, answer, outcome, System.nanoTime() - start);
             InvocationLog.record(e.toolName(), e.componentId(), args, call.instantiateNanos(), call.executeNanos(), outcome, backtrace,
                     StreamTransport.sessionLogOf(exchange));
         }
+    }
+
+    /**
+     * Records a component call in the metrics. A WIT {@code result} err is an answer, not a failure
+     * (the result is not {@code isError}); a failure's error type is the invocation log's outcome,
+     * an enumeration ({@code timeout}, {@code invalid-arguments}, …).
+     */
+    private void recordCall(ToolRegistry.Entry e, CallContext call, McpSchema.CallToolResult answer, String outcome, long nanos) {
+        ServerMetrics.ToolMeters meters = metrics.tool(e.toolName(), e.componentId());
+        boolean failed = answer == null || Boolean.TRUE.equals(answer.isError());
+        meters.operation(nanos, failed ? outcome : null);
+        meters.phases(call.instantiateNanos(), call.executeNanos());
+        if (answer != null && !failed) {
+            meters.resultBytes(textBytes(answer));
+        }
+        for (CallContext.Denial d : call.denials()) {
+            meters.denied(d.category());
+        }
+    }
+
+    /** UTF-8 bytes of a result's text content (what crosses to the client), counted without encoding it. */
+    static long textBytes(McpSchema.CallToolResult result) {
+        long bytes = 0;
+        for (McpSchema.Content c : result.content()) {
+            if (c instanceof McpSchema.TextContent t) {
+                String s = t.text();
+                for (int i = 0; i < s.length(); i++) {
+                    char ch = s.charAt(i);
+                    if (ch < 0x80) {
+                        bytes += 1;
+                    } else if (ch < 0x800) {
+                        bytes += 2;
+                    } else if (Character.isHighSurrogate(ch) && i + 1 < s.length() && Character.isLowSurrogate(s.charAt(i + 1))) {
+                        bytes += 4;
+                        i++;
+                    } else {
+                        bytes += 3;
+                    }
+                }
+            }
+        }
+        return bytes;
+    }
+
+    /** The server's metrics (served at {@code /metrics} over HTTP). */
+    ServerMetrics metrics() {
+        return metrics;
     }
 
     /**
@@ -426,5 +479,6 @@ public final class WassetteMcpServer implements AutoCloseable {
         if (s != null) {
             s.closeGracefully();
         }
+        metrics.close();
     }
 }

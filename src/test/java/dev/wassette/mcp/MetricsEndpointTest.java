@@ -1,0 +1,143 @@
+package dev.wassette.mcp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.wassette.Fixtures;
+import dev.wassette.host.ComponentHost;
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code GET /metrics} after real calls: the exact series and counts, and the Host guard in front of it. */
+class MetricsEndpointTest {
+    private static final String ADD = "wassette_fixtures_types_0_1_0_add";
+    private static final String DIVIDE = "wassette_fixtures_types_0_1_0_divide";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void scrapeAfterCallsHasExactlyTheirSeriesAndCounts() throws Exception {
+        try (ComponentHost host = new ComponentHost(Fixtures.engine(), ComponentHost.Settings.builder().componentDir(dir.resolve("components"))
+                .secretsDir(dir.resolve("secrets")).baseDir(dir).processEnv(Map.of()).callTimeout(Duration.ofSeconds(10)).maxResultBytes(1 << 20).build());
+             HttpMcpServer server = HttpMcpServer.start(host, true, "127.0.0.1:0", List.of("127.0.0.1"))) {
+            String base = "http://127.0.0.1:" + server.address().getPort();
+            String divideText;
+            try (McpSyncClient client = McpClient.sync(HttpClientStreamableHttpTransport.builder(base).endpoint("/mcp").build())
+                    .requestTimeout(Duration.ofSeconds(60)).build()) {
+                client.initialize();
+                assertFalse(client.callTool(new McpSchema.CallToolRequest("load-component",
+                        Map.of("path", Fixtures.path("types.wasm").toUri().toString()))).isError());
+                assertEquals(Map.of("result", 3), client.callTool(new McpSchema.CallToolRequest(ADD, Map.of("a", 1, "b", 2))).structuredContent());
+                assertEquals(Map.of("result", 9), client.callTool(new McpSchema.CallToolRequest(ADD, Map.of("a", 4, "b", 5))).structuredContent());
+                McpSchema.CallToolResult divide = client.callTool(new McpSchema.CallToolRequest(DIVIDE, Map.of("a", 1, "b", 0)));
+                assertFalse(divide.isError(), "a WIT result err is an answer");
+                divideText = ((McpSchema.TextContent) divide.content().getFirst()).text();
+                assertTrue(client.callTool(new McpSchema.CallToolRequest(ADD, Map.of("a", "argument-value-7f3a", "b", 2))).isError());
+                assertTrue(client.callTool(new McpSchema.CallToolRequest("get-policy", Map.of("component_id", "nothing-here"))).isError());
+            }
+
+            HttpResponse<String> scraped = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, scraped.statusCode());
+            assertTrue(scraped.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"), scraped.headers().toString());
+            Map<PrometheusText.Series, Double> samples = PrometheusText.parse(scraped.body());
+
+            // mcp.server.operation.duration: one series per tool and error type; a WIT err is no error.
+            // (Built-in tools have their series from the start, at 0: only those called are counted.)
+            assertEquals(Map.of(
+                            operation("load-component", null), 1.0,
+                            operation("get-policy", "refused"), 1.0,
+                            operation(ADD, null), 2.0,
+                            operation(ADD, "invalid-arguments"), 1.0,
+                            operation(DIVIDE, null), 1.0),
+                    nonZero(seriesOf(samples, "mcp_server_operation_duration_seconds_count")), scraped.body());
+            // Histogram buckets (the semantic conventions' boundaries) end in +Inf, equal to the count.
+            assertEquals(2.0, samples.get(new PrometheusText.Series("mcp_server_operation_duration_seconds_bucket",
+                    Map.of("mcp_method_name", "tools/call", "gen_ai_tool_name", ADD, "le", "+Inf"))));
+            assertEquals(15, seriesOf(samples, "mcp_server_operation_duration_seconds_bucket").keySet().stream()
+                    .filter(s -> s.labels().get("gen_ai_tool_name").equals(ADD) && !s.labels().containsKey("error_type")).count(),
+                    "14 boundaries and +Inf");
+
+            // Only calls that reached the component instantiate and execute it (bad arguments do not).
+            Map<PrometheusText.Series, Double> phase = Map.of(component("x", ADD), 2.0, component("x", DIVIDE), 1.0);
+            assertEquals(renamed(phase, "wassette_component_instantiation_duration_seconds_count"),
+                    seriesOf(samples, "wassette_component_instantiation_duration_seconds_count"));
+            assertEquals(renamed(phase, "wassette_component_execution_duration_seconds_count"),
+                    seriesOf(samples, "wassette_component_execution_duration_seconds_count"));
+            assertTrue(samples.get(component("wassette_component_execution_duration_seconds_sum", ADD)) > 0);
+
+            // Result bytes: the UTF-8 text each successful call returned ("3", "9", divide's JSON).
+            assertEquals(Map.of(component("wassette_tool_result_size_bytes_sum", ADD), 2.0,
+                            component("wassette_tool_result_size_bytes_sum", DIVIDE), (double) divideText.getBytes(StandardCharsets.UTF_8).length),
+                    seriesOf(samples, "wassette_tool_result_size_bytes_sum"));
+
+            // Denials: a series per category for each component called, none counted yet.
+            Map<PrometheusText.Series, Double> denials = seriesOf(samples, "wassette_policy_denials_total");
+            assertEquals(dev.wassette.host.Audit.Category.values().length, denials.size(), denials.toString());
+            denials.forEach((series, count) -> {
+                assertEquals("types", series.labels().get("wassette_component_id"), series.toString());
+                assertEquals(0.0, count, series.toString());
+            });
+
+            // Argument values never become labels.
+            assertFalse(scraped.body().contains("argument-value-7f3a"), "an argument value leaked into the metrics");
+
+            // The same Host guard as /mcp (java.net.http refuses to set Host: a raw request).
+            try (Socket s = new Socket("127.0.0.1", server.address().getPort())) {
+                s.getOutputStream().write(("GET /metrics HTTP/1.1\r\nHost: evil.example\r\nConnection: close\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                String head = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
+                assertTrue(head.startsWith("HTTP/1.1 403"), head);
+            }
+        }
+    }
+
+    private static PrometheusText.Series operation(String tool, String errorType) {
+        Map<String, String> labels = new java.util.HashMap<>(Map.of("mcp_method_name", "tools/call", "gen_ai_tool_name", tool));
+        if (errorType != null) {
+            labels.put("error_type", errorType);
+        }
+        return new PrometheusText.Series("mcp_server_operation_duration_seconds_count", labels);
+    }
+
+    private static PrometheusText.Series component(String name, String tool) {
+        return new PrometheusText.Series(name, Map.of("wassette_component_id", "types", "gen_ai_tool_name", tool));
+    }
+
+    private static Map<PrometheusText.Series, Double> renamed(Map<PrometheusText.Series, Double> series, String name) {
+        Map<PrometheusText.Series, Double> out = new java.util.HashMap<>();
+        series.forEach((s, v) -> out.put(new PrometheusText.Series(name, s.labels()), v));
+        return out;
+    }
+
+    private static Map<PrometheusText.Series, Double> nonZero(Map<PrometheusText.Series, Double> series) {
+        Map<PrometheusText.Series, Double> out = new java.util.HashMap<>(series);
+        out.values().removeIf(v -> v == 0);
+        return out;
+    }
+
+    private static Map<PrometheusText.Series, Double> seriesOf(Map<PrometheusText.Series, Double> samples, String name) {
+        Map<PrometheusText.Series, Double> out = new java.util.HashMap<>();
+        samples.forEach((s, v) -> {
+            if (s.name().equals(name)) {
+                out.put(s, v);
+            }
+        });
+        return out;
+    }
+}
