@@ -7,6 +7,7 @@ import dev.wassette.host.ProvisioningManifest;
 import dev.wassette.mcp.HttpMcpServer;
 import dev.wassette.mcp.LocalSocketServer;
 import dev.wassette.mcp.LocalSocketServer.Admission;
+import dev.wassette.mcp.OperatorEndpoints;
 import dev.wassette.mcp.StreamTransport;
 import dev.wassette.mcp.WassetteMcpServer;
 import dev.wassette.runtime.Engine;
@@ -52,12 +53,13 @@ final class DaemonCommand implements Callable<Integer> {
      */
     private record HostConfig(Path componentDir, Path secretsDir, Map<String, String> configEnv, Map<String, String> envFile,
                               Map<String, String> explicitEnv, Duration callTimeout, long maxResultBytes, boolean builtinTools,
-                              String provisioning, SourceSettings sources) {
+                              String provisioning, SourceSettings sources, String metricsAddress, List<String> allowedHosts) {
         static HostConfig of(ComponentHost.Settings s, boolean builtinTools, ProvisioningManifest manifest, boolean continueOnFailure,
-                             SourceSettings sources) {
+                             SourceSettings sources, String metricsAddress, List<String> allowedHosts) {
             return new HostConfig(s.componentDir(), s.secretsDir(), s.configEnv(), s.envFile(), s.explicitEnv(),
                     s.callTimeout(), s.maxResultBytes(), builtinTools,
-                    manifest == null ? null : manifest.fingerprint() + (continueOnFailure ? " continue-on-failure" : ""), sources);
+                    manifest == null ? null : manifest.fingerprint() + (continueOnFailure ? " continue-on-failure" : ""), sources,
+                    metricsAddress, metricsAddress == null ? List.of() : allowedHosts);
         }
     }
 
@@ -68,6 +70,7 @@ final class DaemonCommand implements Callable<Integer> {
     private HostConfig config;
     private ComponentHost host;
     private WassetteMcpServer server;
+    private OperatorEndpoints endpoints;
     private StreamTransport transport;
     /** The manifest entries that failed with --continue-on-provisioning-failure: every session is told. */
     private List<String> provisioningWarnings = List.of();
@@ -89,6 +92,9 @@ final class DaemonCommand implements Callable<Integer> {
                 LOG.log(System.Logger.Level.INFO, "wassette daemon stopping");
                 synchronized (this) {
                     if (server != null) {
+                        if (endpoints != null) {
+                            endpoints.close();
+                        }
                         server.close();
                         host.close();
                     }
@@ -136,10 +142,10 @@ final class DaemonCommand implements Callable<Integer> {
                     false), WassetteCli.BAD_INPUT);
         }
         HostConfig wanted = HostConfig.of(settings, !run.options.disableBuiltinTools, manifest, run.options.continueOnProvisioningFailure,
-                sources);
+                sources, run.metricsAddress, sessionConfig.allowedHosts());
         if (server == null) {
             ComponentHost created = new ComponentHost(engine, settings, wanted.sources());
-            WassetteMcpServer served = new WassetteMcpServer(created, wanted.builtinTools());
+            WassetteMcpServer served = new WassetteMcpServer(created, wanted.builtinTools(), wanted.metricsAddress() != null);
             try {
                 provisioningWarnings = run.options.provision(created, manifest);
             } catch (Provisioner.ProvisioningException e) {
@@ -147,11 +153,21 @@ final class DaemonCommand implements Callable<Integer> {
                 created.close();
                 return new Admission.Refuse(provisioningFailure(e.problems(), true), WassetteCli.BAD_INPUT);
             }
+            Thread loading = run.options.pinned() ? null : served.loadStoredComponents();
+            if (wanted.metricsAddress() != null) {
+                try {
+                    endpoints = OperatorEndpoints.start(served, wanted.metricsAddress(), wanted.allowedHosts(),
+                            () -> loading == null || !loading.isAlive());
+                } catch (Exception e) {
+                    served.close();
+                    created.close();
+                    return new Admission.Refuse("error: cannot serve metrics on " + wanted.metricsAddress() + ": " + e.getMessage(),
+                            WassetteCli.USAGE);
+                }
+                LOG.log(System.Logger.Level.INFO, "daemon: " + metricsNotice());
+            }
             host = created;
             server = served;
-            if (!run.options.pinned()) {
-                server.loadStoredComponents();
-            }
             transport = new StreamTransport(server, HttpMcpServer.MAX_REQUEST_BYTES);
             server.streams(transport);
             config = wanted;
@@ -160,7 +176,12 @@ final class DaemonCommand implements Callable<Integer> {
         } else if (!Objects.equals(config, wanted)) {
             return new Admission.Retire("a session asked for another configuration than this daemon's");
         }
-        return new Admission.Accept(transport, client, settings.callTimeout().plusSeconds(10), provisioningWarnings);
+        return new Admission.Accept(transport, client, settings.callTimeout().plusSeconds(10),
+                endpoints == null ? List.of() : List.of(metricsNotice()), provisioningWarnings);
+    }
+
+    private String metricsNotice() {
+        return "metrics on http://" + endpoints.address().getHostString() + ":" + endpoints.address().getPort() + "/metrics";
     }
 
     /** What the shim prints for a session whose manifest cannot be provisioned, as `run` would. */

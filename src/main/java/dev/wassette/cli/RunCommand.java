@@ -4,6 +4,7 @@ import dev.wassette.host.ClientEnvironment;
 import dev.wassette.host.ComponentHost;
 import dev.wassette.host.ProvisioningManifest;
 import dev.wassette.mcp.HttpMcpServer;
+import dev.wassette.mcp.OperatorEndpoints;
 import dev.wassette.mcp.StreamTransport;
 import dev.wassette.mcp.WassetteMcpServer;
 import dev.wassette.runtime.Engine;
@@ -28,6 +29,11 @@ final class RunCommand implements Callable<Integer> {
     @Mixin
     ServerOptions options;
 
+    @CommandLine.Option(names = "--metrics-address", paramLabel = "HOST:PORT",
+            description = {"Serve /metrics (Prometheus text), /info, /health and /ready on this address (Host header checked",
+                "against the config's allowed hosts). Without it, no metrics are recorded."})
+    String metricsAddress;
+
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
@@ -46,23 +52,34 @@ final class RunCommand implements Callable<Integer> {
         ProvisioningManifest manifest = read.manifest();
         try (Engine engine = Engines.create();
              ComponentHost host = new ComponentHost(engine, options.settings(config, client), options.sources(config, client));
-             WassetteMcpServer server = new WassetteMcpServer(host, !options.disableBuiltinTools)) {
+             WassetteMcpServer server = new WassetteMcpServer(host, !options.disableBuiltinTools, metricsAddress != null)) {
             if (!options.provisionOrReport(host, manifest, err)) {
                 return WassetteCli.BAD_INPUT;
             }
-            if (!options.pinned()) {
-                server.loadStoredComponents(); // first, so the first tools/list has the stored components' tools
+            // first, so the first tools/list has the stored components' tools
+            Thread loading = options.pinned() ? null : server.loadStoredComponents();
+            try (OperatorEndpoints endpoints = metricsAddress == null ? null
+                    : OperatorEndpoints.start(server, metricsAddress, config.allowedHosts(), () -> loading == null || !loading.isAlive())) {
+                if (endpoints != null) {
+                    LOG.log(System.Logger.Level.INFO, "metrics on http://{0}:{1}/metrics", endpoints.address().getHostString(),
+                            String.valueOf(endpoints.address().getPort()));
+                }
+                serve(server, host, jsonRpc);
             }
-            StreamTransport transport = new StreamTransport(server, HttpMcpServer.MAX_REQUEST_BYTES);
-            server.streams(transport);
-            // The client is this process: no ClientEnvironment, the host's settings are its own.
-            StreamTransport.Connection stdio = transport.open("stdio", new FileInputStream(FileDescriptor.in), jsonRpc, null, null);
-            CountDownLatch stdinClosed = stdio.start();
-            LOG.log(System.Logger.Level.INFO, "wassette MCP server on stdio; components in {0}", host.store().directory());
-            stdinClosed.await();
-            LOG.log(System.Logger.Level.INFO, "stdin closed; finishing requests in flight");
-            stdio.awaitAnswered(host.settings().callTimeout().plusSeconds(10));
         }
         return WassetteCli.OK;
+    }
+
+    /** Serves stdin/stdout until stdin closes, then lets the requests in flight finish. */
+    private static void serve(WassetteMcpServer server, ComponentHost host, OutputStream jsonRpc) throws InterruptedException {
+        StreamTransport transport = new StreamTransport(server, HttpMcpServer.MAX_REQUEST_BYTES);
+        server.streams(transport);
+        // The client is this process: no ClientEnvironment, the host's settings are its own.
+        StreamTransport.Connection stdio = transport.open("stdio", new FileInputStream(FileDescriptor.in), jsonRpc, null, null);
+        CountDownLatch stdinClosed = stdio.start();
+        LOG.log(System.Logger.Level.INFO, "wassette MCP server on stdio; components in {0}", host.store().directory());
+        stdinClosed.await();
+        LOG.log(System.Logger.Level.INFO, "stdin closed; finishing requests in flight");
+        stdio.awaitAnswered(host.settings().callTimeout().plusSeconds(10));
     }
 }

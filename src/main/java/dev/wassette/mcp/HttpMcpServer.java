@@ -21,10 +21,10 @@ import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 
 /**
- * Streamable HTTP on embedded Jetty: MCP at {@code /mcp}, liveness at {@code /health}, readiness
- * (stored components loaded) at {@code /ready}, metrics in the Prometheus text format at
- * {@code /metrics}. A request whose {@code Host} header names a host
- * outside the allow list is answered 403 before anything else sees it (DNS-rebinding defence).
+ * Streamable HTTP on embedded Jetty: MCP at {@code /mcp}, beside the {@link OperatorEndpoints}
+ * ({@code /health}, {@code /ready}, {@code /metrics}, {@code /info}). A request whose {@code Host}
+ * header names a host outside the allow list is answered 403 before anything else sees it
+ * (DNS-rebinding defence).
  */
 public final class HttpMcpServer implements AutoCloseable {
     public static final int MAX_REQUEST_BYTES = 4 << 20;
@@ -51,14 +51,10 @@ public final class HttpMcpServer implements AutoCloseable {
      */
     public static HttpMcpServer start(ComponentHost host, boolean builtinTools, boolean followStore, String bind, List<String> allowedHosts)
             throws Exception {
-        int colon = bind.lastIndexOf(':');
-        if (colon <= 0) {
-            throw new IllegalArgumentException("bind address must be HOST:PORT, got \"" + bind + "\"");
-        }
-        String bindHost = bind.substring(0, colon).replace("[", "").replace("]", "");
-        int port = Integer.parseInt(bind.substring(colon + 1));
-
-        WassetteMcpServer mcp = new WassetteMcpServer(host, builtinTools);
+        Server jetty = new Server();
+        ServerConnector connector = connector(jetty, bind); // a bad address fails before anything starts
+        jetty.addConnector(connector);
+        WassetteMcpServer mcp = new WassetteMcpServer(host, builtinTools, true);
         HttpServletStreamableServerTransportProvider transport = HttpServletStreamableServerTransportProvider.builder()
                 .jsonMapper(mcp.jsonMapper())
                 .mcpEndpoint("/mcp")
@@ -68,19 +64,12 @@ public final class HttpMcpServer implements AutoCloseable {
         Thread loading = followStore ? mcp.loadStoredComponents() : null;
         mcp.streamable(transport);
 
-        Server jetty = new Server();
-        ServerConnector connector = new ServerConnector(jetty);
-        connector.setHost(bindHost);
-        connector.setPort(port);
-        jetty.addConnector(connector);
         ServletContextHandler context = new ServletContextHandler();
         context.setContextPath("/");
         ServletHolder mcpServlet = new ServletHolder(transport);
         mcpServlet.setAsyncSupported(true);
         context.addServlet(mcpServlet, "/mcp");
-        context.addServlet(new ServletHolder(new StatusServlet(() -> true)), "/health");
-        context.addServlet(new ServletHolder(new StatusServlet(() -> loading == null || !loading.isAlive())), "/ready");
-        context.addServlet(new ServletHolder(new MetricsServlet(mcp.metrics())), "/metrics");
+        OperatorEndpoints.addTo(context, mcp, () -> loading == null || !loading.isAlive());
         FilterHolder hostCheck = new FilterHolder(hostFilter(allowedHosts));
         hostCheck.setAsyncSupported(true);
         context.addFilter(hostCheck, "/*", EnumSet.of(DispatcherType.REQUEST));
@@ -140,37 +129,22 @@ public final class HttpMcpServer implements AutoCloseable {
         return colon >= 0 && colon == h.lastIndexOf(':') ? h.substring(0, colon) : h;
     }
 
-    /** 200 {@code {"status":"ok"}} while the condition holds, else 503. */
-    private static final class StatusServlet extends HttpServlet {
-        private final java.util.function.BooleanSupplier ok;
-
-        StatusServlet(java.util.function.BooleanSupplier ok) {
-            this.ok = ok;
+    /** A connector for {@code bind}, {@code host:port} (IPv6 in brackets; port 0 picks a free one). */
+    static ServerConnector connector(Server jetty, String bind) {
+        int colon = bind.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new IllegalArgumentException("bind address must be HOST:PORT, got \"" + bind + "\"");
         }
-
-        @Override
-        protected void doGet(HttpServletRequest req, HttpServletResponse res) throws IOException {
-            boolean up = ok.getAsBoolean();
-            res.setStatus(up ? 200 : 503);
-            res.setContentType("application/json");
-            res.getWriter().write(up ? "{\"status\":\"ok\"}" : "{\"status\":\"starting\"}");
+        int port;
+        try {
+            port = Integer.parseInt(bind.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("bind address must be HOST:PORT, got \"" + bind + "\"");
         }
-    }
-
-    /** The Prometheus text format (0.0.4), which every Prometheus-compatible scraper reads. */
-    private static final class MetricsServlet extends HttpServlet {
-        private final ServerMetrics metrics;
-
-        MetricsServlet(ServerMetrics metrics) {
-            this.metrics = metrics;
-        }
-
-        @Override
-        protected void doGet(HttpServletRequest req, HttpServletResponse res) throws IOException {
-            res.setStatus(200);
-            res.setContentType("text/plain; version=0.0.4; charset=utf-8");
-            res.getWriter().write(metrics.scrape());
-        }
+        ServerConnector connector = new ServerConnector(jetty);
+        connector.setHost(bind.substring(0, colon).replace("[", "").replace("]", ""));
+        connector.setPort(port);
+        return connector;
     }
 
     /** Tool calls in flight (for tests). */

@@ -71,11 +71,14 @@ public final class LocalSocketServer implements AutoCloseable {
     public sealed interface Admission {
         /**
          * Serve the session on {@code transport}, its tool calls seeing {@code client}; at its end wait up to
-         * {@code drain} for answers. {@code warnings} go to the session's stderr first (what its client
-         * should know about the server it shares, e.g. manifest entries that were not loaded).
+         * {@code drain} for answers. {@code notices}, then {@code warnings}, go to the session's stderr first
+         * (what its client should know about the server it shares: where its metrics are served,
+         * manifest entries that were not loaded).
          */
-        record Accept(StreamTransport transport, ClientEnvironment client, Duration drain, List<String> warnings) implements Admission {
+        record Accept(StreamTransport transport, ClientEnvironment client, Duration drain, List<String> notices, List<String> warnings)
+                implements Admission {
             public Accept {
+                notices = List.copyOf(notices);
                 warnings = List.copyOf(warnings);
             }
         }
@@ -325,6 +328,7 @@ public final class LocalSocketServer implements AutoCloseable {
         };
         StreamTransport.Connection session = accepted.transport().open("session-" + id, in, out, accepted.client(), sessionLog);
         try {
+            accepted.notices().forEach(n -> sessionLog.log(System.Logger.Level.INFO, "dev.wassette.cli", n));
             accepted.warnings().forEach(w -> sessionLog.log(System.Logger.Level.WARNING, "dev.wassette.cli", w));
             LOG.log(System.Logger.Level.INFO, "daemon: session {0} opened in {1} ({2})", id, accepted.client().workingDirectory(), how);
             session.start().await();

@@ -48,16 +48,28 @@ public final class WassetteMcpServer implements AutoCloseable {
 
     private final ToolRegistry registry = new ToolRegistry();
     private final InFlightCalls calls = new InFlightCalls();
-    private final ServerMetrics metrics = new ServerMetrics();
+    private final ServerMetrics metrics;
+    private final java.time.Instant startedAt = java.time.Instant.now();
     private final BuiltinTools builtins;
     private volatile McpSyncServer server;
     private volatile ToolListNotifications.Sender listChanged;
     private volatile dev.wassette.host.StoreWatcher watcher;
     private final java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
 
+    /** A server without metrics. */
     public WassetteMcpServer(ComponentHost host, boolean builtinTools) {
+        this(host, builtinTools, false);
+    }
+
+    /**
+     * A server over {@code host}'s components; with {@code metrics}, it records its calls for
+     * {@link #scrapeMetrics()} (Micrometer, served as Prometheus text at {@code /metrics}).
+     */
+    public WassetteMcpServer(ComponentHost host, boolean builtinTools, boolean metrics) {
         this.host = host;
         this.builtinTools = builtinTools;
+        this.metrics = metrics ? new PrometheusMetrics() : ServerMetrics.OFF;
+        this.metrics.gauge(ServerMetrics.COMPONENTS_LOADED, "Components loaded and served", () -> host.components().size());
         this.builtins = new BuiltinTools(this, host, json);
     }
 
@@ -382,9 +394,46 @@ public final class WassetteMcpServer implements AutoCloseable {
         return bytes;
     }
 
-    /** The server's metrics (served at {@code /metrics} over HTTP). */
+    /** Where the server's calls are recorded. */
     ServerMetrics metrics() {
         return metrics;
+    }
+
+    /**
+     * Everything recorded so far, in the Prometheus text format (version 0.0.4).
+     *
+     * @throws IllegalStateException if this server was made without metrics
+     */
+    public String scrapeMetrics() {
+        if (metrics instanceof PrometheusMetrics p) {
+            return p.scrape();
+        }
+        throw new IllegalStateException("this server records no metrics");
+    }
+
+    /**
+     * What {@code GET /info} answers: versions, build, uptime and the components served (with
+     * their tools), as a JSON object.
+     */
+    public ObjectNode info() {
+        ObjectNode info = json.createObjectNode();
+        info.put("name", NAME);
+        info.put("version", version());
+        info.put("wasmtime", dev.wassette.runtime.NativeLibrary.WASMTIME_VERSION);
+        info.put("nativeLibrary", dev.wassette.runtime.NativeLibrary.version());
+        info.put("java", Runtime.version().toString());
+        info.put("startedAt", startedAt.toString());
+        info.put("uptimeSeconds", Duration.between(startedAt, java.time.Instant.now()).toMillis() / 1000.0);
+        info.put("metrics", metrics.enabled());
+        var components = info.putArray("components");
+        var toolsByComponent = new java.util.TreeMap<String, java.util.TreeSet<String>>();
+        registry.all().forEach(e -> toolsByComponent.computeIfAbsent(e.componentId(), k -> new java.util.TreeSet<>()).add(e.toolName()));
+        toolsByComponent.forEach((id, names) -> {
+            ObjectNode c = components.addObject();
+            c.put("id", id);
+            names.forEach(c.putArray("tools")::add);
+        });
+        return info;
     }
 
     /**

@@ -106,6 +106,33 @@ class DaemonTest {
     }
 
     @Test
+    void theDaemonServesTheMetricsOfAllItsSessionsAndTellsEachWhere() throws Exception {
+        Session a = session(dir, Map.of(), List.of(), "--config", dir.resolve("no-config.toml").toString(), "--metrics-address", "127.0.0.1:0");
+        Session b = session(dir, Map.of(), List.of(), "--config", dir.resolve("no-config.toml").toString(), "--metrics-address", "127.0.0.1:0");
+        a.initialize();
+        b.initialize();
+        assertFalse(a.call("load-component", Map.of("path", Fixtures.path("types.wasm").toString())).path("isError").asBoolean());
+        String add = "wassette_fixtures_types_0_1_0_add";
+        assertEquals(3, a.call(add, Map.of("a", 1, "b", 2)).path("structuredContent").path("result").asInt());
+        assertEquals(7, b.call(add, Map.of("a", 3, "b", 4)).path("structuredContent").path("result").asInt());
+
+        // Each session is told where, on its stderr, before its first answer; both are told the same address.
+        java.util.regex.Pattern where = java.util.regex.Pattern.compile("metrics on (http://[^/\\s]+)/metrics");
+        java.util.regex.Matcher ma = where.matcher(a.stderr());
+        java.util.regex.Matcher mb = where.matcher(b.stderr());
+        assertTrue(ma.find(), a::stderr);
+        assertTrue(mb.find(), b::stderr);
+        assertEquals(ma.group(1), mb.group(1));
+        java.net.http.HttpResponse<String> scraped = java.net.http.HttpClient.newHttpClient().send(
+                java.net.http.HttpRequest.newBuilder(java.net.URI.create(ma.group(1) + "/metrics")).build(),
+                java.net.http.HttpResponse.BodyHandlers.ofString());
+        assertEquals(200, scraped.statusCode());
+        assertEquals(2.0, dev.wassette.mcp.PrometheusText.parse(scraped.body()).get(new dev.wassette.mcp.PrometheusText.Series(
+                "mcp_server_operation_duration_seconds_count", Map.of("mcp_method_name", "tools/call", "gen_ai_tool_name", add))), scraped::body);
+        assertEquals(1, daemons().count(), "one daemon serves both sessions and their metrics");
+    }
+
+    @Test
     void theDaemonStopsAfterItsIdleTime() throws Exception {
         Session a = session(dir, Map.of("WASSETTE_DAEMON_IDLE", "1s"));
         a.initialize();
@@ -355,9 +382,10 @@ class DaemonTest {
     /** Daemon processes of this test (their socket is under its runtime directory). */
     private Stream<ProcessHandle> daemons() {
         String prefix = runtime.toString();
-        return ProcessHandle.allProcesses().filter(p -> p.info().arguments()
-                .map(args -> List.of(args).contains("daemon") && Stream.of(args).anyMatch(a -> a.startsWith(prefix)))
-                .orElse(false) && p.isAlive());
+        return ProcessHandle.allProcesses().filter(p -> {
+            List<String> args = dev.wassette.Processes.arguments(p);
+            return args.contains("daemon") && args.stream().anyMatch(a -> a.startsWith(prefix)) && p.isAlive();
+        });
     }
 
     private static void await(String what, BooleanSupplier condition) throws InterruptedException {

@@ -95,6 +95,25 @@ class MetricsEndpointTest {
                 assertEquals(0.0, count, series.toString());
             });
 
+            // Gauges read at scrape time, and the JVM's and process's own meters.
+            assertEquals(1.0, samples.get(new PrometheusText.Series("wassette_components_loaded", Map.of())), scraped.body());
+            assertTrue(samples.keySet().stream().anyMatch(k -> k.name().equals("jvm_memory_used_bytes")), "JVM memory meters");
+            assertTrue(samples.get(new PrometheusText.Series("process_files_open_files", Map.of())) > 0, "open files");
+
+            // /info: versions and the components served, with their tools.
+            HttpResponse<String> info = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + "/info")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            assertEquals(200, info.statusCode());
+            var infoJson = new com.fasterxml.jackson.databind.ObjectMapper().readTree(info.body());
+            assertEquals("wassette-java", infoJson.path("name").asText());
+            assertEquals(dev.wassette.runtime.NativeLibrary.WASMTIME_VERSION, infoJson.path("wasmtime").asText());
+            assertTrue(infoJson.path("uptimeSeconds").asDouble() > 0, info.body());
+            assertEquals(1, infoJson.path("components").size(), info.body());
+            assertEquals("types", infoJson.path("components").get(0).path("id").asText());
+            List<String> infoTools = new java.util.ArrayList<>();
+            infoJson.path("components").get(0).path("tools").forEach(t -> infoTools.add(t.asText()));
+            assertTrue(infoTools.contains(ADD) && infoTools.contains(DIVIDE), info.body());
+
             // Argument values never become labels.
             assertFalse(scraped.body().contains("argument-value-7f3a"), "an argument value leaked into the metrics");
 

@@ -11,10 +11,10 @@ import java.util.TreeMap;
  * Java client ships writers of the format but no parser (its parsers are Go's expfmt, in promtool,
  * and the Python client's), hence this one.
  */
-final class PrometheusText {
+public final class PrometheusText {
     /** One series: its sample name and labels (sorted, so equal series compare equal). */
-    record Series(String name, Map<String, String> labels) {
-        Series {
+    public record Series(String name, Map<String, String> labels) {
+        public Series {
             labels = new TreeMap<>(labels);
         }
     }
@@ -22,7 +22,7 @@ final class PrometheusText {
     private PrometheusText() {}
 
     /** The samples by series; throws on any line that is not in the format, or on a series seen twice. */
-    static Map<Series, Double> parse(String text) {
+    public static Map<Series, Double> parse(String text) {
         Map<String, String> typeOfFamily = new HashMap<>();
         Map<Series, Double> samples = new HashMap<>();
         int lineNumber = 0;

@@ -49,7 +49,7 @@ class TypeScriptClientTest {
                 assertTrue(log.contains("(its stdio passed to the daemon)"), "on the client's own stdio:\n" + log);
             }
         } finally {
-            ProcessHandle.allProcesses().filter(p -> p.info().arguments().map(a -> String.join(" ", a).contains(runtime.toString())).orElse(false))
+            ProcessHandle.allProcesses().filter(p -> String.join(" ", dev.wassette.Processes.arguments(p)).contains(runtime.toString()))
                     .forEach(ProcessHandle::destroyForcibly);
         }
     }

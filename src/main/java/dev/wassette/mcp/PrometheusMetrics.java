@@ -1,0 +1,165 @@
+package dev.wassette.mcp;
+
+import dev.wassette.host.Audit;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.DistributionSummary;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The server's metrics (see {@link ServerMetrics}) in a Prometheus registry it owns, served at
+ * {@code /metrics}, with the JVM's and the process's own (memory, threads, GC, CPU, open files,
+ * uptime). Meters are created once per tool and cached, so a call only records.
+ */
+final class PrometheusMetrics extends ServerMetrics {
+    /** The bucket boundaries the semantic conventions advise for {@code mcp.server.operation.duration}. */
+    private static final Duration[] OPERATION_BUCKETS = seconds(0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300);
+    /** Instantiation and execution of a trivial tool take microseconds: finer buckets at the low end. */
+    private static final Duration[] PHASE_BUCKETS = seconds(0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 300);
+    private static final double[] SIZE_BUCKETS = {64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304};
+
+    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final Map<String, Meters> byTool = new ConcurrentHashMap<>();
+    private final JvmGcMetrics gc = new JvmGcMetrics();
+
+    PrometheusMetrics() {
+        new JvmMemoryMetrics().bindTo(registry);
+        new JvmThreadMetrics().bindTo(registry);
+        gc.bindTo(registry);
+        new ProcessorMetrics().bindTo(registry);
+        new FileDescriptorMetrics().bindTo(registry);
+        new UptimeMetrics().bindTo(registry);
+    }
+
+    @Override
+    boolean enabled() {
+        return true;
+    }
+
+    @Override
+    ToolMeters tool(String toolName, String componentId) {
+        Meters meters = byTool.get(toolName); // the common case: no lambda, no lock
+        if (meters == null || !java.util.Objects.equals(meters.componentId, componentId)) {
+            meters = byTool.compute(toolName, (name, old) -> old != null && java.util.Objects.equals(old.componentId, componentId)
+                    ? old : new Meters(name, componentId));
+        }
+        return meters;
+    }
+
+    @Override
+    void gauge(String name, String description, java.util.function.Supplier<Number> value) {
+        Gauge.builder(name, value).description(description).register(registry);
+    }
+
+    /** Everything recorded so far, in the Prometheus text format (version 0.0.4). */
+    String scrape() {
+        return registry.scrape();
+    }
+
+    @Override
+    void close() {
+        gc.close();
+        registry.close();
+    }
+
+    private static Duration[] seconds(double... values) {
+        Duration[] out = new Duration[values.length];
+        for (int i = 0; i < values.length; i++) {
+            out[i] = Duration.ofNanos(Math.round(values[i] * 1e9));
+        }
+        return out;
+    }
+
+    /** One tool's meters; failures and denials get theirs on first use (their labels are enumerations). */
+    private final class Meters implements ToolMeters {
+        private final String toolName;
+        private final String componentId;
+        private final Timer succeeded;
+        private final Map<String, Timer> failedByType = new ConcurrentHashMap<>();
+        private final Timer instantiation;
+        private final Timer execution;
+        private final DistributionSummary resultSize;
+        private final Map<Audit.Category, Counter> denials;
+
+        private Meters(String toolName, String componentId) {
+            this.toolName = toolName;
+            this.componentId = componentId;
+            this.succeeded = operation(null);
+            if (componentId == null) {
+                instantiation = null;
+                execution = null;
+                resultSize = null;
+                denials = null;
+            } else {
+                instantiation = phase(INSTANTIATION_DURATION, "Time to instantiate the component for a call");
+                execution = phase(EXECUTION_DURATION, "Time the component's function ran");
+                resultSize = DistributionSummary.builder(RESULT_SIZE).description("Bytes of a tool's result text")
+                        .baseUnit("bytes").serviceLevelObjectives(SIZE_BUCKETS)
+                        .tags(COMPONENT, componentId, TOOL, toolName).register(registry);
+                denials = new EnumMap<>(Audit.Category.class);
+                for (Audit.Category c : Audit.Category.values()) {
+                    // Registered up front: an EnumMap read is lock-free, and a counter at 0 tells a
+                    // dashboard the category exists for this component.
+                    denials.put(c, Counter.builder(POLICY_DENIALS).description("Denials and limit hits of a component's policy")
+                            .tags(COMPONENT, componentId, CATEGORY, c.name().toLowerCase(Locale.ROOT)).register(registry));
+                }
+            }
+        }
+
+        private Timer operation(String errorType) {
+            Timer.Builder b = Timer.builder(OPERATION_DURATION).description("Duration of an MCP request handled by the server")
+                    .serviceLevelObjectives(OPERATION_BUCKETS).tags(METHOD, "tools/call", TOOL, toolName);
+            if (errorType != null) {
+                b.tag(ERROR_TYPE, errorType);
+            }
+            return b.register(registry);
+        }
+
+        private Timer phase(String name, String description) {
+            return Timer.builder(name).description(description).serviceLevelObjectives(PHASE_BUCKETS)
+                    .tags(COMPONENT, componentId, TOOL, toolName).register(registry);
+        }
+
+        /** A finished call: its duration, and the error type when it failed (null when it did not). */
+        @Override
+        public void operation(long nanos, String errorType) {
+            Timer t = errorType == null ? succeeded : failedByType.computeIfAbsent(errorType, this::operation);
+            t.record(nanos, TimeUnit.NANOSECONDS);
+        }
+
+        /** The phases of a component call; a phase not reached (0 ns) is not recorded. */
+        @Override
+        public void phases(long instantiateNanos, long executeNanos) {
+            if (instantiateNanos > 0) {
+                instantiation.record(instantiateNanos, TimeUnit.NANOSECONDS);
+            }
+            if (executeNanos > 0) {
+                execution.record(executeNanos, TimeUnit.NANOSECONDS);
+            }
+        }
+
+        @Override
+        public void resultBytes(long bytes) {
+            resultSize.record(bytes);
+        }
+
+        @Override
+        public void denied(Audit.Category category) {
+            denials.get(category).increment();
+        }
+    }
+}
