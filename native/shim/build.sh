@@ -19,7 +19,9 @@ if [ ! -x "$out/wassette-shim" ]; then
     rustup toolchain install "$toolchain" --profile minimal >&2
   fi
   target_dir="$cache_root/shim-target"
-  (cd "$here" && CARGO_TARGET_DIR="$target_dir" cargo build --release --locked >&2)
+  # Its unit tests run whenever it is built (a cached build passed them when it was made).
+  (cd "$here" && CARGO_TARGET_DIR="$target_dir" cargo test --release --locked >&2 \
+    && CARGO_TARGET_DIR="$target_dir" cargo build --release --locked >&2)
   mkdir -p "$cache_root/shim"
   tmp="$(mktemp -d "$cache_root/shim/.tmp.XXXXXX")"
   cp "$target_dir/release/wassette-shim" "$tmp/wassette-shim"

@@ -25,11 +25,11 @@ use std::os::unix::fs::{DirBuilderExt, MetadataExt, OpenOptionsExt};
 use std::os::unix::net::UnixStream;
 use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::process::{Command, ExitCode, Stdio};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 /// Set by the launcher: its path, the jar, then the sources the jar is built from, one per line.
 const STALE_CHECK: &str = "WASSETTE_SHIM_STALE_CHECK";
@@ -39,8 +39,66 @@ const PROTOCOL: u64 = 1;
 /// Set (to anything but `0`): relay the session's bytes instead of passing the descriptors.
 const FORCE_RELAY: &str = "WASSETTE_DAEMON_RELAY";
 /// The message that a killed or stopped daemon leaves its sessions with.
-const DAEMON_ENDED: &str = "wassette: the daemon ended the session (it stopped or was killed)";
+const DAEMON_ENDED: &str = "the daemon ended the session (it stopped or was killed)";
 /// How long a daemon being started may take to accept (a first start may also record the AOT cache).
+/// Levels of the shim's own lines, named as the server's log names them (java.util.logging).
+const INFO: &str = "INFO";
+const WARNING: &str = "WARNING";
+const SEVERE: &str = "SEVERE";
+/// Whether the session asked for JSON log lines (`--log-format json`, or WASSETTE_LOG_FORMAT=json).
+static JSON_LOG: OnceLock<bool> = OnceLock::new();
+
+/// One line of the shim's own on stderr, in the session's log format: `wassette: MESSAGE`, or one
+/// JSON object with the fields of the server's JSON lines (time, level, logger, message).
+fn report(level: &str, message: &str) {
+    if *JSON_LOG.get().unwrap_or(&false) {
+        let line = serde_json::json!({"time": utc_now(), "level": level, "logger": "wassette-shim", "message": message});
+        eprintln!("{line}");
+    } else {
+        eprintln!("wassette: {message}");
+    }
+}
+
+fn wants_json_log(run_args: &[String]) -> bool {
+    let mut args = run_args.iter();
+    while let Some(a) = args.next() {
+        if a == "--log-format" {
+            return args.next().is_some_and(|v| v == "json");
+        }
+        if let Some(v) = a.strip_prefix("--log-format=") {
+            return v == "json";
+        }
+    }
+    std::env::var("WASSETTE_LOG_FORMAT").is_ok_and(|v| v == "json")
+}
+
+/// Now as ISO-8601 in UTC with nanoseconds, as the server writes its times (`2026-11-26T05:33:29.293765647Z`).
+fn utc_now() -> String {
+    let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap_or_default();
+    iso_utc(now.as_secs(), now.subsec_nanos())
+}
+
+fn iso_utc(epoch_secs: u64, nanos: u32) -> String {
+    let (days, secs) = ((epoch_secs / 86_400) as i64, epoch_secs % 86_400);
+    // Civil date from days since 1970-01-01 (the proleptic Gregorian calendar), by 400-year eras.
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:09}Z",
+        secs / 3_600,
+        secs % 3_600 / 60,
+        secs % 60,
+        nanos
+    )
+}
+
 const START_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long the daemon may take to answer the handshake (the first session opens the component store).
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(60);
@@ -60,6 +118,7 @@ fn main() -> ExitCode {
         eprintln!("wassette-shim: usage: wassette-shim IDENTITY JAVA_COMMAND... -- RUN_ARGS... (run by the wassette launcher)");
         return ExitCode::from(2);
     };
+    JSON_LOG.get_or_init(|| wants_json_log(&invocation.run_args));
     if let Some(check) = std::env::var_os(STALE_CHECK) {
         // SAFETY: no other thread exists yet. Removed so that neither the daemon nor a session sees it.
         unsafe { std::env::remove_var(STALE_CHECK) };
@@ -69,7 +128,7 @@ fn main() -> ExitCode {
             if newer_than(Path::new(jar), lines.map(Path::new)) {
                 // A source changed since the jar was built: the launcher rebuilds, then comes back.
                 let error = Command::new(launcher).arg("run").args(&invocation.run_args).env("WASSETTE_LAUNCHER_CHECK", "1").exec();
-                eprintln!("wassette: cannot run {launcher}: {error}");
+                report(SEVERE, &format!("cannot run {launcher}: {error}"));
                 return ExitCode::from(1);
             }
         }
@@ -77,13 +136,13 @@ fn main() -> ExitCode {
     match serve(&invocation) {
         Ok(code) => code,
         Err(Fallback(why)) => {
-            eprintln!("wassette: {why}; running the server in this process instead");
+            report(WARNING, &format!("{why}; running the server in this process instead"));
             let error = Command::new(&invocation.java[0])
                 .args(&invocation.java[1..])
                 .arg("run")
                 .args(&invocation.run_args)
                 .exec();
-            eprintln!("wassette: cannot start {}: {error}", invocation.java[0]);
+            report(SEVERE, &format!("cannot start {}: {error}", invocation.java[0]));
             ExitCode::from(1)
         }
     }
@@ -162,16 +221,16 @@ fn serve(invocation: &Invocation) -> Result<ExitCode, Fallback> {
         };
         match handshake(stream, &invocation.run_args)? {
             Handshake::Accepted { stream, reader, pid, pass_stdio } => {
-                eprintln!(
-                    "wassette: this session is served by the per-user daemon (pid {pid}; its log: {})",
-                    dir.join(format!("{key}.log")).display()
+                report(
+                    INFO,
+                    &format!("this session is served by the per-user daemon (pid {pid}; its log: {})", dir.join(format!("{key}.log")).display()),
                 );
                 if !pass_stdio {
                     return Ok(relay(stream, reader));
                 }
                 if let Err(e) = pass_stdio_to(&stream) {
                     if matches!(e.kind(), ErrorKind::BrokenPipe | ErrorKind::ConnectionReset) {
-                        eprintln!("{DAEMON_ENDED}");
+                        report(SEVERE, DAEMON_ENDED);
                         return Ok(ExitCode::from(1));
                     }
                     // The byte without the descriptors: the daemon answers that it relays.
@@ -180,7 +239,7 @@ fn serve(invocation: &Invocation) -> Result<ExitCode, Fallback> {
                 return Ok(await_end(stream, reader));
             }
             Handshake::Refused { message, exit } => {
-                eprintln!("wassette: {message}");
+                report(if exit == 0 { INFO } else { SEVERE }, &message);
                 return Ok(ExitCode::from(exit));
             }
             // The daemon's configuration is out of date (a config file changed): it has stopped
@@ -217,7 +276,8 @@ fn runtime_directory() -> Result<PathBuf, Fallback> {
     Ok(dir)
 }
 
-/// Sessions with the same build, arguments and configuration variables share a daemon.
+/// Sessions with the same build, arguments and configuration variables share a daemon. The log
+/// format is left out: the daemon formats each session's lines as that session asked.
 fn key(invocation: &Invocation) -> String {
     let mut hash = Sha256::new();
     let mut field = |s: &str| {
@@ -225,11 +285,19 @@ fn key(invocation: &Invocation) -> String {
         hash.update(s.as_bytes());
     };
     field(&invocation.identity);
-    invocation.run_args.iter().for_each(|a| field(a));
+    let mut args = invocation.run_args.iter();
+    while let Some(a) = args.next() {
+        if a == "--log-format" {
+            args.next();
+        } else if !a.starts_with("--log-format=") {
+            field(a);
+        }
+    }
     field("");
     let mut config: Vec<(String, String)> = std::env::vars()
         .filter(|(k, _)| {
-            CONFIG_VARIABLES.contains(&k.as_str()) || (k.starts_with("WASSETTE_") && !k.starts_with("WASSETTE_DAEMON"))
+            CONFIG_VARIABLES.contains(&k.as_str())
+                || (k.starts_with("WASSETTE_") && !k.starts_with("WASSETTE_DAEMON") && k != "WASSETTE_LOG_FORMAT")
         })
         .collect();
     config.sort();
@@ -436,15 +504,15 @@ fn await_end(stream: UnixStream, mut from_daemon: BufReader<UnixStream>) -> Exit
         Ok(_) if line.ends_with('\n') => {}
         // End of file, or a line cut off: a daemon that is killed shows as either, or as a reset.
         Ok(_) => {
-            eprintln!("{DAEMON_ENDED}");
+            report(SEVERE, DAEMON_ENDED);
             return ExitCode::from(1);
         }
         Err(e) if e.kind() == ErrorKind::ConnectionReset => {
-            eprintln!("{DAEMON_ENDED}");
+            report(SEVERE, DAEMON_ENDED);
             return ExitCode::from(1);
         }
         Err(e) => {
-            eprintln!("wassette: lost the connection to the daemon: {e}");
+            report(SEVERE, &format!("lost the connection to the daemon: {e}"));
             return ExitCode::from(1);
         }
     }
@@ -455,7 +523,7 @@ fn await_end(stream: UnixStream, mut from_daemon: BufReader<UnixStream>) -> Exit
     if end["stdio"].as_str() == Some("relay") {
         return relay(stream, from_daemon);
     }
-    eprintln!("wassette: the daemon sent {}: the shim and the daemon are from different builds", line.trim_end());
+    report(SEVERE, &format!("the daemon sent {}: the shim and the daemon are from different builds", line.trim_end()));
     ExitCode::from(1)
 }
 
@@ -494,11 +562,11 @@ fn relay(stream: UnixStream, mut from_daemon: BufReader<UnixStream>) -> ExitCode
             Err(e) if e.kind() == ErrorKind::UnexpectedEof && input_ended.load(Ordering::SeqCst) => return ExitCode::SUCCESS,
             Err(e) if matches!(e.kind(), ErrorKind::UnexpectedEof | ErrorKind::ConnectionReset) => {
                 // A daemon that is killed shows as either, depending on what was in flight.
-                eprintln!("{DAEMON_ENDED}");
+                report(SEVERE, DAEMON_ENDED);
                 return ExitCode::from(1);
             }
             Err(e) => {
-                eprintln!("wassette: lost the connection to the daemon: {e}");
+                report(SEVERE, &format!("lost the connection to the daemon: {e}"));
                 return ExitCode::from(1);
             }
         }
@@ -506,9 +574,9 @@ fn relay(stream: UnixStream, mut from_daemon: BufReader<UnixStream>) -> ExitCode
         payload.resize(length, 0);
         if let Err(e) = from_daemon.read_exact(&mut payload) {
             if matches!(e.kind(), ErrorKind::UnexpectedEof | ErrorKind::ConnectionReset) {
-                eprintln!("{DAEMON_ENDED}");
+                report(SEVERE, DAEMON_ENDED);
             } else {
-                eprintln!("wassette: lost the connection to the daemon: {e}");
+                report(SEVERE, &format!("lost the connection to the daemon: {e}"));
             }
             return ExitCode::from(1);
         }
@@ -522,9 +590,30 @@ fn relay(stream: UnixStream, mut from_daemon: BufReader<UnixStream>) -> ExitCode
                 let _ = stderr.write_all(&payload);
             }
             other => {
-                eprintln!("wassette: the daemon sent a frame on unknown channel {other}: the shim and the daemon are from different builds");
+                report(SEVERE, &format!("the daemon sent a frame on unknown channel {other}: the shim and the daemon are from different builds"));
                 return ExitCode::from(1);
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_utc_matches_the_calendar() {
+        assert_eq!(iso_utc(0, 0), "1970-01-01T00:00:00.000000000Z");
+        assert_eq!(iso_utc(951_782_400, 5), "2000-02-29T00:00:00.000000005Z"); // a leap day of a 400-year leap year
+        assert_eq!(iso_utc(1_798_262_009, 293_765_647), "2026-12-26T05:13:29.293765647Z");
+        assert_eq!(iso_utc(4_107_542_399, 0), "2100-02-28T23:59:59.000000000Z"); // 2100 is no leap year
+    }
+
+    #[test]
+    fn the_json_log_format_is_asked_for_by_the_run_arguments() {
+        let args = |a: &[&str]| a.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        assert!(wants_json_log(&args(&["--component-dir", "d", "--log-format", "json"])));
+        assert!(wants_json_log(&args(&["--log-format=json"])));
+        assert!(!wants_json_log(&args(&["--log-format", "text"])));
     }
 }

@@ -66,7 +66,10 @@ final class DaemonCommand implements Callable<Integer> {
     private Engine engine;
     /** Parses every session's run arguments: picocli builds a command's model by reflection, once here. */
     private final RunCommand run = new RunCommand();
-    private final CommandLine runLine = new CommandLine(run);
+    /** Its parent holds the options every command inherits ({@code --log-format}): a session's, not the daemon's. */
+    private final WassetteCli sessionTop = WassetteCli.forSessions();
+    private final CommandLine topLine = new CommandLine(sessionTop).addSubcommand("run", run);
+    private final CommandLine runLine = topLine.getSubcommands().get("run");
     private HostConfig config;
     private ComponentHost host;
     private WassetteMcpServer server;
@@ -116,8 +119,10 @@ final class DaemonCommand implements Callable<Integer> {
      */
     private synchronized Admission admit(LocalSocketServer.Hello hello) throws Exception {
         CommandLine cl = runLine; // reset to the defaults by each parse
+        sessionTop.setLogFormat(null); // an option without a default value is not reset: the previous session's must not stay
         try {
-            cl.parseArgs(hello.args().toArray(String[]::new));
+            // As `wassette run …`: through the top command, whose options (--log-format) run inherits.
+            topLine.parseArgs(java.util.stream.Stream.concat(java.util.stream.Stream.of("run"), hello.args().stream()).toArray(String[]::new));
         } catch (CommandLine.ParameterException e) {
             return new Admission.Refuse(e.getMessage() + "\n" + cl.getUsageMessage(), WassetteCli.USAGE);
         }
@@ -176,8 +181,9 @@ final class DaemonCommand implements Callable<Integer> {
         } else if (!Objects.equals(config, wanted)) {
             return new Admission.Retire("a session asked for another configuration than this daemon's");
         }
+        String logFormat = sessionTop.logFormat() != null ? sessionTop.logFormat() : client.variables().get("WASSETTE_LOG_FORMAT");
         return new Admission.Accept(transport, client, settings.callTimeout().plusSeconds(10),
-                endpoints == null ? List.of() : List.of(metricsNotice()), provisioningWarnings);
+                endpoints == null ? List.of() : List.of(metricsNotice()), provisioningWarnings, WassetteCli.logFormat(logFormat));
     }
 
     private String metricsNotice() {

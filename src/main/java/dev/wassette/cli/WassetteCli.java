@@ -21,6 +21,29 @@ public final class WassetteCli implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
+    /** Whether {@code --log-format} sets this process's log format (not for the daemon's parse of a session's arguments). */
+    private final boolean ownsProcessLog;
+    /** {@code --log-format} as given; null when not given. */
+    private String logFormat;
+
+    public WassetteCli() {
+        this(true);
+    }
+
+    private WassetteCli(boolean ownsProcessLog) {
+        this.ownsProcessLog = ownsProcessLog;
+    }
+
+    /** A top command for parsing a daemon session's {@code run} arguments: {@code --log-format} is the session's. */
+    static WassetteCli forSessions() {
+        return new WassetteCli(false);
+    }
+
+    /** The {@code --log-format} of the last parse, or null. */
+    String logFormat() {
+        return logFormat;
+    }
+
     @Override
     public void run() {
         spec.commandLine().usage(spec.commandLine().getErr());
@@ -98,7 +121,7 @@ public final class WassetteCli implements Runnable {
             root.removeHandler(h);
         }
         ConsoleHandler stderr = new ConsoleHandler(); // writes to System.err
-        stderr.setFormatter(customFormat ? new SimpleFormatter() : new LogLineFormatter());
+        stderr.setFormatter(customFormat ? new SimpleFormatter() : logFormat(System.getenv("WASSETTE_LOG_FORMAT")));
         String level = System.getenv().getOrDefault("WASSETTE_LOG", "INFO");
         try {
             stderr.setLevel(Level.parse(level.toUpperCase()));
@@ -107,6 +130,32 @@ public final class WassetteCli implements Runnable {
             stderr.setLevel(Level.INFO);
         }
         root.addHandler(stderr);
+    }
+
+    /** Log lines as {@code text} (the default) or {@code json} (one object per line); WASSETTE_LOG_FORMAT sets the same. */
+    @CommandLine.Option(names = "--log-format", paramLabel = "text|json", scope = CommandLine.ScopeType.INHERIT,
+            description = "Log lines on stderr as text (default) or json (one object per line, for log shippers; also $WASSETTE_LOG_FORMAT).")
+    void setLogFormat(String format) {
+        if (format == null) { // picocli resetting the option before a parse
+            logFormat = null;
+            return;
+        }
+        if (!format.equals("text") && !format.equals("json")) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--log-format must be text or json, got \"" + format + "\"");
+        }
+        logFormat = format;
+        if (ownsProcessLog) {
+            for (var h : Logger.getLogger("").getHandlers()) {
+                if (h instanceof ConsoleHandler) {
+                    h.setFormatter(logFormat(format));
+                }
+            }
+        }
+    }
+
+    /** The formatter for {@code format} ({@code json}; anything else, or null, is text). */
+    static java.util.logging.Formatter logFormat(String format) {
+        return "json".equals(format) ? new JsonLogFormatter() : new LogLineFormatter();
     }
 
     static final class Version implements CommandLine.IVersionProvider {

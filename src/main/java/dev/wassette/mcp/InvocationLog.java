@@ -12,10 +12,11 @@ import java.util.Map;
 /**
  * One log line per tool call (logger {@code dev.wassette.invocation}, stderr): tool, component,
  * instantiation and execution time, outcome, and the arguments with secrets redacted and long
- * strings cut.
+ * strings cut. The line carries the same as {@link LogFields}, for the JSON log format.
  */
 final class InvocationLog {
-    private static final System.Logger LOG = System.getLogger("dev.wassette.invocation");
+    private static final String LOGGER = "dev.wassette.invocation";
+    private static final java.util.logging.Logger LOG = java.util.logging.Logger.getLogger(LOGGER);
     private static final int MAX_STRING = 120;
 
     private InvocationLog() {}
@@ -49,7 +50,7 @@ final class InvocationLog {
      */
     static void record(String tool, String component, JsonNode args, long instantiateNanos, long executeNanos, String outcome,
                        java.util.List<String> backtrace, SessionLog session) {
-        if (!LOG.isLoggable(System.Logger.Level.INFO)) {
+        if (!LOG.isLoggable(java.util.logging.Level.INFO)) {
             return;
         }
         QUEUED.incrementAndGet();
@@ -99,19 +100,28 @@ final class InvocationLog {
 
     private static void write(Entry e) {
         try {
+            JsonNode args = redact(e.args());
             // Built here rather than by the logging framework's MessageFormat: this runs once per call.
             StringBuilder line = new StringBuilder(160).append("tool=").append(e.tool())
                     .append(" component=").append(e.component() == null ? "-" : e.component())
                     .append(" instantiate=");
             millis(line, e.instantiateNanos()).append("ms execute=");
-            millis(line, e.executeNanos()).append("ms outcome=").append(e.outcome()).append(" args=").append(redact(e.args()));
+            millis(line, e.executeNanos()).append("ms outcome=").append(e.outcome()).append(" args=").append(args);
+            ObjectNode fields = JsonNodeFactory.instance.objectNode().put("tool", e.tool()).put("component", e.component())
+                    .put("instantiate_ms", e.instantiateNanos() / 1e6).put("execute_ms", e.executeNanos() / 1e6).put("outcome", e.outcome());
+            fields.set("args", args);
             if (!e.backtrace().isEmpty()) {
-                line.append(" backtrace=").append(String.join(" < ", GuestBacktrace.bounded(e.backtrace())));
+                java.util.List<String> frames = GuestBacktrace.bounded(e.backtrace());
+                line.append(" backtrace=").append(String.join(" < ", frames));
+                frames.forEach(fields.putArray("backtrace")::add);
             }
             String text = line.toString();
-            LOG.log(System.Logger.Level.INFO, text);
+            java.util.logging.LogRecord record = new java.util.logging.LogRecord(java.util.logging.Level.INFO, text);
+            record.setLoggerName(LOGGER);
+            record.setParameters(new Object[] {new LogFields(fields)});
+            LOG.log(record);
             if (e.session() != null) {
-                e.session().log(System.Logger.Level.INFO, "dev.wassette.invocation", text);
+                e.session().log(record);
             }
         } finally {
             WRITTEN.incrementAndGet();

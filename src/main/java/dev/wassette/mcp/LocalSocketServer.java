@@ -73,10 +73,11 @@ public final class LocalSocketServer implements AutoCloseable {
          * Serve the session on {@code transport}, its tool calls seeing {@code client}; at its end wait up to
          * {@code drain} for answers. {@code notices}, then {@code warnings}, go to the session's stderr first
          * (what its client should know about the server it shares: where its metrics are served,
-         * manifest entries that were not loaded).
+         * manifest entries that were not loaded). The session's log lines are formatted by
+         * {@code lineFormat} (null: the server's).
          */
-        record Accept(StreamTransport transport, ClientEnvironment client, Duration drain, List<String> notices, List<String> warnings)
-                implements Admission {
+        record Accept(StreamTransport transport, ClientEnvironment client, Duration drain, List<String> notices, List<String> warnings,
+                      java.util.logging.Formatter lineFormat) implements Admission {
             public Accept {
                 notices = List.copyOf(notices);
                 warnings = List.copyOf(warnings);
@@ -314,12 +315,11 @@ public final class LocalSocketServer implements AutoCloseable {
     /** Serves the session on {@code in}/{@code out} until its input ends; its own log lines go to {@code log}. */
     private void serveSession(long id, InputStream in, OutputStream out, OutputStream log, Admission.Accept accepted, String how)
             throws InterruptedException {
-        SessionLog sessionLog = (level, logger, message) -> {
-            java.util.logging.LogRecord record = new java.util.logging.LogRecord(julLevel(level), message);
-            record.setLoggerName(logger);
+        java.util.logging.Formatter format = accepted.lineFormat() != null ? accepted.lineFormat() : lineFormat;
+        SessionLog sessionLog = record -> {
             try {
                 synchronized (log) {
-                    log.write(lineFormat.format(record).getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                    log.write(format.format(record).getBytes(java.nio.charset.StandardCharsets.UTF_8));
                     log.flush();
                 }
             } catch (IOException e) {
@@ -421,17 +421,6 @@ public final class LocalSocketServer implements AutoCloseable {
         } catch (IOException e) {
             // already gone
         }
-    }
-
-    private static java.util.logging.Level julLevel(System.Logger.Level level) {
-        return switch (level) {
-            case ALL, TRACE -> java.util.logging.Level.FINER;
-            case DEBUG -> java.util.logging.Level.FINE;
-            case INFO -> java.util.logging.Level.INFO;
-            case WARNING -> java.util.logging.Level.WARNING;
-            case ERROR -> java.util.logging.Level.SEVERE;
-            case OFF -> java.util.logging.Level.OFF;
-        };
     }
 
     /** The daemon's side of a connection after the handshake: whole frames, one writer at a time. */

@@ -133,6 +133,23 @@ class DaemonTest {
     }
 
     @Test
+    void eachSessionGetsItsLogLinesInTheFormatItAskedFor() throws Exception {
+        Session json = session(dir, Map.of(), List.of(), "--config", dir.resolve("no-config.toml").toString(), "--log-format", "json");
+        Session text = session(dir, Map.of(), List.of(), "--config", dir.resolve("no-config.toml").toString());
+        json.initialize();
+        text.initialize();
+        assertFalse(json.call("list-components", Map.of()).path("isError").asBoolean());
+        assertFalse(text.call("list-components", Map.of()).path("isError").asBoolean());
+        await("the JSON session's invocation line", () -> json.stderr().contains("\"tool\":\"list-components\""), json::stderr);
+        await("the text session's invocation line", () -> text.stderr().contains("tool=list-components"), text::stderr);
+        for (String line : json.stderr().lines().toList()) {
+            assertTrue(JSON.readTree(line).has("message"), line); // every line one JSON object
+        }
+        assertFalse(text.stderr().lines().anyMatch(l -> l.startsWith("{")), text::stderr);
+        assertEquals(1, daemons().count(), "one daemon, two formats");
+    }
+
+    @Test
     void theDaemonStopsAfterItsIdleTime() throws Exception {
         Session a = session(dir, Map.of("WASSETTE_DAEMON_IDLE", "1s"));
         a.initialize();

@@ -56,7 +56,7 @@ class LocalSocketServerTest {
         socket = dir.resolve("d.sock");
         sockets = LocalSocketServer.bind(socket, Duration.ofMinutes(10), hello -> {
             hellos.add(hello);
-            return new LocalSocketServer.Admission.Accept(transport, hello.client(), Duration.ofSeconds(5), List.of(), List.of("a warning for the session"));
+            return new LocalSocketServer.Admission.Accept(transport, hello.client(), Duration.ofSeconds(5), List.of(), List.of("a warning for the session"), null);
         }, new java.util.logging.SimpleFormatter());
     }
 

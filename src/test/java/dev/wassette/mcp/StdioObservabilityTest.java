@@ -26,8 +26,8 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** `wassette run --metrics-address`: a stdio server's calls scraped from its own HTTP address, behind the Host guard. */
-class StdioMetricsTest {
+/** `wassette run` observed by an operator's tools: metrics on an address of its own, JSON log lines. */
+class StdioObservabilityTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Pattern ADDRESS = Pattern.compile("metrics on (http://[^/\\s]+)/metrics");
     private static final String ADD = "wassette_fixtures_types_0_1_0_add";
@@ -83,6 +83,51 @@ class StdioMetricsTest {
             in.close();
             assertTrue(server.waitFor(60, TimeUnit.SECONDS), "the server exits when stdin closes");
             assertEquals(0, server.exitValue(), () -> readQuietly(stderr));
+        } finally {
+            server.destroyForcibly();
+        }
+    }
+
+    @Test
+    void withLogFormatJsonEveryStderrLineIsOneJsonObjectAndToolCallsHaveTheirFields() throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Path stderr = dir.resolve("stderr.log");
+        Process server = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                "dev.wassette.cli.WassetteCli", "run", "--component-dir", dir.resolve("components").toString(),
+                "--secrets-dir", dir.resolve("secrets").toString(), "--config", dir.resolve("no-config.toml").toString(),
+                "--log-format", "json")
+                .redirectError(stderr.toFile()).start();
+        try {
+            OutputStream in = server.getOutputStream();
+            BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
+            send(in, Map.of("jsonrpc", "2.0", "id", 1, "method", "initialize", "params", Map.of("protocolVersion", "2025-06-18",
+                    "capabilities", Map.of(), "clientInfo", Map.of("name", "log-test", "version", "1"))));
+            answer(out, 1, stderr);
+            send(in, Map.of("jsonrpc", "2.0", "method", "notifications/initialized"));
+            send(in, call(2, "load-component", Map.of("path", Fixtures.path("types.wasm").toString())));
+            answer(out, 2, stderr);
+            send(in, call(3, ADD, Map.of("a", 1, "b", 2)));
+            answer(out, 3, stderr);
+            send(in, call(4, "get-policy", Map.of("component_id", "types", "api_token", "hunter2")));
+            answer(out, 4, stderr);
+            in.close(); // the invocation log is written before the server exits
+            assertTrue(server.waitFor(60, TimeUnit.SECONDS), "the server exits when stdin closes");
+
+            java.util.List<JsonNode> lines = new java.util.ArrayList<>();
+            for (String line : Files.readAllLines(stderr)) {
+                JsonNode record = JSON.readTree(line); // throws if a line is not JSON
+                assertTrue(record.isObject() && record.has("time") && record.has("level") && record.has("logger") && record.has("message"), line);
+                lines.add(record);
+            }
+            JsonNode add = lines.stream().filter(l -> ADD.equals(l.path("tool").asText())).findFirst().orElseThrow(() -> new AssertionError(lines));
+            assertEquals("dev.wassette.invocation", add.path("logger").asText());
+            assertEquals("types", add.path("component").asText());
+            assertEquals("ok", add.path("outcome").asText());
+            assertEquals(Map.of("a", 1, "b", 2), JSON.convertValue(add.path("args"), Map.class));
+            assertTrue(add.path("execute_ms").asDouble() > 0, add::toString);
+            JsonNode policy = lines.stream().filter(l -> "get-policy".equals(l.path("tool").asText())).findFirst().orElseThrow();
+            assertEquals("[REDACTED]", policy.path("args").path("api_token").asText(), "secrets are redacted in the fields too");
+            assertFalse(Files.readString(stderr).contains("hunter2"));
         } finally {
             server.destroyForcibly();
         }
