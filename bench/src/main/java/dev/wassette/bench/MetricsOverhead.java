@@ -24,20 +24,29 @@ import java.util.Map;
  * What recording metrics costs a tool call, side by side in one JVM: two servers on one engine and
  * one component, one recording its calls (Micrometer, as {@code serve} and
  * {@code run --metrics-address} do) and one recording none, each with an MCP session over in-memory
- * pipes. After a warm-up of both, rounds of calls alternate between them; each round's mean time
- * per {@code tools/call} is kept, and the ratio of the medians printed with the spread of the
- * per-round-pair ratios. The invocation log is off in both (it would write a line per call).
+ * pipes. After a warm-up of both, rounds of calls alternate between them; each round's mean wall
+ * time and process CPU time per {@code tools/call} are kept, and printed as the ratio of the
+ * medians and the mean of the per-round-pair ratios with its 95 % confidence interval. The
+ * invocation log is off in both (it would write a line per call).
  *
- * <pre>java --enable-native-access=ALL-UNNAMED -cp bench/target/benchmarks.jar dev.wassette.bench.MetricsOverhead [rounds] [callsPerRound]</pre>
+ * <pre>java --enable-native-access=ALL-UNNAMED -cp bench/target/benchmarks.jar dev.wassette.bench.MetricsOverhead [rounds] [callsPerRound] [control]</pre>
+ *
+ * {@code control} runs both servers without metrics: what the harness alone reads as a difference.
  */
 public final class MetricsOverhead {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String ADD = "wassette_fixtures_types_0_1_0_add";
+    private static final com.sun.management.OperatingSystemMXBean PROCESS =
+            (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    /** Held: java.util.logging keeps loggers weakly, and a collected one forgets its level. */
+    private static final java.util.logging.Logger INVOCATION_LOG = java.util.logging.Logger.getLogger("dev.wassette.invocation");
 
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 40;
         int calls = args.length > 1 ? Integer.parseInt(args[1]) : 2_000;
-        java.util.logging.Logger.getLogger("dev.wassette.invocation").setLevel(java.util.logging.Level.WARNING);
+        // "control": both servers without metrics, to show what the harness alone reads as a difference
+        boolean control = args.length > 2 && args[2].equals("control");
+        INVOCATION_LOG.setLevel(java.util.logging.Level.WARNING);
         Path file = Fixtures.wasiComponent();
         Path dir = Files.createTempDirectory("wassette-metrics-overhead");
         try (Engine engine = Engine.create();
@@ -45,7 +54,10 @@ public final class MetricsOverhead {
                      .secretsDir(dir.resolve("secrets")).baseDir(dir).processEnv(Map.of()).callTimeout(Duration.ofSeconds(30))
                      .maxResultBytes(1 << 20).build())) {
             host.load("types", Files.readAllBytes(file)); // before the servers, so both serve its tools
-            try (Session off = new Session(host, false); Session on = new Session(host, true)) {
+            try (Session off = new Session(host, false); Session on = new Session(host, !control)) {
+                if (control) {
+                    System.out.println("control run: \"on\" records no metrics either");
+                }
                 compare(off, on, rounds, calls);
             }
         }
@@ -56,29 +68,38 @@ public final class MetricsOverhead {
             off.round(calls);
             on.round(calls);
         }
-        double[] offNs = new double[rounds];
-        double[] onNs = new double[rounds];
+        double[][] offRounds = new double[rounds][];
+        double[][] onRounds = new double[rounds][];
+        for (int r = 0; r < rounds; r++) {
+            if (r % 2 == 1) { // alternate which goes first, too
+                onRounds[r] = on.round(calls);
+                offRounds[r] = off.round(calls);
+            } else {
+                offRounds[r] = off.round(calls);
+                onRounds[r] = on.round(calls);
+            }
+        }
+        System.out.printf("tools/call, %d rounds of %d calls, alternating (ratio = metrics on / off):%n", rounds, calls);
+        report("wall time per call", offRounds, onRounds, 0);
+        report("process CPU per call", offRounds, onRounds, 1);
+    }
+
+    private static void report(String what, double[][] offRounds, double[][] onRounds, int column) {
+        int rounds = offRounds.length;
+        double[] off = new double[rounds];
+        double[] on = new double[rounds];
         double[] ratios = new double[rounds];
         for (int r = 0; r < rounds; r++) {
-            boolean onFirst = r % 2 == 1; // alternate which goes first, too
-            if (onFirst) {
-                onNs[r] = on.round(calls);
-                offNs[r] = off.round(calls);
-            } else {
-                offNs[r] = off.round(calls);
-                onNs[r] = on.round(calls);
-            }
-            ratios[r] = onNs[r] / offNs[r];
+            off[r] = offRounds[r][column];
+            on[r] = onRounds[r][column];
+            ratios[r] = on[r] / off[r];
         }
-        double offMedian = median(offNs);
-        double onMedian = median(onNs);
-        double[] sorted = ratios.clone();
-        Arrays.sort(sorted);
-        System.out.printf("tools/call, %d rounds of %d calls, alternating:%n", rounds, calls);
-        System.out.printf("  metrics off: median %.1f us/call%n", offMedian / 1000);
-        System.out.printf("  metrics on:  median %.1f us/call%n", onMedian / 1000);
-        System.out.printf("  on/off: %.3f (ratio of medians); per round pair: median %.3f, 10th-90th percentile %.3f-%.3f%n",
-                onMedian / offMedian, median(ratios), sorted[rounds / 10], sorted[rounds - 1 - rounds / 10]);
+        double mean = Arrays.stream(ratios).average().orElse(Double.NaN);
+        double sd = Math.sqrt(Arrays.stream(ratios).map(x -> (x - mean) * (x - mean)).sum() / (rounds - 1));
+        double halfWidth = 1.96 * sd / Math.sqrt(rounds);
+        System.out.printf("  %-21s off %.1f us, on %.1f us (medians); ratio of medians %.3f; per round pair mean %.3f,"
+                        + " 95%% confidence interval %.3f-%.3f%n",
+                what, median(off) / 1000, median(on) / 1000, median(on) / median(off), mean, mean - halfWidth, mean + halfWidth);
     }
 
     private static double median(double[] values) {
@@ -107,8 +128,9 @@ public final class MetricsOverhead {
             send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
         }
 
-        /** Mean nanoseconds per tools/call over {@code calls} calls. */
-        double round(int calls) throws IOException {
+        /** Mean wall-clock and process CPU nanoseconds per tools/call over {@code calls} calls. */
+        double[] round(int calls) throws IOException {
+            long cpu = PROCESS.getProcessCpuTime();
             long start = System.nanoTime();
             for (int i = 0; i < calls; i++) {
                 JsonNode answer = request("tools/call", "{\"name\":\"" + ADD + "\",\"arguments\":{\"a\":2,\"b\":3}}");
@@ -116,7 +138,7 @@ public final class MetricsOverhead {
                     throw new IllegalStateException("add(2, 3) != 5: " + answer);
                 }
             }
-            return (System.nanoTime() - start) / (double) calls;
+            return new double[] {(System.nanoTime() - start) / (double) calls, (PROCESS.getProcessCpuTime() - cpu) / (double) calls};
         }
 
         private JsonNode request(String method, String params) throws IOException {
