@@ -25,6 +25,11 @@ module dev.wassette {
     requires java.net.http;
     requires micrometer.core;
     requires micrometer.registry.prometheus;
+    requires io.opentelemetry.api;
+    requires io.opentelemetry.context;
+    requires io.opentelemetry.sdk.common;
+    requires io.opentelemetry.sdk.trace;
+    requires io.opentelemetry.exporter.otlp;
 
     exports dev.wassette;
     exports dev.wassette.policy;

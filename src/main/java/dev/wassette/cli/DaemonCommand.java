@@ -53,13 +53,14 @@ final class DaemonCommand implements Callable<Integer> {
      */
     private record HostConfig(Path componentDir, Path secretsDir, Map<String, String> configEnv, Map<String, String> envFile,
                               Map<String, String> explicitEnv, Duration callTimeout, long maxResultBytes, boolean builtinTools,
-                              String provisioning, SourceSettings sources, String metricsAddress, List<String> allowedHosts) {
+                              String provisioning, SourceSettings sources, String metricsAddress, List<String> allowedHosts,
+                              String tracesUrl) {
         static HostConfig of(ComponentHost.Settings s, boolean builtinTools, ProvisioningManifest manifest, boolean continueOnFailure,
-                             SourceSettings sources, String metricsAddress, List<String> allowedHosts) {
+                             SourceSettings sources, String metricsAddress, List<String> allowedHosts, String tracesUrl) {
             return new HostConfig(s.componentDir(), s.secretsDir(), s.configEnv(), s.envFile(), s.explicitEnv(),
                     s.callTimeout(), s.maxResultBytes(), builtinTools,
                     manifest == null ? null : manifest.fingerprint() + (continueOnFailure ? " continue-on-failure" : ""), sources,
-                    metricsAddress, metricsAddress == null ? List.of() : allowedHosts);
+                    metricsAddress, metricsAddress == null ? List.of() : allowedHosts, tracesUrl);
         }
     }
 
@@ -147,10 +148,11 @@ final class DaemonCommand implements Callable<Integer> {
                     false), WassetteCli.BAD_INPUT);
         }
         HostConfig wanted = HostConfig.of(settings, !run.options.disableBuiltinTools, manifest, run.options.continueOnProvisioningFailure,
-                sources, run.metricsAddress, sessionConfig.allowedHosts());
+                sources, run.metricsAddress, sessionConfig.allowedHosts(), run.options.tracesUrl(client));
         if (server == null) {
             ComponentHost created = new ComponentHost(engine, settings, wanted.sources());
-            WassetteMcpServer served = new WassetteMcpServer(created, wanted.builtinTools(), wanted.metricsAddress() != null);
+            WassetteMcpServer served = new WassetteMcpServer(created, wanted.builtinTools(),
+                    new WassetteMcpServer.Telemetry(wanted.metricsAddress() != null, wanted.tracesUrl()));
             try {
                 provisioningWarnings = run.options.provision(created, manifest);
             } catch (Provisioner.ProvisioningException e) {

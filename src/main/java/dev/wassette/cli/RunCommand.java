@@ -52,7 +52,8 @@ final class RunCommand implements Callable<Integer> {
         ProvisioningManifest manifest = read.manifest();
         try (Engine engine = Engines.create();
              ComponentHost host = new ComponentHost(engine, options.settings(config, client), options.sources(config, client));
-             WassetteMcpServer server = new WassetteMcpServer(host, !options.disableBuiltinTools, metricsAddress != null)) {
+             WassetteMcpServer server = new WassetteMcpServer(host, !options.disableBuiltinTools,
+                     new WassetteMcpServer.Telemetry(metricsAddress != null, options.tracesUrl(client)))) {
             if (!options.provisionOrReport(host, manifest, err)) {
                 return WassetteCli.BAD_INPUT;
             }

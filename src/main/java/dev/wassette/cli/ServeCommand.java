@@ -48,7 +48,8 @@ final class ServeCommand implements Callable<Integer> {
             if (!options.provisionOrReport(host, manifest, err)) {
                 return WassetteCli.BAD_INPUT;
             }
-            try (HttpMcpServer server = HttpMcpServer.start(host, !options.disableBuiltinTools, !options.pinned(), bind, hosts)) {
+            try (HttpMcpServer server = HttpMcpServer.start(host, !options.disableBuiltinTools, !options.pinned(), bind, hosts,
+                    options.tracesUrl(client))) {
                 LOG.log(System.Logger.Level.INFO, "wassette MCP server on http://{0}/mcp (allowed hosts {1}); components in {2}",
                         server.address(), hosts, host.store().directory());
                 server.join();

@@ -55,6 +55,16 @@ final class ServerOptions {
             description = "Registry that load-component may reach over plain HTTP (repeatable; besides loopback and the config's insecure_registries).")
     List<String> insecureRegistries = new java.util.ArrayList<>();
 
+    @Option(names = "--otlp-endpoint", paramLabel = "URL",
+            description = {"Export spans of tool calls over OTLP/HTTP to this collector (its base URL, e.g. http://localhost:4318;",
+                "default: $OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else $OTEL_EXPORTER_OTLP_ENDPOINT; none: no traces)."})
+    String otlpEndpoint;
+
+    /** Where the spans of tool calls go, for a server whose client is {@code client} (null: nowhere). */
+    String tracesUrl(ClientEnvironment client) {
+        return dev.wassette.mcp.WassetteMcpServer.Telemetry.tracesUrl(otlpEndpoint, client.variables());
+    }
+
     @Option(names = "--trust-policy", paramLabel = "FILE",
             description = "Trust policy (TOML: [keys], [[rules]]) deciding which OCI artifacts must be signed by which keys; replaces the config's [trust].")
     Path trustPolicy;

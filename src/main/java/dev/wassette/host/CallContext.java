@@ -15,6 +15,7 @@ public final class CallContext {
 
     private final Cancellation cancellation = new Cancellation();
     private final List<Denial> denials = new ArrayList<>(0);
+    private volatile long startedNanos;
     private volatile long instantiateNanos;
     private volatile long executeNanos;
     private volatile List<String> policyNotes = List.of();
@@ -65,7 +66,13 @@ public final class CallContext {
         return executeNanos;
     }
 
-    void timing(long instantiate, long execute) {
+    /** {@link System#nanoTime()} when instantiation began; 0 if the call never reached the component. */
+    public long startedNanos() {
+        return startedNanos;
+    }
+
+    void timing(long started, long instantiate, long execute) {
+        this.startedNanos = started;
         this.instantiateNanos = instantiate;
         this.executeNanos = execute;
     }

@@ -239,7 +239,7 @@ public final class ComponentSandbox implements AutoCloseable {
         } finally {
             context.running(false);
             long end = System.nanoTime();
-            context.timing(instantiated == 0 ? end - start : instantiated - start, instantiated == 0 ? 0 : end - instantiated);
+            context.timing(start, instantiated == 0 ? end - start : instantiated - start, instantiated == 0 ? 0 : end - instantiated);
             exit();
         }
     }

@@ -194,6 +194,7 @@ final class BuiltinTools {
         return new SyncToolSpecification(tool, (exchange, request) -> {
             JsonNode args = json.valueToTree(request.arguments() == null ? Map.of() : request.arguments());
             long start = System.nanoTime();
+            ServerTracing.CallSpan span = server.tracing().startCall(name, null, request.meta(), exchange.transportContext());
             String outcome = "ok";
             try {
                 ClientEnvironment client = StreamTransport.clientOf(exchange);
@@ -210,7 +211,9 @@ final class BuiltinTools {
             } finally {
                 server.calls().end(request.meta()); // management tools run to completion; only their answer can be dropped
                 meters.operation(System.nanoTime() - start, "ok".equals(outcome) ? null : outcome);
-                InvocationLog.record(name, null, args, 0, System.nanoTime() - start, outcome, StreamTransport.sessionLogOf(exchange));
+                span.end("ok".equals(outcome) ? null : outcome, null);
+                InvocationLog.record(name, null, args, 0, System.nanoTime() - start, outcome, List.of(), span.traceId(),
+                        StreamTransport.sessionLogOf(exchange));
             }
         });
     }

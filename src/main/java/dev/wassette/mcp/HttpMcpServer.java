@@ -1,6 +1,7 @@
 package dev.wassette.mcp;
 
 import dev.wassette.host.ComponentHost;
+import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
@@ -12,6 +13,7 @@ import java.net.InetSocketAddress;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.eclipse.jetty.ee10.servlet.FilterHolder;
@@ -51,14 +53,24 @@ public final class HttpMcpServer implements AutoCloseable {
      */
     public static HttpMcpServer start(ComponentHost host, boolean builtinTools, boolean followStore, String bind, List<String> allowedHosts)
             throws Exception {
+        return start(host, builtinTools, followStore, bind, allowedHosts, null);
+    }
+
+    /**
+     * {@link #start(ComponentHost, boolean, boolean, String, List)}, exporting spans of the tool
+     * calls to {@code tracesUrl} (OTLP/HTTP; null: none). Metrics are always recorded, for {@code /metrics}.
+     */
+    public static HttpMcpServer start(ComponentHost host, boolean builtinTools, boolean followStore, String bind, List<String> allowedHosts,
+                                      String tracesUrl) throws Exception {
         Server jetty = new Server();
         ServerConnector connector = connector(jetty, bind); // a bad address fails before anything starts
         jetty.addConnector(connector);
-        WassetteMcpServer mcp = new WassetteMcpServer(host, builtinTools, true);
+        WassetteMcpServer mcp = new WassetteMcpServer(host, builtinTools, new WassetteMcpServer.Telemetry(true, tracesUrl));
         HttpServletStreamableServerTransportProvider transport = HttpServletStreamableServerTransportProvider.builder()
                 .jsonMapper(mcp.jsonMapper())
                 .mcpEndpoint("/mcp")
                 .maxRequestSize(MAX_REQUEST_BYTES)
+                .contextExtractor(HttpMcpServer::traceContext)
                 .build();
         // First, so the first tools/list has the stored components' tools.
         Thread loading = followStore ? mcp.loadStoredComponents() : null;
@@ -127,6 +139,17 @@ public final class HttpMcpServer implements AutoCloseable {
         }
         int colon = h.indexOf(':');
         return colon >= 0 && colon == h.lastIndexOf(':') ? h.substring(0, colon) : h;
+    }
+
+    /** A request's W3C trace-context headers, for the span of a tool call it makes (when {@code _meta} has none). */
+    private static McpTransportContext traceContext(HttpServletRequest request) {
+        String traceparent = request.getHeader(ServerTracing.TRACEPARENT);
+        if (traceparent == null) {
+            return McpTransportContext.EMPTY;
+        }
+        String tracestate = request.getHeader(ServerTracing.TRACESTATE);
+        return McpTransportContext.create(tracestate == null ? Map.of(ServerTracing.TRACEPARENT, traceparent)
+                : Map.of(ServerTracing.TRACEPARENT, traceparent, ServerTracing.TRACESTATE, tracestate));
     }
 
     /** A connector for {@code bind}, {@code host:port} (IPv6 in brackets; port 0 picks a free one). */

@@ -23,7 +23,7 @@ final class InvocationLog {
 
     /** One call, as recorded on the call's thread; formatted and written by the log thread. */
     private record Entry(String tool, String component, JsonNode args, long instantiateNanos, long executeNanos,
-                         String outcome, java.util.List<String> backtrace, SessionLog session) {}
+                         String outcome, java.util.List<String> backtrace, String traceId, SessionLog session) {}
 
     /**
      * Formatting (redaction, JSON) and the synchronous write to stderr happen on one log thread, off
@@ -39,26 +39,22 @@ final class InvocationLog {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> flush(java.time.Duration.ofSeconds(2))));
     }
 
-    static void record(String tool, String component, JsonNode args, long instantiateNanos, long executeNanos, String outcome,
-                       SessionLog session) {
-        record(tool, component, args, instantiateNanos, executeNanos, outcome, java.util.List.of(), session);
-    }
-
     /**
-     * With the guest backtrace of a trap (bounded; innermost frame first). {@code args} must not
-     * change afterwards. {@code session}, if not null, also gets the line (the calling session's log).
+     * One call, with the guest backtrace of a trap (bounded; innermost frame first; empty if none)
+     * and the trace id of the call's span (null if not traced). {@code args} must not change
+     * afterwards. {@code session}, if not null, also gets the line (the calling session's log).
      */
     static void record(String tool, String component, JsonNode args, long instantiateNanos, long executeNanos, String outcome,
-                       java.util.List<String> backtrace, SessionLog session) {
+                       java.util.List<String> backtrace, String traceId, SessionLog session) {
         if (!LOG.isLoggable(java.util.logging.Level.INFO)) {
             return;
         }
         QUEUED.incrementAndGet();
         try {
-            QUEUE.put(new Entry(tool, component, args, instantiateNanos, executeNanos, outcome, backtrace, session));
+            QUEUE.put(new Entry(tool, component, args, instantiateNanos, executeNanos, outcome, backtrace, traceId, session));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            write(new Entry(tool, component, args, instantiateNanos, executeNanos, outcome, backtrace, session));
+            write(new Entry(tool, component, args, instantiateNanos, executeNanos, outcome, backtrace, traceId, session));
         }
     }
 
@@ -114,6 +110,10 @@ final class InvocationLog {
                 java.util.List<String> frames = GuestBacktrace.bounded(e.backtrace());
                 line.append(" backtrace=").append(String.join(" < ", frames));
                 frames.forEach(fields.putArray("backtrace")::add);
+            }
+            if (e.traceId() != null) {
+                line.append(" trace=").append(e.traceId());
+                fields.put("trace_id", e.traceId());
             }
             String text = line.toString();
             java.util.logging.LogRecord record = new java.util.logging.LogRecord(java.util.logging.Level.INFO, text);

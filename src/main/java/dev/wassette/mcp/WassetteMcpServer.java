@@ -49,6 +49,7 @@ public final class WassetteMcpServer implements AutoCloseable {
     private final ToolRegistry registry = new ToolRegistry();
     private final InFlightCalls calls = new InFlightCalls();
     private final ServerMetrics metrics;
+    private final ServerTracing tracing;
     private final java.time.Instant startedAt = java.time.Instant.now();
     private final BuiltinTools builtins;
     private volatile McpSyncServer server;
@@ -56,19 +57,49 @@ public final class WassetteMcpServer implements AutoCloseable {
     private volatile dev.wassette.host.StoreWatcher watcher;
     private final java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
 
-    /** A server without metrics. */
-    public WassetteMcpServer(ComponentHost host, boolean builtinTools) {
-        this(host, builtinTools, false);
+    /**
+     * What a server records for an operator: metrics of its calls ({@link #scrapeMetrics()},
+     * served as Prometheus text at {@code /metrics}) and spans of its calls, exported over OTLP/HTTP
+     * to {@code tracesUrl} (null: none). Neither costs anything when off.
+     */
+    public record Telemetry(boolean metrics, String tracesUrl) {
+        public static final Telemetry NONE = new Telemetry(false, null);
+
+        /**
+         * The OTLP traces URL: {@code option} (a collector's base URL, as {@code
+         * OTEL_EXPORTER_OTLP_ENDPOINT}) if given, else {@code OTEL_EXPORTER_OTLP_TRACES_ENDPOINT} (the
+         * whole URL), else {@code OTEL_EXPORTER_OTLP_ENDPOINT}; a base URL gets {@code /v1/traces}.
+         * Null when none is set.
+         */
+        public static String tracesUrl(String option, Map<String, String> environment) {
+            if (option != null && !option.isBlank()) {
+                return signalUrl(option);
+            }
+            String traces = environment.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
+            if (traces != null && !traces.isBlank()) {
+                return traces.strip();
+            }
+            String base = environment.get("OTEL_EXPORTER_OTLP_ENDPOINT");
+            return base == null || base.isBlank() ? null : signalUrl(base);
+        }
+
+        private static String signalUrl(String base) {
+            String b = base.strip();
+            return (b.endsWith("/") ? b.substring(0, b.length() - 1) : b) + "/v1/traces";
+        }
     }
 
-    /**
-     * A server over {@code host}'s components; with {@code metrics}, it records its calls for
-     * {@link #scrapeMetrics()} (Micrometer, served as Prometheus text at {@code /metrics}).
-     */
-    public WassetteMcpServer(ComponentHost host, boolean builtinTools, boolean metrics) {
+    /** A server recording nothing for an operator (no metrics, no traces). */
+    public WassetteMcpServer(ComponentHost host, boolean builtinTools) {
+        this(host, builtinTools, Telemetry.NONE);
+    }
+
+    /** A server over {@code host}'s components recording what {@code telemetry} asks. */
+    public WassetteMcpServer(ComponentHost host, boolean builtinTools, Telemetry telemetry) {
         this.host = host;
         this.builtinTools = builtinTools;
-        this.metrics = metrics ? new PrometheusMetrics() : ServerMetrics.OFF;
+        this.metrics = telemetry.metrics() ? new PrometheusMetrics() : ServerMetrics.OFF;
+        this.tracing = telemetry.tracesUrl() != null ? new OtelTracing(telemetry.tracesUrl(), version()) : ServerTracing.OFF;
         this.metrics.gauge(ServerMetrics.COMPONENTS_LOADED, "Components loaded and served", () -> host.components().size());
         this.builtins = new BuiltinTools(this, host, json);
     }
@@ -323,6 +354,7 @@ public final class WassetteMcpServer implements AutoCloseable {
         Map<String, Object> arguments = request.arguments();
         JsonNode args = json.valueToTree(arguments == null ? Map.of() : arguments);
         CallContext call = calls.begin(request.meta()).client(StreamTransport.clientOf(exchange));
+        ServerTracing.CallSpan span = tracing.startCall(e.toolName(), e.componentId(), request.meta(), exchange.transportContext());
         String outcome = "ok";
         List<String> backtrace = List.of();
         McpSchema.CallToolResult answer = null;
@@ -347,8 +379,9 @@ public final class WassetteMcpServer implements AutoCloseable {
                 outcome = "cancelled";
             }
             recordCall(e, call, answer, outcome, System.nanoTime() - start);
+            span.end(failed(answer) ? outcome : null, call);
             InvocationLog.record(e.toolName(), e.componentId(), args, call.instantiateNanos(), call.executeNanos(), outcome, backtrace,
-                    StreamTransport.sessionLogOf(exchange));
+                    span.traceId(), StreamTransport.sessionLogOf(exchange));
         }
     }
 
@@ -359,7 +392,7 @@ public final class WassetteMcpServer implements AutoCloseable {
      */
     private void recordCall(ToolRegistry.Entry e, CallContext call, McpSchema.CallToolResult answer, String outcome, long nanos) {
         ServerMetrics.ToolMeters meters = metrics.tool(e.toolName(), e.componentId());
-        boolean failed = answer == null || Boolean.TRUE.equals(answer.isError());
+        boolean failed = failed(answer);
         meters.operation(nanos, failed ? outcome : null);
         meters.phases(call.instantiateNanos(), call.executeNanos());
         if (answer != null && !failed) {
@@ -368,6 +401,11 @@ public final class WassetteMcpServer implements AutoCloseable {
         for (CallContext.Denial d : call.denials()) {
             meters.denied(d.category());
         }
+    }
+
+    /** A call failed when it has no answer or an {@code isError} one (a WIT {@code result} err is an answer). */
+    private static boolean failed(McpSchema.CallToolResult answer) {
+        return answer == null || Boolean.TRUE.equals(answer.isError());
     }
 
     /** UTF-8 bytes of a result's text content (what crosses to the client), counted without encoding it. */
@@ -399,6 +437,11 @@ public final class WassetteMcpServer implements AutoCloseable {
         return metrics;
     }
 
+    /** Where the server's calls are traced. */
+    ServerTracing tracing() {
+        return tracing;
+    }
+
     /**
      * Everything recorded so far, in the Prometheus text format (version 0.0.4).
      *
@@ -425,6 +468,7 @@ public final class WassetteMcpServer implements AutoCloseable {
         info.put("startedAt", startedAt.toString());
         info.put("uptimeSeconds", Duration.between(startedAt, java.time.Instant.now()).toMillis() / 1000.0);
         info.put("metrics", metrics.enabled());
+        info.put("tracing", tracing != ServerTracing.OFF);
         var components = info.putArray("components");
         var toolsByComponent = new java.util.TreeMap<String, java.util.TreeSet<String>>();
         registry.all().forEach(e -> toolsByComponent.computeIfAbsent(e.componentId(), k -> new java.util.TreeSet<>()).add(e.toolName()));
@@ -529,5 +573,6 @@ public final class WassetteMcpServer implements AutoCloseable {
             s.closeGracefully();
         }
         metrics.close();
+        tracing.close();
     }
 }

@@ -1,0 +1,151 @@
+package dev.wassette.mcp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.sun.net.httpserver.HttpServer;
+import dev.wassette.Fixtures;
+import dev.wassette.host.ComponentHost;
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
+import io.modelcontextprotocol.spec.McpSchema;
+import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
+import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.trace.v1.Span;
+import io.opentelemetry.proto.trace.v1.Status;
+import java.net.InetSocketAddress;
+import java.net.http.HttpRequest;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Spans of tool calls exported over OTLP/HTTP to a collector (here one that decodes the protobuf
+ * requests): their names and attributes, the client's trace continued from {@code _meta} or from
+ * the HTTP headers, the children of each phase, failures marked, and the trace id in the
+ * invocation log.
+ */
+class TracingTest {
+    private static final String ADD = "wassette_fixtures_types_0_1_0_add";
+    private static final String TRACE_META = "0af7651916cd43dd8448eb211c80319c";
+    private static final String PARENT_META = "b7ad6b7169203331";
+    private static final String TRACE_HEADER = "4bf92f3577b34da6a3ce929d0e0e4736";
+    private static final String PARENT_HEADER = "00f067aa0ba902b7";
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void toolCallsAreTracedUnderTheClientsTraceAndExportedOverOtlp() throws Exception {
+        List<Span> spans = new CopyOnWriteArrayList<>();
+        HttpServer collector = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
+        collector.createContext("/v1/traces", exchange -> {
+            spans.addAll(ExportTraceServiceRequest.parseFrom(exchange.getRequestBody().readAllBytes()).getResourceSpansList().stream()
+                    .flatMap(r -> r.getScopeSpansList().stream()).flatMap(s -> s.getSpansList().stream()).toList());
+            exchange.getResponseHeaders().add("Content-Type", "application/x-protobuf");
+            exchange.sendResponseHeaders(200, 0);
+            exchange.close();
+        });
+        collector.start();
+        List<LogRecord> invocations = new CopyOnWriteArrayList<>();
+        Logger invocationLog = Logger.getLogger("dev.wassette.invocation");
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                invocations.add(record);
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        invocationLog.addHandler(capture);
+        try (ComponentHost host = new ComponentHost(Fixtures.engine(), ComponentHost.Settings.builder().componentDir(dir.resolve("components"))
+                .secretsDir(dir.resolve("secrets")).baseDir(dir).processEnv(Map.of()).callTimeout(Duration.ofSeconds(10)).maxResultBytes(1 << 20).build())) {
+            String tracesUrl = WassetteMcpServer.Telemetry.tracesUrl("http://127.0.0.1:" + collector.getAddress().getPort() + "/", Map.of());
+            assertEquals("http://127.0.0.1:" + collector.getAddress().getPort() + "/v1/traces", tracesUrl);
+            try (HttpMcpServer server = HttpMcpServer.start(host, true, true, "127.0.0.1:0", List.of("127.0.0.1"), tracesUrl)) {
+                String base = "http://127.0.0.1:" + server.address().getPort();
+                // This client's every request carries a traceparent header.
+                HttpRequest.Builder withHeader = HttpRequest.newBuilder().header("traceparent", "00-" + TRACE_HEADER + "-" + PARENT_HEADER + "-01");
+                try (McpSyncClient client = McpClient.sync(HttpClientStreamableHttpTransport.builder(base).endpoint("/mcp").requestBuilder(withHeader).build())
+                        .requestTimeout(Duration.ofSeconds(60)).build()) {
+                    client.initialize();
+                    assertFalse(client.callTool(new McpSchema.CallToolRequest("load-component",
+                            Map.of("path", Fixtures.path("types.wasm").toUri().toString()))).isError());
+                    // _meta wins over the header
+                    McpSchema.CallToolResult add = client.callTool(new McpSchema.CallToolRequest(ADD, Map.of("a", 1, "b", 2),
+                            Map.of("traceparent", "00-" + TRACE_META + "-" + PARENT_META + "-01", "tracestate", "vendor=1")));
+                    assertEquals(Map.of("result", 3), add.structuredContent());
+                    assertEquals(Map.of("result", 9), client.callTool(new McpSchema.CallToolRequest(ADD, Map.of("a", 4, "b", 5))).structuredContent());
+                    assertTrue(client.callTool(new McpSchema.CallToolRequest(ADD, Map.of("a", "not a number", "b", 2))).isError());
+                }
+                InvocationLog.flush(Duration.ofSeconds(10));
+            } // closing the server exports what is pending
+        } finally {
+            invocationLog.removeHandler(capture);
+            collector.stop(0);
+        }
+
+        List<Span> calls = spans.stream().filter(s -> s.getName().equals("tools/call " + ADD)).toList();
+        assertEquals(3, calls.size(), spans::toString);
+        Span underMeta = calls.stream().filter(s -> hex(s.getTraceId()).equals(TRACE_META)).findFirst().orElseThrow(() -> new AssertionError(spans));
+        assertEquals(PARENT_META, hex(underMeta.getParentSpanId()));
+        assertEquals("vendor=1", underMeta.getTraceState());
+        assertEquals(Span.SpanKind.SPAN_KIND_SERVER, underMeta.getKind());
+        assertEquals(Map.of("mcp.method.name", "tools/call", "gen_ai.tool.name", ADD, "gen_ai.operation.name", "execute_tool",
+                "wassette.component.id", "types"), attributes(underMeta));
+        assertEquals(Status.StatusCode.STATUS_CODE_UNSET, underMeta.getStatus().getCode());
+
+        // The phases are its children, in order, within it.
+        Span instantiate = child(spans, underMeta, "instantiate");
+        Span execute = child(spans, underMeta, "execute");
+        assertTrue(underMeta.getStartTimeUnixNano() <= instantiate.getStartTimeUnixNano(), spans::toString);
+        assertTrue(instantiate.getEndTimeUnixNano() <= execute.getStartTimeUnixNano(), spans::toString);
+        assertTrue(execute.getEndTimeUnixNano() <= underMeta.getEndTimeUnixNano(), spans::toString);
+
+        // Without _meta, the HTTP header's trace; the failed call is marked with its error type, and has no phases.
+        List<Span> underHeader = calls.stream().filter(s -> hex(s.getTraceId()).equals(TRACE_HEADER)).toList();
+        assertEquals(2, underHeader.size(), spans::toString);
+        underHeader.forEach(s -> assertEquals(PARENT_HEADER, hex(s.getParentSpanId())));
+        Span failed = underHeader.stream().filter(s -> s.getStatus().getCode() == Status.StatusCode.STATUS_CODE_ERROR).findFirst().orElseThrow(() -> new AssertionError(spans));
+        assertEquals("invalid-arguments", attributes(failed).get("error.type"));
+        assertTrue(spans.stream().noneMatch(s -> s.getParentSpanId().equals(failed.getSpanId())), "a call that never reached the component has no phases");
+        // Built-in tools are traced too.
+        assertEquals(1, spans.stream().filter(s -> s.getName().equals("tools/call load-component")).count(), spans::toString);
+
+        // The invocation log line of a traced call carries its trace id.
+        LogRecord line = invocations.stream().filter(r -> r.getMessage().contains("trace=" + TRACE_META)).findFirst()
+                .orElseThrow(() -> new AssertionError(invocations.stream().map(LogRecord::getMessage).toList()));
+        assertEquals(TRACE_META, LogFields.of(line).fields().path("trace_id").asText());
+    }
+
+    private static Span child(List<Span> spans, Span parent, String name) {
+        return spans.stream().filter(s -> s.getName().equals(name) && s.getParentSpanId().equals(parent.getSpanId())
+                && s.getTraceId().equals(parent.getTraceId())).findFirst().orElseThrow(() -> new AssertionError(spans));
+    }
+
+    private static Map<String, String> attributes(Span span) {
+        Map<String, String> out = new java.util.HashMap<>();
+        for (KeyValue kv : span.getAttributesList()) {
+            out.put(kv.getKey(), kv.getValue().getStringValue());
+        }
+        return out;
+    }
+
+    private static String hex(com.google.protobuf.ByteString bytes) {
+        return HexFormat.of().formatHex(bytes.toByteArray());
+    }
+}
