@@ -36,7 +36,7 @@ final class PermissionCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getErr());
     }
 
-    enum Kind { storage, network, environment_variable, memory }
+    enum Kind { storage, network, environment_variable, memory, concurrent_calls, calls_per_minute }
 
     static final class KindConverter implements CommandLine.ITypeConverter<Kind> {
         @Override
@@ -44,7 +44,8 @@ final class PermissionCommand implements Runnable {
             try {
                 return Kind.valueOf(value.replace('-', '_'));
             } catch (IllegalArgumentException e) {
-                throw new CommandLine.TypeConversionException("expected storage, network, environment-variable or memory");
+                throw new CommandLine.TypeConversionException(
+                        "expected storage, network, environment-variable, memory, concurrent-calls or calls-per-minute");
             }
         }
     }
@@ -89,9 +90,10 @@ final class PermissionCommand implements Runnable {
         }
     }
 
-    @Command(name = "grant", description = {"Grants a permission:",
+    @Command(name = "grant", description = {"Grants a permission or sets a quota:",
         "  storage ID URI --access read[,write]   network ID HOST|CIDR",
-        "  environment-variable ID KEY            memory ID LIMIT (e.g. 512Mi)"})
+        "  environment-variable ID KEY            memory ID LIMIT (e.g. 512Mi)",
+        "  concurrent-calls ID N                  calls-per-minute ID N"})
     static final class Grant extends Edit {
         @Parameters(index = "0", paramLabel = "KIND", converter = KindConverter.class)
         Kind kind;
@@ -113,11 +115,12 @@ final class PermissionCommand implements Runnable {
                         ? PolicyEditor.grantNetworkCidr(p, value) : PolicyEditor.grantNetworkHost(p, value);
                 case environment_variable -> PolicyEditor.grantEnvironment(p, value);
                 case memory -> PolicyEditor.grantMemory(p, parseMemory(value));
+                case concurrent_calls, calls_per_minute -> PolicyEditor.grantQuota(p, kind.name(), parseQuota(value));
             });
         }
     }
 
-    @Command(name = "revoke", description = "Revokes a permission (same arguments as grant; memory takes no value).")
+    @Command(name = "revoke", description = "Revokes a permission or a quota (same arguments as grant; memory and quotas take no value).")
     static final class Revoke extends Edit {
         @Parameters(index = "0", paramLabel = "KIND", converter = KindConverter.class)
         Kind kind;
@@ -133,7 +136,7 @@ final class PermissionCommand implements Runnable {
 
         @Override
         public Integer call() {
-            if (value == null && kind != Kind.memory) {
+            if (value == null && kind != Kind.memory && kind != Kind.concurrent_calls && kind != Kind.calls_per_minute) {
                 spec.commandLine().getErr().println("error: revoke " + kind.name().replace('_', '-') + " needs a value");
                 return WassetteCli.BAD_INPUT;
             }
@@ -142,6 +145,7 @@ final class PermissionCommand implements Runnable {
                 case network -> PolicyEditor.revokeNetwork(p, value);
                 case environment_variable -> PolicyEditor.revokeEnvironment(p, value);
                 case memory -> PolicyEditor.revokeMemory(p);
+                case concurrent_calls, calls_per_minute -> PolicyEditor.revokeQuota(p, kind.name());
             });
         }
     }
@@ -198,6 +202,15 @@ final class PermissionCommand implements Runnable {
     /** A memory size as in policies; a bare number means MiB here. */
     static long parseMemory(String text) {
         return dev.wassette.policy.PolicyParser.parseMemory(text, true);
+    }
+
+    /** A quota's value: a whole number. */
+    static int parseQuota(String text) {
+        try {
+            return Integer.parseInt(text.strip());
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("a quota is a whole number from 1 to 1000000, got \"" + text + "\"");
+        }
     }
 
     /** Says why a policy change failed; the exit status of the command that tried it. */

@@ -9,7 +9,7 @@ import java.util.concurrent.atomic.AtomicLong;
  * the function and what decided, and counted per category (the counters feed metrics).
  */
 public final class Audit {
-    public enum Category { NETWORK, STORAGE, ENVIRONMENT, TIMEOUT, CPU, MEMORY, STACK, RESULT_SIZE, POLICY }
+    public enum Category { NETWORK, STORAGE, ENVIRONMENT, TIMEOUT, CPU, MEMORY, STACK, RESULT_SIZE, POLICY, QUOTA }
 
     private static final System.Logger LOG = System.getLogger("dev.wassette.audit");
     private final Map<Category, AtomicLong> counts = new EnumMap<>(Category.class);

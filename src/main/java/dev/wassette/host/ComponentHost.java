@@ -184,6 +184,8 @@ public final class ComponentHost implements AutoCloseable {
     private final Map<String, Loaded> loaded = new ConcurrentHashMap<>();
     /** Per component, its policy prepared for calls; prepared again when the policy or the caller's base directory changes. */
     private final Map<String, CallPolicy> prepared = new ConcurrentHashMap<>();
+    /** Per component, its quotas in force (calls in flight, calls per minute). */
+    private final Map<String, QuotaGate> gates = new ConcurrentHashMap<>();
     // Which stored bytes each loaded component came from: tells a change by another process from our own writes.
     private final Map<String, Source> sources = new ConcurrentHashMap<>();
     // Stored components whose code is not loaded yet at start-up; calls wait for them.
@@ -602,6 +604,7 @@ public final class ComponentHost implements AutoCloseable {
             l = loaded.remove(id);
             sources.remove(id);
             prepared.remove(id);
+            gates.remove(id);
         }
         if (l != null) {
             l.sandbox().close();
@@ -666,11 +669,31 @@ public final class ComponentHost implements AutoCloseable {
     public Val call(String id, ExportedFunction function, List<Val> args, CallContext context) throws IOException, PolicyException {
         Loaded l = Objects.requireNonNull(awaitLoaded(id), () -> "no component loaded with id " + id);
         ClientEnvironment client = context.client();
-        CallPolicy policy = callPolicy(id, store.policy(id), baseDir(client));
-        try {
+        Policy stored = store.policy(id);
+        CallPolicy policy = callPolicy(id, stored, baseDir(client));
+        try (QuotaGate.Admission admitted = admit(id, function, stored.resources().quotas(), context)) {
             return l.sandbox().call(function, args, policy, environmentLookup(id, client), context);
         } catch (java.io.UncheckedIOException e) {
             throw e.getCause();
+        }
+    }
+
+    /** The call admitted by the component's quotas, or refused (audited, recorded in {@code context}). */
+    private QuotaGate.Admission admit(String id, ExportedFunction function, Policy.Quotas quotas, CallContext context) throws IOException {
+        QuotaGate gate = gates.get(id);
+        if (gate == null || !gate.quotas().equals(quotas)) {
+            QuotaGate made = new QuotaGate(quotas);
+            gate = gates.compute(id, (k, old) -> old != null && old.quotas().equals(quotas) ? old : made);
+        }
+        try {
+            return gate.admit(settings.callTimeout());
+        } catch (QuotaExceededException e) {
+            audit.deny(id, function.qualifiedName(), Audit.Category.QUOTA, e.getMessage());
+            context.denied(Audit.Category.QUOTA, e.getMessage());
+            throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new java.io.InterruptedIOException("interrupted while waiting for a call slot of " + id);
         }
     }
 

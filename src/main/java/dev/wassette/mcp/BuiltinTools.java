@@ -125,6 +125,14 @@ final class BuiltinTools {
         specs.add(tool("revoke-environment-variable-permission", "Revokes a component's access to an environment variable.",
                 details(properties("key", string()), "key"),
                 a -> edit(a, p -> PolicyEditor.revokeEnvironment(p, text(a, "key")))));
+        specs.add(tool("grant-quota", "Sets a quota of a component: concurrent_calls (its calls in flight at once; more wait up to 5 s, then fail) "
+                        + "or calls_per_minute (calls started per minute, in bursts up to that many; more fail at once).",
+                details(properties("quota", quotaName(), "value", NODES.objectNode().put("type", "integer").put("minimum", 1).put("maximum", 1_000_000)),
+                        "quota", "value"),
+                a -> edit(a, p -> PolicyEditor.grantQuota(p, text(a, "quota"), quotaValue(a)))));
+        specs.add(tool("revoke-quota", "Removes a quota of a component (its calls are no longer limited by it).",
+                details(properties("quota", quotaName()), "quota"),
+                a -> edit(a, p -> PolicyEditor.revokeQuota(p, text(a, "quota")))));
         specs.add(tool("reset-permission", "Removes every permission of a component.", componentId(), a -> edit(a, PolicyEditor::reset)));
         names = specs.stream().map(t -> t.tool().name()).collect(java.util.stream.Collectors.toUnmodifiableSet());
         return specs;
@@ -172,6 +180,20 @@ final class BuiltinTools {
         ObjectNode access = NODES.objectNode().put("type", "array");
         access.putObject("items").put("type", "string").putArray("enum").add("read").add("write");
         return access;
+    }
+
+    private static ObjectNode quotaName() {
+        ObjectNode name = string();
+        dev.wassette.policy.Policy.Quotas.NAMES.forEach(name.putArray("enum")::add);
+        return name;
+    }
+
+    private static int quotaValue(JsonNode args) throws ToolError {
+        JsonNode value = args.path("details").get("value");
+        if (value == null || !value.canConvertToInt() || !value.isIntegralNumber()) {
+            throw new ToolError("missing details.value (a whole number from 1 to 1000000)");
+        }
+        return value.intValue();
     }
 
     private static ObjectNode componentId() {

@@ -71,9 +71,46 @@ public record Policy(
      * @param cpuMillis   thousandths of a core (from {@code "500m"}, {@code 0.5}, or the legacy
      *                    percentage form {@code 50.0}), as fuel over the call's deadline
      */
-    public record Resources(Long memoryBytes, Long cpuMillis) {
+    public record Resources(Long memoryBytes, Long cpuMillis, Quotas quotas) {
         /** No limits beyond the call's. */
         public static final Resources NONE = new Resources(null, null);
+
+        /** Limits without quotas. */
+        public Resources(Long memoryBytes, Long cpuMillis) {
+            this(memoryBytes, cpuMillis, Quotas.NONE);
+        }
+
+        /** A null {@code quotas} is none. */
+        public Resources {
+            quotas = quotas == null ? Quotas.NONE : quotas;
+        }
+    }
+
+    /**
+     * What a component may consume across calls ({@code resources.quotas}, an extension of this
+     * runtime); null where the policy sets none. A call beyond a quota is refused with why, audited
+     * and counted, and the component's other calls and every other component go on.
+     *
+     * @param concurrentCalls the calls of the component in flight at once; one more waits for a slot
+     *                        (at most the call timeout, up to 5 s), then is refused
+     * @param callsPerMinute  calls started in any minute (a token bucket: bursts up to this many,
+     *                        refilled evenly over the minute); one more is refused at once
+     */
+    public record Quotas(Integer concurrentCalls, Integer callsPerMinute) {
+        /** No quotas. */
+        public static final Quotas NONE = new Quotas(null, null);
+
+        /** The quota names as the policy and the tools write them. */
+        public static final List<String> NAMES = List.of("concurrent_calls", "calls_per_minute");
+
+        /** This with quota {@code name} set to {@code value} (null: removed). */
+        public Quotas with(String name, Integer value) {
+            return switch (name) {
+                case "concurrent_calls" -> new Quotas(value, callsPerMinute);
+                case "calls_per_minute" -> new Quotas(concurrentCalls, value);
+                default -> throw new IllegalArgumentException("unknown quota \"" + name + "\" (known: " + String.join(", ", NAMES) + ")");
+            };
+        }
     }
 
     /** Copies the lists (a policy is immutable); prefer {@link #builder()} or {@link #parse(String)}. */

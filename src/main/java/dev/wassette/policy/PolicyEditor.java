@@ -154,7 +154,7 @@ public final class PolicyEditor {
             throw new IllegalArgumentException("CPU share must be positive");
         }
         return with(p, p.storageAllow(), p.networkAllow(), p.environmentAllow(),
-                new Policy.Resources(p.resources().memoryBytes(), millis));
+                new Policy.Resources(p.resources().memoryBytes(), millis, p.resources().quotas()));
     }
 
     /**
@@ -214,7 +214,40 @@ public final class PolicyEditor {
             throw new IllegalArgumentException("memory limit must be positive");
         }
         return with(p, p.storageAllow(), p.networkAllow(), p.environmentAllow(),
-                new Policy.Resources(bytes, p.resources().cpuMillis()));
+                new Policy.Resources(bytes, p.resources().cpuMillis(), p.resources().quotas()));
+    }
+
+    /**
+     * Sets quota {@code name} ({@link Policy.Quotas#NAMES}).
+     *
+     * @param p the policy
+     * @param name the quota, e.g. {@code concurrent_calls}
+     * @param value from 1 to 1 000 000
+     * @return the new policy
+     * @throws IllegalArgumentException if the name is unknown or the value out of range
+     */
+    public static Policy grantQuota(Policy p, String name, int value) {
+        if (value < 1 || value > 1_000_000) {
+            throw new IllegalArgumentException("quota " + name + " must be from 1 to 1000000, got " + value);
+        }
+        return withQuotas(p, p.resources().quotas().with(name, value));
+    }
+
+    /**
+     * Removes quota {@code name}: the component's calls are no longer limited by it.
+     *
+     * @param p the policy
+     * @param name the quota
+     * @return the new policy
+     * @throws IllegalArgumentException if the name is unknown
+     */
+    public static Policy revokeQuota(Policy p, String name) {
+        return withQuotas(p, p.resources().quotas().with(name, null));
+    }
+
+    private static Policy withQuotas(Policy p, Policy.Quotas quotas) {
+        return with(p, p.storageAllow(), p.networkAllow(), p.environmentAllow(),
+                new Policy.Resources(p.resources().memoryBytes(), p.resources().cpuMillis(), quotas));
     }
 
     /**
@@ -225,7 +258,7 @@ public final class PolicyEditor {
      */
     public static Policy revokeMemory(Policy p) {
         return with(p, p.storageAllow(), p.networkAllow(), p.environmentAllow(),
-                new Policy.Resources(null, p.resources().cpuMillis()));
+                new Policy.Resources(null, p.resources().cpuMillis(), p.resources().quotas()));
     }
 
     /**

@@ -658,10 +658,28 @@ public final class PolicyParser {
         }
         Long memory = null;
         Long cpu = null;
+        Policy.Quotas quotas = Policy.Quotas.NONE;
         for (NodeTuple t : m.getValue()) {
             String key = key(t);
             Node v = t.getValueNode();
             switch (key) {
+                case "quotas" -> {
+                    if (v instanceof MappingNode q) {
+                        for (NodeTuple qt : q.getValue()) {
+                            String qk = key(qt);
+                            if (!Policy.Quotas.NAMES.contains(qk)) {
+                                error(qt.getKeyNode(), "unknown quota \"" + qk + "\" (known: " + String.join(", ", Policy.Quotas.NAMES) + ")");
+                                continue;
+                            }
+                            Integer value = positiveInt(qt.getValueNode(), "resources.quotas." + qk);
+                            if (value != null) {
+                                quotas = quotas.with(qk, value);
+                            }
+                        }
+                    } else if (!isNull(v)) {
+                        error(v, "resources.quotas must be a mapping {" + String.join(", ", Policy.Quotas.NAMES) + "}");
+                    }
+                }
                 case "limits" -> {
                     if (v instanceof MappingNode limits) {
                         for (NodeTuple lt : limits.getValue()) {
@@ -682,7 +700,25 @@ public final class PolicyParser {
                 default -> warn(t.getKeyNode(), "unknown resource \"" + key + "\" ignored");
             }
         }
-        return new Policy.Resources(memory, cpu);
+        return new Policy.Resources(memory, cpu, quotas);
+    }
+
+    /** A whole number from 1 to 1 000 000, or an error at {@code node} and null. */
+    private Integer positiveInt(Node node, String what) {
+        String s = scalar(node, what);
+        if (s == null) {
+            return null;
+        }
+        try {
+            long v = Long.parseLong(s.strip());
+            if (v >= 1 && v <= 1_000_000) {
+                return (int) v;
+            }
+        } catch (NumberFormatException e) {
+            // reported below
+        }
+        error(node, what + " must be a whole number from 1 to 1000000, got \"" + s + "\"");
+        return null;
     }
 
     /** {@code "512Mi"}, {@code "1Gi"}, {@code "1000000"} (bytes); the legacy bare number is MiB. */

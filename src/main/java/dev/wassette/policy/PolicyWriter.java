@@ -56,8 +56,23 @@ public final class PolicyWriter {
             long b = p.resources().memoryBytes();
             limits.put("memory", b % (1L << 20) == 0 ? (b >> 20) + "Mi" : b % 1024 == 0 ? (b >> 10) + "Ki" : String.valueOf(b));
         }
+        Map<String, Object> quotas = new LinkedHashMap<>();
+        Policy.Quotas q = p.resources().quotas();
+        if (q.concurrentCalls() != null) {
+            quotas.put("concurrent_calls", q.concurrentCalls());
+        }
+        if (q.callsPerMinute() != null) {
+            quotas.put("calls_per_minute", q.callsPerMinute());
+        }
+        Map<String, Object> resources = new LinkedHashMap<>();
         if (!limits.isEmpty()) {
-            permissions.put("resources", Map.of("limits", limits));
+            resources.put("limits", limits);
+        }
+        if (!quotas.isEmpty()) {
+            resources.put("quotas", quotas);
+        }
+        if (!resources.isEmpty()) {
+            permissions.put("resources", resources);
         }
         Map<String, Object> root = new LinkedHashMap<>();
         root.put("version", p.version() == null ? "1.0" : p.version());

@@ -36,6 +36,7 @@ public record Failure(Kind kind, String message, String outcome, List<String> ba
         return switch (e) {
             case InvalidArgumentException bad -> new Failure(Kind.INVALID_ARGUMENTS, "invalid arguments: " + bad.getMessage(),
                     "invalid-arguments", List.of());
+            case dev.wassette.host.QuotaExceededException quota -> new Failure(Kind.REFUSED, quota.getMessage(), "quota", List.of());
             case TrapException trap -> new Failure(Kind.GUEST, trap.getMessage() + GuestBacktrace.text(trap.backtrace()),
                     trap.kind().name().toLowerCase(Locale.ROOT), trap.backtrace());
             case PolicyException policy -> new Failure(Kind.POLICY,

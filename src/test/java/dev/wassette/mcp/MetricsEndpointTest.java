@@ -123,6 +123,23 @@ class MetricsEndpointTest {
                 String head = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
                 assertTrue(head.startsWith("HTTP/1.1 403"), head);
             }
+
+            // A quota granted through the built-in tool: the call beyond it is refused, and counted.
+            try (McpSyncClient client = McpClient.sync(HttpClientStreamableHttpTransport.builder(base).endpoint("/mcp").build())
+                    .requestTimeout(Duration.ofSeconds(60)).build()) {
+                client.initialize();
+                assertFalse(client.callTool(new McpSchema.CallToolRequest("grant-quota", Map.of("component_id", "types",
+                        "details", Map.of("quota", "calls_per_minute", "value", 1)))).isError());
+                assertFalse(client.callTool(new McpSchema.CallToolRequest(ADD, Map.of("a", 1, "b", 1))).isError());
+                McpSchema.CallToolResult refused = client.callTool(new McpSchema.CallToolRequest(ADD, Map.of("a", 1, "b", 1)));
+                assertTrue(refused.isError());
+                assertTrue(((McpSchema.TextContent) refused.content().getFirst()).text().contains("quota calls_per_minute (1) reached"), refused::toString);
+            }
+            Map<PrometheusText.Series, Double> after = PrometheusText.parse(HttpClient.newHttpClient().send(
+                    HttpRequest.newBuilder(URI.create(base + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body());
+            assertEquals(1.0, after.get(new PrometheusText.Series("wassette_policy_denials_total",
+                    Map.of("wassette_component_id", "types", "wassette_denial_category", "quota"))));
+            assertEquals(1.0, after.get(operation(ADD, "quota")));
         }
     }
 

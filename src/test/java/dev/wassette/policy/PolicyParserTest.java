@@ -48,6 +48,35 @@ class PolicyParserTest {
     }
 
     @Test
+    void quotasAreReadWrittenBackAndCheckedWithTheirLine() throws Exception {
+        Policy p = PolicyParser.parse("""
+                version: "1.0"
+                permissions:
+                  resources:
+                    limits: {memory: "64Mi"}
+                    quotas: {concurrent_calls: 2, calls_per_minute: 120}
+                """, "q.yaml");
+        assertEquals(new Policy.Quotas(2, 120), p.resources().quotas());
+        assertEquals(64L << 20, p.resources().memoryBytes());
+        Policy again = PolicyParser.parse(PolicyWriter.toYaml(p), "written.yaml");
+        assertTrue(again.grantsSameAs(p), PolicyWriter.toYaml(p));
+        assertEquals(Policy.Quotas.NONE, PolicyParser.parse("version: \"1.0\"\npermissions: {}\n", "none.yaml").resources().quotas(),
+                "a Wassette policy without quotas has none");
+
+        PolicyException bad = org.junit.jupiter.api.Assertions.assertThrows(PolicyException.class, () -> PolicyParser.parse("""
+                version: "1.0"
+                permissions:
+                  resources:
+                    quotas:
+                      concurrent_calls: 0
+                      calls_per_hour: 5
+                """, "bad.yaml"));
+        String problems = String.join("\n", bad.problems());
+        assertTrue(problems.contains("bad.yaml:5") && problems.contains("concurrent_calls must be a whole number from 1 to 1000000"), problems);
+        assertTrue(problems.contains("bad.yaml:6") && problems.contains("unknown quota \"calls_per_hour\""), problems);
+    }
+
+    @Test
     void kubernetesStyleLimits() throws Exception {
         Policy p = PolicyParser.parse("""
                 version: "1.0"
