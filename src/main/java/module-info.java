@@ -25,6 +25,7 @@ module dev.wassette {
     requires java.net.http;
     requires micrometer.core;
     requires micrometer.registry.prometheus;
+    requires micrometer.registry.otlp;
     requires io.opentelemetry.api;
     requires io.opentelemetry.context;
     requires io.opentelemetry.sdk.common;

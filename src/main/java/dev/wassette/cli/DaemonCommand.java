@@ -54,13 +54,13 @@ final class DaemonCommand implements Callable<Integer> {
     private record HostConfig(Path componentDir, Path secretsDir, Map<String, String> configEnv, Map<String, String> envFile,
                               Map<String, String> explicitEnv, Duration callTimeout, long maxResultBytes, boolean builtinTools,
                               String provisioning, SourceSettings sources, String metricsAddress, List<String> allowedHosts,
-                              String tracesUrl) {
+                              WassetteMcpServer.Telemetry otlp) {
         static HostConfig of(ComponentHost.Settings s, boolean builtinTools, ProvisioningManifest manifest, boolean continueOnFailure,
-                             SourceSettings sources, String metricsAddress, List<String> allowedHosts, String tracesUrl) {
+                             SourceSettings sources, String metricsAddress, List<String> allowedHosts, WassetteMcpServer.Telemetry otlp) {
             return new HostConfig(s.componentDir(), s.secretsDir(), s.configEnv(), s.envFile(), s.explicitEnv(),
                     s.callTimeout(), s.maxResultBytes(), builtinTools,
                     manifest == null ? null : manifest.fingerprint() + (continueOnFailure ? " continue-on-failure" : ""), sources,
-                    metricsAddress, metricsAddress == null ? List.of() : allowedHosts, tracesUrl);
+                    metricsAddress, metricsAddress == null ? List.of() : allowedHosts, otlp);
         }
     }
 
@@ -148,11 +148,11 @@ final class DaemonCommand implements Callable<Integer> {
                     false), WassetteCli.BAD_INPUT);
         }
         HostConfig wanted = HostConfig.of(settings, !run.options.disableBuiltinTools, manifest, run.options.continueOnProvisioningFailure,
-                sources, run.metricsAddress, sessionConfig.allowedHosts(), run.options.tracesUrl(client));
+                sources, run.metricsAddress, sessionConfig.allowedHosts(), run.options.telemetry(false, client));
         if (server == null) {
             ComponentHost created = new ComponentHost(engine, settings, wanted.sources());
             WassetteMcpServer served = new WassetteMcpServer(created, wanted.builtinTools(),
-                    new WassetteMcpServer.Telemetry(wanted.metricsAddress() != null, wanted.tracesUrl()));
+                    new WassetteMcpServer.Telemetry(wanted.metricsAddress() != null, wanted.otlp().tracesUrl(), wanted.otlp().metricsUrl()));
             try {
                 provisioningWarnings = run.options.provision(created, manifest);
             } catch (Provisioner.ProvisioningException e) {

@@ -53,7 +53,7 @@ final class RunCommand implements Callable<Integer> {
         try (Engine engine = Engines.create();
              ComponentHost host = new ComponentHost(engine, options.settings(config, client), options.sources(config, client));
              WassetteMcpServer server = new WassetteMcpServer(host, !options.disableBuiltinTools,
-                     new WassetteMcpServer.Telemetry(metricsAddress != null, options.tracesUrl(client)))) {
+                     options.telemetry(metricsAddress != null, client))) {
             if (!options.provisionOrReport(host, manifest, err)) {
                 return WassetteCli.BAD_INPUT;
             }

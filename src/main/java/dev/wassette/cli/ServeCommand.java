@@ -49,7 +49,7 @@ final class ServeCommand implements Callable<Integer> {
                 return WassetteCli.BAD_INPUT;
             }
             try (HttpMcpServer server = HttpMcpServer.start(host, !options.disableBuiltinTools, !options.pinned(), bind, hosts,
-                    options.tracesUrl(client))) {
+                    options.telemetry(true, client))) {
                 LOG.log(System.Logger.Level.INFO, "wassette MCP server on http://{0}/mcp (allowed hosts {1}); components in {2}",
                         server.address(), hosts, host.store().directory());
                 server.join();

@@ -56,13 +56,13 @@ final class ServerOptions {
     List<String> insecureRegistries = new java.util.ArrayList<>();
 
     @Option(names = "--otlp-endpoint", paramLabel = "URL",
-            description = {"Export spans of tool calls over OTLP/HTTP to this collector (its base URL, e.g. http://localhost:4318;",
-                "default: $OTEL_EXPORTER_OTLP_TRACES_ENDPOINT, else $OTEL_EXPORTER_OTLP_ENDPOINT; none: no traces)."})
+            description = {"Export spans and metrics of tool calls over OTLP/HTTP to this collector (its base URL, e.g.",
+                "http://localhost:4318; default: $OTEL_EXPORTER_OTLP_{TRACES,METRICS}_ENDPOINT, else $OTEL_EXPORTER_OTLP_ENDPOINT)."})
     String otlpEndpoint;
 
-    /** Where the spans of tool calls go, for a server whose client is {@code client} (null: nowhere). */
-    String tracesUrl(ClientEnvironment client) {
-        return dev.wassette.mcp.WassetteMcpServer.Telemetry.tracesUrl(otlpEndpoint, client.variables());
+    /** What the server records for an operator: OTLP as configured for {@code client}, and Prometheus text if {@code prometheus}. */
+    dev.wassette.mcp.WassetteMcpServer.Telemetry telemetry(boolean prometheus, ClientEnvironment client) {
+        return dev.wassette.mcp.WassetteMcpServer.Telemetry.of(prometheus, otlpEndpoint, client.variables());
     }
 
     @Option(names = "--trust-policy", paramLabel = "FILE",

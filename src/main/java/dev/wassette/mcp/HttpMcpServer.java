@@ -58,14 +58,16 @@ public final class HttpMcpServer implements AutoCloseable {
 
     /**
      * {@link #start(ComponentHost, boolean, boolean, String, List)}, exporting spans of the tool
-     * calls to {@code tracesUrl} (OTLP/HTTP; null: none). Metrics are always recorded, for {@code /metrics}.
+     * calls and their metrics over OTLP as {@code telemetry} says (null: none). Metrics are always
+     * recorded, for {@code /metrics}.
      */
     public static HttpMcpServer start(ComponentHost host, boolean builtinTools, boolean followStore, String bind, List<String> allowedHosts,
-                                      String tracesUrl) throws Exception {
+                                      WassetteMcpServer.Telemetry telemetry) throws Exception {
         Server jetty = new Server();
         ServerConnector connector = connector(jetty, bind); // a bad address fails before anything starts
         jetty.addConnector(connector);
-        WassetteMcpServer mcp = new WassetteMcpServer(host, builtinTools, new WassetteMcpServer.Telemetry(true, tracesUrl));
+        WassetteMcpServer mcp = new WassetteMcpServer(host, builtinTools, telemetry == null ? new WassetteMcpServer.Telemetry(true, null, null)
+                : new WassetteMcpServer.Telemetry(true, telemetry.tracesUrl(), telemetry.metricsUrl()));
         HttpServletStreamableServerTransportProvider transport = HttpServletStreamableServerTransportProvider.builder()
                 .jsonMapper(mcp.jsonMapper())
                 .mcpEndpoint("/mcp")

@@ -6,7 +6,7 @@ import dev.wassette.host.Audit;
  * Where a server records what it does: per tool call, its duration and error type, the component's
  * instantiation and execution time, the result's size and the policy's denials. This base records
  * nothing — a stdio server whose metrics nobody scrapes pays neither Micrometer's start-up nor its
- * per-call cost; {@link PrometheusMetrics} records them for {@code /metrics}.
+ * per-call cost; {@link MicrometerMetrics} records them for {@code /metrics} and OTLP.
  *
  * <p>Names follow the OpenTelemetry semantic conventions for MCP where they exist
  * ({@code mcp.server.operation.duration}) and carry a {@code wassette.} prefix otherwise. Labels are

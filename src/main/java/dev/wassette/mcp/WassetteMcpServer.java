@@ -58,34 +58,45 @@ public final class WassetteMcpServer implements AutoCloseable {
     private final java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
 
     /**
-     * What a server records for an operator: metrics of its calls ({@link #scrapeMetrics()},
-     * served as Prometheus text at {@code /metrics}) and spans of its calls, exported over OTLP/HTTP
-     * to {@code tracesUrl} (null: none). Neither costs anything when off.
+     * What a server records for an operator, none of which costs anything when off: metrics of its
+     * calls served as Prometheus text ({@code prometheus}: {@link #scrapeMetrics()}, {@code /metrics})
+     * and pushed over OTLP/HTTP to {@code metricsUrl}, and spans of its calls exported over OTLP/HTTP
+     * to {@code tracesUrl} (each null: not sent).
      */
-    public record Telemetry(boolean metrics, String tracesUrl) {
-        public static final Telemetry NONE = new Telemetry(false, null);
+    public record Telemetry(boolean prometheus, String tracesUrl, String metricsUrl) {
+        public static final Telemetry NONE = new Telemetry(false, null, null);
 
         /**
-         * The OTLP traces URL: {@code option} (a collector's base URL, as {@code
-         * OTEL_EXPORTER_OTLP_ENDPOINT}) if given, else {@code OTEL_EXPORTER_OTLP_TRACES_ENDPOINT} (the
-         * whole URL), else {@code OTEL_EXPORTER_OTLP_ENDPOINT}; a base URL gets {@code /v1/traces}.
-         * Null when none is set.
+         * With OTLP as configured: {@code otlpEndpoint} (a collector's base URL, as {@code
+         * OTEL_EXPORTER_OTLP_ENDPOINT}) if given, else the signal's own variable ({@code
+         * OTEL_EXPORTER_OTLP_TRACES_ENDPOINT}, {@code OTEL_EXPORTER_OTLP_METRICS_ENDPOINT}: the whole
+         * URL), else {@code OTEL_EXPORTER_OTLP_ENDPOINT}; a base URL gets {@code /v1/traces} or {@code /v1/metrics}.
          */
-        public static String tracesUrl(String option, Map<String, String> environment) {
-            if (option != null && !option.isBlank()) {
-                return signalUrl(option);
-            }
-            String traces = environment.get("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT");
-            if (traces != null && !traces.isBlank()) {
-                return traces.strip();
-            }
-            String base = environment.get("OTEL_EXPORTER_OTLP_ENDPOINT");
-            return base == null || base.isBlank() ? null : signalUrl(base);
+        public static Telemetry of(boolean prometheus, String otlpEndpoint, Map<String, String> environment) {
+            return new Telemetry(prometheus, signalUrl(otlpEndpoint, environment, "TRACES", "traces"),
+                    signalUrl(otlpEndpoint, environment, "METRICS", "metrics"));
         }
 
-        private static String signalUrl(String base) {
+        /** Whether the calls are recorded in metrics at all. */
+        public boolean metrics() {
+            return prometheus || metricsUrl != null;
+        }
+
+        private static String signalUrl(String option, Map<String, String> environment, String variable, String path) {
+            if (option != null && !option.isBlank()) {
+                return withPath(option, path);
+            }
+            String whole = environment.get("OTEL_EXPORTER_OTLP_" + variable + "_ENDPOINT");
+            if (whole != null && !whole.isBlank()) {
+                return whole.strip();
+            }
+            String base = environment.get("OTEL_EXPORTER_OTLP_ENDPOINT");
+            return base == null || base.isBlank() ? null : withPath(base, path);
+        }
+
+        private static String withPath(String base, String path) {
             String b = base.strip();
-            return (b.endsWith("/") ? b.substring(0, b.length() - 1) : b) + "/v1/traces";
+            return (b.endsWith("/") ? b.substring(0, b.length() - 1) : b) + "/v1/" + path;
         }
     }
 
@@ -98,7 +109,7 @@ public final class WassetteMcpServer implements AutoCloseable {
     public WassetteMcpServer(ComponentHost host, boolean builtinTools, Telemetry telemetry) {
         this.host = host;
         this.builtinTools = builtinTools;
-        this.metrics = telemetry.metrics() ? new PrometheusMetrics() : ServerMetrics.OFF;
+        this.metrics = telemetry.metrics() ? new MicrometerMetrics(telemetry.prometheus(), telemetry.metricsUrl(), version()) : ServerMetrics.OFF;
         this.tracing = telemetry.tracesUrl() != null ? new OtelTracing(telemetry.tracesUrl(), version()) : ServerTracing.OFF;
         this.metrics.gauge(ServerMetrics.COMPONENTS_LOADED, "Components loaded and served", () -> host.components().size());
         this.builtins = new BuiltinTools(this, host, json);
@@ -448,10 +459,10 @@ public final class WassetteMcpServer implements AutoCloseable {
      * @throws IllegalStateException if this server was made without metrics
      */
     public String scrapeMetrics() {
-        if (metrics instanceof PrometheusMetrics p) {
-            return p.scrape();
+        if (metrics instanceof MicrometerMetrics m && m.scrapes()) {
+            return m.scrape();
         }
-        throw new IllegalStateException("this server records no metrics");
+        throw new IllegalStateException("this server serves no metrics");
     }
 
     /**

@@ -116,7 +116,7 @@ public final class MetricsOverhead {
         private int nextId = 1;
 
         Session(ComponentHost host, boolean metrics) throws IOException {
-            server = new WassetteMcpServer(host, true, new WassetteMcpServer.Telemetry(metrics, null));
+            server = new WassetteMcpServer(host, true, new WassetteMcpServer.Telemetry(metrics, null, null));
             StreamTransport transport = new StreamTransport(server, HttpMcpServer.MAX_REQUEST_BYTES);
             server.streams(transport);
             Pipe in = Pipe.open();

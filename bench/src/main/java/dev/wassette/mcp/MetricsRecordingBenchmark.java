@@ -23,7 +23,7 @@ public class MetricsRecordingBenchmark extends BenchmarkDefaults {
 
     @Setup(Level.Trial)
     public void setup() {
-        recorder = metrics.equals("off") ? ServerMetrics.OFF : new PrometheusMetrics();
+        recorder = metrics.equals("off") ? ServerMetrics.OFF : new MicrometerMetrics(true, null, "bench");
     }
 
     @Benchmark

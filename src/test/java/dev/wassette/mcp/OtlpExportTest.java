@@ -11,8 +11,10 @@ import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
 import io.modelcontextprotocol.spec.McpSchema;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.metrics.v1.Metric;
 import io.opentelemetry.proto.trace.v1.Span;
 import io.opentelemetry.proto.trace.v1.Status;
 import java.net.InetSocketAddress;
@@ -30,12 +32,12 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Spans of tool calls exported over OTLP/HTTP to a collector (here one that decodes the protobuf
- * requests): their names and attributes, the client's trace continued from {@code _meta} or from
- * the HTTP headers, the children of each phase, failures marked, and the trace id in the
- * invocation log.
+ * Spans and metrics of tool calls exported over OTLP/HTTP to a collector (here one that decodes the
+ * protobuf requests): the spans' names and attributes, the client's trace continued from
+ * {@code _meta} or from the HTTP headers, the children of each phase, failures marked, the trace id
+ * in the invocation log; the metrics by the same names as at {@code /metrics}.
  */
-class TracingTest {
+class OtlpExportTest {
     private static final String ADD = "wassette_fixtures_types_0_1_0_add";
     private static final String TRACE_META = "0af7651916cd43dd8448eb211c80319c";
     private static final String PARENT_META = "b7ad6b7169203331";
@@ -46,12 +48,20 @@ class TracingTest {
     Path dir;
 
     @Test
-    void toolCallsAreTracedUnderTheClientsTraceAndExportedOverOtlp() throws Exception {
+    void toolCallsAreTracedUnderTheClientsTraceAndTheirMetricsPushedOverOtlp() throws Exception {
         List<Span> spans = new CopyOnWriteArrayList<>();
+        List<Metric> metrics = new CopyOnWriteArrayList<>();
         HttpServer collector = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         collector.createContext("/v1/traces", exchange -> {
             spans.addAll(ExportTraceServiceRequest.parseFrom(exchange.getRequestBody().readAllBytes()).getResourceSpansList().stream()
                     .flatMap(r -> r.getScopeSpansList().stream()).flatMap(s -> s.getSpansList().stream()).toList());
+            exchange.getResponseHeaders().add("Content-Type", "application/x-protobuf");
+            exchange.sendResponseHeaders(200, 0);
+            exchange.close();
+        });
+        collector.createContext("/v1/metrics", exchange -> {
+            metrics.addAll(ExportMetricsServiceRequest.parseFrom(exchange.getRequestBody().readAllBytes()).getResourceMetricsList().stream()
+                    .flatMap(r -> r.getScopeMetricsList().stream()).flatMap(s -> s.getMetricsList().stream()).toList());
             exchange.getResponseHeaders().add("Content-Type", "application/x-protobuf");
             exchange.sendResponseHeaders(200, 0);
             exchange.close();
@@ -74,9 +84,10 @@ class TracingTest {
         invocationLog.addHandler(capture);
         try (ComponentHost host = new ComponentHost(Fixtures.engine(), ComponentHost.Settings.builder().componentDir(dir.resolve("components"))
                 .secretsDir(dir.resolve("secrets")).baseDir(dir).processEnv(Map.of()).callTimeout(Duration.ofSeconds(10)).maxResultBytes(1 << 20).build())) {
-            String tracesUrl = WassetteMcpServer.Telemetry.tracesUrl("http://127.0.0.1:" + collector.getAddress().getPort() + "/", Map.of());
-            assertEquals("http://127.0.0.1:" + collector.getAddress().getPort() + "/v1/traces", tracesUrl);
-            try (HttpMcpServer server = HttpMcpServer.start(host, true, true, "127.0.0.1:0", List.of("127.0.0.1"), tracesUrl)) {
+            WassetteMcpServer.Telemetry otlp = WassetteMcpServer.Telemetry.of(false, "http://127.0.0.1:" + collector.getAddress().getPort() + "/", Map.of());
+            assertEquals("http://127.0.0.1:" + collector.getAddress().getPort() + "/v1/traces", otlp.tracesUrl());
+            assertEquals("http://127.0.0.1:" + collector.getAddress().getPort() + "/v1/metrics", otlp.metricsUrl());
+            try (HttpMcpServer server = HttpMcpServer.start(host, true, true, "127.0.0.1:0", List.of("127.0.0.1"), otlp)) {
                 String base = "http://127.0.0.1:" + server.address().getPort();
                 // This client's every request carries a traceparent header.
                 HttpRequest.Builder withHeader = HttpRequest.newBuilder().header("traceparent", "00-" + TRACE_HEADER + "-" + PARENT_HEADER + "-01");
@@ -93,7 +104,7 @@ class TracingTest {
                     assertTrue(client.callTool(new McpSchema.CallToolRequest(ADD, Map.of("a", "not a number", "b", 2))).isError());
                 }
                 InvocationLog.flush(Duration.ofSeconds(10));
-            } // closing the server exports what is pending
+            } // closing the server exports what is pending: spans, and the metrics pushed at close
         } finally {
             invocationLog.removeHandler(capture);
             collector.stop(0);
@@ -125,6 +136,16 @@ class TracingTest {
         assertTrue(spans.stream().noneMatch(s -> s.getParentSpanId().equals(failed.getSpanId())), "a call that never reached the component has no phases");
         // Built-in tools are traced too.
         assertEquals(1, spans.stream().filter(s -> s.getName().equals("tools/call load-component")).count(), spans::toString);
+
+        // The metrics, by the names /metrics has: the three successful calls of add (load-component is a
+        // built-in) and the failed one with its error type.
+        Metric operation = metrics.stream().filter(m -> m.getName().equals("mcp.server.operation.duration")).reduce((a, b) -> b)
+                .orElseThrow(() -> new AssertionError(metrics.stream().map(Metric::getName).distinct().toList()));
+        long addCalls = operation.getHistogram().getDataPointsList().stream()
+                .filter(p -> p.getAttributesList().stream().anyMatch(kv -> kv.getKey().equals("gen_ai.tool.name") && kv.getValue().getStringValue().equals(ADD)))
+                .mapToLong(io.opentelemetry.proto.metrics.v1.HistogramDataPoint::getCount).sum();
+        assertEquals(3, addCalls, operation::toString);
+        assertTrue(metrics.stream().anyMatch(m -> m.getName().equals("wassette.component.execution.duration")), metrics::toString);
 
         // The invocation log line of a traced call carries its trace id.
         LogRecord line = invocations.stream().filter(r -> r.getMessage().contains("trace=" + TRACE_META)).findFirst()

@@ -1,9 +1,11 @@
 package dev.wassette.mcp;
 
 import dev.wassette.host.Audit;
+import io.micrometer.core.instrument.Clock;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.DistributionSummary;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
@@ -11,6 +13,8 @@ import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.registry.otlp.OtlpMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
@@ -21,22 +25,47 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The server's metrics (see {@link ServerMetrics}) in a Prometheus registry it owns, served at
- * {@code /metrics}, with the JVM's and the process's own (memory, threads, GC, CPU, open files,
- * uptime). Meters are created once per tool and cached, so a call only records.
+ * The server's metrics (see {@link ServerMetrics}) in Micrometer registries it owns: Prometheus,
+ * served at {@code /metrics}, and OTLP, pushed to a collector every 10 s and at close; either or
+ * both. With the JVM's and the process's own (memory, threads, GC, CPU, open files, uptime). Meters
+ * are created once per tool and cached, so a call only records.
  */
-final class PrometheusMetrics extends ServerMetrics {
+final class MicrometerMetrics extends ServerMetrics {
+    /** How often the OTLP registry pushes. */
+    static final Duration OTLP_STEP = Duration.ofSeconds(10);
+
     /** The bucket boundaries the semantic conventions advise for {@code mcp.server.operation.duration}. */
     private static final Duration[] OPERATION_BUCKETS = seconds(0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5, 10, 30, 60, 120, 300);
     /** Instantiation and execution of a trivial tool take microseconds: finer buckets at the low end. */
     private static final Duration[] PHASE_BUCKETS = seconds(0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 300);
     private static final double[] SIZE_BUCKETS = {64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304};
 
-    private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    private final PrometheusMeterRegistry prometheus;
+    private final OtlpMeterRegistry otlp;
+    /** Where meters are registered: the one registry, or both through a composite. */
+    private final MeterRegistry registry;
     private final Map<String, Meters> byTool = new ConcurrentHashMap<>();
     private final JvmGcMetrics gc = new JvmGcMetrics();
 
-    PrometheusMetrics() {
+    /**
+     * @param prometheus whether to keep a Prometheus registry for {@link #scrape()}
+     * @param otlpMetricsUrl where to push over OTLP/HTTP ({@code …/v1/metrics}); null: not pushed
+     * @param version this server's version, as the OTLP resource's {@code service.version}
+     */
+    MicrometerMetrics(boolean prometheus, String otlpMetricsUrl, String version) {
+        this.prometheus = prometheus ? new PrometheusMeterRegistry(PrometheusConfig.DEFAULT) : null;
+        if (otlpMetricsUrl != null) {
+            Map<String, String> config = Map.of("otlp.url", otlpMetricsUrl, "otlp.step", OTLP_STEP.toSeconds() + "s",
+                    "otlp.resourceAttributes", "service.name=" + WassetteMcpServer.NAME + ",service.version=" + version);
+            this.otlp = new OtlpMeterRegistry(config::get, Clock.SYSTEM);
+        } else {
+            this.otlp = null;
+        }
+        if (this.prometheus != null && this.otlp != null) {
+            registry = new CompositeMeterRegistry(Clock.SYSTEM, java.util.List.of(this.prometheus, this.otlp));
+        } else {
+            registry = this.prometheus != null ? this.prometheus : java.util.Objects.requireNonNull(this.otlp, "no registry");
+        }
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         gc.bindTo(registry);
@@ -65,15 +94,27 @@ final class PrometheusMetrics extends ServerMetrics {
         Gauge.builder(name, value).description(description).register(registry);
     }
 
-    /** Everything recorded so far, in the Prometheus text format (version 0.0.4). */
-    String scrape() {
-        return registry.scrape();
+    /** Whether {@link #scrape()} has a Prometheus registry to read. */
+    boolean scrapes() {
+        return prometheus != null;
     }
 
+    /** Everything recorded so far, in the Prometheus text format (version 0.0.4). */
+    String scrape() {
+        return prometheus.scrape();
+    }
+
+    /** Closes the registries; the OTLP one pushes what it has first. */
     @Override
     void close() {
         gc.close();
         registry.close();
+        if (registry != prometheus && prometheus != null) {
+            prometheus.close();
+        }
+        if (registry != otlp && otlp != null) {
+            otlp.close();
+        }
     }
 
     private static Duration[] seconds(double... values) {
