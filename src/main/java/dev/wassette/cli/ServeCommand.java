@@ -31,6 +31,10 @@ final class ServeCommand implements Callable<Integer> {
     @Option(names = "--allowed-host", paramLabel = "HOST", description = "Allowed Host header value (repeatable; default: localhost, 127.0.0.1, [::1]).")
     List<String> allowedHosts = new ArrayList<>();
 
+    @Option(names = "--stateless", description = {"Answer each request on its own (JSON, no session): any of several replicas behind a",
+        "load balancer can answer any request. No list_changed or progress notifications."})
+    boolean stateless;
+
     @Override
     public Integer call() throws Exception {
         ClientEnvironment client = ClientEnvironment.ofThisProcess();
@@ -49,9 +53,9 @@ final class ServeCommand implements Callable<Integer> {
                 return WassetteCli.BAD_INPUT;
             }
             try (HttpMcpServer server = HttpMcpServer.start(host, !options.disableBuiltinTools, !options.pinned(), bind, hosts,
-                    options.telemetry(true, client))) {
-                LOG.log(System.Logger.Level.INFO, "wassette MCP server on http://{0}/mcp (allowed hosts {1}); components in {2}",
-                        server.address(), hosts, host.store().directory());
+                    options.telemetry(true, client), stateless)) {
+                LOG.log(System.Logger.Level.INFO, "wassette MCP server on http://{0}/mcp{3} (allowed hosts {1}); components in {2}",
+                        server.address(), hosts, host.store().directory(), stateless ? ", stateless" : "");
                 server.join();
             }
         }

@@ -21,7 +21,6 @@ import dev.wassette.source.Progress;
 import dev.wassette.source.RegistryCredentials;
 import dev.wassette.tools.Failure;
 import dev.wassette.tools.ToolNameConflictException;
-import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import io.modelcontextprotocol.server.McpSyncServerExchange;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.io.IOException;
@@ -79,8 +78,8 @@ final class BuiltinTools {
         return names;
     }
 
-    List<SyncToolSpecification> specifications() {
-        List<SyncToolSpecification> specs = new ArrayList<>();
+    List<ServedTool> specifications() {
+        List<ServedTool> specs = new ArrayList<>();
         specs.add(tool("load-component", "Loads a WebAssembly component (binary or component text) from a file, an HTTPS URL or an OCI registry, "
                         + "and serves its exported functions as tools. Loading again with the same id replaces it. "
                         + "A pinned source (#sha256=HEX, @sha256:HEX, or digest) whose bytes differ is refused. Sends progress notifications for a progressToken. "
@@ -205,21 +204,21 @@ final class BuiltinTools {
         return object(properties("component_id", string(), "details", object(properties, required)), "component_id", "details");
     }
 
-    private SyncToolSpecification tool(String name, String description, ObjectNode inputSchema, Handler handler) {
+    private ServedTool tool(String name, String description, ObjectNode inputSchema, Handler handler) {
         return tool(name, description, inputSchema, (ExchangeHandler) (args, exchange, meta) -> handler.handle(args));
     }
 
-    private SyncToolSpecification tool(String name, String description, ObjectNode inputSchema, ExchangeHandler handler) {
+    private ServedTool tool(String name, String description, ObjectNode inputSchema, ExchangeHandler handler) {
         McpSchema.Tool tool = McpSchema.Tool.builder().name(name).description(description)
                 .inputSchema(server.schemaMap(inputSchema)).build();
         ServerMetrics.ToolMeters meters = server.metrics().tool(name, null);
-        return new SyncToolSpecification(tool, (exchange, request) -> {
+        return new ServedTool(tool, (exchange, context, request) -> {
             JsonNode args = json.valueToTree(request.arguments() == null ? Map.of() : request.arguments());
             long start = System.nanoTime();
-            ServerTracing.CallSpan span = server.tracing().startCall(name, null, request.meta(), exchange.transportContext());
+            ServerTracing.CallSpan span = server.tracing().startCall(name, null, request.meta(), context);
             String outcome = "ok";
             try {
-                ClientEnvironment client = StreamTransport.clientOf(exchange);
+                ClientEnvironment client = StreamTransport.clientOf(context);
                 JsonNode result = client == null ? handler.handle(args, exchange, request.meta())
                         : ScopedValue.where(CLIENT, client).call(() -> handler.handle(args, exchange, request.meta()));
                 return McpSchema.CallToolResult.builder()
@@ -235,7 +234,7 @@ final class BuiltinTools {
                 meters.operation(System.nanoTime() - start, "ok".equals(outcome) ? null : outcome);
                 span.end("ok".equals(outcome) ? null : outcome, null);
                 InvocationLog.record(name, null, args, 0, System.nanoTime() - start, outcome, List.of(), span.traceId(),
-                        StreamTransport.sessionLogOf(exchange));
+                        StreamTransport.sessionLogOf(context));
             }
         });
     }

@@ -2,6 +2,7 @@ package dev.wassette.mcp;
 
 import dev.wassette.host.ComponentHost;
 import io.modelcontextprotocol.common.McpTransportContext;
+import io.modelcontextprotocol.server.transport.HttpServletStatelessServerTransport;
 import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
@@ -63,20 +64,43 @@ public final class HttpMcpServer implements AutoCloseable {
      */
     public static HttpMcpServer start(ComponentHost host, boolean builtinTools, boolean followStore, String bind, List<String> allowedHosts,
                                       WassetteMcpServer.Telemetry telemetry) throws Exception {
+        return start(host, builtinTools, followStore, bind, allowedHosts, telemetry, false);
+    }
+
+    /**
+     * {@link #start(ComponentHost, boolean, boolean, String, List, WassetteMcpServer.Telemetry)};
+     * with {@code stateless}, every request is answered on its own with JSON and no session
+     * ({@link WassetteMcpServer#statelessHttp}), so replicas behind a load balancer can share clients.
+     */
+    public static HttpMcpServer start(ComponentHost host, boolean builtinTools, boolean followStore, String bind, List<String> allowedHosts,
+                                      WassetteMcpServer.Telemetry telemetry, boolean stateless) throws Exception {
         Server jetty = new Server();
         ServerConnector connector = connector(jetty, bind); // a bad address fails before anything starts
         jetty.addConnector(connector);
         WassetteMcpServer mcp = new WassetteMcpServer(host, builtinTools, telemetry == null ? new WassetteMcpServer.Telemetry(true, null, null)
                 : new WassetteMcpServer.Telemetry(true, telemetry.tracesUrl(), telemetry.metricsUrl()));
-        HttpServletStreamableServerTransportProvider transport = HttpServletStreamableServerTransportProvider.builder()
-                .jsonMapper(mcp.jsonMapper())
-                .mcpEndpoint("/mcp")
-                .maxRequestSize(MAX_REQUEST_BYTES)
-                .contextExtractor(HttpMcpServer::traceContext)
-                .build();
+        jakarta.servlet.http.HttpServlet transport;
         // First, so the first tools/list has the stored components' tools.
         Thread loading = followStore ? mcp.loadStoredComponents() : null;
-        mcp.streamable(transport);
+        if (stateless) {
+            HttpServletStatelessServerTransport t = HttpServletStatelessServerTransport.builder()
+                    .jsonMapper(mcp.jsonMapper())
+                    .messageEndpoint("/mcp")
+                    .maxRequestSize(MAX_REQUEST_BYTES)
+                    .contextExtractor(HttpMcpServer::traceContext)
+                    .build();
+            mcp.statelessHttp(t);
+            transport = t;
+        } else {
+            HttpServletStreamableServerTransportProvider t = HttpServletStreamableServerTransportProvider.builder()
+                    .jsonMapper(mcp.jsonMapper())
+                    .mcpEndpoint("/mcp")
+                    .maxRequestSize(MAX_REQUEST_BYTES)
+                    .contextExtractor(HttpMcpServer::traceContext)
+                    .build();
+            mcp.streamable(t);
+            transport = t;
+        }
 
         ServletContextHandler context = new ServletContextHandler();
         context.setContextPath("/");

@@ -57,17 +57,16 @@ public final class StreamTransport implements McpServerTransportProvider {
     static final Duration SLOW_HANDLER = Duration.ofMillis(5);
 
     /** The environment of the client a call's session serves, when it is not this process's (daemon sessions); else null. */
-    static ClientEnvironment clientOf(McpSyncServerExchange exchange) {
-        return fromContext(exchange, CLIENT, ClientEnvironment.class);
+    static ClientEnvironment clientOf(McpTransportContext context) {
+        return fromContext(context, CLIENT, ClientEnvironment.class);
     }
 
     /** The log of the session a call came from, when it has one of its own (daemon sessions); else null. */
-    static SessionLog sessionLogOf(McpSyncServerExchange exchange) {
-        return fromContext(exchange, LOG_KEY, SessionLog.class);
+    static SessionLog sessionLogOf(McpTransportContext context) {
+        return fromContext(context, LOG_KEY, SessionLog.class);
     }
 
-    private static <T> T fromContext(McpSyncServerExchange exchange, String key, Class<T> type) {
-        McpTransportContext context = exchange == null ? null : exchange.transportContext();
+    private static <T> T fromContext(McpTransportContext context, String key, Class<T> type) {
         return context != null && type.isInstance(context.get(key)) ? type.cast(context.get(key)) : null;
     }
 

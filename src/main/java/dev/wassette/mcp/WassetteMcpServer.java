@@ -11,14 +11,15 @@ import dev.wassette.tools.Failure;
 import dev.wassette.tools.ToolNameConflictException;
 import dev.wassette.tools.JsonValues;
 import dev.wassette.tools.ToolSchemas;
+import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.json.jackson2.JacksonMcpJsonMapper;
 import io.modelcontextprotocol.server.McpServer;
-import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
+import io.modelcontextprotocol.server.McpStatelessSyncServer;
 import io.modelcontextprotocol.server.McpSyncServer;
-import io.modelcontextprotocol.server.McpSyncServerExchange;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.modelcontextprotocol.spec.McpServerTransportProvider;
+import io.modelcontextprotocol.spec.McpStatelessServerTransport;
 import io.modelcontextprotocol.spec.McpStreamableServerTransportProvider;
 import java.io.IOException;
 import java.time.Duration;
@@ -53,6 +54,8 @@ public final class WassetteMcpServer implements AutoCloseable {
     private final java.time.Instant startedAt = java.time.Instant.now();
     private final BuiltinTools builtins;
     private volatile McpSyncServer server;
+    /** Instead of {@link #server}, when serving stateless HTTP ({@link #statelessHttp}). */
+    private volatile McpStatelessSyncServer statelessServer;
     private volatile ToolListNotifications.Sender listChanged;
     private volatile dev.wassette.host.StoreWatcher watcher;
     private final java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
@@ -153,13 +156,15 @@ public final class WassetteMcpServer implements AutoCloseable {
         }
     }
 
+    private static final String INSTRUCTIONS = "Tools here run WebAssembly components in a sandbox. Use load-component to add tools, "
+            + "and the grant-* tools to give a component the files, hosts or environment it needs.";
+
     private synchronized <S extends McpServer.SyncSpecification<S>> McpSyncServer start(McpServer.SyncSpecification<S> spec) {
         DerivedOutputValidator validator = new DerivedOutputValidator(json);
         spec.serverInfo(NAME, version())
                 .jsonMapper(mcpJson)
                 .capabilities(McpSchema.ServerCapabilities.builder().tools(true).logging().build())
-                .instructions("Tools here run WebAssembly components in a sandbox. Use load-component to add tools, "
-                        + "and the grant-* tools to give a component the files, hosts or environment it needs.")
+                .instructions(INSTRUCTIONS)
                 .validateToolInputs(false) // arguments are validated against the WIT types, with the path of any bad value
                 .jsonSchemaValidator(validator)
                 .requestTimeout(Duration.ofMinutes(10))
@@ -168,20 +173,49 @@ public final class WassetteMcpServer implements AutoCloseable {
                 // thread hand-offs per call were a third of a trivial call's CPU. StreamTransport hands
                 // the reading to another thread when a message takes long.
                 .immediateExecution(true);
-        // Tools known before the server is built (loaded components, stored ones listed from their
-        // metadata) are part of the first tools/list, with no list_changed sent before initialize.
+        spec.tools(toolsAtStart(validator).stream().map(ServedTool::withSessions).toList());
+        McpSyncServer s = spec.build();
+        this.server = s;
+        started.countDown();
+        return s;
+    }
+
+    /**
+     * Tools known before the server is built (loaded components, stored ones listed from their
+     * metadata): part of the first tools/list, with no list_changed sent before initialize.
+     */
+    private List<ServedTool> toolsAtStart(DerivedOutputValidator validator) {
         for (ComponentHost.Loaded l : host.components()) {
             register(l, false);
         }
-        List<SyncToolSpecification> tools = new ArrayList<>(builtinTools ? builtins.specifications() : List.of());
-        for (SyncToolSpecification t : tools) { // constants, checked by BuiltinToolSchemasTest
+        List<ServedTool> tools = new ArrayList<>(builtinTools ? builtins.specifications() : List.of());
+        for (ServedTool t : tools) { // constants, checked by BuiltinToolSchemasTest
             validator.conforming(t.tool().inputSchema());
             validator.conforming(t.tool().outputSchema());
         }
         registry.all().forEach(e -> tools.add(componentTool(e)));
-        spec.tools(tools);
-        McpSyncServer s = spec.build();
-        this.server = s;
+        return tools;
+    }
+
+    /**
+     * Serves stateless HTTP: every request is answered on its own (JSON, no session, no
+     * server-to-client messages), so any of several replicas can answer any request. There are no
+     * {@code list_changed} or progress notifications; clients list the tools again.
+     */
+    public synchronized McpStatelessSyncServer statelessHttp(McpStatelessServerTransport transport) {
+        DerivedOutputValidator validator = new DerivedOutputValidator(json);
+        McpStatelessSyncServer s = McpServer.sync(transport)
+                .serverInfo(NAME, version())
+                .jsonMapper(mcpJson)
+                .capabilities(McpSchema.ServerCapabilities.builder().tools(false).build())
+                .instructions(INSTRUCTIONS)
+                .validateToolInputs(false)
+                .jsonSchemaValidator(validator)
+                .requestTimeout(Duration.ofMinutes(10))
+                .immediateExecution(true)
+                .tools(toolsAtStart(validator).stream().map(ServedTool::stateless).toList())
+                .build();
+        this.statelessServer = s;
         started.countDown();
         return s;
     }
@@ -287,20 +321,13 @@ public final class WassetteMcpServer implements AutoCloseable {
     private synchronized boolean register(String id, List<dev.wassette.runtime.ExportedFunction> functions, boolean notify) {
         List<String> skipped = new ArrayList<>();
         List<ToolRegistry.Entry> entries = registry.plan(id, functions, skipped);
-        McpSyncServer s = server;
         boolean changed = !new java.util.HashSet<>(registry.ofComponent(id)).equals(new java.util.HashSet<>(entries));
         if (changed) {
             skipped.forEach(x -> LOG.log(System.Logger.Level.WARNING, "component {0}: not a tool: {1}", id, x));
-            for (String old : registry.removeComponent(id)) {
-                if (s != null) {
-                    s.removeTool(old);
-                }
-            }
+            registry.removeComponent(id).forEach(this::removeServedTool);
             registry.put(entries);
-            if (s != null) {
-                for (ToolRegistry.Entry e : entries) {
-                    s.addTool(componentTool(e));
-                }
+            for (ToolRegistry.Entry e : entries) {
+                addServedTool(componentTool(e));
             }
         }
         if (notify) {
@@ -325,17 +352,33 @@ public final class WassetteMcpServer implements AutoCloseable {
 
     /** Removes a component's tools; returns whether it had any. */
     synchronized boolean unregister(String componentId, boolean notify) {
-        McpSyncServer s = server;
         List<String> names = registry.removeComponent(componentId);
-        for (String name : names) {
-            if (s != null) {
-                s.removeTool(name);
-            }
-        }
+        names.forEach(this::removeServedTool);
         if (notify) {
             notifyToolListChanged();
         }
         return !names.isEmpty();
+    }
+
+    /** Adds a tool to the server being served (if one is yet: before, the tools are given when it is built). */
+    private void addServedTool(ServedTool tool) {
+        McpSyncServer s = server;
+        McpStatelessSyncServer stateless = statelessServer;
+        if (s != null) {
+            s.addTool(tool.withSessions());
+        } else if (stateless != null) {
+            stateless.addTool(tool.stateless());
+        }
+    }
+
+    private void removeServedTool(String name) {
+        McpSyncServer s = server;
+        McpStatelessSyncServer stateless = statelessServer;
+        if (s != null) {
+            s.removeTool(name);
+        } else if (stateless != null) {
+            stateless.removeTool(name);
+        }
     }
 
     /** Whether a tools/call may name this tool (a built-in, or a tool of a loaded component). */
@@ -347,7 +390,7 @@ public final class WassetteMcpServer implements AutoCloseable {
         return registry.ofComponent(componentId);
     }
 
-    private SyncToolSpecification componentTool(ToolRegistry.Entry e) {
+    private ServedTool componentTool(ToolRegistry.Entry e) {
         var f = e.function();
         McpSchema.Tool.Builder tool = McpSchema.Tool.builder()
                 .name(e.toolName())
@@ -357,15 +400,15 @@ public final class WassetteMcpServer implements AutoCloseable {
         if (output != null) {
             tool.outputSchema(schemaMap(output));
         }
-        return new SyncToolSpecification(tool.build(), (exchange, request) -> callComponent(e, exchange, request));
+        return new ServedTool(tool.build(), (exchange, context, request) -> callComponent(e, context, request));
     }
 
-    private McpSchema.CallToolResult callComponent(ToolRegistry.Entry e, McpSyncServerExchange exchange, McpSchema.CallToolRequest request) {
+    private McpSchema.CallToolResult callComponent(ToolRegistry.Entry e, McpTransportContext context, McpSchema.CallToolRequest request) {
         long start = System.nanoTime();
         Map<String, Object> arguments = request.arguments();
         JsonNode args = json.valueToTree(arguments == null ? Map.of() : arguments);
-        CallContext call = calls.begin(request.meta()).client(StreamTransport.clientOf(exchange));
-        ServerTracing.CallSpan span = tracing.startCall(e.toolName(), e.componentId(), request.meta(), exchange.transportContext());
+        CallContext call = calls.begin(request.meta()).client(StreamTransport.clientOf(context));
+        ServerTracing.CallSpan span = tracing.startCall(e.toolName(), e.componentId(), request.meta(), context);
         String outcome = "ok";
         List<String> backtrace = List.of();
         McpSchema.CallToolResult answer = null;
@@ -392,7 +435,7 @@ public final class WassetteMcpServer implements AutoCloseable {
             recordCall(e, call, answer, outcome, System.nanoTime() - start);
             span.end(failed(answer) ? outcome : null, call);
             InvocationLog.record(e.toolName(), e.componentId(), args, call.instantiateNanos(), call.executeNanos(), outcome, backtrace,
-                    span.traceId(), StreamTransport.sessionLogOf(exchange));
+                    span.traceId(), StreamTransport.sessionLogOf(context));
         }
     }
 
@@ -582,6 +625,10 @@ public final class WassetteMcpServer implements AutoCloseable {
         McpSyncServer s = server;
         if (s != null) {
             s.closeGracefully();
+        }
+        McpStatelessSyncServer stateless = statelessServer;
+        if (stateless != null) {
+            stateless.closeGracefully();
         }
         metrics.close();
         tracing.close();

@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wassette.Fixtures;
 import dev.wassette.host.ComponentHost;
 import io.modelcontextprotocol.json.schema.jackson2.DefaultJsonSchemaValidator;
-import io.modelcontextprotocol.server.McpServerFeatures.SyncToolSpecification;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.HashMap;
@@ -31,10 +30,10 @@ class BuiltinToolSchemasTest {
         try (ComponentHost host = new ComponentHost(Fixtures.engine(), ComponentHost.Settings.builder().componentDir(dir.resolve("c")).secretsDir(dir.resolve("s")).baseDir(dir)
                 .processEnv(Map.of()).callTimeout(Duration.ofSeconds(10)).maxResultBytes(1 << 20).build());
              WassetteMcpServer server = new WassetteMcpServer(host, true)) {
-            List<SyncToolSpecification> specs = new BuiltinTools(server, host, server.objectMapper()).specifications();
+            List<ServedTool> specs = new BuiltinTools(server, host, server.objectMapper()).specifications();
             assertTrue(specs.stream().anyMatch(s -> s.tool().name().equals("apply-declared-permissions")), "the declared-permissions tool is built in");
             DefaultJsonSchemaValidator sdk = new DefaultJsonSchemaValidator(new ObjectMapper());
-            for (SyncToolSpecification spec : specs) {
+            for (ServedTool spec : specs) {
                 var tool = spec.tool();
                 var verdict = sdk.validateSchema(tool.inputSchema());
                 assertTrue(verdict.valid(), () -> tool.name() + " input schema: " + verdict.errorMessage());

@@ -1,0 +1,120 @@
+package dev.wassette.mcp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.wassette.Fixtures;
+import dev.wassette.host.ComponentHost;
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.eclipse.jetty.http.HttpURI;
+import org.eclipse.jetty.proxy.ProxyHandler;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two stateless servers on one shared component store behind a round-robin reverse proxy (Jetty's):
+ * one client's requests are spread across both, a component loaded through one is served by the
+ * other, and a permission granted through one is in force on the other's next call.
+ */
+class StatelessScaleOutTest {
+    private static final Duration BOUND = Duration.ofSeconds(60);
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void oneClientSpreadAcrossTwoReplicasSeesOneStoreAndOnePolicy() throws Exception {
+        ComponentHost.Settings settings = ComponentHost.Settings.builder().componentDir(dir.resolve("components"))
+                .secretsDir(dir.resolve("secrets")).baseDir(dir).processEnv(Map.of("API_KEY", "shared-secret"))
+                .callTimeout(Duration.ofSeconds(10)).maxResultBytes(1 << 20).build();
+        List<String> hosts = List.of("127.0.0.1");
+        try (ComponentHost hostA = new ComponentHost(Fixtures.engine(), settings);
+             ComponentHost hostB = new ComponentHost(Fixtures.engine(), settings);
+             HttpMcpServer a = HttpMcpServer.start(hostA, true, true, "127.0.0.1:0", hosts, null, true);
+             HttpMcpServer b = HttpMcpServer.start(hostB, true, true, "127.0.0.1:0", hosts, null, true)) {
+            int[] ports = {a.address().getPort(), b.address().getPort()};
+            AtomicInteger next = new AtomicInteger();
+            AtomicIntegerArray served = new AtomicIntegerArray(2);
+            Server proxy = new Server();
+            ServerConnector connector = new ServerConnector(proxy);
+            connector.setHost("127.0.0.1");
+            proxy.addConnector(connector);
+            // Messages (POSTs) alternate between the replicas; anything else (a client's GET for a
+            // stream, which a stateless server refuses) goes to the first and is not counted.
+            proxy.setHandler(new ProxyHandler.Reverse(request -> {
+                int backend = 0;
+                if (request.getMethod().equals("POST")) {
+                    backend = next.getAndIncrement() % 2;
+                    served.incrementAndGet(backend);
+                }
+                return HttpURI.build(request.getHttpURI()).scheme("http").host("127.0.0.1").port(ports[backend]);
+            }));
+            proxy.start();
+            try (McpSyncClient client = McpClient.sync(HttpClientStreamableHttpTransport.builder("http://127.0.0.1:" + connector.getLocalPort())
+                    .endpoint("/mcp").build()).requestTimeout(BOUND).build()) {
+                client.initialize();
+                McpSchema.CallToolResult loaded = client.callTool(new McpSchema.CallToolRequest("load-component",
+                        Map.of("path", Fixtures.path("io.wasm").toString(), "id", "io")));
+                assertFalse(loaded.isError(), loaded::toString);
+                // The replica that did not load it follows the shared store.
+                awaitServes(ports[0], "io");
+                awaitServes(ports[1], "io");
+                String getEnv = client.listTools().tools().stream().map(McpSchema.Tool::name).filter(n -> n.endsWith("get-env"))
+                        .findFirst().orElseThrow();
+
+                // Not granted: neither replica lets the component see the variable.
+                for (int i = 0; i < 2; i++) {
+                    assertFalse(client.callTool(new McpSchema.CallToolRequest(getEnv, Map.of("key", "API_KEY"))).toString().contains("shared-secret"));
+                }
+                // Granted through one replica: the next call on either sees it.
+                assertFalse(client.callTool(new McpSchema.CallToolRequest("grant-environment-variable-permission",
+                        Map.of("component_id", "io", "details", Map.of("key", "API_KEY")))).isError());
+                int before0 = served.get(0);
+                int before1 = served.get(1);
+                for (int i = 0; i < 2; i++) {
+                    McpSchema.CallToolResult r = client.callTool(new McpSchema.CallToolRequest(getEnv, Map.of("key", "API_KEY")));
+                    assertEquals("shared-secret", ((Map<?, ?>) r.structuredContent()).get("result"), r::toString);
+                }
+                assertEquals(1, served.get(0) - before0, "one of the two calls went to replica A");
+                assertEquals(1, served.get(1) - before1, "and one to replica B");
+            } finally {
+                proxy.stop();
+            }
+        }
+    }
+
+    /** Waits (bounded) until the replica on {@code port} lists component {@code id} at /info. */
+    private static void awaitServes(int port, String id) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        long deadline = System.nanoTime() + BOUND.toNanos();
+        String info = "";
+        while (System.nanoTime() < deadline) {
+            info = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/info")).build(), HttpResponse.BodyHandlers.ofString()).body();
+            for (var c : new ObjectMapper().readTree(info).path("components")) {
+                if (c.path("id").asText().equals(id)) {
+                    return;
+                }
+            }
+            TimeUnit.MILLISECONDS.sleep(20);
+        }
+        throw new AssertionError("replica on " + port + " does not serve " + id + " within " + BOUND.toSeconds() + " s: " + info);
+    }
+}
