@@ -42,6 +42,7 @@ func main() {
 	out := flag.String("out", "", "JSON result file")
 	rounds := flag.Int("rounds", 3, "rounds; each runs every scenario on both servers, alternating which goes first")
 	quick := flag.Bool("quick", false, "one round, short HTTP windows")
+	thisServeArgs := flag.String("this-serve-args", "", "more arguments of this server's serve, space-separated (e.g. --stateless)")
 	only := flag.String("only", "stdio,stdiod,cold,coldjs,http,warm,sessions4", "scenarios to run")
 	httpSecs := flag.Float64("http-secs", 5, "measured seconds per HTTP configuration")
 	httpWarm := flag.Float64("http-warm", 1, "unmeasured seconds before each HTTP window")
@@ -52,7 +53,7 @@ func main() {
 		os.Exit(2)
 	}
 	cfg := &config{
-		this:        server{Name: "this", Cmd: *thisCmd},
+		this:        server{Name: "this", Cmd: *thisCmd, ServeArgs: strings.Fields(*thisServeArgs)},
 		upstream:    server{Name: "upstream", Cmd: *upCmd},
 		trivialWasm: mustAbs(*trivial),
 		trivialTool: "wassette_fixtures_types_0_1_0_add",

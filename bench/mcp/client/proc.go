@@ -14,8 +14,9 @@ import (
 
 // server is one of the two implementations under test.
 type server struct {
-	Name string // "this" or "upstream"
-	Cmd  string // launcher: <checkout>/wassette, or the upstream wrapper
+	Name      string   // "this" or "upstream"
+	Cmd       string   // launcher: <checkout>/wassette, or the upstream wrapper
+	ServeArgs []string // more arguments of `serve` (this server's -this-serve-args)
 }
 
 func (s server) runArgs(componentDir string) []string {
@@ -26,7 +27,7 @@ func (s server) serveArgs(componentDir, addr string) []string {
 	if s.Name == "upstream" {
 		return []string{"serve", "--streamable-http", "--bind-address", addr, "--component-dir", componentDir}
 	}
-	return []string{"serve", "--bind-address", addr, "--component-dir", componentDir}
+	return append([]string{"serve", "--bind-address", addr, "--component-dir", componentDir}, s.ServeArgs...)
 }
 
 // standaloneEnv is what a server process gets beyond the harness's environment when it must run on
