@@ -2,10 +2,11 @@
 """Cold start of `wassette run` (the JVM path, no daemon): process start to the answer of the first
 tools/list over stdio, for one or more jars, runs alternated so a noisy machine affects all alike.
 
-    python3 bench/startup/cold_start.py [--rounds N] LABEL=JAR [LABEL=JAR ...]
+    python3 bench/startup/cold_start.py [--rounds N] LABEL=JAR[@JVM_FLAG,JVM_FLAG...] ...
 
-Each jar runs with the launcher's JVM settings (a copy of `java_opts` in ./wassette) and an AOT cache
-recorded for it as the launcher records it (`aot-train`), kept as JAR.aot. Every run gets an empty
+Each jar runs with the launcher's JVM settings for `run` (a copy of `java_opts` in ./wassette), the
+label's own JVM flags after them, and an AOT cache recorded for it as the launcher records it
+(`aot-train`, with the same flags), kept beside the jar as JAR.<label>.aot. Every run gets an empty
 XDG_DATA_HOME (no stored components). Prints, per jar, the medians of the time to the initialize
 answer and to the tools/list answer, the process CPU time (user + system, all threads, to exit), the
 RSS when tools/list is answered, and the ratio of the tools/list median to the first jar's.
@@ -13,21 +14,21 @@ RSS when tools/list is answered, and the ratio of the tools/list median to the f
 import argparse, json, os, statistics, subprocess, tempfile, time
 
 JAVA = os.path.join(os.environ.get("JAVA_HOME", "/usr/lib/jvm/temurin-25-jdk-amd64"), "bin", "java")
-JAVA_OPTS = ["--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-Xms8m", "-XX:MinHeapFreeRatio=10",
-             "-XX:MaxHeapFreeRatio=30", "-Xlog:disable", "-Xlog:all=warning:stderr"]
+JAVA_OPTS = ["--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-Xms16m", "-Xmn6m", "-XX:MinHeapFreeRatio=10",
+             "-XX:MaxHeapFreeRatio=30", "-Xlog:disable", "-Xlog:all=warning:stderr", "-XX:TieredStopAtLevel=1"]
 
 
-def record(jar, aot):
+def record(jar, flags, aot):
     if not os.path.exists(aot):
         print(f"recording {aot} ...", flush=True)
-        subprocess.run([JAVA] + JAVA_OPTS + [f"-XX:AOTCacheOutput={aot}", "-jar", jar, "aot-train"],
+        subprocess.run([JAVA] + JAVA_OPTS + flags + [f"-XX:AOTCacheOutput={aot}", "-jar", jar, "aot-train"],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
 
 
-def once(jar, aot):
+def once(jar, flags, aot):
     env = dict(os.environ, XDG_DATA_HOME=tempfile.mkdtemp(prefix="wassette-cold-"))
     t0 = time.monotonic()
-    p = subprocess.Popen([JAVA] + JAVA_OPTS + [f"-XX:AOTCache={aot}", "-jar", jar, "run"],
+    p = subprocess.Popen([JAVA] + JAVA_OPTS + flags + [f"-XX:AOTCache={aot}", "-jar", jar, "run"],
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
 
     def send(message):
@@ -52,17 +53,21 @@ def once(jar, aot):
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=10)
-    parser.add_argument("jars", nargs="+", metavar="LABEL=JAR")
+    parser.add_argument("jars", nargs="+", metavar="LABEL=JAR[@FLAGS]")
     args = parser.parse_args()
-    configs = [(label, os.path.abspath(jar)) for label, jar in (j.split("=", 1) for j in args.jars)]
-    for _, jar in configs:
-        record(jar, jar + ".aot")
-    results = {label: [] for label, _ in configs}
+    configs = []
+    for spec in args.jars:
+        label, rest = spec.split("=", 1)
+        jar, _, flags = rest.partition("@")
+        configs.append((label, os.path.abspath(jar), [f for f in flags.split(",") if f]))
+    for label, jar, flags in configs:
+        record(jar, flags, f"{jar}.{label}.aot")
+    results = {label: [] for label, _, _ in configs}
     for _ in range(args.rounds):
-        for label, jar in configs:
-            results[label].append(once(jar, jar + ".aot"))
+        for label, jar, flags in configs:
+            results[label].append(once(jar, flags, f"{jar}.{label}.aot"))
     first = None
-    for label, _ in configs:
+    for label, _, _ in configs:
         runs = results[label]
         listed = statistics.median(r[1] for r in runs)
         first = first or listed
