@@ -94,7 +94,7 @@ final class MicrometerMetrics extends ServerMetrics {
         Gauge.builder(name, value).description(description).register(registry);
     }
 
-    /** Whether {@link #scrape()} has a Prometheus registry to read. */
+    @Override
     boolean scrapes() {
         return prometheus != null;
     }

@@ -31,13 +31,16 @@ public final class OperatorEndpoints implements AutoCloseable {
         this.connector = connector;
     }
 
-    /** Adds the endpoints to {@code context}; {@code /metrics} only if {@code mcp} records metrics. */
+    /** Adds the endpoints to {@code context}; {@code /metrics} only if {@code mcp} keeps metrics to scrape. */
     static void addTo(ServletContextHandler context, WassetteMcpServer mcp, BooleanSupplier ready) {
         context.addServlet(new ServletHolder(new StatusServlet(() -> true)), "/health");
         context.addServlet(new ServletHolder(new StatusServlet(ready)), "/ready");
-        context.addServlet(new ServletHolder(new InfoServlet(mcp)), "/info");
-        if (mcp.metrics().enabled()) {
-            context.addServlet(new ServletHolder(new MetricsServlet(mcp)), "/metrics");
+        context.addServlet(new ServletHolder(new BodyServlet("application/json",
+                res -> mcp.objectMapper().writeValue(res.getOutputStream(), mcp.info()))), "/info");
+        if (mcp.metrics().scrapes()) {
+            // The Prometheus text format (0.0.4), which every Prometheus-compatible scraper reads.
+            context.addServlet(new ServletHolder(new BodyServlet("text/plain; version=0.0.4; charset=utf-8",
+                    res -> res.getWriter().write(mcp.scrapeMetrics()))), "/metrics");
         }
     }
 
@@ -87,34 +90,26 @@ public final class OperatorEndpoints implements AutoCloseable {
         }
     }
 
-    private static final class InfoServlet extends HttpServlet {
-        private final WassetteMcpServer mcp;
+    /** Answers GET with 200 and a body of {@code contentType} that {@code body} writes. */
+    private static final class BodyServlet extends HttpServlet {
+        @FunctionalInterface
+        interface Body {
+            void write(HttpServletResponse res) throws IOException;
+        }
 
-        InfoServlet(WassetteMcpServer mcp) {
-            this.mcp = mcp;
+        private final String contentType;
+        private final Body body;
+
+        BodyServlet(String contentType, Body body) {
+            this.contentType = contentType;
+            this.body = body;
         }
 
         @Override
         protected void doGet(HttpServletRequest req, HttpServletResponse res) throws IOException {
             res.setStatus(200);
-            res.setContentType("application/json");
-            mcp.objectMapper().writeValue(res.getOutputStream(), mcp.info());
-        }
-    }
-
-    /** The Prometheus text format (0.0.4), which every Prometheus-compatible scraper reads. */
-    private static final class MetricsServlet extends HttpServlet {
-        private final WassetteMcpServer mcp;
-
-        MetricsServlet(WassetteMcpServer mcp) {
-            this.mcp = mcp;
-        }
-
-        @Override
-        protected void doGet(HttpServletRequest req, HttpServletResponse res) throws IOException {
-            res.setStatus(200);
-            res.setContentType("text/plain; version=0.0.4; charset=utf-8");
-            res.getWriter().write(mcp.scrapeMetrics());
+            res.setContentType(contentType);
+            body.write(res);
         }
     }
 }

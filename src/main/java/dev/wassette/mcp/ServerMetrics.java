@@ -64,6 +64,11 @@ class ServerMetrics {
         return false;
     }
 
+    /** Whether the metrics can be read as Prometheus text (for {@code /metrics}). */
+    boolean scrapes() {
+        return false;
+    }
+
     /** The meters of one tool ({@code componentId} null for a built-in tool). */
     ToolMeters tool(String toolName, String componentId) {
         return NONE;

@@ -502,8 +502,8 @@ public final class WassetteMcpServer implements AutoCloseable {
      * @throws IllegalStateException if this server was made without metrics
      */
     public String scrapeMetrics() {
-        if (metrics instanceof MicrometerMetrics m && m.scrapes()) {
-            return m.scrape();
+        if (metrics.scrapes()) {
+            return ((MicrometerMetrics) metrics).scrape();
         }
         throw new IllegalStateException("this server serves no metrics");
     }

@@ -32,18 +32,20 @@ class QuotaTest {
     @TempDir
     Path dir;
 
-    private ComponentHost host() {
+    /** A host with spin.wasm and types.wasm loaded as "spin" and "types". */
+    private ComponentHost hostWithSpinAndTypes() throws Exception {
         // A deadline far beyond the test's bounds: only the cancellation ends a spinning call.
-        return new ComponentHost(Fixtures.engine(), ComponentHost.Settings.builder().componentDir(dir.resolve("components"))
+        ComponentHost host = new ComponentHost(Fixtures.engine(), ComponentHost.Settings.builder().componentDir(dir.resolve("components"))
                 .secretsDir(dir.resolve("secrets")).baseDir(dir).processEnv(Map.of()).callTimeout(Duration.ofMinutes(10))
                 .maxResultBytes(1 << 20).build());
+        host.load("spin", Files.readAllBytes(Fixtures.path("spin.wasm")));
+        host.load("types", Files.readAllBytes(Fixtures.path("types.wasm")));
+        return host;
     }
 
     @Test
     void aComponentAtItsConcurrentCallsWaitsThenIsRefusedWhileOthersGoOn() throws Exception {
-        try (ComponentHost host = host()) {
-            host.load("spin", Files.readAllBytes(Fixtures.path("spin.wasm")));
-            host.load("types", Files.readAllBytes(Fixtures.path("types.wasm")));
+        try (ComponentHost host = hostWithSpinAndTypes()) {
             host.store().update("spin", p -> PolicyEditor.grantQuota(p, "concurrent_calls", 1));
             ExportedFunction spin = host.component("spin").sandbox().component().export("spin");
             ExportedFunction ok = host.component("spin").sandbox().component().export("ok");
@@ -79,9 +81,7 @@ class QuotaTest {
 
     @Test
     void callsBeyondTheirPerMinuteQuotaAreRefusedAtOnceAndAChangedQuotaAppliesToTheNextCall() throws Exception {
-        try (ComponentHost host = host()) {
-            host.load("types", Files.readAllBytes(Fixtures.path("types.wasm")));
-            host.load("spin", Files.readAllBytes(Fixtures.path("spin.wasm")));
+        try (ComponentHost host = hostWithSpinAndTypes()) {
             host.store().update("types", p -> PolicyEditor.grantQuota(p, "calls_per_minute", 3));
             ExportedFunction add = function(host, "types", "add");
             ExportedFunction ok = host.component("spin").sandbox().component().export("ok");

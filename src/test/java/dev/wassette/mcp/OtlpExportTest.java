@@ -52,20 +52,10 @@ class OtlpExportTest {
         List<Span> spans = new CopyOnWriteArrayList<>();
         List<Metric> metrics = new CopyOnWriteArrayList<>();
         HttpServer collector = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-        collector.createContext("/v1/traces", exchange -> {
-            spans.addAll(ExportTraceServiceRequest.parseFrom(exchange.getRequestBody().readAllBytes()).getResourceSpansList().stream()
-                    .flatMap(r -> r.getScopeSpansList().stream()).flatMap(s -> s.getSpansList().stream()).toList());
-            exchange.getResponseHeaders().add("Content-Type", "application/x-protobuf");
-            exchange.sendResponseHeaders(200, 0);
-            exchange.close();
-        });
-        collector.createContext("/v1/metrics", exchange -> {
-            metrics.addAll(ExportMetricsServiceRequest.parseFrom(exchange.getRequestBody().readAllBytes()).getResourceMetricsList().stream()
-                    .flatMap(r -> r.getScopeMetricsList().stream()).flatMap(s -> s.getMetricsList().stream()).toList());
-            exchange.getResponseHeaders().add("Content-Type", "application/x-protobuf");
-            exchange.sendResponseHeaders(200, 0);
-            exchange.close();
-        });
+        receive(collector, "/v1/traces", body -> spans.addAll(ExportTraceServiceRequest.parseFrom(body).getResourceSpansList().stream()
+                .flatMap(r -> r.getScopeSpansList().stream()).flatMap(s -> s.getSpansList().stream()).toList()));
+        receive(collector, "/v1/metrics", body -> metrics.addAll(ExportMetricsServiceRequest.parseFrom(body).getResourceMetricsList().stream()
+                .flatMap(r -> r.getScopeMetricsList().stream()).flatMap(s -> s.getMetricsList().stream()).toList()));
         collector.start();
         List<LogRecord> invocations = new CopyOnWriteArrayList<>();
         Logger invocationLog = Logger.getLogger("dev.wassette.invocation");
@@ -151,6 +141,20 @@ class OtlpExportTest {
         LogRecord line = invocations.stream().filter(r -> r.getMessage().contains("trace=" + TRACE_META)).findFirst()
                 .orElseThrow(() -> new AssertionError(invocations.stream().map(LogRecord::getMessage).toList()));
         assertEquals(TRACE_META, LogFields.of(line).fields().path("trace_id").asText());
+    }
+
+    private interface Receiver {
+        void accept(byte[] body) throws java.io.IOException;
+    }
+
+    /** The collector's side of OTLP/HTTP at {@code path}: each request's protobuf body to {@code receiver}, then 200. */
+    private static void receive(HttpServer collector, String path, Receiver receiver) {
+        collector.createContext(path, exchange -> {
+            receiver.accept(exchange.getRequestBody().readAllBytes());
+            exchange.getResponseHeaders().add("Content-Type", "application/x-protobuf");
+            exchange.sendResponseHeaders(200, 0);
+            exchange.close();
+        });
     }
 
     private static Span child(List<Span> spans, Span parent, String name) {

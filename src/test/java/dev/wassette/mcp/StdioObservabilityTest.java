@@ -19,6 +19,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -37,22 +38,12 @@ class StdioObservabilityTest {
 
     @Test
     void aStdioServersCallsAreScrapedFromItsMetricsAddress() throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Path stderr = dir.resolve("stderr.log");
-        Process server = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                "dev.wassette.cli.WassetteCli", "run", "--component-dir", dir.resolve("components").toString(),
-                "--secrets-dir", dir.resolve("secrets").toString(), "--config", dir.resolve("no-config.toml").toString(),
-                "--metrics-address", "127.0.0.1:0")
-                .redirectError(stderr.toFile()).start();
+        Process server = run(stderr, "--metrics-address", "127.0.0.1:0");
         try {
             OutputStream in = server.getOutputStream();
             BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
-            send(in, Map.of("jsonrpc", "2.0", "id", 1, "method", "initialize", "params", Map.of("protocolVersion", "2025-06-18",
-                    "capabilities", Map.of(), "clientInfo", Map.of("name", "metrics-test", "version", "1"))));
-            assertEquals("wassette-java", answer(out, 1, stderr).path("result").path("serverInfo").path("name").asText());
-            send(in, Map.of("jsonrpc", "2.0", "method", "notifications/initialized"));
-            send(in, call(2, "load-component", Map.of("path", Fixtures.path("types.wasm").toString())));
-            assertFalse(answer(out, 2, stderr).path("result").path("isError").asBoolean());
+            initializeAndLoadTypes(in, out, stderr);
             for (int id = 3; id <= 5; id++) {
                 send(in, call(id, ADD, Map.of("a", id, "b", 1)));
                 assertEquals(id + 1, answer(out, id, stderr).path("result").path("structuredContent").path("result").asInt());
@@ -90,22 +81,12 @@ class StdioObservabilityTest {
 
     @Test
     void withLogFormatJsonEveryStderrLineIsOneJsonObjectAndToolCallsHaveTheirFields() throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Path stderr = dir.resolve("stderr.log");
-        Process server = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                "dev.wassette.cli.WassetteCli", "run", "--component-dir", dir.resolve("components").toString(),
-                "--secrets-dir", dir.resolve("secrets").toString(), "--config", dir.resolve("no-config.toml").toString(),
-                "--log-format", "json")
-                .redirectError(stderr.toFile()).start();
+        Process server = run(stderr, "--log-format", "json");
         try {
             OutputStream in = server.getOutputStream();
             BufferedReader out = new BufferedReader(new InputStreamReader(server.getInputStream(), StandardCharsets.UTF_8));
-            send(in, Map.of("jsonrpc", "2.0", "id", 1, "method", "initialize", "params", Map.of("protocolVersion", "2025-06-18",
-                    "capabilities", Map.of(), "clientInfo", Map.of("name", "log-test", "version", "1"))));
-            answer(out, 1, stderr);
-            send(in, Map.of("jsonrpc", "2.0", "method", "notifications/initialized"));
-            send(in, call(2, "load-component", Map.of("path", Fixtures.path("types.wasm").toString())));
-            answer(out, 2, stderr);
+            initializeAndLoadTypes(in, out, stderr);
             send(in, call(3, ADD, Map.of("a", 1, "b", 2)));
             answer(out, 3, stderr);
             send(in, call(4, "get-policy", Map.of("component_id", "types", "api_token", "hunter2")));
@@ -131,6 +112,26 @@ class StdioObservabilityTest {
         } finally {
             server.destroyForcibly();
         }
+    }
+
+    /** A session's start (requests 1 and 2): initialize, then load types.wasm as "types". */
+    private static void initializeAndLoadTypes(OutputStream in, BufferedReader out, Path stderr) throws IOException {
+        send(in, Map.of("jsonrpc", "2.0", "id", 1, "method", "initialize", "params", Map.of("protocolVersion", "2025-06-18",
+                "capabilities", Map.of(), "clientInfo", Map.of("name", "observability-test", "version", "1"))));
+        assertEquals("wassette-java", answer(out, 1, stderr).path("result").path("serverInfo").path("name").asText());
+        send(in, Map.of("jsonrpc", "2.0", "method", "notifications/initialized"));
+        send(in, call(2, "load-component", Map.of("path", Fixtures.path("types.wasm").toString())));
+        assertFalse(answer(out, 2, stderr).path("result").path("isError").asBoolean());
+    }
+
+    /** `wassette run` in a process of its own on this test's store, its stderr to {@code stderr}. */
+    private Process run(Path stderr, String... options) throws IOException {
+        List<String> command = new java.util.ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "dev.wassette.cli.WassetteCli", "run",
+                "--component-dir", dir.resolve("components").toString(), "--secrets-dir", dir.resolve("secrets").toString(),
+                "--config", dir.resolve("no-config.toml").toString()));
+        command.addAll(List.of(options));
+        return new ProcessBuilder(command).redirectError(stderr.toFile()).start();
     }
 
     private static Map<String, Object> call(int id, String tool, Map<String, Object> arguments) {
