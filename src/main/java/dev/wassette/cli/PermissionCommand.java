@@ -36,7 +36,7 @@ final class PermissionCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getErr());
     }
 
-    enum Kind { storage, network, environment_variable, memory, concurrent_calls, calls_per_minute }
+    enum Kind { storage, network, environment_variable, memory, concurrent_calls, calls_per_minute, outbound_requests }
 
     static final class KindConverter implements CommandLine.ITypeConverter<Kind> {
         @Override
@@ -45,7 +45,7 @@ final class PermissionCommand implements Runnable {
                 return Kind.valueOf(value.replace('-', '_'));
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.TypeConversionException(
-                        "expected storage, network, environment-variable, memory, concurrent-calls or calls-per-minute");
+                        "expected storage, network, environment-variable, memory, concurrent-calls, calls-per-minute or outbound-requests");
             }
         }
     }
@@ -93,7 +93,8 @@ final class PermissionCommand implements Runnable {
     @Command(name = "grant", description = {"Grants a permission or sets a quota:",
         "  storage ID URI --access read[,write]   network ID HOST|CIDR",
         "  environment-variable ID KEY            memory ID LIMIT (e.g. 512Mi)",
-        "  concurrent-calls ID N                  calls-per-minute ID N"})
+        "  concurrent-calls ID N                  calls-per-minute ID N",
+        "  outbound-requests ID N (per call)"})
     static final class Grant extends Edit {
         @Parameters(index = "0", paramLabel = "KIND", converter = KindConverter.class)
         Kind kind;
@@ -115,7 +116,7 @@ final class PermissionCommand implements Runnable {
                         ? PolicyEditor.grantNetworkCidr(p, value) : PolicyEditor.grantNetworkHost(p, value);
                 case environment_variable -> PolicyEditor.grantEnvironment(p, value);
                 case memory -> PolicyEditor.grantMemory(p, parseMemory(value));
-                case concurrent_calls, calls_per_minute -> PolicyEditor.grantQuota(p, kind.name(), parseQuota(value));
+                case concurrent_calls, calls_per_minute, outbound_requests -> PolicyEditor.grantQuota(p, kind.name(), parseQuota(value));
             });
         }
     }
@@ -136,7 +137,7 @@ final class PermissionCommand implements Runnable {
 
         @Override
         public Integer call() {
-            if (value == null && kind != Kind.memory && kind != Kind.concurrent_calls && kind != Kind.calls_per_minute) {
+            if (value == null && (kind == Kind.storage || kind == Kind.network || kind == Kind.environment_variable)) {
                 spec.commandLine().getErr().println("error: revoke " + kind.name().replace('_', '-') + " needs a value");
                 return WassetteCli.BAD_INPUT;
             }
@@ -145,7 +146,7 @@ final class PermissionCommand implements Runnable {
                 case network -> PolicyEditor.revokeNetwork(p, value);
                 case environment_variable -> PolicyEditor.revokeEnvironment(p, value);
                 case memory -> PolicyEditor.revokeMemory(p);
-                case concurrent_calls, calls_per_minute -> PolicyEditor.revokeQuota(p, kind.name());
+                case concurrent_calls, calls_per_minute, outbound_requests -> PolicyEditor.revokeQuota(p, kind.name());
             });
         }
     }

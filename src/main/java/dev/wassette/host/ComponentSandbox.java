@@ -154,6 +154,10 @@ public final class ComponentSandbox implements AutoCloseable {
             context.storageVisible(policy.visibleStorage());
         }
         EgressCheck egress = policy.egress(denial -> denied(fn, Audit.Category.NETWORK, denial, context));
+        Integer outbound = policy.policy().resources().quotas().outboundRequests();
+        if (outbound != null) {
+            egress = new OutboundBudget(egress, outbound, denial -> denied(fn, Audit.Category.QUOTA, denial, context));
+        }
         Val value;
         try {
             value = run(function, args, grants, policy, environment, egress, context);

@@ -124,8 +124,9 @@ final class BuiltinTools {
         specs.add(tool("revoke-environment-variable-permission", "Revokes a component's access to an environment variable.",
                 details(properties("key", string()), "key"),
                 a -> edit(a, p -> PolicyEditor.revokeEnvironment(p, text(a, "key")))));
-        specs.add(tool("grant-quota", "Sets a quota of a component: concurrent_calls (its calls in flight at once; more wait up to 5 s, then fail) "
-                        + "or calls_per_minute (calls started per minute, in bursts up to that many; more fail at once).",
+        specs.add(tool("grant-quota", "Sets a quota of a component: concurrent_calls (its calls in flight at once; more wait up to 5 s, then fail), "
+                        + "calls_per_minute (calls started per minute, in bursts up to that many; more fail at once) "
+                        + "or outbound_requests (HTTP requests and TCP connections one call may make; more are denied to it).",
                 details(properties("quota", quotaName(), "value", NODES.objectNode().put("type", "integer").put("minimum", 1).put("maximum", 1_000_000)),
                         "quota", "value"),
                 a -> edit(a, p -> PolicyEditor.grantQuota(p, text(a, "quota"), quotaValue(a)))));

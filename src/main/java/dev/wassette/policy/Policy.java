@@ -95,19 +95,22 @@ public record Policy(
      *                        (at most the call timeout, up to 5 s), then is refused
      * @param callsPerMinute  calls started in any minute (a token bucket: bursts up to this many,
      *                        refilled evenly over the minute); one more is refused at once
+     * @param outboundRequests outgoing HTTP requests and TCP connections one call may make (those
+     *                        the network rules allow); one more is denied to the guest
      */
-    public record Quotas(Integer concurrentCalls, Integer callsPerMinute) {
+    public record Quotas(Integer concurrentCalls, Integer callsPerMinute, Integer outboundRequests) {
         /** No quotas. */
-        public static final Quotas NONE = new Quotas(null, null);
+        public static final Quotas NONE = new Quotas(null, null, null);
 
         /** The quota names as the policy and the tools write them. */
-        public static final List<String> NAMES = List.of("concurrent_calls", "calls_per_minute");
+        public static final List<String> NAMES = List.of("concurrent_calls", "calls_per_minute", "outbound_requests");
 
         /** This with quota {@code name} set to {@code value} (null: removed). */
         public Quotas with(String name, Integer value) {
             return switch (name) {
-                case "concurrent_calls" -> new Quotas(value, callsPerMinute);
-                case "calls_per_minute" -> new Quotas(concurrentCalls, value);
+                case "concurrent_calls" -> new Quotas(value, callsPerMinute, outboundRequests);
+                case "calls_per_minute" -> new Quotas(concurrentCalls, value, outboundRequests);
+                case "outbound_requests" -> new Quotas(concurrentCalls, callsPerMinute, value);
                 default -> throw new IllegalArgumentException("unknown quota \"" + name + "\" (known: " + String.join(", ", NAMES) + ")");
             };
         }

@@ -64,6 +64,9 @@ public final class PolicyWriter {
         if (q.callsPerMinute() != null) {
             quotas.put("calls_per_minute", q.callsPerMinute());
         }
+        if (q.outboundRequests() != null) {
+            quotas.put("outbound_requests", q.outboundRequests());
+        }
         Map<String, Object> resources = new LinkedHashMap<>();
         if (!limits.isEmpty()) {
             resources.put("limits", limits);

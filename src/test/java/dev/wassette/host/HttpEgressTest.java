@@ -99,6 +99,42 @@ class HttpEgressTest {
     }
 
     @Test
+    void aCallMakesNoMoreOutboundRequestsThanItsQuota() throws Exception {
+        AtomicInteger hits = new AtomicInteger();
+        HttpServer counted = server("counted", hits);
+        try {
+            int port = counted.getAddress().getPort();
+            Policy policy = PolicyParser.parse("""
+                    version: "1.0"
+                    permissions:
+                      network:
+                        allow:
+                          - host: "http://127.0.0.1:%d"
+                      resources:
+                        quotas: {outbound_requests: 2}
+                    """.formatted(port), "p.yaml");
+            String url = "http://127.0.0.1:" + port + "/";
+            ExportedFunction getAll = sandbox.component().export("http-get-all");
+            CallContext context = new CallContext();
+            Val three = sandbox.call(getAll, List.of(new Val.ListVal(List.of(new Val.Str(url), new Val.Str(url), new Val.Str(url)))),
+                    CallPolicy.of(policy, Path.of("").toAbsolutePath(), new Limits(Duration.ofSeconds(20), 1 << 20)), key -> null, context);
+            assertFalse(((Val.ResultVal) three).isOk(), "the third request is denied: " + three);
+            assertEquals(2, hits.get(), "the server saw the two requests within the quota");
+            assertEquals(List.of(Audit.Category.QUOTA), context.denials().stream().map(CallContext.Denial::category).toList());
+            assertTrue(context.denials().getFirst().detail().contains("quota outbound_requests (2)"), context.denials().toString());
+
+            // The quota is per call: the next call has its own.
+            CallContext next = new CallContext();
+            Val two = sandbox.call(getAll, List.of(new Val.ListVal(List.of(new Val.Str(url), new Val.Str(url)))),
+                    CallPolicy.of(policy, Path.of("").toAbsolutePath(), new Limits(Duration.ofSeconds(20), 1 << 20)), key -> null, next);
+            assertTrue(((Val.ResultVal) two).isOk(), two.toString());
+            assertEquals(4, hits.get());
+        } finally {
+            counted.stop(0);
+        }
+    }
+
+    @Test
     void defaultDenyReachesNothing() {
         int port = allowed.getAddress().getPort();
         List<String> denials = new ArrayList<>();

@@ -56,7 +56,7 @@ class PolicyParserTest {
                     limits: {memory: "64Mi"}
                     quotas: {concurrent_calls: 2, calls_per_minute: 120}
                 """, "q.yaml");
-        assertEquals(new Policy.Quotas(2, 120), p.resources().quotas());
+        assertEquals(new Policy.Quotas(2, 120, null), p.resources().quotas());
         assertEquals(64L << 20, p.resources().memoryBytes());
         Policy again = PolicyParser.parse(PolicyWriter.toYaml(p), "written.yaml");
         assertTrue(again.grantsSameAs(p), PolicyWriter.toYaml(p));
