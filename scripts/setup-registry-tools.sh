@@ -8,6 +8,8 @@
 #   this repository: src/test/referrers-registry, go-containerregistry's registry package with its
 #                    referrers API switched on (neither registry above serves that API)
 #   crates.io:       wkg (wasm-pkg-tools), which pushes Wasm OCI artifacts as most publishers do
+#   and, for the metrics tests, Prometheus' promtool (`promtool check metrics`: the real text parser
+#   and linter), from the Go module proxy
 #
 # Everything goes to ${WASSETTE_TOOLS_DIR:-$HOME/.cache/wassette/tools} (outside the repo), one
 # directory per tool and version, so a changed pin installs beside the old one. Progress goes to
@@ -21,6 +23,7 @@ ORAS_VERSION=v1.3.6           # oras.land/oras/cmd/oras
 COSIGN2_VERSION=v2.6.5        # github.com/sigstore/cosign/v2/cmd/cosign
 COSIGN3_VERSION=v3.1.3        # github.com/sigstore/cosign/v3/cmd/cosign (needs Go 1.26)
 WKG_VERSION=0.16.1            # crates.io wkg
+PROMTOOL_VERSION=v0.316.0     # github.com/prometheus/prometheus/cmd/promtool (Prometheus 3.x; ~8 min cold)
 
 TOOLS="${WASSETTE_TOOLS_DIR:-$HOME/.cache/wassette/tools}"
 
@@ -67,6 +70,7 @@ go_tool oras oras oras.land/oras/cmd/oras "$ORAS_VERSION"
 # Two cosigns, each in its own directory: the same binary name, different signature formats.
 go_tool cosign2 cosign github.com/sigstore/cosign/v2/cmd/cosign "$COSIGN2_VERSION"
 go_tool cosign3 cosign github.com/sigstore/cosign/v3/cmd/cosign "$COSIGN3_VERSION"
+go_tool promtool promtool github.com/prometheus/prometheus/cmd/promtool "$PROMTOOL_VERSION"
 
 # A registry with the OCI referrers API, built from src/test/referrers-registry (its go.mod pins
 # go-containerregistry), cached by a hash of its sources.
@@ -101,3 +105,4 @@ emit WKG "$WKG_DIR/bin/wkg"
 emit COSIGN2 "$TOOLS/go/cosign2-$COSIGN2_VERSION/cosign"
 emit COSIGN3 "$TOOLS/go/cosign3-$COSIGN3_VERSION/cosign"
 emit REFERRERS_REGISTRY "$REFERRERS_DIR/registry"
+emit PROMTOOL "$TOOLS/go/promtool-$PROMTOOL_VERSION/promtool"

@@ -14,6 +14,7 @@ import io.micrometer.core.instrument.binder.system.FileDescriptorMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.core.instrument.composite.CompositeMeterRegistry;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.registry.otlp.OtlpMeterRegistry;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -66,6 +67,9 @@ final class MicrometerMetrics extends ServerMetrics {
         } else {
             registry = this.prometheus != null ? this.prometheus : java.util.Objects.requireNonNull(this.otlp, "no registry");
         }
+        // Micrometer's names for these two break Prometheus' naming rules (`promtool check metrics`):
+        // process_cpu_time_ns_total (an abbreviated unit) and system_cpu_count (a gauge ending in _count).
+        registry.config().meterFilter(MeterFilter.deny(id -> id.getName().equals("process.cpu.time") || id.getName().equals("system.cpu.count")));
         new JvmMemoryMetrics().bindTo(registry);
         new JvmThreadMetrics().bindTo(registry);
         gc.bindTo(registry);

@@ -114,6 +114,13 @@ class MetricsEndpointTest {
             infoJson.path("components").get(0).path("tools").forEach(t -> infoTools.add(t.asText()));
             assertTrue(infoTools.contains(ADD) && infoTools.contains(DIVIDE), info.body());
 
+            // Prometheus' own parser and linter accept the whole text.
+            Path scrapeFile = dir.resolve("scrape.txt");
+            java.nio.file.Files.writeString(scrapeFile, scraped.body());
+            var promtool = dev.wassette.RegistryTools.run(List.of("bash", "-c", "\"$0\" check metrics < \"$1\"",
+                    dev.wassette.RegistryTools.get().promtool().toString(), scrapeFile.toString()), dir, Map.of(), Duration.ofSeconds(60));
+            assertEquals(0, promtool.code(), "promtool check metrics:\n" + promtool.output());
+
             // Argument values never become labels.
             assertFalse(scraped.body().contains("argument-value-7f3a"), "an argument value leaked into the metrics");
 
