@@ -16,6 +16,7 @@ public final class CallContext {
     private final Cancellation cancellation = new Cancellation();
     private final List<Denial> denials = new ArrayList<>(0);
     private volatile long startedNanos;
+    private volatile long fuelConsumed = -1;
     private volatile long instantiateNanos;
     private volatile long executeNanos;
     private volatile List<String> policyNotes = List.of();
@@ -64,6 +65,15 @@ public final class CallContext {
 
     public long executeNanos() {
         return executeNanos;
+    }
+
+    /** Fuel units the call used (instantiation and execution), or -1 when not metered or not reached. */
+    public long fuelConsumed() {
+        return fuelConsumed;
+    }
+
+    void fuelConsumed(long units) {
+        this.fuelConsumed = units;
     }
 
     /** {@link System#nanoTime()} when instantiation began; 0 if the call never reached the component. */

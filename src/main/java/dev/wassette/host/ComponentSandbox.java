@@ -236,10 +236,18 @@ public final class ComponentSandbox implements AutoCloseable {
             if (context.isCancelled()) {
                 throw new TrapException(TrapException.Kind.CANCELLED, name + ": call cancelled: " + context.cancellation().reason(), List.of());
             }
-            var instance = pre.instantiate(store);
-            instantiated = System.nanoTime();
-            context.running(true);
-            return instance.call(function, args);
+            try {
+                var instance = pre.instantiate(store);
+                instantiated = System.nanoTime();
+                context.running(true);
+                return instance.call(function, args);
+            } finally {
+                // A store without a CPU share is given all the fuel there is (see Store): what is left tells what was used.
+                long remaining = store.fuelRemaining();
+                if (remaining >= 0) {
+                    context.fuelConsumed((grants.fuel() > 0 ? grants.fuel() : Long.MAX_VALUE) - remaining);
+                }
+            }
         } finally {
             context.running(false);
             long end = System.nanoTime();

@@ -40,6 +40,8 @@ final class MicrometerMetrics extends ServerMetrics {
     /** Instantiation and execution of a trivial tool take microseconds: finer buckets at the low end. */
     private static final Duration[] PHASE_BUCKETS = seconds(0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 30, 300);
     private static final double[] SIZE_BUCKETS = {64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304};
+    /** Fuel (about one unit per Wasm instruction): from a trivial call's thousands to a CPU share's billions. */
+    private static final double[] FUEL_BUCKETS = {1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11};
 
     private final PrometheusMeterRegistry prometheus;
     private final OtlpMeterRegistry otlp;
@@ -138,6 +140,7 @@ final class MicrometerMetrics extends ServerMetrics {
         private final Timer instantiation;
         private final Timer execution;
         private final DistributionSummary resultSize;
+        private final DistributionSummary fuel;
         private final Map<Audit.Category, Counter> denials;
 
         private Meters(String toolName, String componentId) {
@@ -148,12 +151,16 @@ final class MicrometerMetrics extends ServerMetrics {
                 instantiation = null;
                 execution = null;
                 resultSize = null;
+                fuel = null;
                 denials = null;
             } else {
                 instantiation = phase(INSTANTIATION_DURATION, "Time to instantiate the component for a call");
                 execution = phase(EXECUTION_DURATION, "Time the component's function ran");
                 resultSize = DistributionSummary.builder(RESULT_SIZE).description("Bytes of a tool's result text")
                         .baseUnit("bytes").serviceLevelObjectives(SIZE_BUCKETS)
+                        .tags(COMPONENT, componentId, TOOL, toolName).register(registry);
+                fuel = DistributionSummary.builder(FUEL).description("Fuel a call used (instantiation and execution; about one unit per Wasm instruction)")
+                        .baseUnit("units").serviceLevelObjectives(FUEL_BUCKETS)
                         .tags(COMPONENT, componentId, TOOL, toolName).register(registry);
                 denials = new EnumMap<>(Audit.Category.class);
                 for (Audit.Category c : Audit.Category.values()) {
@@ -194,6 +201,13 @@ final class MicrometerMetrics extends ServerMetrics {
             }
             if (executeNanos > 0) {
                 execution.record(executeNanos, TimeUnit.NANOSECONDS);
+            }
+        }
+
+        @Override
+        public void fuel(long units) {
+            if (units >= 0) {
+                fuel.record(units);
             }
         }
 

@@ -18,6 +18,7 @@ class ServerMetrics {
     static final String INSTANTIATION_DURATION = "wassette.component.instantiation.duration";
     static final String EXECUTION_DURATION = "wassette.component.execution.duration";
     static final String RESULT_SIZE = "wassette.tool.result.size";
+    static final String FUEL = "wassette.component.fuel.consumed";
     static final String POLICY_DENIALS = "wassette.policy.denials";
 
     static final String METHOD = "mcp.method.name";
@@ -41,6 +42,9 @@ class ServerMetrics {
         /** The phases of a component call; a phase not reached (0 ns) is not recorded. */
         void phases(long instantiateNanos, long executeNanos);
 
+        /** Fuel a component call used; not recorded when negative (not metered, not reached). */
+        void fuel(long units);
+
         void resultBytes(long bytes);
 
         void denied(Audit.Category category);
@@ -52,6 +56,9 @@ class ServerMetrics {
 
         @Override
         public void phases(long instantiateNanos, long executeNanos) {}
+
+        @Override
+        public void fuel(long units) {}
 
         @Override
         public void resultBytes(long bytes) {}

@@ -449,6 +449,7 @@ public final class WassetteMcpServer implements AutoCloseable {
         boolean failed = failed(answer);
         meters.operation(nanos, failed ? outcome : null);
         meters.phases(call.instantiateNanos(), call.executeNanos());
+        meters.fuel(call.fuelConsumed());
         if (answer != null && !failed) {
             meters.resultBytes(textBytes(answer));
         }

@@ -82,6 +82,11 @@ class MetricsEndpointTest {
                     seriesOf(samples, "wassette_component_execution_duration_seconds_count"));
             assertTrue(samples.get(component("wassette_component_execution_duration_seconds_sum", ADD)) > 0);
 
+            // Fuel: recorded for each call that ran, and more than nothing.
+            assertEquals(renamed(phase, "wassette_component_fuel_consumed_units_count"),
+                    seriesOf(samples, "wassette_component_fuel_consumed_units_count"));
+            assertTrue(samples.get(component("wassette_component_fuel_consumed_units_sum", ADD)) > 0, scraped.body());
+
             // Result bytes: the UTF-8 text each successful call returned ("3", "9", divide's JSON).
             assertEquals(Map.of(component("wassette_tool_result_size_bytes_sum", ADD), 2.0,
                             component("wassette_tool_result_size_bytes_sum", DIVIDE), (double) divideText.getBytes(StandardCharsets.UTF_8).length),

@@ -10,7 +10,7 @@ import org.openjdk.jmh.annotations.TearDown;
 /**
  * What a tool call pays to be recorded in the metrics: what {@code WassetteMcpServer} records per
  * component call (the tool's meters looked up, the operation timer, the instantiation and execution
- * timers, the result size) into the Prometheus registry, or into the metrics-off recorder. In this
+ * timers, the fuel used, the result size) into the Prometheus registry, or into the metrics-off recorder. In this
  * package because the recorders are the server's own, not API. Set beside a whole in-process
  * {@code tools/call} ({@code MetricsOverhead}), it is the share of a call that metrics cost.
  */
@@ -32,6 +32,7 @@ public class MetricsRecordingBenchmark extends BenchmarkDefaults {
         ServerMetrics.ToolMeters meters = recorder.tool("wassette_fixtures_types_0_1_0_add", "types");
         meters.operation(120_000 + t * 100, null);
         meters.phases(27_000 + t, 11_000 + t);
+        meters.fuel(5_000 + t);
         meters.resultBytes(1 + t);
     }
 
