@@ -55,7 +55,8 @@ final class ServeCommand implements Callable<Integer> {
             try (HttpMcpServer server = HttpMcpServer.start(host, !options.disableBuiltinTools, !options.pinned(), bind, hosts,
                     options.telemetry(true, client), stateless)) {
                 LOG.log(System.Logger.Level.INFO, "wassette MCP server on http://{0}/mcp{3} (allowed hosts {1}); components in {2}",
-                        server.address(), hosts, host.store().directory(), stateless ? ", stateless" : "");
+                        server.address().getHostString() + ":" + server.address().getPort(), hosts, host.store().directory(),
+                        stateless ? ", stateless" : "");
                 server.join();
             }
         }

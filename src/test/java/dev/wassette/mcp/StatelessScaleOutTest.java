@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wassette.Fixtures;
-import dev.wassette.host.ComponentHost;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
@@ -17,7 +16,6 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -30,7 +28,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Two stateless servers on one shared component store behind a round-robin reverse proxy (Jetty's):
+ * Two `wassette serve --stateless` processes on one shared component store behind a round-robin
+ * reverse proxy (Jetty's):
  * one client's requests are spread across both, a component loaded through one is served by the
  * other, and a permission granted through one is in force on the other's next call.
  */
@@ -42,18 +41,13 @@ class StatelessScaleOutTest {
 
     @Test
     void oneClientSpreadAcrossTwoReplicasSeesOneStoreAndOnePolicy() throws Exception {
-        ComponentHost.Settings settings = ComponentHost.Settings.builder().componentDir(dir.resolve("components"))
-                .secretsDir(dir.resolve("secrets")).baseDir(dir).processEnv(Map.of("API_KEY", "shared-secret"))
-                .callTimeout(Duration.ofSeconds(10)).maxResultBytes(1 << 20).build();
-        List<String> hosts = List.of("127.0.0.1");
-        try (ComponentHost hostA = new ComponentHost(Fixtures.engine(), settings);
-             ComponentHost hostB = new ComponentHost(Fixtures.engine(), settings);
-             HttpMcpServer a = HttpMcpServer.start(hostA, true, true, "127.0.0.1:0", hosts, null, true);
-             HttpMcpServer b = HttpMcpServer.start(hostB, true, true, "127.0.0.1:0", hosts, null, true)) {
-            int[] ports = {a.address().getPort(), b.address().getPort()};
+        Process a = replica("a");
+        Process b = replica("b");
+        Server proxy = new Server();
+        try {
+            int[] ports = {port("a"), port("b")};
             AtomicInteger next = new AtomicInteger();
             AtomicIntegerArray served = new AtomicIntegerArray(2);
-            Server proxy = new Server();
             ServerConnector connector = new ServerConnector(proxy);
             connector.setHost("127.0.0.1");
             proxy.addConnector(connector);
@@ -95,10 +89,42 @@ class StatelessScaleOutTest {
                 }
                 assertEquals(1, served.get(0) - before0, "one of the two calls went to replica A");
                 assertEquals(1, served.get(1) - before1, "and one to replica B");
-            } finally {
-                proxy.stop();
             }
+        } finally {
+            proxy.stop();
+            a.destroy();
+            b.destroy();
+            a.waitFor(10, TimeUnit.SECONDS);
+            b.waitFor(10, TimeUnit.SECONDS);
         }
+    }
+
+    /** A `wassette serve --stateless` process on the shared store, on a free port, logging to stderr-NAME.log. */
+    private Process replica(String name) throws java.io.IOException {
+        ProcessBuilder pb = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"), "dev.wassette.cli.WassetteCli",
+                "serve", "--stateless", "--bind-address", "127.0.0.1:0", "--allowed-host", "127.0.0.1",
+                "--component-dir", dir.resolve("components").toString(), "--secrets-dir", dir.resolve("secrets").toString(),
+                "--config", dir.resolve("no-config.toml").toString())
+                .redirectError(dir.resolve("stderr-" + name + ".log").toFile()).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().put("API_KEY", "shared-secret");
+        return pb.start();
+    }
+
+    /** The port replica {@code name} says it listens on, waiting (bounded) for it to say so. */
+    private int port(String name) throws Exception {
+        Path log = dir.resolve("stderr-" + name + ".log");
+        java.util.regex.Pattern listening = java.util.regex.Pattern.compile("MCP server on http://127\\.0\\.0\\.1:(\\d+)/mcp");
+        long deadline = System.nanoTime() + BOUND.toNanos();
+        while (System.nanoTime() < deadline) {
+            java.util.regex.Matcher m = listening.matcher(java.nio.file.Files.exists(log) ? java.nio.file.Files.readString(log) : "");
+            if (m.find()) {
+                return Integer.parseInt(m.group(1));
+            }
+            TimeUnit.MILLISECONDS.sleep(20);
+        }
+        throw new AssertionError("replica " + name + " did not start within " + BOUND.toSeconds() + " s:\n"
+                + (java.nio.file.Files.exists(log) ? java.nio.file.Files.readString(log) : "(no log)"));
     }
 
     /** Waits (bounded) until the replica on {@code port} lists component {@code id} at /info. */
