@@ -2,7 +2,6 @@ package dev.wassette.mcp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wassette.Fixtures;
@@ -69,10 +68,8 @@ class StatelessScaleOutTest {
                         Map.of("path", Fixtures.path("io.wasm").toString(), "id", "io")));
                 assertFalse(loaded.isError(), loaded::toString);
                 // The replica that did not load it follows the shared store.
-                awaitServes(ports[0], "io");
-                awaitServes(ports[1], "io");
-                String getEnv = client.listTools().tools().stream().map(McpSchema.Tool::name).filter(n -> n.endsWith("get-env"))
-                        .findFirst().orElseThrow();
+                String getEnv = awaitTool(ports[0], "get-env");
+                assertEquals(getEnv, awaitTool(ports[1], "get-env"));
 
                 // Not granted: neither replica lets the component see the variable.
                 for (int i = 0; i < 2; i++) {
@@ -127,20 +124,23 @@ class StatelessScaleOutTest {
                 + (java.nio.file.Files.exists(log) ? java.nio.file.Files.readString(log) : "(no log)"));
     }
 
-    /** Waits (bounded) until the replica on {@code port} lists component {@code id} at /info. */
-    private static void awaitServes(int port, String id) throws Exception {
+    /** Waits (bounded) until the replica on {@code port} lists a tool whose name ends with {@code suffix}; its name. */
+    private static String awaitTool(int port, String suffix) throws Exception {
         HttpClient http = HttpClient.newHttpClient();
+        HttpRequest list = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/mcp"))
+                .header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")
+                .POST(HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}")).build();
         long deadline = System.nanoTime() + BOUND.toNanos();
-        String info = "";
+        String answer = "";
         while (System.nanoTime() < deadline) {
-            info = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/info")).build(), HttpResponse.BodyHandlers.ofString()).body();
-            for (var c : new ObjectMapper().readTree(info).path("components")) {
-                if (c.path("id").asText().equals(id)) {
-                    return;
+            answer = http.send(list, HttpResponse.BodyHandlers.ofString()).body();
+            for (var tool : new ObjectMapper().readTree(answer).path("result").path("tools")) {
+                if (tool.path("name").asText().endsWith(suffix)) {
+                    return tool.path("name").asText();
                 }
             }
             TimeUnit.MILLISECONDS.sleep(20);
         }
-        throw new AssertionError("replica on " + port + " does not serve " + id + " within " + BOUND.toSeconds() + " s: " + info);
+        throw new AssertionError("replica on " + port + " lists no *" + suffix + " tool within " + BOUND.toSeconds() + " s: " + answer);
     }
 }
