@@ -308,8 +308,15 @@ public final class WassetteMcpServer implements AutoCloseable {
         }
     }
 
-    /** Registers a loaded component's tools; returns whether the tool list changed. */
+    /**
+     * Registers a loaded component's tools; returns whether the tool list changed. A component no
+     * longer the one loaded under its id (unloaded or replaced since a store sync found it) is not
+     * registered: its tools must not come back after the unload removed them.
+     */
     synchronized boolean register(ComponentHost.Loaded loaded, boolean notify) {
+        if (host.component(loaded.id()) != loaded) {
+            return false;
+        }
         return register(loaded.id(), loaded.functions(), notify);
     }
 
