@@ -506,8 +506,8 @@ public final class ComponentHost implements AutoCloseable {
         Loaded l = link(id, loadStored(id, file, sha));
         Loaded old;
         synchronized (commit) {
-            if (sources.get(id) != known) {
-                old = l; // installed by another thread while we compiled: theirs is newer
+            if (sources.get(id) != known || !Files.exists(file)) {
+                old = l; // installed by another thread while we compiled (theirs is newer), or unloaded meanwhile
                 l = null;
             } else {
                 old = loaded.put(id, l);
@@ -600,7 +600,11 @@ public final class ComponentHost implements AutoCloseable {
 
     public boolean unload(String id) throws IOException {
         Loaded l;
+        boolean stored;
         synchronized (commit) {
+            // The files go under the lock too: a store sync that read them before commits only if
+            // they are still there (see loadFromStore), so it cannot bring the component back.
+            stored = store.remove(id);
             l = loaded.remove(id);
             sources.remove(id);
             prepared.remove(id);
@@ -609,7 +613,7 @@ public final class ComponentHost implements AutoCloseable {
         if (l != null) {
             l.sandbox().close();
         }
-        return store.remove(id) || l != null;
+        return stored || l != null;
     }
 
     public Collection<Loaded> components() {
