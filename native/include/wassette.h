@@ -56,6 +56,22 @@ wasmtime_error_t *wassette_component_linker_add_wasi_http(wasmtime_component_lin
 void wassette_context_set_http_egress_check(wasmtime_context_t *context,
                                             wassette_egress_check_t check, void *env);
 
+/*
+ * Caps the bytes the store's outgoing HTTP requests may send, summed over the store's life:
+ * each request line and its headers (as HTTP/1.1 frames them, before the client library adds
+ * framing headers) and its body. A request whose head goes over the cap is refused before it
+ * connects; a body that goes over it ends in an error. Either way the guest sees
+ * `HTTP-request-denied`. Negative removes the cap. Call after
+ * wassette_context_set_http_egress_check.
+ */
+void wassette_context_set_http_egress_byte_limit(wasmtime_context_t *context, int64_t limit);
+
+/*
+ * Bytes the store's outgoing HTTP requests have sent so far; *limit_reached (may be NULL) tells
+ * whether the cap refused any.
+ */
+uint64_t wassette_context_http_egress_bytes(wasmtime_context_t *context, bool *limit_reached);
+
 /* Removes the store's HTTP egress check; call before wasmtime_store_delete. */
 void wassette_context_clear_http_egress_check(wasmtime_context_t *context);
 
@@ -66,6 +82,16 @@ void wassette_context_clear_http_egress_check(wasmtime_context_t *context);
  */
 void wassette_wasi_config_set_socket_check(wasi_config_t *config, wassette_egress_check_t check,
                                            void *env);
+
+/*
+ * wasmtime_store_limiter with the same limits (negative: none), which also keeps in
+ * *peak_memory_bytes (may be NULL) the linear memory the store holds, summed over its memories;
+ * memories never shrink, so it is the peak. The cell must outlive the store; it is written on
+ * the thread running the store's wasm.
+ */
+void wassette_store_limiter(wasmtime_store_t *store, int64_t memory_size, int64_t table_elements,
+                            int64_t instances, int64_t tables, int64_t memories,
+                            uint64_t *peak_memory_bytes);
 
 /*
  * Pre-instantiation of components: imports are resolved and type-checked once, so each

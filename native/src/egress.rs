@@ -10,8 +10,14 @@
 use std::collections::HashMap;
 use std::ffi::{c_char, c_void};
 use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
+use std::task::{Context, Poll};
 use std::time::Duration;
+
+use bytes::Bytes;
+use hyper::body::{Body, Frame, SizeHint};
 
 use http_body_util::BodyExt;
 use wasmtime::component::Linker;
@@ -79,9 +85,77 @@ type ResponseFuture = Box<
         > + Send,
 >;
 
+/// Bytes a store's outgoing HTTP requests may send: request line, headers and body, summed
+/// over every request of the store (one call).
+struct ByteBudget {
+    limit: AtomicU64,
+    sent: AtomicU64,
+    limit_reached: AtomicBool,
+}
+
+impl ByteBudget {
+    fn unlimited() -> Self {
+        ByteBudget { limit: AtomicU64::new(u64::MAX), sent: AtomicU64::new(0), limit_reached: AtomicBool::new(false) }
+    }
+
+    /// Counts `bytes` as sent; false (and remembered) when that goes over the limit.
+    fn charge(&self, bytes: usize) -> bool {
+        let sent = self.sent.fetch_add(bytes as u64, Ordering::Relaxed).saturating_add(bytes as u64);
+        if sent > self.limit.load(Ordering::Relaxed) {
+            self.limit_reached.store(true, Ordering::Relaxed);
+            return false;
+        }
+        true
+    }
+}
+
+/// A request body that charges each data frame to the budget and fails once it is spent, so
+/// the guest's stream ends in an error instead of sending more.
+struct BudgetedBody {
+    inner: WasiBody,
+    budget: Arc<ByteBudget>,
+}
+
+impl Body for BudgetedBody {
+    type Data = Bytes;
+    type Error = HttpError;
+
+    fn poll_frame(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<Frame<Bytes>, HttpError>>> {
+        let this = &mut *self;
+        match Pin::new(&mut this.inner).poll_frame(cx) {
+            Poll::Ready(Some(Ok(frame))) => {
+                let size = frame.data_ref().map_or(0, |d| d.len());
+                if this.budget.charge(size) {
+                    Poll::Ready(Some(Ok(frame)))
+                } else {
+                    Poll::Ready(Some(Err(HttpError::HttpRequestDenied)))
+                }
+            }
+            other => other,
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.inner.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.inner.size_hint()
+    }
+}
+
+/// Size of a request's line and headers as HTTP/1.1 frames them (without what the client
+/// library adds, such as `content-length`).
+fn head_size(request: &http::Request<WasiBody>, target: &str) -> usize {
+    let line = request.method().as_str().len() + 1 + target.len() + " HTTP/1.1\r\n".len();
+    let headers: usize = request.headers().iter().map(|(name, value)| name.as_str().len() + 2 + value.len() + 2).sum();
+    line + headers + 2
+}
+
 /// HTTP hooks of one store: requests go through its check; a store without one denies all.
 struct EgressHooks {
     check: Option<Check>,
+    budget: Arc<ByteBudget>,
 }
 
 impl WasiHttpHooks for EgressHooks {
@@ -93,9 +167,10 @@ impl WasiHttpHooks for EgressHooks {
     ) -> ResponseFuture {
         drop(fut);
         let check = self.check;
+        let budget = self.budget.clone();
         Box::new(async move {
             let check = check.ok_or(HttpError::HttpRequestDenied)?;
-            send_checked(check, request, options).await
+            send_checked(check, budget, request, options).await
         })
     }
 }
@@ -104,7 +179,8 @@ impl WasiHttpHooks for EgressHooks {
 /// (over TLS for https) to it.
 async fn send_checked(
     check: Check,
-    mut request: http::Request<WasiBody>,
+    budget: Arc<ByteBudget>,
+    request: http::Request<WasiBody>,
     options: Option<RequestOptions>,
 ) -> wasmtime_wasi_http::Result<(http::Response<WasiBody>, Box<dyn Future<Output = Result<(), HttpError>> + Send>)> {
     let uri = request.uri().clone();
@@ -134,6 +210,11 @@ async fn send_checked(
     if allowed.is_empty() {
         return Err(HttpError::HttpRequestDenied);
     }
+    // The head is charged before connecting: a request the budget cannot carry opens nothing.
+    let target = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+    if !budget.charge(head_size(&request, target)) {
+        return Err(HttpError::HttpRequestDenied);
+    }
 
     let mut last_error = None;
     let mut stream = None;
@@ -148,9 +229,9 @@ async fn send_checked(
         }
     }
     let tcp = stream.ok_or_else(|| last_error.unwrap_or(HttpError::ConnectionRefused))?;
+    let mut request = request.map(|inner| BudgetedBody { inner, budget });
 
     // Origin-form target: the Host header (set by wasi-http) names the host.
-    let target = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
     *request.uri_mut() = http::Uri::try_from(target).map_err(|_| HttpError::HttpRequestUriInvalid)?;
 
     if https {
@@ -169,7 +250,7 @@ async fn send_checked(
 
 async fn exchange<IO>(
     io: IO,
-    request: http::Request<WasiBody>,
+    request: http::Request<BudgetedBody>,
     connect_timeout: Duration,
     first_byte_timeout: Duration,
 ) -> wasmtime_wasi_http::Result<(http::Response<WasiBody>, Box<dyn Future<Output = Result<(), HttpError>> + Send>)>
@@ -243,8 +324,35 @@ pub extern "C" fn wassette_context_set_http_egress_check(
     env: *mut c_void,
 ) {
     let key = store_key(context.data_mut());
-    let hooks = Box::new(EgressHooks { check: Some(Check { func, env: env as usize }) });
+    let hooks = Box::new(EgressHooks { check: Some(Check { func, env: env as usize }), budget: Arc::new(ByteBudget::unlimited()) });
     registry().lock().unwrap().insert(key, hooks);
+}
+
+/// Caps the bytes the store's outgoing HTTP requests may send; negative removes the cap. Needs
+/// the check installed first (without one nothing is sent anyway).
+#[unsafe(no_mangle)]
+pub extern "C" fn wassette_context_set_http_egress_byte_limit(mut context: WasmtimeStoreContextMut<'_>, limit: i64) {
+    let key = store_key(context.data_mut());
+    if let Some(hooks) = registry().lock().unwrap().get(&key) {
+        hooks.budget.limit.store(if limit < 0 { u64::MAX } else { limit as u64 }, Ordering::Relaxed);
+    }
+}
+
+/// Bytes the store's outgoing HTTP requests have sent, and whether one was refused by the cap.
+#[unsafe(no_mangle)]
+pub unsafe extern "C" fn wassette_context_http_egress_bytes(
+    mut context: WasmtimeStoreContextMut<'_>,
+    limit_reached: *mut bool,
+) -> u64 {
+    let key = store_key(context.data_mut());
+    let registry = registry().lock().unwrap();
+    let (sent, reached) = registry
+        .get(&key)
+        .map_or((0, false), |h| (h.budget.sent.load(Ordering::Relaxed), h.budget.limit_reached.load(Ordering::Relaxed)));
+    if !limit_reached.is_null() {
+        unsafe { *limit_reached = reached };
+    }
+    sent
 }
 
 /// Removes the HTTP egress check of a store; call before deleting the store.

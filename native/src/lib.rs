@@ -11,6 +11,7 @@ pub use wasmtime_c_api::*;
 mod egress;
 mod errors;
 mod instance_pre;
+mod limits;
 
 use std::ffi::c_char;
 

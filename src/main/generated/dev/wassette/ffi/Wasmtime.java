@@ -32260,6 +32260,127 @@ public class Wasmtime extends Wasmtime$shared {
         }
     }
 
+    private static class wassette_context_set_http_egress_byte_limit {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            Wasmtime.C_POINTER,
+            Wasmtime.C_LONG
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("wassette_context_set_http_egress_byte_limit");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void wassette_context_set_http_egress_byte_limit(wasmtime_context_t *context, int64_t limit)
+     * }
+     */
+    public static FunctionDescriptor wassette_context_set_http_egress_byte_limit$descriptor() {
+        return wassette_context_set_http_egress_byte_limit.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void wassette_context_set_http_egress_byte_limit(wasmtime_context_t *context, int64_t limit)
+     * }
+     */
+    public static MethodHandle wassette_context_set_http_egress_byte_limit$handle() {
+        return wassette_context_set_http_egress_byte_limit.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void wassette_context_set_http_egress_byte_limit(wasmtime_context_t *context, int64_t limit)
+     * }
+     */
+    public static MemorySegment wassette_context_set_http_egress_byte_limit$address() {
+        return wassette_context_set_http_egress_byte_limit.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void wassette_context_set_http_egress_byte_limit(wasmtime_context_t *context, int64_t limit)
+     * }
+     */
+    public static void wassette_context_set_http_egress_byte_limit(MemorySegment context, long limit) {
+        var mh$ = wassette_context_set_http_egress_byte_limit.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("wassette_context_set_http_egress_byte_limit", context, limit);
+            }
+            mh$.invokeExact(context, limit);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class wassette_context_http_egress_bytes {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.of(
+            Wasmtime.C_LONG,
+            Wasmtime.C_POINTER,
+            Wasmtime.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("wassette_context_http_egress_bytes");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * uint64_t wassette_context_http_egress_bytes(wasmtime_context_t *context, bool *limit_reached)
+     * }
+     */
+    public static FunctionDescriptor wassette_context_http_egress_bytes$descriptor() {
+        return wassette_context_http_egress_bytes.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * uint64_t wassette_context_http_egress_bytes(wasmtime_context_t *context, bool *limit_reached)
+     * }
+     */
+    public static MethodHandle wassette_context_http_egress_bytes$handle() {
+        return wassette_context_http_egress_bytes.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * uint64_t wassette_context_http_egress_bytes(wasmtime_context_t *context, bool *limit_reached)
+     * }
+     */
+    public static MemorySegment wassette_context_http_egress_bytes$address() {
+        return wassette_context_http_egress_bytes.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * uint64_t wassette_context_http_egress_bytes(wasmtime_context_t *context, bool *limit_reached)
+     * }
+     */
+    public static long wassette_context_http_egress_bytes(MemorySegment context, MemorySegment limit_reached) {
+        var mh$ = wassette_context_http_egress_bytes.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("wassette_context_http_egress_bytes", context, limit_reached);
+            }
+            return (long)mh$.invokeExact(context, limit_reached);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class wassette_context_clear_http_egress_check {
         public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
             Wasmtime.C_POINTER
@@ -32373,6 +32494,71 @@ public class Wasmtime extends Wasmtime$shared {
                 traceDowncall("wassette_wasi_config_set_socket_check", config, check, env);
             }
             mh$.invokeExact(config, check, env);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
+    private static class wassette_store_limiter {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            Wasmtime.C_POINTER,
+            Wasmtime.C_LONG,
+            Wasmtime.C_LONG,
+            Wasmtime.C_LONG,
+            Wasmtime.C_LONG,
+            Wasmtime.C_LONG,
+            Wasmtime.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("wassette_store_limiter");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void wassette_store_limiter(wasmtime_store_t *store, int64_t memory_size, int64_t table_elements, int64_t instances, int64_t tables, int64_t memories, uint64_t *peak_memory_bytes)
+     * }
+     */
+    public static FunctionDescriptor wassette_store_limiter$descriptor() {
+        return wassette_store_limiter.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void wassette_store_limiter(wasmtime_store_t *store, int64_t memory_size, int64_t table_elements, int64_t instances, int64_t tables, int64_t memories, uint64_t *peak_memory_bytes)
+     * }
+     */
+    public static MethodHandle wassette_store_limiter$handle() {
+        return wassette_store_limiter.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void wassette_store_limiter(wasmtime_store_t *store, int64_t memory_size, int64_t table_elements, int64_t instances, int64_t tables, int64_t memories, uint64_t *peak_memory_bytes)
+     * }
+     */
+    public static MemorySegment wassette_store_limiter$address() {
+        return wassette_store_limiter.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void wassette_store_limiter(wasmtime_store_t *store, int64_t memory_size, int64_t table_elements, int64_t instances, int64_t tables, int64_t memories, uint64_t *peak_memory_bytes)
+     * }
+     */
+    public static void wassette_store_limiter(MemorySegment store, long memory_size, long table_elements, long instances, long tables, long memories, MemorySegment peak_memory_bytes) {
+        var mh$ = wassette_store_limiter.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("wassette_store_limiter", store, memory_size, table_elements, instances, tables, memories, peak_memory_bytes);
+            }
+            mh$.invokeExact(store, memory_size, table_elements, instances, tables, memories, peak_memory_bytes);
         } catch (Error | RuntimeException ex) {
            throw ex;
         } catch (Throwable ex$) {

@@ -3,7 +3,7 @@ package dev.wassette.cli;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.wassette.mcp.LogFields;
+import dev.wassette.host.LogFields;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;

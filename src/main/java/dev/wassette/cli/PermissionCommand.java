@@ -36,7 +36,7 @@ final class PermissionCommand implements Runnable {
         spec.commandLine().usage(spec.commandLine().getErr());
     }
 
-    enum Kind { storage, network, environment_variable, memory, concurrent_calls, calls_per_minute, outbound_requests }
+    enum Kind { storage, network, environment_variable, memory, concurrent_calls, calls_per_minute, outbound_requests, outbound_bytes }
 
     static final class KindConverter implements CommandLine.ITypeConverter<Kind> {
         @Override
@@ -45,7 +45,7 @@ final class PermissionCommand implements Runnable {
                 return Kind.valueOf(value.replace('-', '_'));
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.TypeConversionException(
-                        "expected storage, network, environment-variable, memory, concurrent-calls, calls-per-minute or outbound-requests");
+                        "expected storage, network, environment-variable, memory, concurrent-calls, calls-per-minute, outbound-requests or outbound-bytes");
             }
         }
     }
@@ -94,7 +94,7 @@ final class PermissionCommand implements Runnable {
         "  storage ID URI --access read[,write]   network ID HOST|CIDR",
         "  environment-variable ID KEY            memory ID LIMIT (e.g. 512Mi)",
         "  concurrent-calls ID N                  calls-per-minute ID N",
-        "  outbound-requests ID N (per call)"})
+        "  outbound-requests ID N (per call)      outbound-bytes ID SIZE (per call, e.g. 10Mi)"})
     static final class Grant extends Edit {
         @Parameters(index = "0", paramLabel = "KIND", converter = KindConverter.class)
         Kind kind;
@@ -116,7 +116,7 @@ final class PermissionCommand implements Runnable {
                         ? PolicyEditor.grantNetworkCidr(p, value) : PolicyEditor.grantNetworkHost(p, value);
                 case environment_variable -> PolicyEditor.grantEnvironment(p, value);
                 case memory -> PolicyEditor.grantMemory(p, parseMemory(value));
-                case concurrent_calls, calls_per_minute, outbound_requests -> PolicyEditor.grantQuota(p, kind.name(), parseQuota(value));
+                case concurrent_calls, calls_per_minute, outbound_requests, outbound_bytes -> PolicyEditor.grantQuota(p, kind.name(), parseQuota(kind.name(), value));
             });
         }
     }
@@ -146,7 +146,7 @@ final class PermissionCommand implements Runnable {
                 case network -> PolicyEditor.revokeNetwork(p, value);
                 case environment_variable -> PolicyEditor.revokeEnvironment(p, value);
                 case memory -> PolicyEditor.revokeMemory(p);
-                case concurrent_calls, calls_per_minute, outbound_requests -> PolicyEditor.revokeQuota(p, kind.name());
+                case concurrent_calls, calls_per_minute, outbound_requests, outbound_bytes -> PolicyEditor.revokeQuota(p, kind.name());
             });
         }
     }
@@ -205,10 +205,17 @@ final class PermissionCommand implements Runnable {
         return dev.wassette.policy.PolicyParser.parseMemory(text, true);
     }
 
-    /** A quota's value: a whole number. */
-    static int parseQuota(String text) {
+    /** A quota's value: a size for a byte quota ({@code 10Mi}, bare numbers are bytes), else a whole number. */
+    static long parseQuota(String quota, String text) {
+        if (dev.wassette.policy.Policy.Quotas.isByteQuota(quota)) {
+            try {
+                return dev.wassette.policy.PolicyParser.parseSize(text);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("quota " + quota + " is a size such as 64Ki or 10Mi, got \"" + text + "\"");
+            }
+        }
         try {
-            return Integer.parseInt(text.strip());
+            return Long.parseLong(text.strip());
         } catch (NumberFormatException e) {
             throw new IllegalArgumentException("a quota is a whole number from 1 to 1000000, got \"" + text + "\"");
         }

@@ -17,12 +17,15 @@ public final class CallContext {
     private final List<Denial> denials = new ArrayList<>(0);
     private volatile long startedNanos;
     private volatile long fuelConsumed = -1;
+    private volatile long memoryBytes = -1;
+    private volatile long outboundBytes;
     private volatile long instantiateNanos;
     private volatile long executeNanos;
     private volatile List<String> policyNotes = List.of();
     private volatile boolean running;
     private volatile List<String> storageVisible;
     private volatile ClientEnvironment client;
+    private volatile String traceId;
 
     /**
      * The client the call is made for, when it is not this process (a session of the per-user
@@ -35,6 +38,16 @@ public final class CallContext {
 
     public ClientEnvironment client() {
         return client;
+    }
+
+    /** The trace id of the call's span, which audit lines then carry; null: not traced. */
+    public CallContext traceId(String traceId) {
+        this.traceId = traceId;
+        return this;
+    }
+
+    public String traceId() {
+        return traceId;
     }
 
     /** Stops the call at the next epoch tick (or refuses it, if it has not started). */
@@ -74,6 +87,21 @@ public final class CallContext {
 
     void fuelConsumed(long units) {
         this.fuelConsumed = units;
+    }
+
+    /** Linear memory the call's instance came to hold (its peak), or -1 when the call never reached the component. */
+    public long memoryBytes() {
+        return memoryBytes;
+    }
+
+    /** Bytes the call's outgoing HTTP requests sent (request lines, headers and bodies). */
+    public long outboundBytes() {
+        return outboundBytes;
+    }
+
+    void usage(long memoryBytes, long outboundBytes) {
+        this.memoryBytes = memoryBytes;
+        this.outboundBytes = outboundBytes;
     }
 
     /** {@link System#nanoTime()} when instantiation began; 0 if the call never reached the component. */

@@ -180,6 +180,7 @@ public final class ComponentHost implements AutoCloseable {
     private final SecretStore secrets;
     private final ComponentSources componentSources;
     private final Audit audit = new Audit();
+    private volatile HostEvents events = HostEvents.NONE;
     private final HostLog hostLog = new HostLog(Map.of());
     private final Map<String, Loaded> loaded = new ConcurrentHashMap<>();
     /** Per component, its policy prepared for calls; prepared again when the policy or the caller's base directory changes. */
@@ -240,6 +241,16 @@ public final class ComponentHost implements AutoCloseable {
         return secrets;
     }
 
+    /**
+     * Who hears of code preparation and fetches (the server's metrics); replaces the previous one.
+     *
+     * @param events the observer, or {@link HostEvents#NONE}
+     */
+    public void events(HostEvents events) {
+        this.events = java.util.Objects.requireNonNull(events);
+        componentSources.events(events);
+    }
+
     public Audit audit() {
         return audit;
     }
@@ -263,7 +274,9 @@ public final class ComponentHost implements AutoCloseable {
     /** Compiles and links a component without storing or serving it yet (see {@link #install}). */
     public Loaded prepare(String id, byte[] bytes) {
         ComponentStore.checkId(id);
+        long start = System.nanoTime();
         Component component = engine.compile(bytes);
+        events.codePrepared(false, System.nanoTime() - start);
         return link(id, component);
     }
 
@@ -564,7 +577,10 @@ public final class ComponentHost implements AutoCloseable {
         Path cwasm = store.precompiled(id, sha);
         if (cwasm != null) {
             try {
-                return engine.deserializeFile(cwasm); // mapped, not read into the heap
+                long start = System.nanoTime();
+                Component mapped = engine.deserializeFile(cwasm); // mapped, not read into the heap
+                events.codePrepared(true, System.nanoTime() - start);
+                return mapped;
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.INFO, "precompiled code of {0} is unusable ({1}); compiling", id, e.getMessage());
             }
@@ -573,7 +589,9 @@ public final class ComponentHost implements AutoCloseable {
         if (!ComponentMetadata.sha256(bytes).equals(sha)) {
             throw new IOException("component " + id + " changed while it was being loaded");
         }
+        long start = System.nanoTime();
         Component c = engine.compile(bytes);
+        events.codePrepared(false, System.nanoTime() - start);
         writePrecompiled(id, sha, c);
         return c;
     }
@@ -692,7 +710,7 @@ public final class ComponentHost implements AutoCloseable {
         try {
             return gate.admit(settings.callTimeout());
         } catch (QuotaExceededException e) {
-            audit.deny(id, function.qualifiedName(), Audit.Category.QUOTA, e.getMessage());
+            audit.deny(id, function.qualifiedName(), Audit.Category.QUOTA, e.getMessage(), context.traceId());
             context.denied(Audit.Category.QUOTA, e.getMessage());
             throw e;
         } catch (InterruptedException e) {

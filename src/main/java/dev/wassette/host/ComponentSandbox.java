@@ -185,7 +185,7 @@ public final class ComponentSandbox implements AutoCloseable {
     }
 
     private void denied(String function, Audit.Category category, String detail, CallContext context) {
-        audit.deny(id, function, category, detail);
+        audit.deny(id, function, category, detail, context.traceId());
         context.denied(category, detail);
     }
 
@@ -229,6 +229,10 @@ public final class ComponentSandbox implements AutoCloseable {
         if (grants.fuel() > 0) {
             config.fuel(grants.fuel());
         }
+        Long byteQuota = policy.resources().quotas().outboundBytes();
+        if (byteQuota != null) {
+            config.httpByteLimit(byteQuota);
+        }
         enter();
         long start = System.nanoTime();
         long instantiated = 0;
@@ -246,6 +250,12 @@ public final class ComponentSandbox implements AutoCloseable {
                 long remaining = store.fuelRemaining();
                 if (remaining >= 0) {
                     context.fuelConsumed((grants.fuel() > 0 ? grants.fuel() : Long.MAX_VALUE) - remaining);
+                }
+                Store.HttpEgressUsage http = store.httpEgressUsage();
+                context.usage(store.memoryBytes(), http.bytesSent());
+                if (http.byteLimitReached()) {
+                    denied(name, Audit.Category.QUOTA, "HTTP request denied: quota outbound_bytes (" + byteQuota
+                            + ") reached for this call after " + http.bytesSent() + " bytes", context);
                 }
             }
         } finally {

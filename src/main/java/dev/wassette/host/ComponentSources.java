@@ -42,10 +42,12 @@ public final class ComponentSources {
     private static volatile ComponentSources defaults;
 
     private final ComponentFetcher fetcher;
+    private volatile HostEvents events;
 
     /** Sources fetched under {@code settings} (blob cache, insecure registries, CAs, size caps, timeouts). */
     public ComponentSources(SourceSettings settings) {
         this.fetcher = new ComponentFetcher(settings);
+        this.events = HostEvents.NONE;
     }
 
     public SourceSettings settings() {
@@ -106,6 +108,25 @@ public final class ComponentSources {
      *                         the declared policy is invalid; nothing is stored then
      */
     public Fetched fetch(String uri, Path baseDir, String expectedDigest, RegistryCredentials credentials, Progress progress)
+            throws SourceException, IOException {
+        long start = System.nanoTime();
+        String kind = isRegistry(uri) ? "oci" : isRemote(uri) ? "http" : "file";
+        try {
+            Fetched fetched = fetchUnobserved(uri, baseDir, expectedDigest, credentials, progress);
+            events.fetched(kind, System.nanoTime() - start, null);
+            return fetched;
+        } catch (SourceException | IOException | RuntimeException e) {
+            events.fetched(kind, System.nanoTime() - start, e.getClass().getName());
+            throw e;
+        }
+    }
+
+    /** Who hears of each fetch (see {@link HostEvents#fetched}). */
+    void events(HostEvents events) {
+        this.events = events;
+    }
+
+    private Fetched fetchUnobserved(String uri, Path baseDir, String expectedDigest, RegistryCredentials credentials, Progress progress)
             throws SourceException, IOException {
         if (expectedDigest != null) {
             checkDigest(expectedDigest);

@@ -126,8 +126,10 @@ final class BuiltinTools {
                 a -> edit(a, p -> PolicyEditor.revokeEnvironment(p, text(a, "key")))));
         specs.add(tool("grant-quota", "Sets a quota of a component: concurrent_calls (its calls in flight at once; more wait up to 5 s, then fail), "
                         + "calls_per_minute (calls started per minute, in bursts up to that many; more fail at once) "
-                        + "or outbound_requests (HTTP requests and TCP connections one call may make; more are denied to it).",
-                details(properties("quota", quotaName(), "value", NODES.objectNode().put("type", "integer").put("minimum", 1).put("maximum", 1_000_000)),
+                        + "outbound_requests (HTTP requests and TCP connections one call may make; more are denied to it) "
+                        + "or outbound_bytes (bytes one call's HTTP requests may send; value in bytes, up to 1 TiB; counts up to 1000000).",
+                details(properties("quota", quotaName(), "value", NODES.objectNode().put("type", "integer").put("minimum", 1)
+                                .put("maximum", dev.wassette.policy.Policy.Quotas.maximum("outbound_bytes"))),
                         "quota", "value"),
                 a -> edit(a, p -> PolicyEditor.grantQuota(p, text(a, "quota"), quotaValue(a)))));
         specs.add(tool("revoke-quota", "Removes a quota of a component (its calls are no longer limited by it).",
@@ -188,12 +190,12 @@ final class BuiltinTools {
         return name;
     }
 
-    private static int quotaValue(JsonNode args) throws ToolError {
+    private static long quotaValue(JsonNode args) throws ToolError {
         JsonNode value = args.path("details").get("value");
-        if (value == null || !value.canConvertToInt() || !value.isIntegralNumber()) {
-            throw new ToolError("missing details.value (a whole number from 1 to 1000000)");
+        if (value == null || !value.canConvertToLong() || !value.isIntegralNumber()) {
+            throw new ToolError("missing details.value (a whole number: a count, or bytes for outbound_bytes)");
         }
-        return value.intValue();
+        return value.longValue();
     }
 
     private static ObjectNode componentId() {

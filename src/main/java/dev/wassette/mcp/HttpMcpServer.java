@@ -111,7 +111,7 @@ public final class HttpMcpServer implements AutoCloseable {
         FilterHolder hostCheck = new FilterHolder(hostFilter(allowedHosts));
         hostCheck.setAsyncSupported(true);
         context.addFilter(hostCheck, "/*", EnumSet.of(DispatcherType.REQUEST));
-        FilterHolder jsonRpc = new FilterHolder(new JsonRpcHttpFilter(MAX_REQUEST_BYTES, mcp::knowsTool, mcp.calls()));
+        FilterHolder jsonRpc = new FilterHolder(new JsonRpcHttpFilter(MAX_REQUEST_BYTES, mcp::knowsTool, mcp.calls(), mcp.sessions()));
         jsonRpc.setAsyncSupported(true);
         context.addFilter(jsonRpc, "/mcp", EnumSet.of(DispatcherType.REQUEST));
         jetty.setHandler(context);

@@ -34,11 +34,13 @@ final class JsonRpcHttpFilter implements Filter {
     private final ObjectMapper json = new ObjectMapper();
     private final Predicate<String> knownTool;
     private final InFlightCalls calls;
+    private final SessionDurations sessions;
 
-    JsonRpcHttpFilter(int maxBytes, Predicate<String> knownTool, InFlightCalls calls) {
+    JsonRpcHttpFilter(int maxBytes, Predicate<String> knownTool, InFlightCalls calls, SessionDurations sessions) {
         this.maxBytes = maxBytes;
         this.knownTool = knownTool;
         this.calls = calls;
+        this.sessions = sessions;
     }
 
     @Override
@@ -47,6 +49,7 @@ final class JsonRpcHttpFilter implements Filter {
         String session = "http/" + http.getHeader(SESSION_HEADER);
         if ("DELETE".equals(http.getMethod()) && http.getHeader(SESSION_HEADER) != null) {
             calls.cancelSession(session, "the client ended the session");
+            sessions.ended(session);
         }
         if (!"POST".equals(http.getMethod())) {
             chain.doFilter(request, response);
@@ -77,6 +80,10 @@ final class JsonRpcHttpFilter implements Filter {
         List<String> stamped = accepted.keys();
         if (stamped.isEmpty()) {
             chain.doFilter(new CachedBody(http, accepted.changed() ? json.writeValueAsBytes(message) : body), response);
+            String created = res.getHeader(SESSION_HEADER);
+            if (created != null && "initialize".equals(message.path("method").asText())) {
+                sessions.started("http/" + created, "tcp");
+            }
             return;
         }
         // The SDK answers a tool call on this request's event stream. When the client closes the

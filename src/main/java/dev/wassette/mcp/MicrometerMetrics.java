@@ -42,6 +42,10 @@ final class MicrometerMetrics extends ServerMetrics {
     private static final double[] SIZE_BUCKETS = {64, 256, 1024, 4096, 16384, 65536, 262144, 1048576, 4194304};
     /** Fuel (about one unit per Wasm instruction): from a trivial call's thousands to a CPU share's billions. */
     private static final double[] FUEL_BUCKETS = {1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11};
+    /** Linear memory: from a small guest's one 64 KiB page to the 4 GiB a 32-bit memory can hold. */
+    private static final double[] MEMORY_BUCKETS = {65536, 262144, 1048576, 4194304, 16777216, 67108864, 268435456, 1073741824, 4294967296d};
+    /** Preparing code: mapping precompiled code takes about a millisecond, compiling a large component seconds. */
+    private static final Duration[] PREPARATION_BUCKETS = seconds(0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5, 10, 30, 120);
 
     private final PrometheusMeterRegistry prometheus;
     private final OtlpMeterRegistry otlp;
@@ -49,6 +53,8 @@ final class MicrometerMetrics extends ServerMetrics {
     private final MeterRegistry registry;
     private final Map<String, Meters> byTool = new ConcurrentHashMap<>();
     private final JvmGcMetrics gc = new JvmGcMetrics();
+    private final Map<String, Timer> sessionsByTransport = new ConcurrentHashMap<>();
+    private final HostMeters hostMeters;
 
     /**
      * @param prometheus whether to keep a Prometheus registry for {@link #scrape()}
@@ -78,6 +84,7 @@ final class MicrometerMetrics extends ServerMetrics {
         new ProcessorMetrics().bindTo(registry);
         new FileDescriptorMetrics().bindTo(registry);
         new UptimeMetrics().bindTo(registry);
+        hostMeters = new HostMeters();
     }
 
     @Override
@@ -98,6 +105,19 @@ final class MicrometerMetrics extends ServerMetrics {
     @Override
     void gauge(String name, String description, java.util.function.Supplier<Number> value) {
         Gauge.builder(name, value).description(description).register(registry);
+    }
+
+    @Override
+    void sessionEnded(String transport, long nanos) {
+        sessionsByTransport.computeIfAbsent(transport, t -> Timer.builder(SESSION_DURATION)
+                        .description("Duration of an MCP session, from its start until the client or the server ended it")
+                        .serviceLevelObjectives(OPERATION_BUCKETS).tags(TRANSPORT, t).register(registry))
+                .record(nanos, TimeUnit.NANOSECONDS);
+    }
+
+    @Override
+    dev.wassette.host.HostEvents hostEvents() {
+        return hostMeters;
     }
 
     @Override
@@ -131,6 +151,37 @@ final class MicrometerMetrics extends ServerMetrics {
         return out;
     }
 
+    /** Code preparation, by whether the precompiled code was used; fetches, by source kind and error. */
+    private final class HostMeters implements dev.wassette.host.HostEvents {
+        private final Timer mapped = preparation("hit");
+        private final Timer compiled = preparation("miss");
+        private final Map<String, Timer> fetches = new ConcurrentHashMap<>();
+
+        private Timer preparation(String cache) {
+            return Timer.builder(CODE_PREPARATION)
+                    .description("Time to make a component's code runnable: mapped from the precompiled cache (hit) or compiled (miss)")
+                    .serviceLevelObjectives(PREPARATION_BUCKETS).tags(PRECOMPILED, cache).register(registry);
+        }
+
+        @Override
+        public void codePrepared(boolean fromPrecompiled, long nanos) {
+            (fromPrecompiled ? mapped : compiled).record(nanos, TimeUnit.NANOSECONDS);
+        }
+
+        @Override
+        public void fetched(String sourceKind, long nanos, String errorType) {
+            String key = sourceKind + (errorType == null ? "" : "|" + errorType);
+            fetches.computeIfAbsent(key, k -> {
+                Timer.Builder b = Timer.builder(FETCH_DURATION).description("Time to fetch and verify a component (file, HTTP or OCI registry)")
+                        .serviceLevelObjectives(PREPARATION_BUCKETS).tags(SOURCE_KIND, sourceKind);
+                if (errorType != null) {
+                    b.tag(ERROR_TYPE, errorType);
+                }
+                return b.register(registry);
+            }).record(nanos, TimeUnit.NANOSECONDS);
+        }
+    }
+
     /** One tool's meters; failures and denials get theirs on first use (their labels are enumerations). */
     private final class Meters implements ToolMeters {
         private final String toolName;
@@ -141,6 +192,7 @@ final class MicrometerMetrics extends ServerMetrics {
         private final Timer execution;
         private final DistributionSummary resultSize;
         private final DistributionSummary fuel;
+        private final DistributionSummary memory;
         private final Map<Audit.Category, Counter> denials;
 
         private Meters(String toolName, String componentId) {
@@ -152,6 +204,7 @@ final class MicrometerMetrics extends ServerMetrics {
                 execution = null;
                 resultSize = null;
                 fuel = null;
+                memory = null;
                 denials = null;
             } else {
                 instantiation = phase(INSTANTIATION_DURATION, "Time to instantiate the component for a call");
@@ -161,6 +214,9 @@ final class MicrometerMetrics extends ServerMetrics {
                         .tags(COMPONENT, componentId, TOOL, toolName).register(registry);
                 fuel = DistributionSummary.builder(FUEL).description("Fuel a call used (instantiation and execution; about one unit per Wasm instruction)")
                         .baseUnit("units").serviceLevelObjectives(FUEL_BUCKETS)
+                        .tags(COMPONENT, componentId, TOOL, toolName).register(registry);
+                memory = DistributionSummary.builder(MEMORY_PEAK).description("Linear memory a call's instance came to hold (its peak)")
+                        .baseUnit("bytes").serviceLevelObjectives(MEMORY_BUCKETS)
                         .tags(COMPONENT, componentId, TOOL, toolName).register(registry);
                 denials = new EnumMap<>(Audit.Category.class);
                 for (Audit.Category c : Audit.Category.values()) {
@@ -205,9 +261,12 @@ final class MicrometerMetrics extends ServerMetrics {
         }
 
         @Override
-        public void fuel(long units) {
-            if (units >= 0) {
-                fuel.record(units);
+        public void usage(long fuelUnits, long memoryBytes) {
+            if (fuelUnits >= 0) {
+                fuel.record(fuelUnits);
+            }
+            if (memoryBytes >= 0) {
+                memory.record(memoryBytes);
             }
         }
 

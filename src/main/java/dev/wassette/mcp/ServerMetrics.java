@@ -20,12 +20,19 @@ class ServerMetrics {
     static final String RESULT_SIZE = "wassette.tool.result.size";
     static final String FUEL = "wassette.component.fuel.consumed";
     static final String POLICY_DENIALS = "wassette.policy.denials";
+    static final String MEMORY_PEAK = "wassette.component.memory.peak";
+    static final String SESSION_DURATION = "mcp.server.session.duration";
+    static final String CODE_PREPARATION = "wassette.component.code.preparation.duration";
+    static final String FETCH_DURATION = "wassette.component.fetch.duration";
 
     static final String METHOD = "mcp.method.name";
     static final String TOOL = "gen_ai.tool.name";
     static final String ERROR_TYPE = "error.type";
     static final String COMPONENT = "wassette.component.id";
     static final String CATEGORY = "wassette.denial.category";
+    static final String TRANSPORT = "network.transport";
+    static final String PRECOMPILED = "wassette.precompiled.cache";
+    static final String SOURCE_KIND = "wassette.source.kind";
 
     static final String COMPONENTS_LOADED = "wassette.components.loaded";
 
@@ -42,8 +49,11 @@ class ServerMetrics {
         /** The phases of a component call; a phase not reached (0 ns) is not recorded. */
         void phases(long instantiateNanos, long executeNanos);
 
-        /** Fuel a component call used; not recorded when negative (not metered, not reached). */
-        void fuel(long units);
+        /**
+         * What a component call consumed: fuel, and the linear memory its instance came to hold;
+         * each not recorded when negative (not metered, or the call never reached the component).
+         */
+        void usage(long fuelUnits, long memoryBytes);
 
         void resultBytes(long bytes);
 
@@ -58,7 +68,7 @@ class ServerMetrics {
         public void phases(long instantiateNanos, long executeNanos) {}
 
         @Override
-        public void fuel(long units) {}
+        public void usage(long fuelUnits, long memoryBytes) {}
 
         @Override
         public void resultBytes(long bytes) {}
@@ -79,6 +89,19 @@ class ServerMetrics {
     /** The meters of one tool ({@code componentId} null for a built-in tool). */
     ToolMeters tool(String toolName, String componentId) {
         return NONE;
+    }
+
+    /**
+     * A session ended (the client closed it, or the server stopped).
+     *
+     * @param transport {@code pipe} (stdio, the daemon's sessions) or {@code tcp} (streamable HTTP)
+     * @param nanos     how long it lasted
+     */
+    void sessionEnded(String transport, long nanos) {}
+
+    /** What records the host's code preparations and fetches. */
+    dev.wassette.host.HostEvents hostEvents() {
+        return dev.wassette.host.HostEvents.NONE;
     }
 
     /** A value read when the metrics are scraped. */

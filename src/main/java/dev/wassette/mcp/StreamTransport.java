@@ -99,6 +99,7 @@ public final class StreamTransport implements McpServerTransportProvider {
         Connection connection = new Connection(name, in, out, client, log);
         connection.session = factory.create(connection);
         connections.add(connection);
+        server.sessions().started(name, "pipe");
         return connection;
     }
 
@@ -376,6 +377,7 @@ public final class StreamTransport implements McpServerTransportProvider {
             connections.remove(this);
             server.calls().cancelSession(name, reason);
             session.close();
+            server.sessions().ended(name);
         }
 
         @Override

@@ -50,6 +50,7 @@ public final class WassetteMcpServer implements AutoCloseable {
     private final ToolRegistry registry = new ToolRegistry();
     private final InFlightCalls calls = new InFlightCalls();
     private final ServerMetrics metrics;
+    private final SessionDurations sessions;
     private final ServerTracing tracing;
     private final java.time.Instant startedAt = java.time.Instant.now();
     private final BuiltinTools builtins;
@@ -115,6 +116,10 @@ public final class WassetteMcpServer implements AutoCloseable {
         this.metrics = telemetry.metrics() ? new MicrometerMetrics(telemetry.prometheus(), telemetry.metricsUrl(), version()) : ServerMetrics.OFF;
         this.tracing = telemetry.tracesUrl() != null ? new OtelTracing(telemetry.tracesUrl(), version()) : ServerTracing.OFF;
         this.metrics.gauge(ServerMetrics.COMPONENTS_LOADED, "Components loaded and served", () -> host.components().size());
+        this.sessions = new SessionDurations(metrics);
+        if (metrics.enabled()) {
+            host.events(metrics.hostEvents());
+        }
         this.builtins = new BuiltinTools(this, host, json);
     }
 
@@ -416,6 +421,7 @@ public final class WassetteMcpServer implements AutoCloseable {
         JsonNode args = json.valueToTree(arguments == null ? Map.of() : arguments);
         CallContext call = calls.begin(request.meta()).client(StreamTransport.clientOf(context));
         ServerTracing.CallSpan span = tracing.startCall(e.toolName(), e.componentId(), request.meta(), context);
+        call.traceId(span.traceId());
         String outcome = "ok";
         List<String> backtrace = List.of();
         McpSchema.CallToolResult answer = null;
@@ -456,7 +462,7 @@ public final class WassetteMcpServer implements AutoCloseable {
         boolean failed = failed(answer);
         meters.operation(nanos, failed ? outcome : null);
         meters.phases(call.instantiateNanos(), call.executeNanos());
-        meters.fuel(call.fuelConsumed());
+        meters.usage(call.fuelConsumed(), call.memoryBytes());
         if (answer != null && !failed) {
             meters.resultBytes(textBytes(answer));
         }
@@ -610,6 +616,10 @@ public final class WassetteMcpServer implements AutoCloseable {
     }
 
     /** Tool calls in flight, for the transports to stamp and cancel. */
+    SessionDurations sessions() {
+        return sessions;
+    }
+
     InFlightCalls calls() {
         return calls;
     }
@@ -637,6 +647,10 @@ public final class WassetteMcpServer implements AutoCloseable {
         McpStatelessSyncServer stateless = statelessServer;
         if (stateless != null) {
             stateless.closeGracefully();
+        }
+        sessions.endAll();
+        if (metrics.enabled()) {
+            host.events(dev.wassette.host.HostEvents.NONE);
         }
         metrics.close();
         tracing.close();

@@ -97,21 +97,49 @@ public record Policy(
      *                        refilled evenly over the minute); one more is refused at once
      * @param outboundRequests outgoing HTTP requests and TCP connections one call may make (those
      *                        the network rules allow); one more is denied to the guest
+     * @param outboundBytes   bytes one call's outgoing HTTP requests may send (request lines,
+     *                        headers and bodies); a request beyond it is denied to the guest
      */
-    public record Quotas(Integer concurrentCalls, Integer callsPerMinute, Integer outboundRequests) {
+    public record Quotas(Integer concurrentCalls, Integer callsPerMinute, Integer outboundRequests, Long outboundBytes) {
         /** No quotas. */
-        public static final Quotas NONE = new Quotas(null, null, null);
+        public static final Quotas NONE = new Quotas(null, null, null, null);
 
         /** The quota names as the policy and the tools write them. */
-        public static final List<String> NAMES = List.of("concurrent_calls", "calls_per_minute", "outbound_requests");
+        public static final List<String> NAMES = List.of("concurrent_calls", "calls_per_minute", "outbound_requests", "outbound_bytes");
 
-        /** This with quota {@code name} set to {@code value} (null: removed). */
-        public Quotas with(String name, Integer value) {
+        /** Quotas without a byte quota. */
+        public Quotas(Integer concurrentCalls, Integer callsPerMinute, Integer outboundRequests) {
+            this(concurrentCalls, callsPerMinute, outboundRequests, null);
+        }
+
+        /** Largest value of quota {@code name}: 1 TiB for bytes, a million for counts; the least is 1. */
+        public static long maximum(String name) {
+            return isByteQuota(name) ? 1L << 40 : 1_000_000;
+        }
+
+        /** Whether quota {@code name} counts bytes (and takes sizes such as {@code 10Mi}). */
+        public static boolean isByteQuota(String name) {
+            return name.equals("outbound_bytes");
+        }
+
+        /**
+         * This with quota {@code name} set to {@code value} (null: removed).
+         *
+         * @throws IllegalArgumentException if the name is unknown or the value outside 1 to {@link #maximum}
+         */
+        public Quotas with(String name, Long value) {
+            if (!NAMES.contains(name)) {
+                throw new IllegalArgumentException("unknown quota \"" + name + "\" (known: " + String.join(", ", NAMES) + ")");
+            }
+            if (value != null && (value < 1 || value > maximum(name))) {
+                throw new IllegalArgumentException("quota " + name + " must be from 1 to " + maximum(name) + ", got " + value);
+            }
+            Integer count = value == null ? null : (int) Math.min(value, Integer.MAX_VALUE);
             return switch (name) {
-                case "concurrent_calls" -> new Quotas(value, callsPerMinute, outboundRequests);
-                case "calls_per_minute" -> new Quotas(concurrentCalls, value, outboundRequests);
-                case "outbound_requests" -> new Quotas(concurrentCalls, callsPerMinute, value);
-                default -> throw new IllegalArgumentException("unknown quota \"" + name + "\" (known: " + String.join(", ", NAMES) + ")");
+                case "concurrent_calls" -> new Quotas(count, callsPerMinute, outboundRequests, outboundBytes);
+                case "calls_per_minute" -> new Quotas(concurrentCalls, count, outboundRequests, outboundBytes);
+                case "outbound_requests" -> new Quotas(concurrentCalls, callsPerMinute, count, outboundBytes);
+                default -> new Quotas(concurrentCalls, callsPerMinute, outboundRequests, value);
             };
         }
     }

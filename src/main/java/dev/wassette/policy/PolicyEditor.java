@@ -222,14 +222,11 @@ public final class PolicyEditor {
      *
      * @param p the policy
      * @param name the quota, e.g. {@code concurrent_calls}
-     * @param value from 1 to 1 000 000
+     * @param value from 1 to {@link Policy.Quotas#maximum}
      * @return the new policy
      * @throws IllegalArgumentException if the name is unknown or the value out of range
      */
-    public static Policy grantQuota(Policy p, String name, int value) {
-        if (value < 1 || value > 1_000_000) {
-            throw new IllegalArgumentException("quota " + name + " must be from 1 to 1000000, got " + value);
-        }
+    public static Policy grantQuota(Policy p, String name, long value) {
         return withQuotas(p, p.resources().quotas().with(name, value));
     }
 

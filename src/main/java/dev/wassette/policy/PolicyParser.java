@@ -671,7 +671,9 @@ public final class PolicyParser {
                                 error(qt.getKeyNode(), "unknown quota \"" + qk + "\" (known: " + String.join(", ", Policy.Quotas.NAMES) + ")");
                                 continue;
                             }
-                            Integer value = positiveInt(qt.getValueNode(), "resources.quotas." + qk);
+                            Long value = Policy.Quotas.isByteQuota(qk)
+                                    ? size(qt.getValueNode(), "resources.quotas." + qk, Policy.Quotas.maximum(qk))
+                                    : positiveInt(qt.getValueNode(), "resources.quotas." + qk);
                             if (value != null) {
                                 quotas = quotas.with(qk, value);
                             }
@@ -704,7 +706,7 @@ public final class PolicyParser {
     }
 
     /** A whole number from 1 to 1 000 000, or an error at {@code node} and null. */
-    private Integer positiveInt(Node node, String what) {
+    private Long positiveInt(Node node, String what) {
         String s = scalar(node, what);
         if (s == null) {
             return null;
@@ -712,13 +714,40 @@ public final class PolicyParser {
         try {
             long v = Long.parseLong(s.strip());
             if (v >= 1 && v <= 1_000_000) {
-                return (int) v;
+                return v;
             }
         } catch (NumberFormatException e) {
             // reported below
         }
         error(node, what + " must be a whole number from 1 to 1000000, got \"" + s + "\"");
         return null;
+    }
+
+    /** A size ({@code "10Mi"}, {@code "1000000"} bytes) up to {@code maximum}, or an error at {@code node} and null. */
+    private Long size(Node node, String what, long maximum) {
+        String s = scalar(node, what);
+        if (s == null) {
+            return null;
+        }
+        try {
+            long bytes = parseSize(s);
+            if (bytes <= maximum) {
+                return bytes;
+            }
+        } catch (IllegalArgumentException e) {
+            // reported below
+        }
+        error(node, what + " must be a size from 1 byte to " + maximum + " (e.g. 64Ki, 10Mi), got \"" + s + "\"");
+        return null;
+    }
+
+    /**
+     * A size in bytes: {@code 10Mi}, {@code 64Ki}, {@code 1G} (decimal units), or a bare number of bytes.
+     *
+     * @throws IllegalArgumentException if it is not a positive size
+     */
+    public static long parseSize(String text) {
+        return parseMemory(text, false);
     }
 
     /** {@code "512Mi"}, {@code "1Gi"}, {@code "1000000"} (bytes); the legacy bare number is MiB. */

@@ -54,7 +54,7 @@ public final class PolicyWriter {
         }
         if (p.resources().memoryBytes() != null) {
             long b = p.resources().memoryBytes();
-            limits.put("memory", b % (1L << 20) == 0 ? (b >> 20) + "Mi" : b % 1024 == 0 ? (b >> 10) + "Ki" : String.valueOf(b));
+            limits.put("memory", size(b));
         }
         Map<String, Object> quotas = new LinkedHashMap<>();
         Policy.Quotas q = p.resources().quotas();
@@ -66,6 +66,9 @@ public final class PolicyWriter {
         }
         if (q.outboundRequests() != null) {
             quotas.put("outbound_requests", q.outboundRequests());
+        }
+        if (q.outboundBytes() != null) {
+            quotas.put("outbound_bytes", size(q.outboundBytes()));
         }
         Map<String, Object> resources = new LinkedHashMap<>();
         if (!limits.isEmpty()) {
@@ -101,5 +104,10 @@ public final class PolicyWriter {
 
     private static Map<String, Object> network(Policy.NetworkRule r) {
         return r.host() != null ? Map.of("host", r.host()) : Map.of("cidr", r.cidr());
+    }
+
+    /** Bytes in the largest binary unit that divides them: {@code 10Mi}, {@code 64Ki}, or a plain number. */
+    private static String size(long b) {
+        return b % (1L << 20) == 0 ? (b >> 20) + "Mi" : b % 1024 == 0 ? (b >> 10) + "Ki" : String.valueOf(b);
     }
 }

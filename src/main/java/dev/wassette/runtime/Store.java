@@ -37,6 +37,8 @@ public final class Store implements AutoCloseable {
     private final List<GuestOutput> outputs = new ArrayList<>(2);
     private final List<MemorySegment> resources = new ArrayList<>();
     private final boolean memoryLimited;
+    /** Kept up to date by the native limiter: linear memory held by the store's guests. */
+    private final MemorySegment memoryHeld;
     private boolean http;
     private boolean closed;
     /** Whether this store holds the engine's ticker awake (it has a deadline watch). */
@@ -58,12 +60,12 @@ public final class Store implements AutoCloseable {
         this.context = wasmtime_store_context(handle);
         this.timeout = config.timeoutValue();
         this.memoryLimited = config.memoryLimitBytes() >= 0;
+        this.memoryHeld = arena.allocate(ValueLayout.JAVA_LONG);
         this.watch = timeout != null || config.cancellationValue() != null
                 ? new DeadlineWatch(timeout, config.cancellationValue()) : null;
         try {
-            if (config.memoryLimitBytes() >= 0) {
-                wasmtime_store_limiter(handle, config.memoryLimitBytes(), -1, -1, -1, -1);
-            }
+            // Installed even without a limit: it measures the memory held, at the cost of one call per memory grow.
+            wassette_store_limiter(handle, config.memoryLimitBytes(), -1, -1, -1, -1, memoryHeld);
             if (engine.consumeFuel()) {
                 long fuel = config.fuelUnits() >= 0 ? config.fuelUnits() : Long.MAX_VALUE;
                 Errors.check(wasmtime_context_set_fuel(context, fuel), "cannot set fuel");
@@ -96,6 +98,9 @@ public final class Store implements AutoCloseable {
                 }
                 wasmtime_context_set_wasi_http(context);
                 wassette_context_set_http_egress_check(context, Upcalls.EGRESS_CHECK, egressEnv);
+                if (config.httpByteLimit() >= 0) {
+                    wassette_context_set_http_egress_byte_limit(context, config.httpByteLimit());
+                }
             }
         } catch (RuntimeException e) {
             close();
@@ -186,6 +191,44 @@ public final class Store implements AutoCloseable {
             Errors.check(wasmtime_context_get_fuel(context(), out), "cannot read fuel");
             return out.get(ValueLayout.JAVA_LONG, 0);
         }
+    }
+
+    /**
+     * Linear memory the store's guests hold, summed over their memories. Memories never shrink, so
+     * this is also the most they held.
+     *
+     * @return bytes
+     */
+    public long memoryBytes() {
+        context();
+        return memoryHeld.get(ValueLayout.JAVA_LONG, 0);
+    }
+
+    /**
+     * What the store's outgoing HTTP requests sent.
+     *
+     * @return the bytes sent and whether {@link StoreConfig#httpByteLimit} refused a request; zero
+     *     and false when the store has no wasi:http
+     */
+    public HttpEgressUsage httpEgressUsage() {
+        MemorySegment ctx = context();
+        if (!http) {
+            return new HttpEgressUsage(0, false);
+        }
+        try (Arena tmp = Arena.ofConfined()) {
+            MemorySegment reached = tmp.allocate(ValueLayout.JAVA_BOOLEAN);
+            long bytes = wassette_context_http_egress_bytes(ctx, reached);
+            return new HttpEgressUsage(bytes, reached.get(ValueLayout.JAVA_BOOLEAN, 0));
+        }
+    }
+
+    /**
+     * Outgoing HTTP traffic of a store.
+     *
+     * @param bytesSent request lines, headers and bodies sent
+     * @param byteLimitReached whether the byte limit refused a request
+     */
+    public record HttpEgressUsage(long bytesSent, boolean byteLimitReached) {
     }
 
     /**

@@ -13,6 +13,7 @@ public final class StoreConfig {
     private EgressCheck egress = EgressCheck.DENY_ALL;
     private long memoryLimitBytes = -1;
     private long fuel = -1;
+    private long httpByteLimit = -1;
     private Duration timeout;
     private Cancellation cancellation;
 
@@ -72,6 +73,18 @@ public final class StoreConfig {
     }
 
     /**
+     * Bytes the store's outgoing HTTP requests may send in all (request lines, headers, bodies);
+     * a request beyond it fails in the guest with {@code HTTP-request-denied}.
+     *
+     * @param bytes the limit in bytes, or -1 for none
+     * @return this configuration
+     */
+    public StoreConfig httpByteLimit(long bytes) {
+        this.httpByteLimit = bytes;
+        return this;
+    }
+
+    /**
      * CPU budget in fuel units (about one per wasm instruction); needs an engine with fuel on.
      *
      * @param units the fuel for the store's lifetime
@@ -118,6 +131,10 @@ public final class StoreConfig {
 
     long memoryLimitBytes() {
         return memoryLimitBytes;
+    }
+
+    long httpByteLimit() {
+        return httpByteLimit;
     }
 
     long fuelUnits() {

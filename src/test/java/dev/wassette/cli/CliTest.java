@@ -246,9 +246,13 @@ class CliTest {
         assertEquals(0, run(concat(new String[] {"permission", "grant", "network", "io", "10.0.0.0/8"}, dirs)).code());
         assertEquals(0, run(concat(new String[] {"permission", "grant", "environment-variable", "io", "API_KEY"}, dirs)).code());
         assertEquals(0, run(concat(new String[] {"permission", "grant", "memory", "io", "64Mi"}, dirs)).code());
+        assertEquals(0, run(concat(new String[] {"permission", "grant", "outbound-bytes", "io", "10Mi"}, dirs)).code());
+        Run badBytes = run(concat(new String[] {"permission", "grant", "outbound-bytes", "io", "lots"}, dirs));
+        assertEquals(3, badBytes.code());
+        assertTrue(badBytes.err().contains("quota outbound_bytes is a size such as 64Ki or 10Mi, got \"lots\""), badBytes.err());
         Run get = run(concat(new String[] {"policy", "get", "io"}, dirs));
         assertEquals(0, get.code(), get.err());
-        for (String expected : List.of("host: api.example.com", "cidr: 10.0.0.0/8", "key: API_KEY", "memory: 64Mi", "- read", "- write")) {
+        for (String expected : List.of("host: api.example.com", "cidr: 10.0.0.0/8", "key: API_KEY", "memory: 64Mi", "outbound_bytes: 10Mi", "- read", "- write")) {
             assertTrue(get.out().contains(expected), get.out());
         }
         Run bad = run(concat(new String[] {"permission", "grant", "network", "io", "a.*.example"}, dirs));

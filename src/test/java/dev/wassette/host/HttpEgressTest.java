@@ -135,6 +135,72 @@ class HttpEgressTest {
     }
 
     @Test
+    void aCallSendsNoMoreBytesThanItsQuotaWhileTheNextCallHasItsOwn() throws Exception {
+        AtomicInteger hits = new AtomicInteger();
+        HttpServer counting = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        counting.createContext("/", ex -> {
+            hits.incrementAndGet();
+            byte[] b = ("got " + ex.getRequestBody().readAllBytes().length).getBytes(StandardCharsets.UTF_8);
+            ex.sendResponseHeaders(200, b.length);
+            ex.getResponseBody().write(b);
+            ex.close();
+        });
+        counting.start();
+        try {
+            int port = counting.getAddress().getPort();
+            String url = "http://127.0.0.1:" + port + "/upload";
+            Policy policy = PolicyParser.parse("""
+                    version: "1.0"
+                    permissions:
+                      network:
+                        allow:
+                          - host: "http://127.0.0.1:%d"
+                      resources:
+                        quotas: {outbound_bytes: 2Ki}
+                    """.formatted(port), "p.yaml");
+            CallPolicy callPolicy = CallPolicy.of(policy, Path.of("").toAbsolutePath(), new Limits(Duration.ofSeconds(20), 1 << 20));
+            ExportedFunction post = sandbox.component().export("http-post");
+
+            CallContext small = new CallContext();
+            Val sent = sandbox.call(post, List.of(new Val.Str(url), new Val.Str("x".repeat(1000))), callPolicy, key -> null, small);
+            assertEquals(new Val.Str("200 got 1000"), ((Val.ResultVal) sent).payload(), sent.toString());
+            assertTrue(small.outboundBytes() > 1000 && small.outboundBytes() < 2048, "head and body counted: " + small.outboundBytes());
+            assertEquals(List.of(), small.denials());
+
+            // A body over the quota is cut: the guest's request fails, the server never gets the whole body.
+            CallContext big = new CallContext();
+            Val refused = sandbox.call(post, List.of(new Val.Str(url), new Val.Str("y".repeat(5000))), callPolicy, key -> null, big);
+            assertFalse(((Val.ResultVal) refused).isOk(), refused.toString());
+            assertEquals(List.of(Audit.Category.QUOTA), big.denials().stream().map(CallContext.Denial::category).toList());
+            assertTrue(big.denials().getFirst().detail().contains("quota outbound_bytes (2048)"), big.denials().toString());
+            assertTrue(big.outboundBytes() > 2048, "the refused frame is counted: " + big.outboundBytes());
+
+            // Heads count too: the quota is spent after a few GETs, and the next one never connects.
+            int before = hits.get();
+            CallContext many = new CallContext();
+            List<Val> urls = java.util.Collections.nCopies(40, new Val.Str(url + "?pad=" + "p".repeat(200))); // heads of ~250 bytes
+            Val all = sandbox.call(sandbox.component().export("http-get-all"), List.of(new Val.ListVal(urls)), callPolicy, key -> null, many);
+            assertFalse(((Val.ResultVal) all).isOk(), all.toString());
+            int served = hits.get() - before;
+            assertTrue(served > 0 && served < 9, "a few GETs fit in 2 KiB, not 40: " + served);
+            assertTrue(many.outboundBytes() <= 2048 + 512, "no more than one head beyond the quota: " + many.outboundBytes());
+        } finally {
+            counting.stop(0);
+        }
+    }
+
+    @Test
+    void aCallReportsTheLinearMemoryItsInstanceHeld() throws Exception {
+        CallContext context = new CallContext();
+        Policy policy = PolicyParser.parse("version: \"1.0\"\n", "p.yaml");
+        sandbox.call(sandbox.component().export("http-get"), List.of(new Val.Str("http://127.0.0.1:1/")),
+                CallPolicy.of(policy, Path.of("").toAbsolutePath(), new Limits(Duration.ofSeconds(20), 1 << 20)), key -> null, context);
+        // A componentize-js guest holds its JavaScript engine's heap: megabytes, in whole 64 KiB pages.
+        assertTrue(context.memoryBytes() > 1 << 20, "memory held: " + context.memoryBytes());
+        assertEquals(0, context.memoryBytes() % 65536, "whole pages: " + context.memoryBytes());
+    }
+
+    @Test
     void defaultDenyReachesNothing() {
         int port = allowed.getAddress().getPort();
         List<String> denials = new ArrayList<>();

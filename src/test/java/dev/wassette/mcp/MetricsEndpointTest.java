@@ -52,8 +52,8 @@ class MetricsEndpointTest {
                 assertTrue(client.callTool(new McpSchema.CallToolRequest("get-policy", Map.of("component_id", "nothing-here"))).isError());
             }
 
-            HttpResponse<String> scraped = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            // The client's DELETE of its session may still be on its way: scrape until the session has ended (bounded).
+            HttpResponse<String> scraped = scrapeUntil(base, body -> body.contains("mcp_server_session_duration_seconds_count"));
             assertEquals(200, scraped.statusCode());
             assertTrue(scraped.headers().firstValue("Content-Type").orElse("").startsWith("text/plain; version=0.0.4"), scraped.headers().toString());
             Map<PrometheusText.Series, Double> samples = PrometheusText.parse(scraped.body());
@@ -86,6 +86,21 @@ class MetricsEndpointTest {
             assertEquals(renamed(phase, "wassette_component_fuel_consumed_units_count"),
                     seriesOf(samples, "wassette_component_fuel_consumed_units_count"));
             assertTrue(samples.get(component("wassette_component_fuel_consumed_units_sum", ADD)) > 0, scraped.body());
+
+            // Peak linear memory of each call's instance: recorded for each call that ran, in whole 64 KiB pages.
+            assertEquals(renamed(phase, "wassette_component_memory_peak_bytes_count"),
+                    seriesOf(samples, "wassette_component_memory_peak_bytes_count"));
+            double memory = samples.get(component("wassette_component_memory_peak_bytes_sum", ADD));
+            assertTrue(memory >= 2 * 65536 && memory % 65536 == 0, "two calls' memory: " + memory);
+
+            // The component was fetched from a file once, and its code compiled (nothing precompiled yet).
+            assertEquals(Map.of(new PrometheusText.Series("wassette_component_fetch_duration_seconds_count", Map.of("wassette_source_kind", "file")), 1.0),
+                    seriesOf(samples, "wassette_component_fetch_duration_seconds_count"));
+            assertEquals(Map.of(preparation("miss"), 1.0, preparation("hit"), 0.0),
+                    seriesOf(samples, "wassette_component_code_preparation_duration_seconds_count"));
+
+            // The client's session ended (its transport deletes it on close): one session of some duration.
+            assertEquals(Map.of(session(), 1.0), seriesOf(samples, "mcp_server_session_duration_seconds_count"), scraped.body());
 
             // Result bytes: the UTF-8 text each successful call returned ("3", "9", divide's JSON).
             assertEquals(Map.of(component("wassette_tool_result_size_bytes_sum", ADD), 2.0,
@@ -147,12 +162,34 @@ class MetricsEndpointTest {
                 assertTrue(refused.isError());
                 assertTrue(((McpSchema.TextContent) refused.content().getFirst()).text().contains("quota calls_per_minute (1) reached"), refused::toString);
             }
-            Map<PrometheusText.Series, Double> after = PrometheusText.parse(HttpClient.newHttpClient().send(
-                    HttpRequest.newBuilder(URI.create(base + "/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body());
+            Map<PrometheusText.Series, Double> after = PrometheusText.parse(scrapeUntil(base,
+                    body -> Double.valueOf(2.0).equals(PrometheusText.parse(body).get(session()))).body());
             assertEquals(1.0, after.get(new PrometheusText.Series("wassette_policy_denials_total",
                     Map.of("wassette_component_id", "types", "wassette_denial_category", "quota"))));
             assertEquals(1.0, after.get(operation(ADD, "quota")));
+            assertEquals(2.0, after.get(session()), "the second client's session ended too");
         }
+    }
+
+    /** Scrapes {@code /metrics} until {@code done} holds for the text, at most 10 s; the last scrape either way. */
+    private static HttpResponse<String> scrapeUntil(String base, java.util.function.Predicate<String> done) throws Exception {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (true) {
+            HttpResponse<String> scraped = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(base + "/metrics")).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            if (done.test(scraped.body()) || System.nanoTime() > deadline) {
+                return scraped;
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    private static PrometheusText.Series preparation(String cache) {
+        return new PrometheusText.Series("wassette_component_code_preparation_duration_seconds_count", Map.of("wassette_precompiled_cache", cache));
+    }
+
+    private static PrometheusText.Series session() {
+        return new PrometheusText.Series("mcp_server_session_duration_seconds_count", Map.of("network_transport", "tcp"));
     }
 
     private static PrometheusText.Series operation(String tool, String errorType) {

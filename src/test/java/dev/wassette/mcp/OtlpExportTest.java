@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.sun.net.httpserver.HttpServer;
 import dev.wassette.Fixtures;
 import dev.wassette.host.ComponentHost;
+import dev.wassette.host.LogFields;
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.client.transport.HttpClientStreamableHttpTransport;
@@ -40,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
 class OtlpExportTest {
     private static final String ADD = "wassette_fixtures_types_0_1_0_add";
     private static final String TRACE_META = "0af7651916cd43dd8448eb211c80319c";
+    private static final String TRACE_DENIED = "0af7651916cd43dd8448eb211c80319d";
     private static final String PARENT_META = "b7ad6b7169203331";
     private static final String TRACE_HEADER = "4bf92f3577b34da6a3ce929d0e0e4736";
     private static final String PARENT_HEADER = "00f067aa0ba902b7";
@@ -59,6 +61,7 @@ class OtlpExportTest {
         collector.start();
         List<LogRecord> invocations = new CopyOnWriteArrayList<>();
         Logger invocationLog = Logger.getLogger("dev.wassette.invocation");
+        Logger auditLog = Logger.getLogger("dev.wassette.audit");
         Handler capture = new Handler() {
             @Override
             public void publish(LogRecord record) {
@@ -72,6 +75,7 @@ class OtlpExportTest {
             public void close() {}
         };
         invocationLog.addHandler(capture);
+        auditLog.addHandler(capture);
         try (ComponentHost host = new ComponentHost(Fixtures.engine(), ComponentHost.Settings.builder().componentDir(dir.resolve("components"))
                 .secretsDir(dir.resolve("secrets")).baseDir(dir).processEnv(Map.of()).callTimeout(Duration.ofSeconds(10)).maxResultBytes(1 << 20).build())) {
             WassetteMcpServer.Telemetry otlp = WassetteMcpServer.Telemetry.of(false, "http://127.0.0.1:" + collector.getAddress().getPort() + "/", Map.of());
@@ -92,16 +96,23 @@ class OtlpExportTest {
                     assertEquals(Map.of("result", 3), add.structuredContent());
                     assertEquals(Map.of("result", 9), client.callTool(new McpSchema.CallToolRequest(ADD, Map.of("a", 4, "b", 5))).structuredContent());
                     assertTrue(client.callTool(new McpSchema.CallToolRequest(ADD, Map.of("a", "not a number", "b", 2))).isError());
+                    // A denial in a traced call: its audit line carries the trace id too.
+                    assertFalse(client.callTool(new McpSchema.CallToolRequest("grant-quota", Map.of("component_id", "types",
+                            "details", Map.of("quota", "calls_per_minute", "value", 1)))).isError());
+                    Map<String, Object> denyMeta = Map.of("traceparent", "00-" + TRACE_DENIED + "-" + PARENT_META + "-01");
+                    assertFalse(client.callTool(new McpSchema.CallToolRequest(ADD, Map.of("a", 1, "b", 1), denyMeta)).isError());
+                    assertTrue(client.callTool(new McpSchema.CallToolRequest(ADD, Map.of("a", 1, "b", 1), denyMeta)).isError());
                 }
                 InvocationLog.flush(Duration.ofSeconds(10));
             } // closing the server exports what is pending: spans, and the metrics pushed at close
         } finally {
             invocationLog.removeHandler(capture);
+            auditLog.removeHandler(capture);
             collector.stop(0);
         }
 
         List<Span> calls = spans.stream().filter(s -> s.getName().equals("tools/call " + ADD)).toList();
-        assertEquals(3, calls.size(), spans::toString);
+        assertEquals(5, calls.size(), spans::toString);
         Span underMeta = calls.stream().filter(s -> hex(s.getTraceId()).equals(TRACE_META)).findFirst().orElseThrow(() -> new AssertionError(spans));
         assertEquals(PARENT_META, hex(underMeta.getParentSpanId()));
         assertEquals("vendor=1", underMeta.getTraceState());
@@ -127,20 +138,28 @@ class OtlpExportTest {
         // Built-in tools are traced too.
         assertEquals(1, spans.stream().filter(s -> s.getName().equals("tools/call load-component")).count(), spans::toString);
 
-        // The metrics, by the names /metrics has: the three successful calls of add (load-component is a
-        // built-in) and the failed one with its error type.
+        // The metrics, by the names /metrics has: the four successful calls of add (load-component is a
+        // built-in), the one with bad arguments and the one refused by the quota.
         Metric operation = metrics.stream().filter(m -> m.getName().equals("mcp.server.operation.duration")).reduce((a, b) -> b)
                 .orElseThrow(() -> new AssertionError(metrics.stream().map(Metric::getName).distinct().toList()));
         long addCalls = operation.getHistogram().getDataPointsList().stream()
                 .filter(p -> p.getAttributesList().stream().anyMatch(kv -> kv.getKey().equals("gen_ai.tool.name") && kv.getValue().getStringValue().equals(ADD)))
                 .mapToLong(io.opentelemetry.proto.metrics.v1.HistogramDataPoint::getCount).sum();
-        assertEquals(3, addCalls, operation::toString);
+        assertEquals(5, addCalls, operation::toString);
         assertTrue(metrics.stream().anyMatch(m -> m.getName().equals("wassette.component.execution.duration")), metrics::toString);
 
         // The invocation log line of a traced call carries its trace id.
         LogRecord line = invocations.stream().filter(r -> r.getMessage().contains("trace=" + TRACE_META)).findFirst()
                 .orElseThrow(() -> new AssertionError(invocations.stream().map(LogRecord::getMessage).toList()));
         assertEquals(TRACE_META, LogFields.of(line).fields().path("trace_id").asText());
+        // So does the audit line of the quota's denial, with its fields for the JSON log format.
+        LogRecord denial = invocations.stream().filter(r -> r.getLoggerName().equals("dev.wassette.audit")).findFirst()
+                .orElseThrow(() -> new AssertionError(invocations.stream().map(LogRecord::getMessage).toList()));
+        assertTrue(denial.getMessage().startsWith("denied component=types function=") && denial.getMessage().endsWith(" trace=" + TRACE_DENIED),
+                denial.getMessage());
+        var fields = LogFields.of(denial).fields();
+        assertEquals(List.of("denied", "types", "quota", TRACE_DENIED), List.of(fields.path("event").asText(), fields.path("component").asText(),
+                fields.path("category").asText(), fields.path("trace_id").asText()), fields.toString());
     }
 
     private interface Receiver {

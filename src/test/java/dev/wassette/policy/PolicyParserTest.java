@@ -54,9 +54,10 @@ class PolicyParserTest {
                 permissions:
                   resources:
                     limits: {memory: "64Mi"}
-                    quotas: {concurrent_calls: 2, calls_per_minute: 120}
+                    quotas: {concurrent_calls: 2, calls_per_minute: 120, outbound_bytes: 64Ki}
                 """, "q.yaml");
-        assertEquals(new Policy.Quotas(2, 120, null), p.resources().quotas());
+        assertEquals(new Policy.Quotas(2, 120, null, 64L << 10), p.resources().quotas());
+        assertTrue(PolicyWriter.toYaml(p).contains("outbound_bytes: 64Ki"), PolicyWriter.toYaml(p));
         assertEquals(64L << 20, p.resources().memoryBytes());
         Policy again = PolicyParser.parse(PolicyWriter.toYaml(p), "written.yaml");
         assertTrue(again.grantsSameAs(p), PolicyWriter.toYaml(p));
@@ -70,8 +71,10 @@ class PolicyParserTest {
                     quotas:
                       concurrent_calls: 0
                       calls_per_hour: 5
+                      outbound_bytes: 2Ti
                 """, "bad.yaml"));
         String problems = String.join("\n", bad.problems());
+        assertTrue(problems.contains("bad.yaml:7") && problems.contains("outbound_bytes must be a size from 1 byte to 1099511627776"), problems);
         assertTrue(problems.contains("bad.yaml:5") && problems.contains("concurrent_calls must be a whole number from 1 to 1000000"), problems);
         assertTrue(problems.contains("bad.yaml:6") && problems.contains("unknown quota \"calls_per_hour\""), problems);
     }

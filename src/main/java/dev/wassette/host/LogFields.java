@@ -1,4 +1,4 @@
-package dev.wassette.mcp;
+package dev.wassette.host;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
