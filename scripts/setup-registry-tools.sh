@@ -9,7 +9,9 @@
 #                    referrers API switched on (neither registry above serves that API)
 #   crates.io:       wkg (wasm-pkg-tools), which pushes Wasm OCI artifacts as most publishers do
 #   and, for the metrics tests, Prometheus' promtool (`promtool check metrics`: the real text parser
-#   and linter), from the Go module proxy
+#   and linter), from the Go module proxy; for the deployment files, src/test/deploy-check
+#   (BuildKit's Dockerfile frontend and lint rules, as `docker build --check` runs them, and the
+#   Kubernetes API types' strict decoding; no daemon, no cluster)
 #
 # Everything goes to ${WASSETTE_TOOLS_DIR:-$HOME/.cache/wassette/tools} (outside the repo), one
 # directory per tool and version, so a changed pin installs beside the old one. Progress goes to
@@ -86,6 +88,19 @@ if [ ! -x "$REFERRERS_DIR/registry" ] || [ ! -f "$REFERRERS_DIR/.complete" ]; th
   touch "$REFERRERS_DIR/.complete"
 fi
 
+# The deployment files' check, built from src/test/deploy-check (its go.mod pins BuildKit and k8s.io/api).
+DEPLOY_CHECK_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/src/test/deploy-check"
+DEPLOY_CHECK_HASH=$(cat "$DEPLOY_CHECK_SRC"/go.mod "$DEPLOY_CHECK_SRC"/go.sum "$DEPLOY_CHECK_SRC"/main.go | sha256sum | cut -c1-16)
+DEPLOY_CHECK_DIR="$TOOLS/go/deploy-check-$DEPLOY_CHECK_HASH"
+if [ ! -x "$DEPLOY_CHECK_DIR/deploy-check" ] || [ ! -f "$DEPLOY_CHECK_DIR/.complete" ]; then
+  log "go: building the deployment files' check ($DEPLOY_CHECK_SRC)"
+  rm -rf "$DEPLOY_CHECK_DIR"
+  mkdir -p "$DEPLOY_CHECK_DIR"
+  (cd "$DEPLOY_CHECK_SRC" && GOFLAGS=-buildvcs=false go build -o "$DEPLOY_CHECK_DIR/deploy-check" . >&2) \
+    || die "go build of $DEPLOY_CHECK_SRC failed"
+  touch "$DEPLOY_CHECK_DIR/.complete"
+fi
+
 # --- crates.io: wkg -------------------------------------------------------------------------------
 WKG_DIR="$TOOLS/cargo-wkg-$WKG_VERSION"
 if ! "$WKG_DIR/bin/wkg" --version 2>/dev/null | grep -qF "$WKG_VERSION"; then
@@ -106,3 +121,4 @@ emit COSIGN2 "$TOOLS/go/cosign2-$COSIGN2_VERSION/cosign"
 emit COSIGN3 "$TOOLS/go/cosign3-$COSIGN3_VERSION/cosign"
 emit REFERRERS_REGISTRY "$REFERRERS_DIR/registry"
 emit PROMTOOL "$TOOLS/go/promtool-$PROMTOOL_VERSION/promtool"
+emit DEPLOY_CHECK "$DEPLOY_CHECK_DIR/deploy-check"

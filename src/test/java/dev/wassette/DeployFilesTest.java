@@ -34,8 +34,9 @@ import org.snakeyaml.engine.v2.api.LoadSettings;
 /**
  * The deployment files under docs/ agree with the server and with each other: the Kubernetes
  * manifests probe and scrape the endpoints the server has, as the image's user, on its port and
- * volume; the Grafana dashboard queries only metrics a live server exposes. (No image is built
- * here: the machine has no container daemon and no registry with a base image.)
+ * volume; the Dockerfile and the manifests pass the checks of the tools that consume them; the
+ * Grafana dashboard queries only metrics a live server exposes. (No image is built here: the
+ * machine has no container daemon and no registry with a base image.)
  */
 class DeployFilesTest {
     private static final Path DEPLOY = Path.of("docs/deploy");
@@ -88,6 +89,41 @@ class DeployFilesTest {
                 .loadFromString(Files.readString(DEPLOY.resolve("prometheus.yml")));
         Map<String, Object> job = ((List<Map<String, Object>>) prometheus.get("scrape_configs")).getFirst();
         assertEquals("/metrics", job.get("metrics_path"));
+    }
+
+    /**
+     * The tools that consume the files check them: BuildKit's Dockerfile frontend converts the
+     * Dockerfile's build and applies its lint rules (as {@code docker build --check}), and each
+     * manifest decodes strictly into its Kubernetes API type. A broken copy of each fails, so the
+     * checks do check.
+     */
+    @Test
+    void theImageBuildAndTheManifestsPassTheCheckOfTheToolsThatConsumeThem() throws Exception {
+        Path check = dev.wassette.RegistryTools.get().deployCheck();
+        var dockerfile = deployCheck(check, "dockerfile", DEPLOY.resolve("Dockerfile"));
+        assertEquals(0, dockerfile.code(), dockerfile.output());
+        assertTrue(dockerfile.output().contains("Dockerfile: ok"), dockerfile.output());
+        var manifests = deployCheck(check, "kubernetes", DEPLOY.resolve("kubernetes.yaml"));
+        assertEquals(0, manifests.code(), manifests.output());
+        for (String kind : List.of("PersistentVolumeClaim", "Deployment", "Service")) {
+            assertTrue(manifests.output().contains(": " + kind + " ok"), manifests.output());
+        }
+
+        Path brokenDockerfile = Files.writeString(dir.resolve("Dockerfile"), Files.readString(DEPLOY.resolve("Dockerfile"))
+                .replace("FROM eclipse-temurin:25-jre", "FROM eclipse-temurin:25-jre as Runtime")
+                .replace("COPY target/wassette.jar", "COPY --chmod=notamode target/wassette.jar"));
+        var refused = deployCheck(check, "dockerfile", brokenDockerfile);
+        assertEquals(1, refused.code(), refused.output());
+        assertTrue(refused.output().contains("FromAsCasing") || refused.output().contains("StageNameCasing"), refused.output());
+        Path brokenManifest = Files.writeString(dir.resolve("kubernetes.yaml"), Files.readString(DEPLOY.resolve("kubernetes.yaml"))
+                .replace("containerPort:", "containerport:"));
+        var rejected = deployCheck(check, "kubernetes", brokenManifest);
+        assertEquals(1, rejected.code(), rejected.output());
+        assertTrue(rejected.output().contains("unknown field \"spec.template.spec.containers[0].ports[0].containerport\""), rejected.output());
+    }
+
+    private dev.wassette.RegistryTools.Result deployCheck(Path check, String kind, Path file) {
+        return dev.wassette.RegistryTools.run(List.of(check.toString(), kind, file.toAbsolutePath().toString()), dir, Map.of(), Duration.ofSeconds(60));
     }
 
     @Test

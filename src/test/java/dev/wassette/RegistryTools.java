@@ -15,11 +15,11 @@ import java.util.concurrent.TimeUnit;
 /**
  * The real OCI tools the registry tests drive, installed (once, cached outside the repo) by
  * scripts/setup-registry-tools.sh: the CNCF distribution registry, go-containerregistry's registry,
- * oras, wkg, cosign v2 and v3, and Prometheus' promtool. A missing tool fails the test; nothing is skipped.
+ * oras, wkg, cosign v2 and v3, Prometheus' promtool and the deployment files' check (BuildKit's Dockerfile frontend, k8s.io/api). A missing tool fails the test; nothing is skipped.
  */
 public final class RegistryTools {
     /** Paths of the binaries. */
-    public record Tools(Path distribution, Path ggcr, Path oras, Path wkg, Path cosign2, Path cosign3, Path referrersRegistry, Path promtool) {}
+    public record Tools(Path distribution, Path ggcr, Path oras, Path wkg, Path cosign2, Path cosign3, Path referrersRegistry, Path promtool, Path deployCheck) {}
 
     /** A finished command. */
     public record Result(int code, String output) {}
@@ -42,19 +42,19 @@ public final class RegistryTools {
         if (tools == null) {
             // The script prints shell assignments; let bash decode them.
             Result r = run(List.of("bash", "-c", "set -e; eval \"$(scripts/setup-registry-tools.sh)\"; "
-                    + "printf '%s\\n' \"$DISTRIBUTION_REGISTRY\" \"$GGCR_REGISTRY\" \"$ORAS\" \"$WKG\" \"$COSIGN2\" \"$COSIGN3\" \"$REFERRERS_REGISTRY\" \"$PROMTOOL\""), root(), Map.of(),
+                    + "printf '%s\\n' \"$DISTRIBUTION_REGISTRY\" \"$GGCR_REGISTRY\" \"$ORAS\" \"$WKG\" \"$COSIGN2\" \"$COSIGN3\" \"$REFERRERS_REGISTRY\" \"$PROMTOOL\" \"$DEPLOY_CHECK\""), root(), Map.of(),
                     Duration.ofMinutes(60));
             if (r.code() != 0) {
                 fail("scripts/setup-registry-tools.sh failed (exit " + r.code() + "):\n" + r.output());
             }
             List<String> lines = r.output().lines().filter(l -> !l.startsWith("setup-registry-tools:") && !l.startsWith("go: ") && !l.isBlank()).toList();
-            List<Path> paths = lines.subList(lines.size() - 8, lines.size()).stream().map(Path::of).toList();
+            List<Path> paths = lines.subList(lines.size() - 9, lines.size()).stream().map(Path::of).toList();
             for (Path p : paths) {
                 if (!Files.isExecutable(p)) {
                     fail("setup-registry-tools.sh named " + p + ", which is not an executable:\n" + r.output());
                 }
             }
-            tools = new Tools(paths.get(0), paths.get(1), paths.get(2), paths.get(3), paths.get(4), paths.get(5), paths.get(6), paths.get(7));
+            tools = new Tools(paths.get(0), paths.get(1), paths.get(2), paths.get(3), paths.get(4), paths.get(5), paths.get(6), paths.get(7), paths.get(8));
         }
         return tools;
     }
