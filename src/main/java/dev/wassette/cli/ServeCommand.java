@@ -3,9 +3,11 @@ package dev.wassette.cli;
 import dev.wassette.host.ClientEnvironment;
 import dev.wassette.host.ComponentHost;
 import dev.wassette.host.ProvisioningManifest;
+import dev.wassette.mcp.HttpLimits;
 import dev.wassette.mcp.HttpMcpServer;
 import dev.wassette.runtime.Engine;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -35,6 +37,24 @@ final class ServeCommand implements Callable<Integer> {
         "load balancer can answer any request. No list_changed or progress notifications."})
     boolean stateless;
 
+    @Option(names = "--max-sessions", paramLabel = "N", description = "MCP sessions open at once; one more initialize gets HTTP 503 (default: 256).")
+    int maxSessions = HttpLimits.DEFAULTS.maxSessions();
+
+    @Option(names = "--max-requests-per-session", paramLabel = "N",
+            description = "Requests of one session in flight at once; one more gets HTTP 429 (default: 64).")
+    int maxRequestsPerSession = HttpLimits.DEFAULTS.maxRequestsPerSession();
+
+    @Option(names = "--session-idle-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "A session with no request (and no open event stream) this long is closed, within twice this (default: 30m).")
+    Duration sessionIdleTimeout = HttpLimits.DEFAULTS.sessionIdleTimeout();
+
+    @Option(names = "--max-connections", paramLabel = "N", description = "TCP connections open at once; more wait to be accepted (default: 1024).")
+    int maxConnections = HttpLimits.DEFAULTS.maxConnections();
+
+    @Option(names = "--connection-idle-timeout", paramLabel = "DURATION", converter = DurationConverter.class,
+            description = "A connection with nothing read or written this long is closed (default: 30s).")
+    Duration connectionIdleTimeout = HttpLimits.DEFAULTS.connectionIdleTimeout();
+
     @Override
     public Integer call() throws Exception {
         ClientEnvironment client = ClientEnvironment.ofThisProcess();
@@ -52,8 +72,9 @@ final class ServeCommand implements Callable<Integer> {
             if (!options.provisionOrReport(host, manifest, err)) {
                 return WassetteCli.BAD_INPUT;
             }
-            try (HttpMcpServer server = HttpMcpServer.start(host, !options.disableBuiltinTools, !options.pinned(), bind, hosts,
-                    options.telemetry(true, client), stateless)) {
+            HttpLimits limits = new HttpLimits(maxSessions, maxRequestsPerSession, sessionIdleTimeout, maxConnections, connectionIdleTimeout);
+            try (HttpMcpServer server = HttpMcpServer.start(host, HttpMcpServer.Options.of(bind, hosts).withBuiltinTools(!options.disableBuiltinTools)
+                    .withFollowStore(!options.pinned()).withTelemetry(options.telemetry(true, client)).withStateless(stateless).withLimits(limits))) {
                 LOG.log(System.Logger.Level.INFO, "wassette MCP server on http://{0}/mcp{3} (allowed hosts {1}); components in {2}",
                         server.address().getHostString() + ":" + server.address().getPort(), hosts, host.store().directory(),
                         stateless ? ", stateless" : "");

@@ -44,7 +44,7 @@ public final class HttpMcpServer implements AutoCloseable {
 
     /** Starts serving on {@code bind} ({@code host:port}; port 0 picks a free one), following the component store. */
     public static HttpMcpServer start(ComponentHost host, boolean builtinTools, String bind, List<String> allowedHosts) throws Exception {
-        return start(host, builtinTools, true, bind, allowedHosts);
+        return start(host, Options.of(bind, allowedHosts).withBuiltinTools(builtinTools));
     }
 
     /**
@@ -54,29 +54,67 @@ public final class HttpMcpServer implements AutoCloseable {
      */
     public static HttpMcpServer start(ComponentHost host, boolean builtinTools, boolean followStore, String bind, List<String> allowedHosts)
             throws Exception {
-        return start(host, builtinTools, followStore, bind, allowedHosts, null);
+        return start(host, Options.of(bind, allowedHosts).withBuiltinTools(builtinTools).withFollowStore(followStore));
     }
 
     /**
-     * {@link #start(ComponentHost, boolean, boolean, String, List)}, exporting spans of the tool
-     * calls and their metrics over OTLP as {@code telemetry} says (null: none). Metrics are always
-     * recorded, for {@code /metrics}.
+     * How a server is started: {@link #of} the address and the allowed hosts, then with* to change
+     * the rest.
+     *
+     * @param builtinTools whether the management tools are served
+     * @param followStore  serve the stored components and follow changes to the store; false: exactly
+     *                     the components the host has loaded now (a provisioned, read-only server)
+     * @param bind         {@code host:port}; port 0 picks a free one
+     * @param allowedHosts the Host header values accepted (DNS-rebinding defence)
+     * @param telemetry    where spans and metrics are exported over OTLP (null: nowhere); metrics are
+     *                     always recorded, for {@code /metrics}
+     * @param stateless    answer every request on its own with JSON and no session
+     *                     ({@link WassetteMcpServer#statelessHttp}), so replicas behind a load
+     *                     balancer can share clients
+     * @param limits       what one client can hold
      */
-    public static HttpMcpServer start(ComponentHost host, boolean builtinTools, boolean followStore, String bind, List<String> allowedHosts,
-                                      WassetteMcpServer.Telemetry telemetry) throws Exception {
-        return start(host, builtinTools, followStore, bind, allowedHosts, telemetry, false);
+    public record Options(boolean builtinTools, boolean followStore, String bind, List<String> allowedHosts,
+                          WassetteMcpServer.Telemetry telemetry, boolean stateless, HttpLimits limits) {
+        /** Built-in tools on, following the store, no OTLP export, sessions, the default limits. */
+        public static Options of(String bind, List<String> allowedHosts) {
+            return new Options(true, true, bind, allowedHosts, null, false, HttpLimits.DEFAULTS);
+        }
+
+        public Options withBuiltinTools(boolean on) {
+            return new Options(on, followStore, bind, allowedHosts, telemetry, stateless, limits);
+        }
+
+        public Options withFollowStore(boolean on) {
+            return new Options(builtinTools, on, bind, allowedHosts, telemetry, stateless, limits);
+        }
+
+        public Options withTelemetry(WassetteMcpServer.Telemetry exported) {
+            return new Options(builtinTools, followStore, bind, allowedHosts, exported, stateless, limits);
+        }
+
+        public Options withStateless(boolean on) {
+            return new Options(builtinTools, followStore, bind, allowedHosts, telemetry, on, limits);
+        }
+
+        public Options withLimits(HttpLimits chosen) {
+            return new Options(builtinTools, followStore, bind, allowedHosts, telemetry, stateless, chosen);
+        }
     }
 
-    /**
-     * {@link #start(ComponentHost, boolean, boolean, String, List, WassetteMcpServer.Telemetry)};
-     * with {@code stateless}, every request is answered on its own with JSON and no session
-     * ({@link WassetteMcpServer#statelessHttp}), so replicas behind a load balancer can share clients.
-     */
-    public static HttpMcpServer start(ComponentHost host, boolean builtinTools, boolean followStore, String bind, List<String> allowedHosts,
-                                      WassetteMcpServer.Telemetry telemetry, boolean stateless) throws Exception {
+    /** Starts serving as {@code options} say. */
+    public static HttpMcpServer start(ComponentHost host, Options options) throws Exception {
+        String bind = options.bind();
+        List<String> allowedHosts = options.allowedHosts();
+        boolean builtinTools = options.builtinTools();
+        boolean followStore = options.followStore();
+        boolean stateless = options.stateless();
+        WassetteMcpServer.Telemetry telemetry = options.telemetry();
+        HttpLimits limits = options.limits();
         Server jetty = new Server();
         ServerConnector connector = connector(jetty, bind); // a bad address fails before anything starts
+        connector.setIdleTimeout(limits.connectionIdleTimeout().toMillis());
         jetty.addConnector(connector);
+        jetty.addBean(new org.eclipse.jetty.server.NetworkConnectionLimit(limits.maxConnections(), connector));
         WassetteMcpServer mcp = new WassetteMcpServer(host, builtinTools, telemetry == null ? new WassetteMcpServer.Telemetry(true, null, null)
                 : new WassetteMcpServer.Telemetry(true, telemetry.tracesUrl(), telemetry.metricsUrl()));
         jakarta.servlet.http.HttpServlet transport;
@@ -97,6 +135,7 @@ public final class HttpMcpServer implements AutoCloseable {
                     .mcpEndpoint("/mcp")
                     .maxRequestSize(MAX_REQUEST_BYTES)
                     .contextExtractor(HttpMcpServer::traceContext)
+                    .sessionSweepInterval(limits.sessionIdleTimeout())
                     .build();
             mcp.streamable(t);
             transport = t;
@@ -111,7 +150,8 @@ public final class HttpMcpServer implements AutoCloseable {
         FilterHolder hostCheck = new FilterHolder(hostFilter(allowedHosts));
         hostCheck.setAsyncSupported(true);
         context.addFilter(hostCheck, "/*", EnumSet.of(DispatcherType.REQUEST));
-        FilterHolder jsonRpc = new FilterHolder(new JsonRpcHttpFilter(MAX_REQUEST_BYTES, mcp::knowsTool, mcp.calls(), mcp.sessions()));
+        FilterHolder jsonRpc = new FilterHolder(new JsonRpcHttpFilter(MAX_REQUEST_BYTES, mcp::knowsTool, mcp.calls(),
+                new HttpSessions(limits, mcp.sessions()), limits));
         jsonRpc.setAsyncSupported(true);
         context.addFilter(jsonRpc, "/mcp", EnumSet.of(DispatcherType.REQUEST));
         jetty.setHandler(context);

@@ -34,22 +34,28 @@ final class JsonRpcHttpFilter implements Filter {
     private final ObjectMapper json = new ObjectMapper();
     private final Predicate<String> knownTool;
     private final InFlightCalls calls;
-    private final SessionDurations sessions;
+    private final HttpSessions sessions;
+    private final HttpLimits limits;
 
-    JsonRpcHttpFilter(int maxBytes, Predicate<String> knownTool, InFlightCalls calls, SessionDurations sessions) {
+    JsonRpcHttpFilter(int maxBytes, Predicate<String> knownTool, InFlightCalls calls, HttpSessions sessions, HttpLimits limits) {
         this.maxBytes = maxBytes;
         this.knownTool = knownTool;
         this.calls = calls;
         this.sessions = sessions;
+        this.limits = limits;
     }
 
     @Override
     public void doFilter(ServletRequest request, ServletResponse response, FilterChain chain) throws IOException, ServletException {
         HttpServletRequest http = (HttpServletRequest) request;
-        String session = "http/" + http.getHeader(SESSION_HEADER);
-        if ("DELETE".equals(http.getMethod()) && http.getHeader(SESSION_HEADER) != null) {
+        String sessionId = http.getHeader(SESSION_HEADER);
+        String session = "http/" + sessionId;
+        if (sessionId != null) {
+            sessions.touch(sessionId);
+        }
+        if ("DELETE".equals(http.getMethod()) && sessionId != null) {
             calls.cancelSession(session, "the client ended the session");
-            sessions.ended(session);
+            sessions.ended(sessionId);
         }
         if (!"POST".equals(http.getMethod())) {
             chain.doFilter(request, response);
@@ -70,20 +76,53 @@ final class JsonRpcHttpFilter implements Filter {
             reject(res, rejection.code() == -32602 ? 200 : 400, rejection);
             return;
         }
+        if (message.isObject() && !message.has("method")) {
+            // A response (the check let only those through without a method). This server sends no
+            // requests to clients, so none is awaited: the SDK would answer a stray one with a 500.
+            // Accepted and dropped, as the transport says a response is answered (202, no body).
+            res.setStatus(202);
+            return;
+        }
         if (message.isObject() && "notifications/cancelled".equals(message.path("method").asText())) {
             // Handled here: the SDK has no handler for it. A notification is answered 202 Accepted.
             calls.cancel(session, message.get("params"), false);
             res.setStatus(202);
             return;
         }
+        JsonNode id = message.isObject() ? message.get("id") : null;
+        boolean initialize = message.isObject() && "initialize".equals(message.path("method").asText());
+        if (initialize && sessionId == null && !sessions.mayStart()) {
+            reject(res, 503, new JsonRpcChecks.Rejection(id, -32000, "Server busy: it serves at most " + limits.maxSessions()
+                    + " sessions at once; close one, or try again later"));
+            return;
+        }
+        boolean counted = sessionId != null && (message.isArray() || id != null);
+        if (counted && !sessions.begin(sessionId)) {
+            reject(res, 429, new JsonRpcChecks.Rejection(id, -32000, "Too many requests: this session has "
+                    + limits.maxRequestsPerSession() + " in flight, the most it may; wait for an answer first"));
+            return;
+        }
+        try {
+            dispatch(http, res, chain, session, message, body);
+        } finally {
+            if (counted) {
+                sessions.end(sessionId);
+            }
+        }
+        if (initialize && sessionId == null) {
+            String created = res.getHeader(SESSION_HEADER);
+            if (created != null) {
+                sessions.started(created);
+            }
+        }
+    }
+
+    private void dispatch(HttpServletRequest http, HttpServletResponse res, FilterChain chain, String session, JsonNode message, byte[] body)
+            throws IOException, ServletException {
         InFlightCalls.Accepted accepted = calls.accept(session, message);
         List<String> stamped = accepted.keys();
         if (stamped.isEmpty()) {
-            chain.doFilter(new CachedBody(http, accepted.changed() ? json.writeValueAsBytes(message) : body), response);
-            String created = res.getHeader(SESSION_HEADER);
-            if (created != null && "initialize".equals(message.path("method").asText())) {
-                sessions.started("http/" + created, "tcp");
-            }
+            chain.doFilter(new CachedBody(http, accepted.changed() ? json.writeValueAsBytes(message) : body), res);
             return;
         }
         // The SDK answers a tool call on this request's event stream. When the client closes the

@@ -49,6 +49,8 @@ public final class StreamTransport implements McpServerTransportProvider {
     private final ObjectMapper json;
     private final McpJsonMapper mapper;
     private final int maxLineBytes;
+    /** Requests of one session in flight at once (default as over HTTP: {@link HttpLimits#maxRequestsPerSession}). */
+    private final int maxRequestsInFlight;
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final HandlerWatch watch = new HandlerWatch();
     private volatile McpServerSession.Factory sessions;
@@ -71,6 +73,12 @@ public final class StreamTransport implements McpServerTransportProvider {
     }
 
     public StreamTransport(WassetteMcpServer server, int maxLineBytes) {
+        this(server, maxLineBytes, HttpLimits.DEFAULTS.maxRequestsPerSession());
+    }
+
+    /** With {@code maxRequestsInFlight} requests of one session in flight at most (each slow one holds a thread). */
+    public StreamTransport(WassetteMcpServer server, int maxLineBytes, int maxRequestsInFlight) {
+        this.maxRequestsInFlight = maxRequestsInFlight;
         this.server = server;
         this.json = server.objectMapper();
         this.mapper = server.jsonMapper();
@@ -270,6 +278,12 @@ public final class StreamTransport implements McpServerTransportProvider {
             if ("notifications/cancelled".equals(message.path("method").asText())) {
                 // Handled here: the SDK has no handler for it (it would only log a warning).
                 calls.cancel(name, message.get("params"), true);
+                return;
+            }
+            if (message.hasNonNull("id") && message.has("method") && pending.size() >= maxRequestsInFlight) {
+                // Each slow request holds a thread: a session may not hold more than this many.
+                reject(new JsonRpcChecks.Rejection(message.get("id"), -32000, "Too many requests: this session has "
+                        + maxRequestsInFlight + " in flight, the most it may; wait for an answer first"));
                 return;
             }
             calls.accept(name, message);

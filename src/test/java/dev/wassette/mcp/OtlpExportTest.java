@@ -81,7 +81,7 @@ class OtlpExportTest {
             WassetteMcpServer.Telemetry otlp = WassetteMcpServer.Telemetry.of(false, "http://127.0.0.1:" + collector.getAddress().getPort() + "/", Map.of());
             assertEquals("http://127.0.0.1:" + collector.getAddress().getPort() + "/v1/traces", otlp.tracesUrl());
             assertEquals("http://127.0.0.1:" + collector.getAddress().getPort() + "/v1/metrics", otlp.metricsUrl());
-            try (HttpMcpServer server = HttpMcpServer.start(host, true, true, "127.0.0.1:0", List.of("127.0.0.1"), otlp)) {
+            try (HttpMcpServer server = HttpMcpServer.start(host, HttpMcpServer.Options.of("127.0.0.1:0", List.of("127.0.0.1")).withTelemetry(otlp))) {
                 String base = "http://127.0.0.1:" + server.address().getPort();
                 // This client's every request carries a traceparent header.
                 HttpRequest.Builder withHeader = HttpRequest.newBuilder().header("traceparent", "00-" + TRACE_HEADER + "-" + PARENT_HEADER + "-01");
