@@ -19,7 +19,6 @@ import java.nio.charset.StandardCharsets;
  * <p>It owns a native module: whoever compiled it closes it, before the engine.
  */
 public final class CoreModule implements AutoCloseable {
-    private static final byte[] MAGIC = {0, 'a', 's', 'm'};
     private final MemorySegment handle;
     private volatile boolean closed;
 
@@ -37,14 +36,7 @@ public final class CoreModule implements AutoCloseable {
      */
     public static CoreModule compile(Engine engine, byte[] wasmOrWat) {
         try (Arena arena = Arena.ofConfined()) {
-            byte[] wasm = wasmOrWat;
-            if (wasmOrWat.length < 4 || !java.util.Arrays.equals(wasmOrWat, 0, 4, MAGIC, 0, 4)) {
-                MemorySegment vec = wasm_byte_vec_t.allocate(arena);
-                Errors.check(wasmtime_wat2wasm(arena.allocateFrom(ValueLayout.JAVA_BYTE, wasmOrWat), wasmOrWat.length, vec),
-                        "cannot parse module text");
-                wasm = wasm_byte_vec_t.data(vec).reinterpret(wasm_byte_vec_t.size(vec)).toArray(ValueLayout.JAVA_BYTE);
-                wasm_byte_vec_delete(vec);
-            }
+            byte[] wasm = WasmText.isBinary(wasmOrWat) ? wasmOrWat : WasmText.toBinary(wasmOrWat);
             MemorySegment out = arena.allocate(ValueLayout.ADDRESS);
             Errors.check(wasmtime_module_new(engine.handle(), arena.allocateFrom(ValueLayout.JAVA_BYTE, wasm), wasm.length, out),
                     "cannot compile module");

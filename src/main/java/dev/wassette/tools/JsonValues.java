@@ -341,7 +341,15 @@ public final class JsonValues {
         if (node.isIntegralNumber()) {
             value = node.bigIntegerValue();
         } else {
+            if ((node.isDouble() || node.isFloat()) && !Double.isFinite(node.doubleValue())) {
+                // A literal beyond a double's range (1e400) reads as infinite; it has no decimal value.
+                throw new InvalidArgumentException(path, node.asText() + " is out of range for " + type);
+            }
             BigDecimal d = node.decimalValue();
+            if (d.precision() - d.scale() > 40) {
+                // Beyond 10^40, out of every integer type's range; the exact integer of 1e999999999 would not fit in memory.
+                throw new InvalidArgumentException(path, node.asText() + " is out of range for " + type);
+            }
             try {
                 value = d.toBigIntegerExact();
             } catch (ArithmeticException e) {

@@ -88,6 +88,9 @@ class JsonValuesTest {
         "{\"config\":{\"name\":\"n\",\"retries\":300,\"ratio\":1,\"tags\":[],\"origin\":null}}|args.config.retries: 300 is out of range for u8",
         "{\"config\":{\"name\":\"n\",\"retries\":-1,\"ratio\":1,\"tags\":[],\"origin\":null}}|args.config.retries: -1 is out of range for u8",
         "{\"config\":{\"name\":\"n\",\"retries\":1.5,\"ratio\":1,\"tags\":[],\"origin\":null}}|args.config.retries: 1.5 is not an integer (u8)",
+        // Found by ToolArgumentsFuzzTest: a literal beyond a double's range reads as Infinity, which escaped as a NumberFormatException.
+        "{\"config\":{\"name\":\"n\",\"retries\":1e400,\"ratio\":1,\"tags\":[],\"origin\":null}}|args.config.retries: Infinity is out of range for u8",
+        "{\"config\":{\"name\":\"n\",\"retries\":-1e400,\"ratio\":1,\"tags\":[],\"origin\":null}}|args.config.retries: -Infinity is out of range for u8",
         "{\"config\":{\"name\":\"n\",\"ratio\":1,\"tags\":[],\"origin\":null}}|args.config.retries: missing field of type u8",
         "{\"config\":{\"name\":\"n\",\"retries\":1,\"ratio\":1,\"tags\":[],\"origin\":null,\"extra\":1}}|args.config.extra: unknown field",
         "{\"config\":{\"name\":5,\"retries\":1,\"ratio\":1,\"tags\":[],\"origin\":null}}|args.config.name: expected a string, got a number 5",
@@ -103,6 +106,15 @@ class JsonValuesTest {
     void badShapesNameThePath(String args, String expected) {
         String msg = message(args, CONFIGURE);
         org.junit.jupiter.api.Assertions.assertTrue(msg.startsWith(expected), () -> "got: " + msg + "\nexpected prefix: " + expected);
+    }
+
+    @Test
+    void aHugeExactNumberIsOutOfRangeWithoutBeingExpanded() {
+        // The exact integer of 1e999999999 would take hundreds of megabytes and minutes to build.
+        var huge = com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.numberNode(new java.math.BigDecimal("1e999999999"));
+        InvalidArgumentException e = org.junit.jupiter.api.Assertions.assertThrows(InvalidArgumentException.class,
+                () -> JsonValues.fromJson(huge, Primitive.U64, "args.v"), "rejected at once");
+        assertEquals("args.v: 1E+999999999 is out of range for u64", e.getMessage());
     }
 
     @Test
