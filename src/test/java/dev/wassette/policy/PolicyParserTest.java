@@ -133,6 +133,9 @@ class PolicyParserTest {
         PolicyException e = assertThrows(PolicyException.class, () -> PolicyParser.parse("version: \"1.0\"\npermissions:\n  storage: [\n", "broken.yaml"));
         assertTrue(e.getMessage().startsWith("broken.yaml:"), e.getMessage());
         assertTrue(e.getMessage().contains("invalid YAML"), e.getMessage());
+        // Found by PolicyYamlFuzzTest: a malformed tag made the YAML library throw its own IllegalArgumentException.
+        PolicyException tag = assertThrows(PolicyException.class, () -> PolicyParser.parse("!--:%A", "tag.yaml"));
+        assertTrue(tag.getMessage().startsWith("tag.yaml:1: invalid YAML"), tag.getMessage());
         PolicyException dup = assertThrows(PolicyException.class, () -> PolicyParser.parse("version: \"1.0\"\nversion: \"1.0\"\n", "dup.yaml"));
         assertTrue(dup.getMessage().contains("dup.yaml:2"), dup.getMessage());
     }
