@@ -587,8 +587,11 @@ public final class WassetteMcpServer implements AutoCloseable {
                 content.add(new McpSchema.TextContent("Policy rules not in force for this call:\n- " + String.join("\n- ", notes)));
             }
         }
-        return McpSchema.CallToolResult.builder().content(content).structuredContent(result.structuredContent())
-                .isError(result.isError()).meta(meta).build();
+        McpSchema.CallToolResult.Builder reported = McpSchema.CallToolResult.builder().content(content).isError(result.isError()).meta(meta);
+        if (result.structuredContent() != null) { // a failure has none, and the SDK's builder refuses null
+            reported.structuredContent(result.structuredContent());
+        }
+        return reported.build();
     }
 
     private static String category(CallContext.Denial d) {

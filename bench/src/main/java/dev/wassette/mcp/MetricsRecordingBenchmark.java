@@ -32,7 +32,7 @@ public class MetricsRecordingBenchmark extends BenchmarkDefaults {
         ServerMetrics.ToolMeters meters = recorder.tool("wassette_fixtures_types_0_1_0_add", "types");
         meters.operation(120_000 + t * 100, null);
         meters.phases(27_000 + t, 11_000 + t);
-        meters.fuel(5_000 + t);
+        meters.usage(5_000 + t, 1_114_112);
         meters.resultBytes(1 + t);
     }
 
