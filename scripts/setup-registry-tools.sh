@@ -74,32 +74,26 @@ go_tool cosign2 cosign github.com/sigstore/cosign/v2/cmd/cosign "$COSIGN2_VERSIO
 go_tool cosign3 cosign github.com/sigstore/cosign/v3/cmd/cosign "$COSIGN3_VERSION"
 go_tool promtool promtool github.com/prometheus/prometheus/cmd/promtool "$PROMTOOL_VERSION"
 
-# A registry with the OCI referrers API, built from src/test/referrers-registry (its go.mod pins
-# go-containerregistry), cached by a hash of its sources.
-REFERRERS_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/src/test/referrers-registry"
-REFERRERS_HASH=$(cat "$REFERRERS_SRC"/go.mod "$REFERRERS_SRC"/go.sum "$REFERRERS_SRC"/main.go | sha256sum | cut -c1-16)
-REFERRERS_DIR="$TOOLS/go/referrers-registry-$REFERRERS_HASH"
-if [ ! -x "$REFERRERS_DIR/registry" ] || [ ! -f "$REFERRERS_DIR/.complete" ]; then
-  log "go: building the referrers registry ($REFERRERS_SRC)"
-  rm -rf "$REFERRERS_DIR"
-  mkdir -p "$REFERRERS_DIR"
-  (cd "$REFERRERS_SRC" && GOFLAGS=-buildvcs=false go build -o "$REFERRERS_DIR/registry" . >&2) \
-    || die "go build of $REFERRERS_SRC failed"
-  touch "$REFERRERS_DIR/.complete"
-fi
-
-# The deployment files' check, built from src/test/deploy-check (its go.mod pins BuildKit and k8s.io/api).
-DEPLOY_CHECK_SRC="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/src/test/deploy-check"
-DEPLOY_CHECK_HASH=$(cat "$DEPLOY_CHECK_SRC"/go.mod "$DEPLOY_CHECK_SRC"/go.sum "$DEPLOY_CHECK_SRC"/main.go | sha256sum | cut -c1-16)
-DEPLOY_CHECK_DIR="$TOOLS/go/deploy-check-$DEPLOY_CHECK_HASH"
-if [ ! -x "$DEPLOY_CHECK_DIR/deploy-check" ] || [ ! -f "$DEPLOY_CHECK_DIR/.complete" ]; then
-  log "go: building the deployment files' check ($DEPLOY_CHECK_SRC)"
-  rm -rf "$DEPLOY_CHECK_DIR"
-  mkdir -p "$DEPLOY_CHECK_DIR"
-  (cd "$DEPLOY_CHECK_SRC" && GOFLAGS=-buildvcs=false go build -o "$DEPLOY_CHECK_DIR/deploy-check" . >&2) \
-    || die "go build of $DEPLOY_CHECK_SRC failed"
-  touch "$DEPLOY_CHECK_DIR/.complete"
-fi
+# Go programs of this repository (src/test/NAME: its go.mod pins its dependencies), each built into
+# $TOOLS/go/NAME-<hash of its sources>/BINARY; prints that path.
+go_local() { # <name> <binary>
+  local src dir hash
+  src="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/src/test/$1"
+  hash=$(cat "$src"/go.mod "$src"/go.sum "$src"/main.go | sha256sum | cut -c1-16)
+  dir="$TOOLS/go/$1-$hash"
+  if [ ! -x "$dir/$2" ] || [ ! -f "$dir/.complete" ]; then
+    log "go: building $1 ($src)"
+    rm -rf "$dir"
+    mkdir -p "$dir"
+    (cd "$src" && GOFLAGS=-buildvcs=false go build -o "$dir/$2" . >&2) || die "go build of $src failed"
+    touch "$dir/.complete"
+  fi
+  echo "$dir/$2"
+}
+# A registry with the OCI referrers API (go-containerregistry's, with that API switched on).
+REFERRERS_REGISTRY="$(go_local referrers-registry registry)"
+# The deployment files' check: BuildKit's Dockerfile frontend and k8s.io/api's strict decoding.
+DEPLOY_CHECK="$(go_local deploy-check deploy-check)"
 
 # --- crates.io: wkg -------------------------------------------------------------------------------
 WKG_DIR="$TOOLS/cargo-wkg-$WKG_VERSION"
@@ -119,6 +113,6 @@ emit ORAS "$TOOLS/go/oras-$ORAS_VERSION/oras"
 emit WKG "$WKG_DIR/bin/wkg"
 emit COSIGN2 "$TOOLS/go/cosign2-$COSIGN2_VERSION/cosign"
 emit COSIGN3 "$TOOLS/go/cosign3-$COSIGN3_VERSION/cosign"
-emit REFERRERS_REGISTRY "$REFERRERS_DIR/registry"
+emit REFERRERS_REGISTRY "$REFERRERS_REGISTRY"
 emit PROMTOOL "$TOOLS/go/promtool-$PROMTOOL_VERSION/promtool"
-emit DEPLOY_CHECK "$DEPLOY_CHECK_DIR/deploy-check"
+emit DEPLOY_CHECK "$DEPLOY_CHECK"

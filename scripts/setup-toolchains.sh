@@ -73,9 +73,11 @@ ADAPTER="$JCO_DIR/lib/wasi_snapshot_preview1.reactor.wasm"
 
 # --- crates.io: wasm-tools, wit-bindgen -------------------------------------
 CARGO_ROOT="$TOOLS/cargo"
-cargo_tool() { # <binary> <crate> <version> <cargo install args...>
-  local bin="$1" crate="$2" version="$3"; shift 3
-  if "$CARGO_ROOT/bin/$bin" --version 2>/dev/null | grep -qF " $version"; then return; fi
+cargo_tool() { # <binary> <crate> <version> <probe subcommand> <cargo install args...>
+  local bin="$1" crate="$2" version="$3" probe="$4"; shift 4
+  # Installed at this version and built with the features asked for (the probe subcommand runs).
+  if "$CARGO_ROOT/bin/$bin" --version 2>/dev/null | grep -qF " $version" \
+     && { [ -z "$probe" ] || "$CARGO_ROOT/bin/$bin" $probe --help >/dev/null 2>&1; }; then return; fi
   command -v cargo >/dev/null || die "cargo is required to install $crate"
   log "cargo: installing $crate@$version (a few minutes)"
   # Run from $TOOLS so no project rust-toolchain.toml applies.
@@ -83,9 +85,10 @@ cargo_tool() { # <binary> <crate> <version> <cargo install args...>
     || die "cargo install $crate@$version failed"
 }
 mkdir -p "$TOOLS"
-cargo_tool wasm-tools wasm-tools "$WASM_TOOLS_VERSION" \
-  --no-default-features --features validate,print,parse,component,metadata
-cargo_tool wit-bindgen wit-bindgen-cli "$WIT_BINDGEN_VERSION" --no-default-features --features c
+# smith: random valid modules for ComponentBytesFuzzTest (src/test/fixtures/build.sh makes them).
+cargo_tool wasm-tools wasm-tools "$WASM_TOOLS_VERSION" smith \
+  --no-default-features --features validate,print,parse,component,metadata,smith
+cargo_tool wit-bindgen wit-bindgen-cli "$WIT_BINDGEN_VERSION" "" --no-default-features --features c
 
 # --- rustup: wasm32-wasip2 for the Rust fixtures ------------------------------
 if ! rustup +"$RUST_FIXTURE_TOOLCHAIN" target list --installed 2>/dev/null | grep -qx wasm32-wasip2; then

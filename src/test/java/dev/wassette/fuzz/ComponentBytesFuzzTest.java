@@ -18,7 +18,8 @@ import java.util.List;
 
 /**
  * Hostile component bytes: raw bytes, text, and mutations of real components (the fixtures built
- * from source, and core modules wrapped as components) are compiled; what compiles has its exports'
+ * from source), of core modules and of random valid modules from {@code wasm-tools smith} (made by
+ * the fixture build), each also wrapped as a component, are compiled; what compiles has its exports'
  * types read across FFM and turned into tool schemas. A bad component must end in a
  * {@link WasmtimeException} (or a clean refusal of a type the tools cannot serve), never in another
  * exception or a crash of the JVM.
@@ -36,8 +37,18 @@ class ComponentBytesFuzzTest {
                     out.add(name.endsWith(".wat") ? binary(bytes) : bytes);
                 }
                 bases = out;
-                modules = List.of(binaryModule("(module (memory 1) (func (export \"f\") (param i32) (result i32) local.get 0))"),
-                        binaryModule("(module (table 2 funcref) (global (mut i64) (i64.const 7)) (func $g) (elem (i32.const 0) $g) (start $g))"));
+                List<byte[]> cores = new ArrayList<>(List.of(
+                        binaryModule("(module (memory 1) (func (export \"f\") (param i32) (result i32) local.get 0))"),
+                        binaryModule("(module (table 2 funcref) (global (mut i64) (i64.const 7)) (func $g) (elem (i32.const 0) $g) (start $g))")));
+                try (var smith = Files.list(Fixtures.path("types.wasm").resolveSibling("smith"))) {
+                    for (java.nio.file.Path module : smith.sorted().toList()) {
+                        cores.add(Files.readAllBytes(module));
+                    }
+                }
+                if (cores.size() < 18) {
+                    throw new IllegalStateException("the fixture build made no wasm-tools smith modules beside " + Fixtures.path("types.wasm"));
+                }
+                modules = cores;
             } catch (IOException e) {
                 throw new UncheckedIOException(e);
             }
@@ -48,10 +59,11 @@ class ComponentBytesFuzzTest {
     @FuzzTest(maxDuration = "10s")
     void badComponentsFailToCompileCleanly(FuzzedDataProvider data) {
         List<byte[]> fixtures = bases();
-        switch (data.consumeInt(0, 3)) {
+        switch (data.consumeInt(0, 4)) {
             case 0 -> compileComponent(data.consumeRemainingAsBytes()); // raw, or text
             case 1 -> compileModule(data.consumeRemainingAsBytes());
             case 2 -> compileComponent(mutate(fixtures.get(data.consumeInt(0, fixtures.size() - 1)), data));
+            case 3 -> compileModule(mutate(modules.get(data.consumeInt(0, modules.size() - 1)), data));
             default -> compileComponent(wrapped(mutate(modules.get(data.consumeInt(0, modules.size() - 1)), data)));
         }
     }

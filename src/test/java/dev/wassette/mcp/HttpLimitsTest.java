@@ -169,23 +169,11 @@ class HttpLimitsTest {
                 out.flush();
                 unread.add(s);
             }
-            await(() -> {
-                try {
-                    return post(ping(20), session).statusCode() == 429;
-                } catch (Exception e) {
-                    return false;
-                }
-            }, "the unread answers hold the session's three slots");
+            await(() -> pingStatus(20, session) == 429, "the unread answers hold the session's three slots");
             String other = initialize();
             assertEquals(200, post(ping(21), other).statusCode(), "other sessions are served meanwhile");
             // The connection idle timeout ends the stalled writes, and the slots come back.
-            await(() -> {
-                try {
-                    return post(ping(22), session).statusCode() == 200;
-                } catch (Exception e) {
-                    return false;
-                }
-            }, "the idle timeout freed the stalled answers' slots");
+            await(() -> pingStatus(22, session) == 200, "the idle timeout freed the stalled answers' slots");
         } finally {
             for (Socket s : unread) {
                 s.close();
@@ -232,6 +220,15 @@ class HttpLimitsTest {
 
     private HttpResponse<String> post(String body, String session) throws Exception {
         return http.send(request(session).POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /** The HTTP status of a ping in {@code session}, or -1 when it could not be sent. */
+    private int pingStatus(int id, String session) {
+        try {
+            return post(ping(id), session).statusCode();
+        } catch (Exception e) {
+            return -1;
+        }
     }
 
     private static String call(int id, String tool, String arguments) {
