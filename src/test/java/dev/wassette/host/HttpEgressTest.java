@@ -104,15 +104,7 @@ class HttpEgressTest {
         HttpServer counted = server("counted", hits);
         try {
             int port = counted.getAddress().getPort();
-            Policy policy = PolicyParser.parse("""
-                    version: "1.0"
-                    permissions:
-                      network:
-                        allow:
-                          - host: "http://127.0.0.1:%d"
-                      resources:
-                        quotas: {outbound_requests: 2}
-                    """.formatted(port), "p.yaml");
+            Policy policy = localhostWithQuotas(port, "{outbound_requests: 2}");
             String url = "http://127.0.0.1:" + port + "/";
             ExportedFunction getAll = sandbox.component().export("http-get-all");
             CallContext context = new CallContext();
@@ -149,15 +141,7 @@ class HttpEgressTest {
         try {
             int port = counting.getAddress().getPort();
             String url = "http://127.0.0.1:" + port + "/upload";
-            Policy policy = PolicyParser.parse("""
-                    version: "1.0"
-                    permissions:
-                      network:
-                        allow:
-                          - host: "http://127.0.0.1:%d"
-                      resources:
-                        quotas: {outbound_bytes: 2Ki}
-                    """.formatted(port), "p.yaml");
+            Policy policy = localhostWithQuotas(port, "{outbound_bytes: 2Ki}");
             CallPolicy callPolicy = CallPolicy.of(policy, Path.of("").toAbsolutePath(), new Limits(Duration.ofSeconds(20), 1 << 20));
             ExportedFunction post = sandbox.component().export("http-post");
 
@@ -198,6 +182,19 @@ class HttpEgressTest {
         // A componentize-js guest holds its JavaScript engine's heap: megabytes, in whole 64 KiB pages.
         assertTrue(context.memoryBytes() > 1 << 20, "memory held: " + context.memoryBytes());
         assertEquals(0, context.memoryBytes() % 65536, "whole pages: " + context.memoryBytes());
+    }
+
+    /** A policy allowing HTTP to 127.0.0.1:{@code port} with {@code quotas} (a YAML flow mapping). */
+    private static Policy localhostWithQuotas(int port, String quotas) throws Exception {
+        return PolicyParser.parse("""
+                version: "1.0"
+                permissions:
+                  network:
+                    allow:
+                      - host: "http://127.0.0.1:%d"
+                  resources:
+                    quotas: %s
+                """.formatted(port, quotas), "p.yaml");
     }
 
     @Test

@@ -80,8 +80,7 @@ class HttpLimitsTest {
     void requestsOfOneSessionBeyondTheLimitAreRefusedWhileOtherSessionsGoOn() throws Exception {
         start(new HttpLimits(16, 2, Duration.ofMinutes(30), 1024, Duration.ofSeconds(30)));
         String session = initialize();
-        assertTrue(post(call(2, "load-component", "{\"path\":\"" + Fixtures.path("spin.wasm").toUri() + "\"}"), session).body()
-                .contains("component loaded successfully"));
+        load(session, "spin.wasm");
         List<CompletableFuture<HttpResponse<String>>> spinning = new ArrayList<>();
         for (int id = 10; id < 12; id++) {
             spinning.add(http.sendAsync(request(session).POST(HttpRequest.BodyPublishers.ofString(call(id, "spin", "{}"))).build(),
@@ -150,8 +149,7 @@ class HttpLimitsTest {
     void aClientThatNeverReadsItsAnswersHoldsOnlyItsOwnSlotsUntilTheIdleTimeoutFreesThem() throws Exception {
         start(new HttpLimits(16, 3, Duration.ofMinutes(30), 1024, Duration.ofSeconds(2)));
         String session = initialize();
-        assertTrue(post(call(2, "load-component", "{\"path\":\"" + Fixtures.path("types.wasm").toUri() + "\"}"), session).body()
-                .contains("component loaded successfully"));
+        load(session, "types.wasm");
         // Three calls whose 6 MB answers fill the socket buffers: the client reads nothing.
         String big = "x".repeat(3 << 20);
         List<Socket> unread = new ArrayList<>();
@@ -207,6 +205,11 @@ class HttpLimitsTest {
         String session = init.headers().firstValue("Mcp-Session-Id").orElseThrow();
         assertEquals(202, post("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}", session).statusCode());
         return session;
+    }
+
+    private void load(String session, String fixture) throws Exception {
+        String answer = post(call(2, "load-component", "{\"path\":\"" + Fixtures.path(fixture).toUri() + "\"}"), session).body();
+        assertTrue(answer.contains("component loaded successfully"), answer);
     }
 
     private HttpRequest.Builder request(String session) {
