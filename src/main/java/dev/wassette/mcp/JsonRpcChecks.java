@@ -68,6 +68,15 @@ final class JsonRpcChecks {
         if (params != null && !params.isNull() && !params.isObject()) {
             return new Rejection(id, -32602, "Invalid params: params must be an object");
         }
+        if ("initialize".equals(message.get("method").asText()) && id != null) {
+            // The SDK reads these without checking (JsonRpcFuzzTest found a 500 for an initialize without params).
+            JsonNode version = params == null ? null : params.get("protocolVersion");
+            if (version == null || !version.isTextual() || !(params.get("capabilities") instanceof ObjectNode)
+                    || !(params.get("clientInfo") instanceof ObjectNode)) {
+                return new Rejection(id, -32602, "Invalid params: initialize needs params.protocolVersion (a string), "
+                        + "params.capabilities and params.clientInfo (objects)");
+            }
+        }
         if ("tools/call".equals(message.get("method").asText()) && id != null) {
             JsonNode name = params == null ? null : params.get("name");
             if (name == null || !name.isTextual()) {

@@ -87,6 +87,11 @@ class StdioServerTest {
         assertEquals("Unknown tool: no-such-tool", response(4).path("error").path("message").asText());
         send("{\"jsonrpc\":\"2.0\",\"id\":41,\"method\":\"tools/call\",\"params\":\"x\"}");
         assertEquals(-32602, response(41).path("error").path("code").asInt());
+        // Found by JsonRpcFuzzTest (over HTTP, a 500 from the SDK): an initialize without its params.
+        send("{\"jsonrpc\":\"2.0\",\"id\":42,\"method\":\"initialize\"}");
+        JsonNode bareInitialize = response(42);
+        assertEquals(-32602, bareInitialize.path("error").path("code").asInt(), bareInitialize.toString());
+        assertTrue(bareInitialize.path("error").path("message").asText().contains("initialize needs params.protocolVersion"), bareInitialize.toString());
         send("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":\"tools/call\",\"params\":{\"name\":\"x\",\"arguments\":{\"s\":\"" + "a".repeat(5 << 20) + "\"}}}");
         JsonNode big = response(null);
         assertEquals(-32600, big.path("error").path("code").asInt());
