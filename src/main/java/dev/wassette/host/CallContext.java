@@ -18,7 +18,7 @@ public final class CallContext {
     private volatile long startedNanos;
     private volatile long fuelConsumed = -1;
     private volatile long memoryBytes = -1;
-    private volatile long outboundBytes;
+    private volatile long outboundBytes = -1;
     private volatile long instantiateNanos;
     private volatile long executeNanos;
     private volatile List<String> policyNotes = List.of();
@@ -94,7 +94,7 @@ public final class CallContext {
         return memoryBytes;
     }
 
-    /** Bytes the call's outgoing HTTP requests sent (request lines, headers and bodies). */
+    /** Bytes the call's outgoing HTTP requests sent (request lines, headers and bodies); -1 when not counted (no byte quota). */
     public long outboundBytes() {
         return outboundBytes;
     }

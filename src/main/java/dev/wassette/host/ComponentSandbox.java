@@ -251,9 +251,10 @@ public final class ComponentSandbox implements AutoCloseable {
                 if (remaining >= 0) {
                     context.fuelConsumed((grants.fuel() > 0 ? grants.fuel() : Long.MAX_VALUE) - remaining);
                 }
-                Store.HttpEgressUsage http = store.httpEgressUsage();
-                context.usage(store.memoryBytes(), http.bytesSent());
-                if (http.byteLimitReached()) {
+                // The bytes sent are read only under a byte quota: a native lookup the common call need not pay.
+                Store.HttpEgressUsage http = byteQuota != null ? store.httpEgressUsage() : null;
+                context.usage(store.memoryBytes(), http != null ? http.bytesSent() : -1);
+                if (http != null && http.byteLimitReached()) {
                     denied(name, Audit.Category.QUOTA, "HTTP request denied: quota outbound_bytes (" + byteQuota
                             + ") reached for this call after " + http.bytesSent() + " bytes", context);
                 }

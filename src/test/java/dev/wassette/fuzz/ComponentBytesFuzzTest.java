@@ -1,5 +1,9 @@
 package dev.wassette.fuzz;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 import com.code_intelligence.jazzer.api.FuzzedDataProvider;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.wassette.Fixtures;
@@ -71,19 +75,27 @@ class ComponentBytesFuzzTest {
     private static void compileComponent(byte[] bytes) {
         try (Component component = Fixtures.engine().compile(bytes)) {
             for (ExportedFunction f : component.exports()) {
-                ToolSchemas.inputSchema(f.type());
-                ToolSchemas.outputSchema(f.type());
+                var input = ToolSchemas.inputSchema(f.type());
+                assertEquals("object", input.path("type").asText(), input::toString);
+                assertEquals(f.type().params().size(), input.path("properties").size(), () -> f.name() + ": one property per parameter: " + input);
+                var output = ToolSchemas.outputSchema(f.type());
+                assertTrue(output == null || "object".equals(output.path("type").asText()), () -> String.valueOf(output));
             }
         } catch (WasmtimeException e) {
-            // a clean refusal
+            assertRefusalSaysWhy(e);
         }
+    }
+
+    /** A clean refusal names what is wrong. */
+    private static void assertRefusalSaysWhy(WasmtimeException e) {
+        assertTrue(e.getMessage() != null && !e.getMessage().isBlank(), "a refusal without a reason");
     }
 
     private static void compileModule(byte[] bytes) {
         try (CoreModule module = CoreModule.compile(Fixtures.engine(), bytes)) {
-            module.hashCode();
+            assertNotNull(module);
         } catch (WasmtimeException e) {
-            // a clean refusal
+            assertRefusalSaysWhy(e);
         }
     }
 
