@@ -147,7 +147,9 @@ class HttpLimitsTest {
 
     @Test
     void aClientThatNeverReadsItsAnswersHoldsOnlyItsOwnSlotsUntilTheIdleTimeoutFreesThem() throws Exception {
-        start(new HttpLimits(16, 3, Duration.ofMinutes(30), 1024, Duration.ofSeconds(2)));
+        // An idle timeout long enough that the three stalled answers are surely held at once (each
+        // reads and echoes 3 MB first; with 2 s, a slow machine freed the first before the third began).
+        start(new HttpLimits(16, 3, Duration.ofMinutes(30), 1024, Duration.ofSeconds(10)));
         String session = initialize();
         load(session, "types.wasm");
         // Three calls whose 6 MB answers fill the socket buffers: the client reads nothing.
