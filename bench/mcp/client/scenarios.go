@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -152,6 +153,28 @@ func stdioWarmDaemon(cfg *config, s server) (metrics, error) {
 	})
 }
 
+// traceCalls appends each measured call of a window (its start, from the window's, and its
+// latency, in µs) to the file named by MCPBENCH_TRACE, to find what the slow calls line up with
+// (a server's GC log, its log flushes). The window's start is given as Unix µs.
+func traceCalls(prefix string, t0 time.Time, starts, d []time.Duration) {
+	path := os.Getenv("MCPBENCH_TRACE")
+	if path == "" {
+		return
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_APPEND|os.O_WRONLY, 0o644)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "MCPBENCH_TRACE:", err)
+		return
+	}
+	defer f.Close()
+	w := bufio.NewWriter(f)
+	fmt.Fprintf(w, "# window %s t0=%d\n", prefix, t0.UnixMicro())
+	for i := range d {
+		fmt.Fprintf(w, "%d %d %d\n", i, starts[i].Microseconds(), d[i].Microseconds())
+	}
+	w.Flush()
+}
+
 // callWindows loads the trivial component through an initialized client, then calls it one at a
 // time: earlyWarm calls, earlyCalls measured, more calls up to steadyWarm in all, steadyCalls
 // measured. Server CPU (cpu, in seconds) is taken over each measured window.
@@ -189,9 +212,11 @@ func callWindows(cfg *config, c *stdioClient, cpu func() float64) (metrics, erro
 			}
 		}
 		d := make([]time.Duration, 0, n)
+		starts := make([]time.Duration, 0, n)
 		cpu0, self0 := cpu(), selfCPUSeconds()
 		t0 := time.Now()
 		for i := 0; i < n; i++ {
+			starts = append(starts, time.Since(t0))
 			x, err := one()
 			if err != nil {
 				return err
@@ -199,6 +224,7 @@ func callWindows(cfg *config, c *stdioClient, cpu func() float64) (metrics, erro
 			d = append(d, x)
 		}
 		wall := time.Since(t0)
+		traceCalls(prefix, t0, starts, d)
 		m[prefix+"cpu_per_call_us"] = (cpu() - cpu0) * 1e6 / float64(n)
 		m[prefix+"client_cpu_per_call_us"] = (selfCPUSeconds() - self0) * 1e6 / float64(n)
 		m[prefix+"calls_per_s"] = float64(n) / wall.Seconds()

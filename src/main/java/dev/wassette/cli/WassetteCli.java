@@ -4,7 +4,6 @@ import dev.wassette.mcp.ServerStartup;
 import dev.wassette.runtime.NativeLibrary;
 import java.io.PrintWriter;
 import java.util.List;
-import java.util.logging.ConsoleHandler;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.logging.SimpleFormatter;
@@ -120,8 +119,7 @@ public final class WassetteCli implements Runnable {
         for (var h : root.getHandlers()) {
             root.removeHandler(h);
         }
-        ConsoleHandler stderr = new ConsoleHandler(); // writes to System.err
-        stderr.setFormatter(customFormat ? new SimpleFormatter() : logFormat(System.getenv("WASSETTE_LOG_FORMAT")));
+        StderrLogHandler stderr = new StderrLogHandler(customFormat ? new SimpleFormatter() : logFormat(System.getenv("WASSETTE_LOG_FORMAT")));
         String level = System.getenv().getOrDefault("WASSETTE_LOG", "INFO");
         try {
             stderr.setLevel(Level.parse(level.toUpperCase()));
@@ -146,7 +144,7 @@ public final class WassetteCli implements Runnable {
         logFormat = format;
         if (ownsProcessLog) {
             for (var h : Logger.getLogger("").getHandlers()) {
-                if (h instanceof ConsoleHandler) {
+                if (h instanceof StderrLogHandler) {
                     h.setFormatter(logFormat(format));
                 }
             }

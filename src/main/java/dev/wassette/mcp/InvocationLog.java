@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wassette.host.LogBatch;
 import dev.wassette.host.LogFields;
 import dev.wassette.tools.GuestBacktrace;
 import java.util.Iterator;
@@ -35,8 +36,12 @@ final class InvocationLog {
     private static final java.util.concurrent.atomic.AtomicLong WRITTEN = new java.util.concurrent.atomic.AtomicLong();
     private static final java.util.concurrent.atomic.AtomicLong QUEUED = new java.util.concurrent.atomic.AtomicLong();
 
+    /** Set while the log thread waits for a line with no timeout (after a quiet spell); a recorder then wakes it. */
+    private static volatile boolean asleep;
+    private static final Thread WRITER;
+
     static {
-        Thread.ofPlatform().name("wassette-invocation-log").daemon().start(InvocationLog::drain);
+        WRITER = Thread.ofPlatform().name("wassette-invocation-log").daemon().start(InvocationLog::drain);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> flush(java.time.Duration.ofSeconds(2))));
     }
 
@@ -53,6 +58,10 @@ final class InvocationLog {
         QUEUED.incrementAndGet();
         try {
             QUEUE.put(new Entry(tool, component, args, instantiateNanos, executeNanos, outcome, backtrace, traceId, session));
+            if (asleep) {
+                asleep = false;
+                java.util.concurrent.locks.LockSupport.unpark(WRITER);
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             write(new Entry(tool, component, args, instantiateNanos, executeNanos, outcome, backtrace, traceId, session));
@@ -73,27 +82,54 @@ final class InvocationLog {
      * Writes what is queued, then sleeps for {@link #BATCH_PAUSE_NANOS} rather than waiting on the
      * queue: a thread waiting on the queue would be woken by every call (a futex wake and two context
      * switches per call, a tenth of a trivial call's CPU), while a sleeping one is woken by nobody.
-     * Lines appear up to that pause later; a full queue still makes callers wait, never drop.
+     * The pause is short, so that a batch is a few lines (a long one is a burst of CPU beside the
+     * calls, and was the slowest percent of them); after {@link #QUIET_ROUNDS} empty pauses the
+     * thread waits until a line comes, so an idle server is not woken at all. Lines appear up to
+     * that pause later; a full queue still makes callers wait, never drop. A batch leaves in one
+     * write per destination ({@link LogBatch}), not one per line.
      */
     private static void drain() {
+        java.util.List<Entry> batch = new java.util.ArrayList<>(MAX_BATCH);
+        java.util.Set<SessionLog> sessions = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        int quiet = 0;
         while (true) {
-            Entry next = QUEUE.poll();
-            if (next == null) {
-                java.util.concurrent.locks.LockSupport.parkNanos(BATCH_PAUSE_NANOS);
+            if (QUEUE.drainTo(batch, MAX_BATCH) == 0) {
+                if (++quiet < QUIET_ROUNDS) {
+                    java.util.concurrent.locks.LockSupport.parkNanos(BATCH_PAUSE_NANOS);
+                } else {
+                    asleep = true;
+                    if (QUEUE.isEmpty()) {
+                        java.util.concurrent.locks.LockSupport.park();
+                    }
+                    asleep = false;
+                }
                 if (Thread.interrupted()) {
                     return;
                 }
                 continue;
             }
-            try {
-                write(next);
-            } catch (RuntimeException e) {
-                // a line that cannot be formatted must not stop the others (write counted it)
-            }
+            quiet = 0;
+            LogBatch.write(() -> {
+                for (Entry next : batch) {
+                    try {
+                        write(next);
+                    } catch (RuntimeException e) {
+                        // a line that cannot be formatted must not stop the others (write counted it)
+                    }
+                    if (next.session() != null) {
+                        sessions.add(next.session());
+                    }
+                }
+                sessions.forEach(SessionLog::flush);
+            });
+            batch.clear();
+            sessions.clear();
         }
     }
 
-    private static final long BATCH_PAUSE_NANOS = 20_000_000;
+    private static final int MAX_BATCH = 256;
+    private static final long BATCH_PAUSE_NANOS = 4_000_000;
+    private static final int QUIET_ROUNDS = 50;
 
     private static void write(Entry e) {
         try {

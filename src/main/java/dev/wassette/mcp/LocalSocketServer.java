@@ -316,16 +316,7 @@ public final class LocalSocketServer implements AutoCloseable {
     private void serveSession(long id, InputStream in, OutputStream out, OutputStream log, Admission.Accept accepted, String how)
             throws InterruptedException {
         java.util.logging.Formatter format = accepted.lineFormat() != null ? accepted.lineFormat() : lineFormat;
-        SessionLog sessionLog = record -> {
-            try {
-                synchronized (log) {
-                    log.write(format.format(record).getBytes(java.nio.charset.StandardCharsets.UTF_8));
-                    log.flush();
-                }
-            } catch (IOException e) {
-                // the client is gone; the daemon's log has the line
-            }
-        };
+        SessionLog sessionLog = new ClientLog(log, format);
         StreamTransport.Connection session = accepted.transport().open("session-" + id, in, out, accepted.client(), sessionLog);
         try {
             accepted.notices().forEach(n -> sessionLog.log(System.Logger.Level.INFO, "dev.wassette.cli", n));
@@ -336,6 +327,44 @@ public final class LocalSocketServer implements AutoCloseable {
         } finally {
             session.end("the client's session ended");
             LOG.log(System.Logger.Level.INFO, "daemon: session {0} ended", id);
+        }
+    }
+
+    /**
+     * A session's own log lines, written to its client's stderr: at once, or, inside a
+     * {@link dev.wassette.host.LogBatch}, when the batch is flushed (one write for its lines).
+     */
+    private static final class ClientLog implements SessionLog {
+        private final OutputStream out;
+        private final java.util.logging.Formatter format;
+        private final ByteArrayOutputStream pending = new ByteArrayOutputStream(1024);
+
+        ClientLog(OutputStream out, java.util.logging.Formatter format) {
+            this.out = out;
+            this.format = format;
+        }
+
+        @Override
+        public void log(java.util.logging.LogRecord record) {
+            byte[] line = format.format(record).getBytes(java.nio.charset.StandardCharsets.UTF_8);
+            synchronized (this) {
+                pending.writeBytes(line);
+                if (!dev.wassette.host.LogBatch.deferringFlush()) {
+                    flush();
+                }
+            }
+        }
+
+        @Override
+        public synchronized void flush() {
+            try {
+                pending.writeTo(out);
+                out.flush();
+            } catch (IOException e) {
+                // the client is gone; the daemon's log has the lines
+            } finally {
+                pending.reset();
+            }
         }
     }
 

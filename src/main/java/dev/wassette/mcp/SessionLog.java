@@ -13,6 +13,9 @@ public interface SessionLog {
     /** A record, formatted as the session's client asked ({@code --log-format}). */
     void log(LogRecord record);
 
+    /** Writes what {@link #log} buffered inside a {@link dev.wassette.host.LogBatch}. */
+    default void flush() {}
+
     default void log(System.Logger.Level level, String logger, String message) {
         LogRecord record = new LogRecord(julLevel(level), message);
         record.setLoggerName(logger);
