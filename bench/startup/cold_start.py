@@ -15,7 +15,7 @@ import argparse, json, os, statistics, subprocess, tempfile, time
 
 JAVA = os.path.join(os.environ.get("JAVA_HOME", "/usr/lib/jvm/temurin-25-jdk-amd64"), "bin", "java")
 JAVA_OPTS = ["--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-Xms16m", "-Xmn6m", "-XX:MinHeapFreeRatio=10",
-             "-XX:MaxHeapFreeRatio=30", "-Xlog:disable", "-Xlog:all=warning:stderr", "-XX:TieredStopAtLevel=1"]
+             "-XX:MaxHeapFreeRatio=30", "-XX:TrimNativeHeapInterval=2000", "-Xlog:disable", "-Xlog:all=warning:stderr", "-XX:TieredStopAtLevel=1"]
 
 
 def record(jar, flags, aot):

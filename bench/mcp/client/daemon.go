@@ -329,6 +329,11 @@ func concurrentSessions(cfg *config, s server) (metrics, error) {
 			m["daemon_rss_mib"] = rssSum(trees(daemons))
 			m["daemons_serving"] = float64(len(sh.served))
 		}
+		// Again once the sessions have sat idle for a while, as they mostly do: what a server gives
+		// back after the burst of starting, loading and compiling (freed C-heap memory, for one).
+		time.Sleep(cfg.rssIdle - cfg.rssSettle)
+		total, _ = rssOnce(procs, daemons)
+		m["total_rss_idle_mib"] = total
 		return m, nil
 	})
 }

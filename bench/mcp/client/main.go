@@ -66,6 +66,7 @@ func main() {
 		httpWindow:   time.Duration(*httpSecs * float64(time.Second)),
 		httpClients:  []int{1, 4, 16},
 		rssSettle:    2 * time.Second,
+		rssIdle:      10 * time.Second,
 		warmSessions: *warmSessions,
 	}
 	for i := 0; i < 10; i++ {
@@ -172,8 +173,8 @@ func summary(sc string, m metrics) string {
 		return fmt.Sprintf("priming session %.0f ms; first tools/list p50/p90/max %.1f/%.1f/%.1f ms, exit p50 %.1f ms; RSS session %.1f MiB, daemon %.0f MiB",
 			m["first_start_first_list_ms"], m["first_list_ms"], m["first_list_p90_ms"], m["first_list_max_ms"], m["exit_p50_ms"], m["session_rss_mib"], m["daemon_rss_mib"])
 	case "sessions4":
-		return fmt.Sprintf("all listed %.0f ms (load-component %.0f ms), all answered %.0f ms; total RSS %.0f MiB over %g processes (daemon %.0f MiB)",
-			m["all_listed_ms"], m["load_component_ms"], m["all_answered_ms"], m["total_rss_mib"], m["processes"], m["daemon_rss_mib"])
+		return fmt.Sprintf("all listed %.0f ms (load-component %.0f ms), all answered %.0f ms; total RSS %.0f MiB over %g processes (daemon %.0f MiB), %.0f MiB after 10 s idle",
+			m["all_listed_ms"], m["load_component_ms"], m["all_answered_ms"], m["total_rss_mib"], m["processes"], m["daemon_rss_mib"], m["total_rss_idle_mib"])
 	}
 	return ""
 }
@@ -242,6 +243,7 @@ func meta(cfg *config, rounds int, quick bool, scenarios []string) map[string]an
 		"http_window_s":     cfg.httpWindow.Seconds(),
 		"http_warm_s":       cfg.httpWarm.Seconds(),
 		"rss_settle_s":      cfg.rssSettle.Seconds(),
+		"rss_idle_s":        cfg.rssIdle.Seconds(),
 		"warm_sessions":     cfg.warmSessions,
 		"this_daemon":       thisDaemon,
 		"go":                runtime.Version(),

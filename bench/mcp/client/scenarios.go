@@ -25,7 +25,8 @@ type config struct {
 	httpWarm, httpWindow    time.Duration
 	httpClients             []int
 	rssSettle               time.Duration
-	warmSessions            int // timed sessions of the warm scenario, after the priming one
+	rssIdle                 time.Duration // sessions4's second RSS reading, from the last answer
+	warmSessions            int           // timed sessions of the warm scenario, after the priming one
 }
 
 func (c *config) jsStore(s server) string {

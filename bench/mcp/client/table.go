@@ -92,6 +92,7 @@ var rows = []struct {
 	{"warm start: RSS of the daemon", "warm.daemon_rss_mib", nil},
 	{"4 concurrent sessions: total RSS (this: 4 shims + the daemon)", "sessions4.total_rss_mib", []goal{{"ratio", "<=", 1.0}}},
 	{"4 concurrent sessions: RSS of the daemon", "sessions4.daemon_rss_mib", nil},
+	{"4 concurrent sessions: total RSS after 10 s idle", "sessions4.total_rss_idle_mib", []goal{{"ratio", "<=", 1.0}}},
 	{"4 concurrent sessions: all 4 listed tools (incl. load-component in the first)", "sessions4.all_listed_ms", nil},
 	{"HTTP ready (first initialize answered)", "http.ready_ms", nil},
 	{"HTTP plain keep-alive, 1 client", "http.plain.c1.calls_per_s", nil},
