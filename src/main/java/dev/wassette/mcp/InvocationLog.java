@@ -140,22 +140,17 @@ final class InvocationLog {
                     .append(" instantiate=");
             millis(line, e.instantiateNanos()).append("ms execute=");
             millis(line, e.executeNanos()).append("ms outcome=").append(e.outcome()).append(" args=").append(args);
-            ObjectNode fields = JsonNodeFactory.instance.objectNode().put("tool", e.tool()).put("component", e.component())
-                    .put("instantiate_ms", e.instantiateNanos() / 1e6).put("execute_ms", e.executeNanos() / 1e6).put("outcome", e.outcome());
-            fields.set("args", args);
-            if (!e.backtrace().isEmpty()) {
-                java.util.List<String> frames = GuestBacktrace.bounded(e.backtrace());
+            java.util.List<String> frames = e.backtrace().isEmpty() ? java.util.List.of() : GuestBacktrace.bounded(e.backtrace());
+            if (!frames.isEmpty()) {
                 line.append(" backtrace=").append(String.join(" < ", frames));
-                frames.forEach(fields.putArray("backtrace")::add);
             }
             if (e.traceId() != null) {
                 line.append(" trace=").append(e.traceId());
-                fields.put("trace_id", e.traceId());
             }
             String text = line.toString();
             java.util.logging.LogRecord record = new java.util.logging.LogRecord(java.util.logging.Level.INFO, text);
             record.setLoggerName(LOGGER);
-            record.setParameters(new Object[] {new LogFields(fields)});
+            record.setParameters(new Object[] {LogFields.lazy(() -> fields(e, args, frames))});
             LOG.log(record);
             if (e.session() != null) {
                 e.session().log(record);
@@ -163,6 +158,20 @@ final class InvocationLog {
         } finally {
             WRITTEN.incrementAndGet();
         }
+    }
+
+    /** The line's fields, for the JSON log format (made only when a formatter asks). */
+    private static ObjectNode fields(Entry e, JsonNode args, java.util.List<String> frames) {
+        ObjectNode fields = JsonNodeFactory.instance.objectNode().put("tool", e.tool()).put("component", e.component())
+                .put("instantiate_ms", e.instantiateNanos() / 1e6).put("execute_ms", e.executeNanos() / 1e6).put("outcome", e.outcome());
+        fields.set("args", args);
+        if (!frames.isEmpty()) {
+            frames.forEach(fields.putArray("backtrace")::add);
+        }
+        if (e.traceId() != null) {
+            fields.put("trace_id", e.traceId());
+        }
+        return fields;
     }
 
     /** Nanoseconds as milliseconds with three decimals ({@code 1.234}). */

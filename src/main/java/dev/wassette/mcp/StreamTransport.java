@@ -314,12 +314,29 @@ public final class StreamTransport implements McpServerTransportProvider {
             }
         }
 
+        /**
+         * The SDK's form of a message {@link JsonRpcChecks} accepted. A request's or notification's
+         * params stay the JSON tree: the SDK's handlers convert params to their request type
+         * themselves, so converting them to Maps first would be a copy per message for nothing.
+         */
         private McpSchema.JSONRPCMessage decode(JsonNode message) {
             if (message.has("method")) {
-                return message.hasNonNull("id") ? mapper.convertValue(message, McpSchema.JSONRPCRequest.class)
-                        : mapper.convertValue(message, McpSchema.JSONRPCNotification.class);
+                String method = message.get("method").asText();
+                JsonNode params = message.get("params");
+                Object paramsValue = params == null || params.isNull() ? null : params;
+                JsonNode id = message.get("id");
+                return id != null && !id.isNull() ? new McpSchema.JSONRPCRequest(McpSchema.JSONRPC_VERSION, method, idValue(id), paramsValue)
+                        : new McpSchema.JSONRPCNotification(McpSchema.JSONRPC_VERSION, method, paramsValue);
             }
             return mapper.convertValue(message, McpSchema.JSONRPCResponse.class);
+        }
+
+        /** A request id as the SDK's JSON mapping gives it (String, Integer, Long, …), echoed in the answer. */
+        private Object idValue(JsonNode id) {
+            if (id.isTextual()) {
+                return id.textValue();
+            }
+            return id.isIntegralNumber() ? id.numberValue() : mapper.convertValue(id, Object.class);
         }
 
         /**

@@ -609,7 +609,7 @@ public final class WassetteMcpServer implements AutoCloseable {
         String text = node.isTextual() ? node.asText() : json.writeValueAsString(node);
         return McpSchema.CallToolResult.builder()
                 .addTextContent(text)
-                .structuredContent(json.convertValue(structured, Map.class))
+                .structuredContent(structured) // a JSON tree, written as is (no copy into Maps)
                 .isError(false)
                 .build();
     }
