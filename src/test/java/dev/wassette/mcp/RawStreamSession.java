@@ -1,0 +1,88 @@
+package dev.wassette.mcp;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.channels.Channels;
+import java.nio.channels.Pipe;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A session of a {@link StreamTransport} driven with raw JSON-RPC lines, as a stdio client writes
+ * them: what a test sends goes through a pipe, each line the server writes is parsed and queued.
+ */
+final class RawStreamSession implements AutoCloseable {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Pipe input;
+    private final BlockingQueue<JsonNode> written = new LinkedBlockingQueue<>();
+    private final StreamTransport.Connection connection;
+
+    RawStreamSession(StreamTransport transport, String name) throws IOException {
+        input = Pipe.open();
+        OutputStream out = new OutputStream() {
+            private final java.io.ByteArrayOutputStream line = new java.io.ByteArrayOutputStream();
+
+            @Override
+            public synchronized void write(int b) {
+                if (b == '\n') {
+                    try {
+                        written.add(JSON.readTree(line.toByteArray()));
+                    } catch (IOException e) {
+                        throw new AssertionError("not JSON on the session's output: " + line, e);
+                    }
+                    line.reset();
+                } else {
+                    line.write(b);
+                }
+            }
+        };
+        connection = transport.open(name, Channels.newInputStream(input.source()), out, null, null);
+        connection.start();
+    }
+
+    /** Writes {@code line} and a newline to the server. */
+    void send(String line) throws IOException {
+        ByteBuffer bytes = ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8));
+        while (bytes.hasRemaining()) {
+            input.sink().write(bytes);
+        }
+    }
+
+    /** The answer (result or error) to the request whose id is the JSON {@code id}, within 60 s; other lines are skipped. */
+    JsonNode answer(String id) throws IOException, InterruptedException {
+        JsonNode wanted = JSON.readTree(id);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (true) {
+            JsonNode next = written.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            if (next == null) {
+                throw new AssertionError("no answer to request " + id + " within 60 s");
+            }
+            if (wanted.equals(next.get("id")) && (next.has("result") || next.has("error"))) {
+                return next;
+            }
+        }
+    }
+
+    JsonNode answer(int id) throws IOException, InterruptedException {
+        return answer(Integer.toString(id));
+    }
+
+    static String call(String id, String tool, String arguments) {
+        return "{\"jsonrpc\":\"2.0\",\"id\":" + id + ",\"method\":\"tools/call\",\"params\":{\"name\":\"" + tool + "\",\"arguments\":" + arguments + "}}";
+    }
+
+    static String call(int id, String tool, String arguments) {
+        return call(Integer.toString(id), tool, arguments);
+    }
+
+    @Override
+    public void close() {
+        connection.end("test over");
+    }
+}
