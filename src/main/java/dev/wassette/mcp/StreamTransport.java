@@ -274,25 +274,26 @@ public final class StreamTransport implements McpServerTransportProvider {
                 reject(rejection);
                 return;
             }
+            String method = message.has("method") ? message.get("method").asText() : null; // a response has none
             InFlightCalls calls = server.calls();
-            if ("notifications/cancelled".equals(message.path("method").asText())) {
+            if ("notifications/cancelled".equals(method)) {
                 // Handled here: the SDK has no handler for it (it would only log a warning).
                 calls.cancel(name, message.get("params"), true);
                 return;
             }
-            if (message.hasNonNull("id") && message.has("method") && pending.size() >= maxRequestsInFlight) {
+            if (message.hasNonNull("id") && method != null && pending.size() >= maxRequestsInFlight) {
                 // Each slow request holds a thread: a session may not hold more than this many.
                 reject(new JsonRpcChecks.Rejection(message.get("id"), -32000, "Too many requests: this session has "
                         + maxRequestsInFlight + " in flight, the most it may; wait for an answer first"));
                 return;
             }
             calls.accept(name, message);
-            if ("notifications/initialized".equals(message.path("method").asText())) {
+            if ("notifications/initialized".equals(method)) {
                 initialized = true;
             }
             McpSchema.JSONRPCMessage decoded;
             try {
-                decoded = decode(message);
+                decoded = decode(message, method);
             } catch (IllegalArgumentException e) {
                 reject(new JsonRpcChecks.Rejection(message.get("id"), -32600, "Invalid Request: " + firstLine(e.getMessage())));
                 return;
@@ -303,11 +304,11 @@ public final class StreamTransport implements McpServerTransportProvider {
             Runnable handle = () -> session.handle(decoded)
                     .contextWrite(c -> c.put(McpTransportContext.KEY, context))
                     .onErrorResume(e -> {
-                        LOG.log(System.Logger.Level.WARNING, "cannot handle {0}: {1}", message.path("method").asText(), e.getMessage());
+                        LOG.log(System.Logger.Level.WARNING, "cannot handle {0}: {1}", method == null ? "" : method, e.getMessage());
                         return Mono.empty();
                     })
                     .subscribe();
-            if ("tools/call".equals(message.path("method").asText())) {
+            if ("tools/call".equals(method)) {
                 handleCall(reader, handle);
             } else {
                 handle.run();
@@ -319,9 +320,8 @@ public final class StreamTransport implements McpServerTransportProvider {
          * params stay the JSON tree: the SDK's handlers convert params to their request type
          * themselves, so converting them to Maps first would be a copy per message for nothing.
          */
-        private McpSchema.JSONRPCMessage decode(JsonNode message) {
-            if (message.has("method")) {
-                String method = message.get("method").asText();
+        private McpSchema.JSONRPCMessage decode(JsonNode message, String method) {
+            if (method != null) {
                 JsonNode params = message.get("params");
                 Object paramsValue = params == null || params.isNull() ? null : params;
                 JsonNode id = message.get("id");
@@ -331,12 +331,9 @@ public final class StreamTransport implements McpServerTransportProvider {
             return mapper.convertValue(message, McpSchema.JSONRPCResponse.class);
         }
 
-        /** A request id as the SDK's JSON mapping gives it (String, Integer, Long, …), echoed in the answer. */
-        private Object idValue(JsonNode id) {
-            if (id.isTextual()) {
-                return id.textValue();
-            }
-            return id.isIntegralNumber() ? id.numberValue() : mapper.convertValue(id, Object.class);
+        /** A request id as the SDK's JSON mapping gives it (String, Integer, Long, BigInteger; the checks allowed no other), echoed in the answer. */
+        private static Object idValue(JsonNode id) {
+            return id.isTextual() ? id.textValue() : id.numberValue();
         }
 
         /**
