@@ -26,12 +26,18 @@ usable_jdk() {
 }
 if [ -z "${JAVA_HOME:-}" ] || ! usable_jdk "$JAVA_HOME"; then
   JAVA_HOME=""
-  for candidate in /usr/lib/jvm/temurin-25-jdk-amd64 /usr/lib/jvm/temurin-25* /usr/lib/jvm/*25* /usr/lib/jvm/*; do
-    if usable_jdk "$candidate"; then
-      JAVA_HOME="$candidate"
-      break
-    fi
-  done
+  # The usual path first: the globs below read /usr/lib/jvm three times, which a start of the
+  # launcher need not pay when that path holds the JDK.
+  if usable_jdk /usr/lib/jvm/temurin-25-jdk-amd64; then
+    JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64
+  else
+    for candidate in /usr/lib/jvm/temurin-25* /usr/lib/jvm/*25* /usr/lib/jvm/*; do
+      if usable_jdk "$candidate"; then
+        JAVA_HOME="$candidate"
+        break
+      fi
+    done
+  fi
   if [ -z "$JAVA_HOME" ]; then
     echo "No JDK >= 22 found (looked in /usr/lib/jvm). Install Temurin 25 and set JAVA_HOME." >&2
     exit 1

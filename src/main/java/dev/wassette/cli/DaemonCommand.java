@@ -71,6 +71,8 @@ final class DaemonCommand implements Callable<Integer> {
     private final WassetteCli sessionTop = WassetteCli.forSessions();
     private final CommandLine topLine = new CommandLine(sessionTop).addSubcommand("run", run);
     private final CommandLine runLine = topLine.getSubcommands().get("run");
+    /** The run arguments {@link #runLine} last parsed without an error, so its options hold what they say. */
+    private List<String> parsedArgs;
     private HostConfig config;
     private ComponentHost host;
     private WassetteMcpServer server;
@@ -120,12 +122,18 @@ final class DaemonCommand implements Callable<Integer> {
      */
     private synchronized Admission admit(LocalSocketServer.Hello hello) throws Exception {
         CommandLine cl = runLine; // reset to the defaults by each parse
-        sessionTop.setLogFormat(null); // an option without a default value is not reset: the previous session's must not stay
-        try {
-            // As `wassette run …`: through the top command, whose options (--log-format) run inherits.
-            topLine.parseArgs(java.util.stream.Stream.concat(java.util.stream.Stream.of("run"), hello.args().stream()).toArray(String[]::new));
-        } catch (CommandLine.ParameterException e) {
-            return new Admission.Refuse(e.getMessage() + "\n" + cl.getUsageMessage(), WassetteCli.USAGE);
+        // The options depend on the arguments alone (no default reads the environment), and every
+        // session of a daemon but the odd --log-format has the same: the previous parse is reused.
+        if (!hello.args().equals(parsedArgs)) {
+            parsedArgs = null;
+            sessionTop.setLogFormat(null); // an option without a default value is not reset: the previous session's must not stay
+            try {
+                // As `wassette run …`: through the top command, whose options (--log-format) run inherits.
+                topLine.parseArgs(java.util.stream.Stream.concat(java.util.stream.Stream.of("run"), hello.args().stream()).toArray(String[]::new));
+            } catch (CommandLine.ParameterException e) {
+                return new Admission.Refuse(e.getMessage() + "\n" + cl.getUsageMessage(), WassetteCli.USAGE);
+            }
+            parsedArgs = List.copyOf(hello.args());
         }
         if (cl.isUsageHelpRequested()) {
             return new Admission.Refuse(cl.getUsageMessage(), WassetteCli.OK);

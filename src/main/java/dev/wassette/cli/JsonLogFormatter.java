@@ -31,7 +31,7 @@ final class JsonLogFormatter extends Formatter {
             out.writeStringField("time", record.getInstant().toString());
             out.writeStringField("level", record.getLevel().getName());
             out.writeStringField("logger", record.getLoggerName());
-            out.writeStringField("message", fields != null ? record.getMessage() : formatMessage(record));
+            out.writeStringField("message", fields != null ? record.getMessage() : LogMessages.text(this, record));
             if (fields != null) {
                 for (Map.Entry<String, com.fasterxml.jackson.databind.JsonNode> f : fields.fields().properties()) {
                     if (!f.getKey().equals("time") && !f.getKey().equals("level") && !f.getKey().equals("logger") && !f.getKey().equals("message")) {

@@ -22,7 +22,7 @@ final class LogLineFormatter extends Formatter {
         StringBuilder line = new StringBuilder(128);
         TIME.formatTo(record.getInstant(), line);
         line.append(' ').append(record.getLevel().getLocalizedName()).append(' ').append(record.getLoggerName()).append(": ")
-                .append(dev.wassette.host.LogFields.of(record) != null ? record.getMessage() : formatMessage(record));
+                .append(dev.wassette.host.LogFields.of(record) != null ? record.getMessage() : LogMessages.text(this, record));
         if (record.getThrown() != null) {
             StringWriter trace = new StringWriter();
             record.getThrown().printStackTrace(new PrintWriter(trace));

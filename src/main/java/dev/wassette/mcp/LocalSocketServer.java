@@ -227,7 +227,7 @@ public final class LocalSocketServer implements AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "daemon: refused a connection from user id {0}", String.valueOf(peer));
                 return;
             }
-            InputStream in = new BufferedInputStream(connection.inputStream(), 1 << 16);
+            BufferedInputStream in = new BufferedInputStream(connection.inputStream(), 1 << 16);
             OutputStream out = connection.outputStream();
             Hello hello;
             try {
@@ -321,12 +321,12 @@ public final class LocalSocketServer implements AutoCloseable {
         try {
             accepted.notices().forEach(n -> sessionLog.log(System.Logger.Level.INFO, "dev.wassette.cli", n));
             accepted.warnings().forEach(w -> sessionLog.log(System.Logger.Level.WARNING, "dev.wassette.cli", w));
-            LOG.log(System.Logger.Level.INFO, "daemon: session {0} opened in {1} ({2})", id, accepted.client().workingDirectory(), how);
+            LOG.log(System.Logger.Level.INFO, "daemon: session {0} opened in {1} ({2})", String.valueOf(id), accepted.client().workingDirectory(), how);
             session.start().await();
             session.awaitAnswered(accepted.drain());
         } finally {
             session.end("the client's session ended");
-            LOG.log(System.Logger.Level.INFO, "daemon: session {0} ended", id);
+            LOG.log(System.Logger.Level.INFO, "daemon: session {0} ended", String.valueOf(id));
         }
     }
 
@@ -368,22 +368,15 @@ public final class LocalSocketServer implements AutoCloseable {
         }
     }
 
-    /** Reads the handshake line; null if the connection closed first. */
-    static Hello hello(InputStream in) throws IOException {
-        ByteArrayOutputStream line = new ByteArrayOutputStream(8192);
-        int b;
-        while ((b = in.read()) >= 0 && b != '\n') {
-            if (line.size() >= MAX_HELLO_BYTES) {
-                throw new IllegalArgumentException("longer than " + MAX_HELLO_BYTES + " bytes");
-            }
-            line.write(b);
-        }
-        if (b < 0 && line.size() == 0) {
+    /** Reads the handshake line; null if the connection closed first. What follows the line stays in {@code in}. */
+    static Hello hello(BufferedInputStream in) throws IOException {
+        byte[] line = handshakeLine(in);
+        if (line == null) {
             return null;
         }
         JsonNode hello;
         try {
-            hello = JSON.readTree(line.toByteArray());
+            hello = JSON.readTree(line);
         } catch (com.fasterxml.jackson.core.JacksonException e) {
             throw new IllegalArgumentException("not JSON: " + e.getOriginalMessage());
         }
@@ -410,6 +403,37 @@ public final class LocalSocketServer implements AutoCloseable {
         // Absent (a shim that only relays) or "relay": the relay.
         boolean offersStdio = "pass".equals(hello.path("stdio").asText());
         return new Hello(args, Path.of(cwd), env, offersStdio);
+    }
+
+    /**
+     * The bytes up to the first newline (which is consumed, not returned), or to the end of the
+     * input; null at the end of the input. Read from the buffer a chunk at a time, not a byte at a
+     * time (the line carries the client's environment, a few KiB, and this code runs interpreted in
+     * a daemon that opens a session now and then); what was read past the newline is put back.
+     */
+    private static byte[] handshakeLine(BufferedInputStream in) throws IOException {
+        ByteArrayOutputStream line = new ByteArrayOutputStream(8192);
+        byte[] chunk = new byte[8192];
+        while (true) {
+            in.mark(chunk.length);
+            int n = in.read(chunk);
+            if (n < 0) {
+                return line.size() == 0 ? null : line.toByteArray();
+            }
+            int end = 0;
+            while (end < n && chunk[end] != '\n') {
+                end++;
+            }
+            if (line.size() + end > MAX_HELLO_BYTES) {
+                throw new IllegalArgumentException("longer than " + MAX_HELLO_BYTES + " bytes");
+            }
+            line.write(chunk, 0, end);
+            if (end < n) {
+                in.reset();
+                in.skipNBytes(end + 1);
+                return line.toByteArray();
+            }
+        }
     }
 
     /** One JSON line to the shim, in one write. */

@@ -11,7 +11,6 @@ import io.modelcontextprotocol.spec.McpSchema;
 import io.modelcontextprotocol.spec.McpServerSession;
 import io.modelcontextprotocol.spec.McpServerTransport;
 import io.modelcontextprotocol.spec.McpServerTransportProvider;
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
@@ -133,7 +132,16 @@ public final class StreamTransport implements McpServerTransportProvider {
     /** One session: its input, its output and what it has in flight. */
     public final class Connection implements McpServerTransport {
         private final String name;
-        private final BufferedReader in;
+        /** The session's input, decoded; read a buffer at a time into {@link #chars}. */
+        private final java.io.Reader in;
+        /**
+         * Characters read from {@link #in} and not yet taken: {@code [charsAt, charsEnd)}. Used by the
+         * thread holding the reader role, one at a time; a new reader sees what the last one left (the
+         * role's hand-over orders their accesses).
+         */
+        private final char[] chars = new char[8192];
+        private int charsAt;
+        private int charsEnd;
         private final OutputStream out;
         private final McpTransportContext context;
         private final SessionLog log;
@@ -153,7 +161,7 @@ public final class StreamTransport implements McpServerTransportProvider {
 
         private Connection(String name, InputStream in, OutputStream out, ClientEnvironment client, SessionLog log) {
             this.name = name;
-            this.in = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8), 1 << 16);
+            this.in = new InputStreamReader(in, StandardCharsets.UTF_8);
             this.out = out;
             this.log = log;
             Map<String, Object> values = new java.util.HashMap<>();
@@ -190,8 +198,11 @@ public final class StreamTransport implements McpServerTransportProvider {
                         if (length > maxLineBytes) {
                             reject(new JsonRpcChecks.Rejection(null, -32600,
                                     "Invalid Request: message of " + length + " characters exceeds the limit of " + maxLineBytes));
-                        } else if (!buffer.isEmpty() && !buffer.toString().isBlank()) {
-                            receive(buffer.toString(), reader);
+                        } else if (!buffer.isEmpty()) {
+                            String line = buffer.toString();
+                            if (!line.isBlank()) {
+                                receive(line, reader);
+                            }
                         }
                     } catch (IOException e) {
                         if (!reader.handedOver) {
@@ -343,19 +354,38 @@ public final class StreamTransport implements McpServerTransportProvider {
         private long readLine(StringBuilder buffer) throws IOException {
             buffer.setLength(0);
             long length = 0;
-            int c;
-            while ((c = in.read()) >= 0) {
-                if (c == '\n') {
+            while (true) {
+                if (charsAt == charsEnd) {
+                    int n = in.read(chars, 0, chars.length);
+                    if (n < 0) {
+                        return length == 0 ? -1 : length;
+                    }
+                    charsAt = 0;
+                    charsEnd = n;
+                }
+                int end = charsAt;
+                while (end < charsEnd && chars[end] != '\n') {
+                    end++;
+                }
+                // Pieces between carriage returns, which are dropped; past the limit only counted.
+                for (int from = charsAt; from < end; ) {
+                    int cr = from;
+                    while (cr < end && chars[cr] != '\r') {
+                        cr++;
+                    }
+                    long room = maxLineBytes + 1 - length;
+                    if (room > 0) {
+                        buffer.append(chars, from, (int) Math.min(cr - from, room));
+                    }
+                    length += cr - from;
+                    from = cr + 1;
+                }
+                if (end < charsEnd) {
+                    charsAt = end + 1;
                     return length;
                 }
-                if (c == '\r') {
-                    continue;
-                }
-                if (length++ <= maxLineBytes) {
-                    buffer.append((char) c);
-                }
+                charsAt = charsEnd;
             }
-            return length == 0 ? -1 : length;
         }
 
         private void reject(JsonRpcChecks.Rejection rejection) throws IOException {

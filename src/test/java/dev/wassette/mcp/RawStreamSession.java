@@ -48,10 +48,20 @@ final class RawStreamSession implements AutoCloseable {
 
     /** Writes {@code line} and a newline to the server. */
     void send(String line) throws IOException {
-        ByteBuffer bytes = ByteBuffer.wrap((line + "\n").getBytes(StandardCharsets.UTF_8));
+        sendRaw(line + "\n");
+    }
+
+    /** Writes {@code text} to the server as it is, in one write. */
+    void sendRaw(String text) throws IOException {
+        ByteBuffer bytes = ByteBuffer.wrap(text.getBytes(StandardCharsets.UTF_8));
         while (bytes.hasRemaining()) {
             input.sink().write(bytes);
         }
+    }
+
+    /** Ends the session's input, as a client closing the server's stdin. */
+    void endInput() throws IOException {
+        input.sink().close();
     }
 
     /** The answer (result or error) to the request whose id is the JSON {@code id}, within 60 s; other lines are skipped. */

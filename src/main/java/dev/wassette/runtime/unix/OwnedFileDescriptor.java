@@ -5,6 +5,8 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -12,8 +14,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * still using it then — by the last of them to return. So a thread blocked in a read can never find
  * its descriptor number closed and handed to another file under it; closing only stops new calls.
  * Streams over it read and write with blocking calls in the calling (platform) thread, through
- * native buffers that are freed with the descriptor — not whenever the garbage collector gets to
- * them, which in a long-lived daemon could be thousands of sessions later.
+ * native buffers that are given back ({@link NativeBuffers}) or freed with the descriptor — not
+ * whenever the garbage collector gets to them, which in a long-lived daemon could be thousands of
+ * sessions later.
  */
 public final class OwnedFileDescriptor implements AutoCloseable {
     /** Bit 0 of {@link #state}: closed (no new calls). The other bits count the calls in progress, in steps of 2. */
@@ -22,7 +25,9 @@ public final class OwnedFileDescriptor implements AutoCloseable {
 
     private final int number;
     private final AtomicLong state = new AtomicLong();
-    /** The memory of the calls on this descriptor ({@link #allocate}); closed with the descriptor. */
+    /** The memory of the calls on this descriptor ({@link #allocate}): pooled buffers, given back with the descriptor… */
+    private List<MemorySegment> pooled;
+    /** …and, when the pool had none to spare, an arena of its own, closed with the descriptor. */
     private Arena memory;
     private boolean released;
 
@@ -65,11 +70,19 @@ public final class OwnedFileDescriptor implements AutoCloseable {
 
     /**
      * Native memory for calls on this descriptor (between {@link #acquire()} and {@link #release()}),
-     * freed when the descriptor is closed: no call can be using it then.
+     * given back to the pool or freed when the descriptor is closed: no call can be using it then.
      */
     synchronized MemorySegment allocate(long bytes) {
         if (released) {
             return Arena.ofAuto().allocate(bytes, 8); // no call will use it: acquire() fails from now on
+        }
+        MemorySegment buffer = NativeBuffers.take(bytes);
+        if (buffer != null) {
+            if (pooled == null) {
+                pooled = new ArrayList<>(4);
+            }
+            pooled.add(buffer);
+            return buffer;
         }
         if (memory == null) {
             memory = Arena.ofShared();
@@ -112,14 +125,20 @@ public final class OwnedFileDescriptor implements AutoCloseable {
         }
     }
 
-    /** Closes the descriptor and frees its calls' memory; reached once, with no call in progress. */
+    /** Closes the descriptor and frees (or gives back) its calls' memory; reached once, with no call in progress. */
     private void closeNow() {
         Libc.close(number);
         Arena freed;
+        List<MemorySegment> unused;
         synchronized (this) {
             released = true;
             freed = memory;
             memory = null;
+            unused = pooled;
+            pooled = null;
+        }
+        if (unused != null) {
+            unused.forEach(NativeBuffers::give);
         }
         if (freed != null) {
             freed.close();

@@ -189,15 +189,46 @@ class UnixSocketTest {
     }
 
     @Test
-    void theMemoryOfCallsIsFreedWhenTheDescriptorIsClosedAndNotBefore() throws Throwable {
+    void theMemoryOfCallsIsGivenBackZeroedWhenTheDescriptorIsClosedAndNotBefore() throws Throwable {
+        long size = 88; // a size no other test asks for: this test sees the pool's buffers of it alone
         OwnedFileDescriptor[] pipe = NativeDescriptors.pipe();
-        java.lang.foreign.MemorySegment buffer = pipe[0].allocate(64);
+        java.lang.foreign.MemorySegment buffer = pipe[0].allocate(size);
+        buffer.fill((byte) 7); // what a call read
         pipe[0].acquire(); // a call in progress
+        pipe[0].close();
+        OwnedFileDescriptor[] next = NativeDescriptors.pipe();
+        java.lang.foreign.MemorySegment other = next[0].allocate(size);
+        assertNotEquals(buffer.address(), other.address(), "not handed on while the call may still use it");
+        assertEquals(7, buffer.get(java.lang.foreign.ValueLayout.JAVA_BYTE, size - 1), "untouched while in use");
+        pipe[0].release();
+        assertEquals(0, buffer.get(java.lang.foreign.ValueLayout.JAVA_BYTE, size - 1), "zeroed as it is given back");
+        OwnedFileDescriptor[] third = NativeDescriptors.pipe();
+        assertEquals(buffer.address(), third[0].allocate(size).address(), "reused by the next descriptor, not made again");
+        assertEquals(2, NativeBuffers.made(size));
+        for (OwnedFileDescriptor d : new OwnedFileDescriptor[] {pipe[1], next[0], next[1], third[0], third[1]}) {
+            d.close();
+        }
+    }
+
+    @Test
+    void pastThePoolsBoundADescriptorsMemoryIsAnArenaOfItsOwnFreedWithIt() throws Throwable {
+        long size = 104; // as above: this test's own size
+        List<java.lang.foreign.MemorySegment> taken = new java.util.ArrayList<>();
+        for (int i = 0; i < NativeBuffers.KEPT_PER_SIZE; i++) {
+            taken.add(NativeBuffers.take(size));
+        }
+        assertNull(NativeBuffers.take(size), "no more buffers of this size are made");
+        OwnedFileDescriptor[] pipe = NativeDescriptors.pipe();
+        java.lang.foreign.MemorySegment buffer = pipe[0].allocate(size);
+        pipe[0].acquire();
         pipe[0].close();
         assertTrue(buffer.scope().isAlive(), "still in use by the call");
         pipe[0].release();
         assertTrue(!buffer.scope().isAlive(), "freed with the descriptor, without waiting for the garbage collector");
         pipe[1].close();
+        taken.forEach(NativeBuffers::give);
+        assertNotNull(NativeBuffers.take(size), "buffers given back are taken again");
+        assertEquals(NativeBuffers.KEPT_PER_SIZE, NativeBuffers.made(size));
     }
 
     @Test
