@@ -152,22 +152,34 @@ class HttpLimitsTest {
         start(new HttpLimits(16, 3, Duration.ofMinutes(30), 1024, Duration.ofSeconds(10)));
         String session = initialize();
         load(session, "types.wasm");
-        // Three calls whose 6 MB answers fill the socket buffers: the client reads nothing.
+        // Three calls whose 6 MB answers fill the socket buffers: the client reads nothing of them
+        // but their status lines. A call refused with 429 is sent again: the slot of the request
+        // before it (the load) may be given back only just after its answer reached the client.
         String big = "x".repeat(3 << 20);
         List<Socket> unread = new ArrayList<>();
         try {
             for (int id = 10; id < 13; id++) {
-                Socket s = new Socket();
-                s.setReceiveBufferSize(4096);
-                s.connect(new InetSocketAddress("127.0.0.1", server.address().getPort()));
-                byte[] body = call(id, "wassette_fixtures_types_0_1_0_echo-string", "{\"v\":\"" + big + "\"}").getBytes(StandardCharsets.UTF_8);
-                OutputStream out = s.getOutputStream();
-                out.write(("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n"
-                        + "Mcp-Session-Id: " + session + "\r\nMCP-Protocol-Version: 2025-06-18\r\nContent-Length: " + body.length + "\r\n\r\n")
-                        .getBytes(StandardCharsets.US_ASCII));
-                out.write(body);
-                out.flush();
-                unread.add(s);
+                long deadline = System.nanoTime() + BOUND.toNanos();
+                while (true) {
+                    Socket s = new Socket();
+                    s.setReceiveBufferSize(4096);
+                    s.connect(new InetSocketAddress("127.0.0.1", server.address().getPort()));
+                    byte[] body = call(id, "wassette_fixtures_types_0_1_0_echo-string", "{\"v\":\"" + big + "\"}").getBytes(StandardCharsets.UTF_8);
+                    OutputStream out = s.getOutputStream();
+                    out.write(("POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nAccept: application/json, text/event-stream\r\n"
+                            + "Mcp-Session-Id: " + session + "\r\nMCP-Protocol-Version: 2025-06-18\r\nContent-Length: " + body.length + "\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+                    out.write(body);
+                    out.flush();
+                    String status = statusLine(s);
+                    if (status.startsWith("HTTP/1.1 200")) {
+                        unread.add(s);
+                        break;
+                    }
+                    s.close();
+                    assertTrue(status.startsWith("HTTP/1.1 429") && System.nanoTime() < deadline, "call " + id + ": " + status);
+                    Thread.sleep(20);
+                }
             }
             await(() -> pingStatus(20, session) == 429, "the unread answers hold the session's three slots");
             String other = initialize();
@@ -179,6 +191,17 @@ class HttpLimitsTest {
                 s.close();
             }
         }
+    }
+
+    /** The first line of the answer on {@code s}, read a byte at a time so that nothing after it is read. */
+    private static String statusLine(Socket s) throws IOException {
+        s.setSoTimeout((int) BOUND.toMillis());
+        InputStream in = s.getInputStream();
+        StringBuilder line = new StringBuilder();
+        for (int b = in.read(); b >= 0 && b != '\n'; b = in.read()) {
+            line.append((char) b);
+        }
+        return line.toString().strip();
     }
 
     /** Reads until the server closes the connection (true) or 30 s pass (false). */
