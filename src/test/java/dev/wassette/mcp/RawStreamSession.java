@@ -2,15 +2,20 @@ package dev.wassette.mcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.wassette.Fixtures;
+import dev.wassette.host.ComponentHost;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.channels.Channels;
 import java.nio.channels.Pipe;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 
 /**
  * A session of a {@link StreamTransport} driven with raw JSON-RPC lines, as a stdio client writes
@@ -94,5 +99,31 @@ final class RawStreamSession implements AutoCloseable {
     @Override
     public void close() {
         connection.end("test over");
+    }
+
+    /** Settings of a host whose store, secrets and base directory are in {@code dir}, with no process environment. */
+    static ComponentHost.Settings.Builder settings(Path dir) {
+        return ComponentHost.Settings.builder().componentDir(dir.resolve("components")).secretsDir(dir.resolve("secrets")).baseDir(dir)
+                .processEnv(Map.of());
+    }
+
+    /** A server with its built-in tools, serving sessions on the stream transport {@code transport} makes for it. */
+    static final class Served implements AutoCloseable {
+        final ComponentHost host;
+        final WassetteMcpServer server;
+        final StreamTransport transport;
+
+        Served(ComponentHost.Settings.Builder settings, Function<WassetteMcpServer, StreamTransport> transport) {
+            host = new ComponentHost(Fixtures.engine(), settings.build());
+            server = new WassetteMcpServer(host, true);
+            this.transport = transport.apply(server);
+            server.streams(this.transport);
+        }
+
+        @Override
+        public void close() {
+            server.close();
+            host.close();
+        }
     }
 }

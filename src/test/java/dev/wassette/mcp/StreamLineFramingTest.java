@@ -4,10 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.wassette.Fixtures;
-import dev.wassette.host.ComponentHost;
 import java.nio.file.Path;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -25,12 +22,8 @@ class StreamLineFramingTest {
 
     @Test
     void messagesAreCutAtNewlinesWhateverTheReadsAndOneOverTheLimitIsRefused() throws Exception {
-        try (ComponentHost host = new ComponentHost(Fixtures.engine(), ComponentHost.Settings.builder().componentDir(dir.resolve("components"))
-                .secretsDir(dir.resolve("secrets")).baseDir(dir).processEnv(Map.of()).build());
-             WassetteMcpServer server = new WassetteMcpServer(host, true)) {
-            StreamTransport transport = new StreamTransport(server, LIMIT);
-            server.streams(transport);
-            try (RawStreamSession session = new RawStreamSession(transport, "framing")) {
+        try (RawStreamSession.Served served = new RawStreamSession.Served(RawStreamSession.settings(dir), server -> new StreamTransport(server, LIMIT))) {
+            try (RawStreamSession session = new RawStreamSession(served.transport, "framing")) {
                 session.sendRaw("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
                         + "\"capabilities\":{},\"clientInfo\":{\"name\":\"framing\",\"version\":\"1\"}}}\r\n");
                 assertEquals("2025-06-18", session.answer(1).path("result").path("protocolVersion").asText());

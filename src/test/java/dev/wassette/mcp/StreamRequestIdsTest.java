@@ -6,9 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.wassette.Fixtures;
-import dev.wassette.host.ComponentHost;
 import java.nio.file.Path;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,12 +22,8 @@ class StreamRequestIdsTest {
 
     @Test
     void idsOfEveryKindAreEchoedExactlyAndParamsReachTheTool() throws Exception {
-        try (ComponentHost host = new ComponentHost(Fixtures.engine(), ComponentHost.Settings.builder().componentDir(dir.resolve("components"))
-                .secretsDir(dir.resolve("secrets")).baseDir(dir).processEnv(Map.of()).build());
-             WassetteMcpServer server = new WassetteMcpServer(host, true)) {
-            StreamTransport transport = new StreamTransport(server, 1 << 20);
-            server.streams(transport);
-            try (RawStreamSession session = new RawStreamSession(transport, "ids")) {
+        try (RawStreamSession.Served served = new RawStreamSession.Served(RawStreamSession.settings(dir), server -> new StreamTransport(server, 1 << 20))) {
+            try (RawStreamSession session = new RawStreamSession(served.transport, "ids")) {
                 session.send("{\"jsonrpc\":\"2.0\",\"id\":\"init-1\",\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
                         + "\"capabilities\":{},\"clientInfo\":{\"name\":\"ids\",\"version\":\"1\"}}}");
                 assertEquals("2025-06-18", session.answer("\"init-1\"").path("result").path("protocolVersion").asText());

@@ -6,10 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.wassette.Fixtures;
-import dev.wassette.host.ComponentHost;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -22,12 +20,11 @@ class StreamSessionLimitTest {
     @Test
     void requestsBeyondTheSessionsLimitAreRefusedUntilOneIsAnswered() throws Exception {
         // A call deadline far beyond the test's bounds: only the cancellation ends a spinning call.
-        try (ComponentHost host = new ComponentHost(Fixtures.engine(), ComponentHost.Settings.builder().componentDir(dir.resolve("components"))
-                .secretsDir(dir.resolve("secrets")).baseDir(dir).processEnv(Map.of()).callTimeout(Duration.ofMinutes(10)).maxResultBytes(1 << 20).build());
-             WassetteMcpServer server = new WassetteMcpServer(host, true)) {
-            StreamTransport transport = new StreamTransport(server, 1 << 20, 2);
-            server.streams(transport);
-            try (RawStreamSession session = new RawStreamSession(transport, "limited")) {
+        try (RawStreamSession.Served served = new RawStreamSession.Served(
+                RawStreamSession.settings(dir).callTimeout(Duration.ofMinutes(10)).maxResultBytes(1 << 20),
+                server -> new StreamTransport(server, 1 << 20, 2))) {
+            WassetteMcpServer server = served.server;
+            try (RawStreamSession session = new RawStreamSession(served.transport, "limited")) {
                 session.send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},"
                         + "\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
                 session.answer(1);
