@@ -112,6 +112,9 @@ public final class WassetteCli implements Runnable {
     }
 
     /** One-line log records on stderr; stdout is reserved for results (and JSON-RPC in server mode). */
+    /** Held here: java.util.logging keeps loggers weakly, and a collected one would forget its level. */
+    private static final Logger SDK_SERVER_LOG = Logger.getLogger("io.modelcontextprotocol.server.McpAsyncServer");
+
     static void configureLogging() {
         // A format of the user's own (SimpleFormatter's property) is honoured; else the fast formatter.
         boolean customFormat = System.getProperty("java.util.logging.SimpleFormatter.format") != null;
@@ -126,6 +129,11 @@ public final class WassetteCli implements Runnable {
             root.setLevel(Level.parse(level.toUpperCase()));
         } catch (IllegalArgumentException e) {
             stderr.setLevel(Level.INFO);
+        }
+        // The SDK's INFO line for each initialize request: the transports log who the client is
+        // themselves, more cheaply (JsonRpcChecks.client). Kept at a finer WASSETTE_LOG.
+        if (root.getLevel() == null || root.getLevel().intValue() >= Level.INFO.intValue()) {
+            SDK_SERVER_LOG.setLevel(Level.WARNING);
         }
         root.addHandler(stderr);
     }

@@ -91,6 +91,10 @@ final class JsonRpcHttpFilter implements Filter {
         }
         JsonNode id = message.isObject() ? message.get("id") : null;
         boolean initialize = message.isObject() && "initialize".equals(message.path("method").asText());
+        if (initialize) {
+            LOG.log(System.Logger.Level.INFO, sessionId == null ? "new HTTP session: client {1}" : "HTTP session {0}: client {1}",
+                    sessionId, JsonRpcChecks.client(message.get("params")));
+        }
         if (initialize && sessionId == null && !sessions.mayStart()) {
             reject(res, 503, new JsonRpcChecks.Rejection(id, -32000, "Server busy: it serves at most " + limits.maxSessions()
                     + " sessions at once; close one, or try again later"));

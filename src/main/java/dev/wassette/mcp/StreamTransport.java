@@ -286,6 +286,9 @@ public final class StreamTransport implements McpServerTransportProvider {
                 return;
             }
             String method = message.has("method") ? message.get("method").asText() : null; // a response has none
+            if ("initialize".equals(method)) {
+                LOG.log(System.Logger.Level.INFO, "{0}: client {1}", name, JsonRpcChecks.client(message.get("params")));
+            }
             InFlightCalls calls = server.calls();
             if ("notifications/cancelled".equals(method)) {
                 // Handled here: the SDK has no handler for it (it would only log a warning).

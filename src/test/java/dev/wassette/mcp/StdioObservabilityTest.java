@@ -106,6 +106,10 @@ class StdioObservabilityTest {
             assertEquals("ok", add.path("outcome").asText());
             assertEquals(Map.of("a", 1, "b", 2), JSON.convertValue(add.path("args"), Map.class));
             assertTrue(add.path("execute_ms").asDouble() > 0, add::toString);
+            // Who the client is, once, in the transport's line (the SDK's own, costlier one is off at INFO).
+            assertEquals(1, lines.stream().filter(l -> l.path("message").asText().endsWith(": client observability-test 1, protocol 2025-06-18")).count(),
+                    lines::toString);
+            assertTrue(lines.stream().noneMatch(l -> l.path("message").asText().startsWith("Client initialize request")), lines::toString);
             JsonNode policy = lines.stream().filter(l -> "get-policy".equals(l.path("tool").asText())).findFirst().orElseThrow();
             assertEquals("[REDACTED]", policy.path("args").path("api_token").asText(), "secrets are redacted in the fields too");
             assertFalse(Files.readString(stderr).contains("hunter2"));
