@@ -91,7 +91,7 @@ final class JsonRpcHttpFilter implements Filter {
         }
         JsonNode id = message.isObject() ? message.get("id") : null;
         boolean initialize = message.isObject() && "initialize".equals(message.path("method").asText());
-        if (initialize) {
+        if (initialize && id != null) { // a notification of that name is no initialize
             LOG.log(System.Logger.Level.INFO, sessionId == null ? "new HTTP session: client {1}" : "HTTP session {0}: client {1}",
                     sessionId, JsonRpcChecks.client(message.get("params")));
         }

@@ -286,7 +286,7 @@ public final class StreamTransport implements McpServerTransportProvider {
                 return;
             }
             String method = message.has("method") ? message.get("method").asText() : null; // a response has none
-            if ("initialize".equals(method)) {
+            if ("initialize".equals(method) && message.hasNonNull("id")) { // a notification of that name is no initialize
                 LOG.log(System.Logger.Level.INFO, "{0}: client {1}", name, JsonRpcChecks.client(message.get("params")));
             }
             InFlightCalls calls = server.calls();
