@@ -21,6 +21,10 @@ final class LogMessages {
                 || message.indexOf('\'') >= 0) {
             return formatter.formatMessage(record);
         }
+        int open = message.indexOf('{');
+        if (open < 0) {
+            return message; // as Formatter.formatMessage: a message without placeholders is printed as it is
+        }
         for (Object p : parameters) {
             if (p instanceof Number || p instanceof java.util.Date || p instanceof java.time.temporal.TemporalAccessor) {
                 return formatter.formatMessage(record);
@@ -28,17 +32,14 @@ final class LogMessages {
         }
         StringBuilder text = new StringBuilder(message.length() + 32 * parameters.length);
         int from = 0;
-        boolean placed = false;
-        for (int open = message.indexOf('{'); open >= 0; open = message.indexOf('{', open + 1)) {
+        for (; open >= 0; open = message.indexOf('{', open + 1)) {
             int index = open + 2 < message.length() && message.charAt(open + 2) == '}' ? message.charAt(open + 1) - '0' : -1;
             if (index < 0 || index > 9) {
                 return formatter.formatMessage(record); // a brace that is not a plain placeholder
             }
             text.append(message, from, open).append(index < parameters.length ? String.valueOf(parameters[index]) : message.substring(open, open + 3));
             from = open + 3;
-            placed = true;
         }
-        // As Formatter.formatMessage: a message without placeholders is printed as it is.
-        return placed ? text.append(message, from, message.length()).toString() : message;
+        return text.append(message, from, message.length()).toString();
     }
 }

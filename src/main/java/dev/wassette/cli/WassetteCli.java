@@ -111,10 +111,10 @@ public final class WassetteCli implements Runnable {
         return cl;
     }
 
-    /** One-line log records on stderr; stdout is reserved for results (and JSON-RPC in server mode). */
     /** Held here: java.util.logging keeps loggers weakly, and a collected one would forget its level. */
     private static final Logger SDK_SERVER_LOG = Logger.getLogger("io.modelcontextprotocol.server.McpAsyncServer");
 
+    /** One-line log records on stderr; stdout is reserved for results (and JSON-RPC in server mode). */
     static void configureLogging() {
         // A format of the user's own (SimpleFormatter's property) is honoured; else the fast formatter.
         boolean customFormat = System.getProperty("java.util.logging.SimpleFormatter.format") != null;

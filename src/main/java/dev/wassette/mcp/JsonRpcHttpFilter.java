@@ -92,8 +92,8 @@ final class JsonRpcHttpFilter implements Filter {
         JsonNode id = message.isObject() ? message.get("id") : null;
         boolean initialize = message.isObject() && "initialize".equals(message.path("method").asText());
         if (initialize && id != null) { // a notification of that name is no initialize
-            LOG.log(System.Logger.Level.INFO, sessionId == null ? "new HTTP session: client {1}" : "HTTP session {0}: client {1}",
-                    sessionId, JsonRpcChecks.client(message.get("params")));
+            LOG.log(System.Logger.Level.INFO, "HTTP session {0}: client {1}", sessionId == null ? "(new)" : sessionId,
+                    JsonRpcChecks.client(message.get("params")));
         }
         if (initialize && sessionId == null && !sessions.mayStart()) {
             reject(res, 503, new JsonRpcChecks.Rejection(id, -32000, "Server busy: it serves at most " + limits.maxSessions()
