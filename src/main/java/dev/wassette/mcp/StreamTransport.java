@@ -272,11 +272,36 @@ public final class StreamTransport implements McpServerTransportProvider {
                     reject(new JsonRpcChecks.Rejection(null, -32600, "Invalid Request: empty batch"));
                 }
                 for (JsonNode m : message) {
-                    dispatch(m, reader);
+                    dispatchContained(m, reader);
                 }
                 return;
             }
-            dispatch(message, reader);
+            dispatchContained(message, reader);
+        }
+
+        /**
+         * {@link #dispatch}, with a failure of ours contained to its message: a request is answered
+         * with -32603 (unless the session answered it already) and the session reads on. Without
+         * this, the exception would end the reader thread and leave the session hung.
+         */
+        private void dispatchContained(JsonNode message, Reader reader) throws IOException {
+            try {
+                dispatch(message, reader);
+            } catch (RuntimeException | StackOverflowError e) {
+                String method = message.path("method").asText("");
+                LOG.log(System.Logger.Level.ERROR, "session " + name + ": internal error handling " + (method.isEmpty() ? "a message" : method), e);
+                JsonNode id = message.get("id");
+                if (method.isEmpty() || id == null || id.isNull()) {
+                    return; // a notification or a response: JSON-RPC answers neither
+                }
+                if (reader.handing == message && !pending.remove(String.valueOf(id))) {
+                    return; // the session answered it before failing
+                }
+                server.calls().answered(name, id); // forget it as a call in flight
+                reject(new JsonRpcChecks.Rejection(id, -32603, "Internal error: " + firstLine(String.valueOf(e))));
+            } finally {
+                reader.handing = null;
+            }
         }
 
         private void dispatch(JsonNode message, Reader reader) throws IOException {
@@ -314,6 +339,7 @@ public final class StreamTransport implements McpServerTransportProvider {
             }
             if (decoded instanceof McpSchema.JSONRPCRequest) {
                 pending.add(String.valueOf(message.get("id")));
+                reader.handing = message;
             }
             Runnable handle = () -> session.handle(decoded)
                     .contextWrite(c -> c.put(McpTransportContext.KEY, context))
@@ -470,6 +496,8 @@ public final class StreamTransport implements McpServerTransportProvider {
     private static final class Reader {
         final long reading;
         boolean handedOver;
+        /** The request this thread has handed to the session, while it is being dispatched. */
+        JsonNode handing;
 
         Reader(long reading) {
             this.reading = reading;

@@ -84,6 +84,15 @@ final class RawStreamSession implements AutoCloseable {
         }
     }
 
+    /** The next line the server writes, within 60 s. */
+    JsonNode next() throws InterruptedException {
+        JsonNode next = written.poll(60, TimeUnit.SECONDS);
+        if (next == null) {
+            throw new AssertionError("the server wrote nothing within 60 s");
+        }
+        return next;
+    }
+
     JsonNode answer(int id) throws IOException, InterruptedException {
         return answer(Integer.toString(id));
     }
