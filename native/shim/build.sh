@@ -11,22 +11,27 @@ hash="$(cd "$here" && find Cargo.toml Cargo.lock rust-toolchain.toml build.sh sr
   | LC_ALL=C sort -z | xargs -0 sha256sum | sha256sum | cut -c1-16)"
 out="$cache_root/shim/$hash"
 
-if [ ! -x "$out/wassette-shim" ]; then
-  export PATH="$HOME/.cargo/bin:$PATH"
+export PATH="$HOME/.cargo/bin:$PATH"
+toolchain="$(sed -n 's/^channel *= *"\(.*\)"/\1/p' "$here/rust-toolchain.toml")"
+# Linked statically against musl: one shim runs per MCP session for the session's whole life, and a
+# static binary maps ~0.5 MiB where the dynamically linked one maps ~2.2 MiB (mostly glibc's pages,
+# counted in each process's RSS). Falls back to glibc, linked statically (~1.5 MiB), when rustup
+# cannot add the musl target; such a build is marked, and replaced once the target can be added.
+musl=x86_64-unknown-linux-musl
+musl_target_ready() {
+  rustup target list --toolchain "$toolchain" --installed 2>/dev/null | grep -qx "$musl" \
+    || rustup target add --toolchain "$toolchain" "$musl" >&2
+}
+
+if [ ! -x "$out/wassette-shim" ] || { [ -f "$out/fallback" ] && musl_target_ready; }; then
   command -v cargo >/dev/null || { echo "native/shim/build.sh: cargo not found; install Rust with rustup" >&2; exit 1; }
-  toolchain="$(sed -n 's/^channel *= *"\(.*\)"/\1/p' "$here/rust-toolchain.toml")"
   if ! rustup run "$toolchain" rustc --version >/dev/null 2>&1; then
     rustup toolchain install "$toolchain" --profile minimal >&2
   fi
   target_dir="$cache_root/shim-target"
-  # Linked statically against musl: one shim runs per MCP session for the session's whole life, and a
-  # static binary maps ~0.5 MiB where the dynamically linked one maps ~2.2 MiB (mostly glibc's pages,
-  # counted in each process's RSS). Falls back to glibc, linked statically (~1.5 MiB), when rustup
-  # cannot add the musl target.
-  target=x86_64-unknown-linux-musl
-  if ! rustup target list --toolchain "$toolchain" --installed 2>/dev/null | grep -qx "$target" \
-      && ! rustup target add --toolchain "$toolchain" "$target" >&2; then
-    echo "native/shim/build.sh: the $target target is not available; linking against glibc statically" >&2
+  target="$musl"
+  if ! musl_target_ready; then
+    echo "native/shim/build.sh: the $musl target is not available; linking against glibc statically" >&2
     target=x86_64-unknown-linux-gnu
     export RUSTFLAGS="${RUSTFLAGS:-} -C target-feature=+crt-static"
   fi
@@ -36,6 +41,7 @@ if [ ! -x "$out/wassette-shim" ]; then
   mkdir -p "$cache_root/shim"
   tmp="$(mktemp -d "$cache_root/shim/.tmp.XXXXXX")"
   cp "$target_dir/$target/release/wassette-shim" "$tmp/wassette-shim"
+  [ "$target" = "$musl" ] || echo "$target" > "$tmp/fallback"
   rm -rf "$out"
   mv "$tmp" "$out"
 fi
