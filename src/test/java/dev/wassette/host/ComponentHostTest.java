@@ -1,10 +1,13 @@
 package dev.wassette.host;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import dev.wassette.Fixtures;
 import dev.wassette.runtime.Val;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -57,6 +60,18 @@ class ComponentHostTest {
         }
         try (var files = Files.list(dir.resolve("components"))) {
             assertEquals(List.of(), files.filter(f -> !f.getFileName().toString().startsWith(".")).toList());
+        }
+    }
+
+    @Test
+    void precompiledCodeIsNotLeftInThePageCache() throws Exception {
+        assumeFalse(Files.getFileStore(dir).type().equals("tmpfs"), "a tmpfs file lives in the page cache");
+        try (ComponentHost host = host()) {
+            host.load("types", Files.readAllBytes(Fixtures.path("types.wasm")));
+        }
+        // Left cached whole, a later mapping of it would make resident far more than what runs.
+        try (FileChannel code = FileChannel.open(dir.resolve("components/types.cwasm"))) {
+            assertFalse(code.map(FileChannel.MapMode.READ_ONLY, 0, code.size()).isLoaded());
         }
     }
 }
