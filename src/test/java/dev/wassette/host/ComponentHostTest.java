@@ -74,4 +74,19 @@ class ComponentHostTest {
             assertFalse(code.map(FileChannel.MapMode.READ_ONLY, 0, code.size()).isLoaded());
         }
     }
+
+    @Test
+    void aStoredComponentRewrittenInPlaceIsLoadedFromItsNewBytesAtTheNextStart() throws Exception {
+        try (ComponentHost first = host()) {
+            first.load("types", Files.readAllBytes(Fixtures.path("types.wasm")));
+        }
+        // Other bytes in the same file (same inode, new time and size): its metadata and precompiled
+        // code describe the old bytes and must not be trusted.
+        Files.write(dir.resolve("components/types.wasm"), Files.readAllBytes(Fixtures.path("io.wasm")));
+        try (ComponentHost restarted = host()) {
+            assertEquals(Map.of(), restarted.loadAll());
+            assertFalse(restarted.component("types").functions().stream().anyMatch(f -> f.name().equals("add")),
+                    "the new bytes' functions, not the old ones");
+        }
+    }
 }
