@@ -14,13 +14,18 @@ import java.util.logging.LogRecord;
  * for its source class, which walks the stack of the logging thread.
  */
 final class LogLineFormatter extends Formatter {
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss.SSS")
+    private static final DateTimeFormatter SECONDS = DateTimeFormatter.ofPattern("uuuu-MM-dd'T'HH:mm:ss")
             .withZone(ZoneId.systemDefault());
+
+    /** The last second formatted: lines come many to a second, and the formatter is costly where it runs cold (a daemon's session). */
+    private record Second(long epochSecond, String text) {}
+
+    private volatile Second lastSecond = new Second(Long.MIN_VALUE, "");
 
     @Override
     public String format(LogRecord record) {
         StringBuilder line = new StringBuilder(128);
-        TIME.formatTo(record.getInstant(), line);
+        appendTime(record.getInstant(), line);
         line.append(' ').append(record.getLevel().getLocalizedName()).append(' ').append(record.getLoggerName()).append(": ")
                 .append(dev.wassette.host.LogFields.of(record) != null ? record.getMessage() : LogMessages.text(this, record));
         if (record.getThrown() != null) {
@@ -29,5 +34,17 @@ final class LogLineFormatter extends Formatter {
             line.append(System.lineSeparator()).append(trace.toString().stripTrailing());
         }
         return line.append(System.lineSeparator()).toString();
+    }
+
+    /** {@code uuuu-MM-dd'T'HH:mm:ss.SSS} in the system's zone (whose offsets change only at whole seconds). */
+    void appendTime(java.time.Instant time, StringBuilder line) {
+        Second second = lastSecond;
+        if (second.epochSecond() != time.getEpochSecond()) {
+            second = new Second(time.getEpochSecond(), SECONDS.format(time));
+            lastSecond = second;
+        }
+        int millis = time.getNano() / 1_000_000;
+        line.append(second.text()).append('.').append((char) ('0' + millis / 100)).append((char) ('0' + millis / 10 % 10))
+                .append((char) ('0' + millis % 10));
     }
 }
