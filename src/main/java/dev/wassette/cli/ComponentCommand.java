@@ -81,7 +81,7 @@ final class ComponentCommand implements Runnable {
                 var declared = host.install(prepared, fetched);
                 PrintWriter out = spec.commandLine().getOut();
                 out.println("loaded " + componentId + " into " + host.store().directory());
-                prepared.functions().forEach(f -> out.println("  " + ToolSchemas.toolName(f) + "  " + f.wit()));
+                host.component(componentId).functions().forEach(f -> out.println("  " + ToolSchemas.toolName(f) + "  " + f.wit()));
                 if (declared.isPresent()) {
                     Declarations.print(out, componentId, declared.get(), host.store().policy(componentId), Path.of("").toAbsolutePath());
                 }

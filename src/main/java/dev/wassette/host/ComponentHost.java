@@ -266,9 +266,7 @@ public final class ComponentHost implements AutoCloseable {
 
     /** {@link #load(String, byte[])}, recording where the bytes came from (null: not known). */
     public Loaded load(String id, byte[] bytes, ComponentOrigin origin) throws IOException {
-        Loaded l = prepare(id, bytes);
-        install(l, bytes, origin);
-        return l;
+        return install(prepare(id, bytes), bytes, origin);
     }
 
     /** Compiles and links a component without storing or serving it yet (see {@link #install}). */
@@ -291,15 +289,18 @@ public final class ComponentHost implements AutoCloseable {
 
     /**
      * Stores a prepared component (with its precompiled code and metadata) and serves it, replacing
-     * any component with the same id.
+     * any component with the same id. Returns what is served: {@code prepared}, or the same component
+     * mapped from its precompiled code ({@link #mappedFromStore}); either way {@code prepared} is
+     * the caller's no more.
      */
-    public void install(Loaded prepared, byte[] bytes) throws IOException {
-        install(prepared, bytes, null);
+    public Loaded install(Loaded prepared, byte[] bytes) throws IOException {
+        return install(prepared, bytes, null);
     }
 
     /** {@link #install(Loaded, byte[])}, recording where the bytes came from (null: not known). */
-    public void install(Loaded prepared, byte[] bytes, ComponentOrigin origin) throws IOException {
+    public Loaded install(Loaded prepared, byte[] bytes, ComponentOrigin origin) throws IOException {
         String id = prepared.id();
+        Loaded installed;
         Loaded old;
         synchronized (commit) {
             ComponentMetadata.FileStamp stamp;
@@ -311,13 +312,37 @@ public final class ComponentHost implements AutoCloseable {
             }
             String sha = ComponentMetadata.sha256(bytes);
             writePrecompiled(id, sha, prepared.sandbox().component());
-            writeMetadata(id, sha, stamp, prepared.functions());
-            old = loaded.put(id, prepared);
+            installed = mappedFromStore(prepared, sha);
+            writeMetadata(id, sha, stamp, installed.functions());
+            old = loaded.put(id, installed);
             sources.put(id, new Source(stamp, sha));
             failed.remove(id);
         }
-        if (old != null && old != prepared) {
+        if (old != null && old != installed) {
             old.sandbox().close();
+        }
+        return installed;
+    }
+
+    /**
+     * The prepared component linked again from the precompiled code just stored, which is mapped:
+     * the code a compilation leaves is anonymous memory, resident whole (a JavaScript component's,
+     * ~43 MB, for as long as it is loaded), where a mapped file makes resident only the pages that
+     * run. {@code prepared} is closed then. When the file cannot be used, {@code prepared} itself.
+     */
+    private Loaded mappedFromStore(Loaded prepared, String sha) {
+        try {
+            Path code = store.precompiled(prepared.id(), sha);
+            if (code == null) {
+                return prepared;
+            }
+            Loaded mapped = link(prepared.id(), engine.deserializeFile(code));
+            prepared.sandbox().close();
+            return mapped;
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.INFO, "component {0} runs from its compiled code: its precompiled code cannot be mapped ({1})",
+                    prepared.id(), e.getMessage());
+            return prepared;
         }
     }
 

@@ -81,11 +81,28 @@ public final class StoreWatcher implements AutoCloseable {
                 current = key;
                 // A directory created below the ancestor before its registration sent us no event.
                 if (nearestExisting().equals(target)) {
+                    if (target.equals(directory) && directory.getParent() != null) {
+                        watchParent();
+                    }
                     return key;
                 }
             } catch (java.nio.file.NoSuchFileException e) {
                 // removed between the look and the registration: look again
             }
+        }
+    }
+
+    /**
+     * Watches the store directory's parent for its entries too, while the directory exists: a
+     * deleted directory sends no event of its own while its inode lives on (a process still maps a
+     * file that was in it, as a loaded component's precompiled code), but its name's deletion shows
+     * in the parent. Its key, signalled, only makes {@link #process} look again.
+     */
+    private void watchParent() {
+        try {
+            directory.getParent().register(service, StandardWatchEventKinds.ENTRY_CREATE, StandardWatchEventKinds.ENTRY_DELETE);
+        } catch (IOException e) {
+            // the directory's own events still come; a parent gone takes the directory with it
         }
     }
 
@@ -149,7 +166,8 @@ public final class StoreWatcher implements AutoCloseable {
         if (!store || !valid) {
             WatchKey before = current;
             WatchKey after = rewatch();
-            relevant |= store && !valid || after != before && directory.equals(after.watchable());
+            // The directory appeared, or went (seen by its key's end or, in the parent, by its name's).
+            relevant |= store && !valid || after != before && (directory.equals(after.watchable()) || directory.equals(before.watchable()));
         }
         return relevant;
     }

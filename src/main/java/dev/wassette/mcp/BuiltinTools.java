@@ -274,7 +274,10 @@ final class BuiltinTools {
         }
         boolean replaced = host.component(id) != null;
         var declared = host.install(prepared, fetched);
-        server.register(prepared, true);
+        ComponentHost.Loaded installed = host.component(id); // prepared, or the same code mapped from the store
+        if (installed != null) {
+            server.register(installed, true);
+        }
         ObjectNode out = json.createObjectNode();
         out.put("status", replaced ? "component reloaded successfully" : "component loaded successfully");
         out.put("id", id);

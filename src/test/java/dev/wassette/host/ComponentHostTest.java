@@ -66,12 +66,26 @@ class ComponentHostTest {
     @Test
     void precompiledCodeIsNotLeftInThePageCache() throws Exception {
         assumeFalse(Files.getFileStore(dir).type().equals("tmpfs"), "a tmpfs file lives in the page cache");
-        try (ComponentHost host = host()) {
-            host.load("types", Files.readAllBytes(Fixtures.path("types.wasm")));
+        ComponentStore store = new ComponentStore(dir.resolve("components"));
+        try (var code = Fixtures.engine().compile(Files.readAllBytes(Fixtures.path("types.wasm")))) {
+            store.savePrecompiled("types", "0".repeat(64), code);
         }
         // Left cached whole, a later mapping of it would make resident far more than what runs.
-        try (FileChannel code = FileChannel.open(dir.resolve("components/types.cwasm"))) {
-            assertFalse(code.map(FileChannel.MapMode.READ_ONLY, 0, code.size()).isLoaded());
+        try (FileChannel file = FileChannel.open(dir.resolve("components/types.cwasm"))) {
+            assertFalse(file.map(FileChannel.MapMode.READ_ONLY, 0, file.size()).isLoaded());
+        }
+    }
+
+    @Test
+    void anInstalledComponentRunsFromItsMappedPrecompiledCode() throws Exception {
+        try (ComponentHost host = host()) {
+            ComponentHost.Loaded prepared = host.prepare("types", Files.readAllBytes(Fixtures.path("types.wasm")));
+            ComponentHost.Loaded installed = host.install(prepared, Files.readAllBytes(Fixtures.path("types.wasm")));
+            assertTrue(installed != prepared, "linked again from the stored code");
+            assertTrue(host.component("types") == installed);
+            assertEquals(new Val.S32(42), add(host));
+            Path cwasm = dir.resolve("components/types.cwasm").toRealPath();
+            assertTrue(Files.readAllLines(Path.of("/proc/self/maps")).stream().anyMatch(l -> l.endsWith(" " + cwasm)), "the code is mapped from " + cwasm);
         }
     }
 
