@@ -40,9 +40,6 @@ final class Libc {
     static final int MSG_CTRUNC = 0x8;
     static final int MSG_CMSG_CLOEXEC = 0x40000000;
     static final int SHUT_RDWR = 2;
-    static final int O_RDONLY = 0;
-    static final int O_CLOEXEC = 0x80000;
-    static final int POSIX_FADV_DONTNEED = 4;
 
     static final short POLLIN = 0x1;
     static final short POLLOUT = 0x4;
@@ -90,12 +87,6 @@ final class Libc {
     private static final MethodHandle POLL = downcall("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
     private static final MethodHandle SHUTDOWN = downcall("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle CLOSE = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    /** {@code open(path, flags, ...)}: variadic (the mode), given as 0. */
-    private static final MethodHandle OPEN = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("open"),
-            FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2), Linker.Option.captureCallState("errno"));
-    /** {@code posix_fadvise} returns the error number itself and leaves errno alone. */
-    private static final MethodHandle POSIX_FADVISE = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("posix_fadvise"),
-            FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
     private static final MethodHandle STRERROR = LINKER.downcallHandle(
             LINKER.defaultLookup().findOrThrow("strerror"), FunctionDescriptor.of(ADDRESS, JAVA_INT));
 
@@ -195,25 +186,6 @@ final class Libc {
         MemorySegment state = CALL_STATE_OF_THREAD.get();
         try {
             return (int) result((int) SHUTDOWN.invokeExact(state, fd, how), state);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
-    }
-
-    /** Opens the file at {@code path} (a NUL-terminated string) with {@code flags} (none that creates a file). */
-    static int open(MemorySegment path, int flags) {
-        MemorySegment state = CALL_STATE_OF_THREAD.get();
-        try {
-            return (int) result((int) OPEN.invokeExact(state, path, flags, 0), state);
-        } catch (Throwable t) {
-            throw unexpected(t);
-        }
-    }
-
-    /** Advice about the file's data in the page cache; minus the error number when refused. */
-    static int posixFadvise(int fd, long offset, long length, int advice) {
-        try {
-            return -(int) POSIX_FADVISE.invokeExact(fd, offset, length, advice);
         } catch (Throwable t) {
             throw unexpected(t);
         }
