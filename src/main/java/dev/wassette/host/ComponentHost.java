@@ -312,8 +312,9 @@ public final class ComponentHost implements AutoCloseable {
             }
             String sha = ComponentMetadata.sha256(bytes);
             writePrecompiled(id, sha, prepared.sandbox().component());
+            List<ExportedFunction> functions = prepared.functions(); // of exactly these bytes
             installed = mappedFromStore(prepared, sha);
-            writeMetadata(id, sha, stamp, installed.functions());
+            writeMetadata(id, sha, stamp, functions);
             old = loaded.put(id, installed);
             sources.put(id, new Source(stamp, sha));
             failed.remove(id);
