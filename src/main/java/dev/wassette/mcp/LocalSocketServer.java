@@ -322,7 +322,7 @@ public final class LocalSocketServer implements AutoCloseable {
             accepted.notices().forEach(n -> sessionLog.log(System.Logger.Level.INFO, "dev.wassette.cli", n));
             accepted.warnings().forEach(w -> sessionLog.log(System.Logger.Level.WARNING, "dev.wassette.cli", w));
             LOG.log(System.Logger.Level.INFO, "daemon: session {0} opened in {1} ({2})", String.valueOf(id), accepted.client().workingDirectory(), how);
-            session.start().await();
+            session.serve(); // on this thread, the session's
             session.awaitAnswered(accepted.drain());
         } finally {
             session.end("the client's session ended");

@@ -180,6 +180,16 @@ public final class StreamTransport implements McpServerTransportProvider {
             return inputEnded;
         }
 
+        /**
+         * Reads on the calling thread until the input ends: {@code start().await()} without a thread
+         * of its own (one fewer to create per daemon session). After a slow call has moved the reading
+         * to another thread, waits for that one to reach the end.
+         */
+        public void serve() throws InterruptedException {
+            readLoop(0);
+            inputEnded.await();
+        }
+
         private void startReader(long generation) {
             Thread.ofPlatform().name("wassette-session-" + name).daemon().start(() -> readLoop(generation));
         }
