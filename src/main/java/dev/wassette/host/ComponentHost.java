@@ -311,9 +311,9 @@ public final class ComponentHost implements AutoCloseable {
                 throw e;
             }
             String sha = ComponentMetadata.sha256(bytes);
-            writePrecompiled(id, sha, prepared.sandbox().component());
+            Path code = writePrecompiled(id, sha, prepared.sandbox().component());
             List<ExportedFunction> functions = prepared.functions(); // of exactly these bytes
-            installed = mappedFromStore(prepared, sha);
+            installed = code == null ? prepared : mappedFromStore(prepared, code);
             writeMetadata(id, sha, stamp, functions);
             old = loaded.put(id, installed);
             sources.put(id, new Source(stamp, sha));
@@ -326,21 +326,18 @@ public final class ComponentHost implements AutoCloseable {
     }
 
     /**
-     * The prepared component linked again from the precompiled code just stored, which is mapped:
-     * the code a compilation leaves is anonymous memory, resident whole (a JavaScript component's,
-     * ~43 MB, for as long as it is loaded), where a mapped file makes resident only the pages that
-     * run. {@code prepared} is closed then. When the file cannot be used, {@code prepared} itself.
+     * The prepared component linked again from its precompiled code just stored at {@code code},
+     * which is mapped: the code a compilation leaves is anonymous memory, resident whole (a
+     * JavaScript component's, ~43 MB, for as long as it is loaded), where a mapped file makes
+     * resident only the pages that run. {@code prepared} is closed then. When the file cannot be
+     * used, {@code prepared} itself.
      */
-    private Loaded mappedFromStore(Loaded prepared, String sha) {
+    private Loaded mappedFromStore(Loaded prepared, Path code) {
         try {
-            Path code = store.precompiled(prepared.id(), sha);
-            if (code == null) {
-                return prepared;
-            }
             Loaded mapped = link(prepared.id(), engine.deserializeFile(code));
             prepared.sandbox().close();
             return mapped;
-        } catch (IOException | RuntimeException e) {
+        } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.INFO, "component {0} runs from its compiled code: its precompiled code cannot be mapped ({1})",
                     prepared.id(), e.getMessage());
             return prepared;
@@ -640,11 +637,13 @@ public final class ComponentHost implements AutoCloseable {
         return c;
     }
 
-    private void writePrecompiled(String id, String sha, Component component) {
+    /** Stores the component's precompiled code; returns its file, or null when it could not be stored. */
+    private Path writePrecompiled(String id, String sha, Component component) {
         try {
-            store.savePrecompiled(id, sha, component);
+            return store.savePrecompiled(id, sha, component);
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot store precompiled code of {0}: {1}", id, e.getMessage());
+            return null;
         }
     }
 

@@ -115,8 +115,8 @@ public final class ComponentStore {
         return Files.readString(key).strip().equals(precompiledKey(sha256)) ? code : null;
     }
 
-    /** Keeps precompiled code of the component's bytes with {@code sha256}, for {@link #precompiled}. */
-    public void savePrecompiled(String id, String sha256, dev.wassette.runtime.Component code) throws IOException {
+    /** Keeps precompiled code of the component's bytes with {@code sha256}, for {@link #precompiled}; returns its file. */
+    public Path savePrecompiled(String id, String sha256, dev.wassette.runtime.Component code) throws IOException {
         Path file = directory.resolve(checked(id) + ".cwasm");
         // written from native memory: a JavaScript component's code is tens of MB the heap need not hold
         code.withSerialized(serialized -> AtomicFiles.write(file, serialized, null));
@@ -129,6 +129,7 @@ public final class ComponentStore {
             LOG.log(System.Logger.Level.DEBUG, "page cache of {0} kept: {1}", file, e.getMessage());
         }
         AtomicFiles.write(directory.resolve(id + ".cwasm.key"), precompiledKey(sha256).getBytes(java.nio.charset.StandardCharsets.UTF_8), null);
+        return file;
     }
 
     /** Code is valid for exactly the bytes it was compiled from, and the Wasmtime build that compiled it. */

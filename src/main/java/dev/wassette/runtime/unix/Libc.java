@@ -15,7 +15,7 @@ import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
 
 /**
- * The C library calls behind {@link UnixSocketServer}, {@link UnixConnection} and
+ * The C library calls behind {@link UnixSocketServer}, {@link UnixConnection}, {@link PageCache} and
  * {@link OwnedFileDescriptor}, for Linux on 64-bit x86 and ARM (which share these constants and
  * struct layouts). Each wrapper returns what the call returned, or minus {@code errno} when it
  * failed — the kernel's own convention — so callers can retry on {@link #EINTR} and {@link #EAGAIN}
@@ -40,6 +40,9 @@ final class Libc {
     static final int MSG_CTRUNC = 0x8;
     static final int MSG_CMSG_CLOEXEC = 0x40000000;
     static final int SHUT_RDWR = 2;
+    static final int O_RDONLY = 0;
+    static final int O_CLOEXEC = 0x80000;
+    static final int POSIX_FADV_DONTNEED = 4;
 
     static final short POLLIN = 0x1;
     static final short POLLOUT = 0x4;
@@ -75,20 +78,40 @@ final class Libc {
     private static final ThreadLocal<MemorySegment> CALL_STATE_OF_THREAD =
             ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(CALL_STATE));
 
-    private static final MethodHandle SOCKET = downcall("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle BIND = downcall("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle LISTEN = downcall("listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
-    private static final MethodHandle ACCEPT4 = downcall("accept4", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
-    private static final MethodHandle GETSOCKOPT =
-            downcall("getsockopt", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
-    private static final MethodHandle RECVMSG = downcall("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
-    private static final MethodHandle READ = downcall("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final MethodHandle WRITE = downcall("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
-    private static final MethodHandle POLL = downcall("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
-    private static final MethodHandle SHUTDOWN = downcall("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle CLOSE = downcall("close", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
-    private static final MethodHandle STRERROR = LINKER.downcallHandle(
-            LINKER.defaultLookup().findOrThrow("strerror"), FunctionDescriptor.of(ADDRESS, JAVA_INT));
+
+    /**
+     * The socket and stream calls, linked on first use: linking a downcall costs milliseconds cold,
+     * and a server without the daemon only needs {@link FileCalls}' calls.
+     */
+    private static final class Sockets {
+        static final MethodHandle SOCKET = downcall("socket", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT));
+        static final MethodHandle BIND = downcall("bind", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, JAVA_INT));
+        static final MethodHandle LISTEN = downcall("listen", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+        static final MethodHandle ACCEPT4 = downcall("accept4", FunctionDescriptor.of(JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
+        static final MethodHandle GETSOCKOPT =
+                downcall("getsockopt", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS));
+        static final MethodHandle RECVMSG = downcall("recvmsg", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT));
+        static final MethodHandle READ = downcall("read", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+        static final MethodHandle WRITE = downcall("write", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG));
+        static final MethodHandle POLL = downcall("poll", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, JAVA_INT));
+        static final MethodHandle SHUTDOWN = downcall("shutdown", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
+    }
+
+    /** The calls on files ({@link PageCache}), linked on first use. */
+    private static final class FileCalls {
+        /** {@code open(path, flags, ...)}: variadic (the mode, given as 0). */
+        static final MethodHandle OPEN = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("open"),
+                FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_INT, JAVA_INT), Linker.Option.firstVariadicArg(2), Linker.Option.captureCallState("errno"));
+        /** {@code posix_fadvise} returns the error number itself and leaves errno alone. */
+        static final MethodHandle POSIX_FADVISE = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("posix_fadvise"),
+                FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG, JAVA_INT));
+    }
+
+    /** Only for error messages, linked on the first one. */
+    private static final class Strerror {
+        static final MethodHandle STRERROR = LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("strerror"), FunctionDescriptor.of(ADDRESS, JAVA_INT));
+    }
 
     private Libc() {}
 
@@ -103,7 +126,7 @@ final class Libc {
     static int socket(int domain, int type, int protocol) {
         MemorySegment state = CALL_STATE_OF_THREAD.get();
         try {
-            return (int) result((int) SOCKET.invokeExact(state, domain, type, protocol), state);
+            return (int) result((int) Sockets.SOCKET.invokeExact(state, domain, type, protocol), state);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -112,7 +135,7 @@ final class Libc {
     static int bind(int fd, MemorySegment address, int length) {
         MemorySegment state = CALL_STATE_OF_THREAD.get();
         try {
-            return (int) result((int) BIND.invokeExact(state, fd, address, length), state);
+            return (int) result((int) Sockets.BIND.invokeExact(state, fd, address, length), state);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -121,7 +144,7 @@ final class Libc {
     static int listen(int fd, int backlog) {
         MemorySegment state = CALL_STATE_OF_THREAD.get();
         try {
-            return (int) result((int) LISTEN.invokeExact(state, fd, backlog), state);
+            return (int) result((int) Sockets.LISTEN.invokeExact(state, fd, backlog), state);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -131,7 +154,7 @@ final class Libc {
     static int accept4(int fd, int flags) {
         MemorySegment state = CALL_STATE_OF_THREAD.get();
         try {
-            return (int) result((int) ACCEPT4.invokeExact(state, fd, MemorySegment.NULL, MemorySegment.NULL, flags), state);
+            return (int) result((int) Sockets.ACCEPT4.invokeExact(state, fd, MemorySegment.NULL, MemorySegment.NULL, flags), state);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -140,7 +163,7 @@ final class Libc {
     static int getsockopt(int fd, int level, int name, MemorySegment value, MemorySegment length) {
         MemorySegment state = CALL_STATE_OF_THREAD.get();
         try {
-            return (int) result((int) GETSOCKOPT.invokeExact(state, fd, level, name, value, length), state);
+            return (int) result((int) Sockets.GETSOCKOPT.invokeExact(state, fd, level, name, value, length), state);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -149,7 +172,7 @@ final class Libc {
     static long recvmsg(int fd, MemorySegment message, int flags) {
         MemorySegment state = CALL_STATE_OF_THREAD.get();
         try {
-            return result((long) RECVMSG.invokeExact(state, fd, message, flags), state);
+            return result((long) Sockets.RECVMSG.invokeExact(state, fd, message, flags), state);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -158,7 +181,7 @@ final class Libc {
     static long read(int fd, MemorySegment buffer, long count) {
         MemorySegment state = CALL_STATE_OF_THREAD.get();
         try {
-            return result((long) READ.invokeExact(state, fd, buffer, count), state);
+            return result((long) Sockets.READ.invokeExact(state, fd, buffer, count), state);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -167,7 +190,7 @@ final class Libc {
     static long write(int fd, MemorySegment buffer, long count) {
         MemorySegment state = CALL_STATE_OF_THREAD.get();
         try {
-            return result((long) WRITE.invokeExact(state, fd, buffer, count), state);
+            return result((long) Sockets.WRITE.invokeExact(state, fd, buffer, count), state);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -176,7 +199,7 @@ final class Libc {
     static int poll(MemorySegment pollfds, long count, int timeoutMillis) {
         MemorySegment state = CALL_STATE_OF_THREAD.get();
         try {
-            return (int) result((int) POLL.invokeExact(state, pollfds, count, timeoutMillis), state);
+            return (int) result((int) Sockets.POLL.invokeExact(state, pollfds, count, timeoutMillis), state);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -185,7 +208,26 @@ final class Libc {
     static int shutdown(int fd, int how) {
         MemorySegment state = CALL_STATE_OF_THREAD.get();
         try {
-            return (int) result((int) SHUTDOWN.invokeExact(state, fd, how), state);
+            return (int) result((int) Sockets.SHUTDOWN.invokeExact(state, fd, how), state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** Opens the file at {@code path} (a NUL-terminated string) with {@code flags} (none that creates a file). */
+    static int open(MemorySegment path, int flags) {
+        MemorySegment state = CALL_STATE_OF_THREAD.get();
+        try {
+            return (int) result((int) FileCalls.OPEN.invokeExact(state, path, flags, 0), state);
+        } catch (Throwable t) {
+            throw unexpected(t);
+        }
+    }
+
+    /** Advice about a file's data in the page cache; minus the error number when refused. */
+    static int posixFadvise(int fd, long offset, long length, int advice) {
+        try {
+            return -(int) FileCalls.POSIX_FADVISE.invokeExact(fd, offset, length, advice);
         } catch (Throwable t) {
             throw unexpected(t);
         }
@@ -209,7 +251,7 @@ final class Libc {
     /** The C library's text for {@code errno} (glibc's strerror returns constant strings for known errors). */
     static String describe(int errno) {
         try {
-            MemorySegment text = (MemorySegment) STRERROR.invokeExact(errno);
+            MemorySegment text = (MemorySegment) Strerror.STRERROR.invokeExact(errno);
             return text.equals(MemorySegment.NULL) ? "errno " + errno : text.reinterpret(256).getString(0) + " (errno " + errno + ")";
         } catch (Throwable t) {
             throw unexpected(t);
