@@ -1,0 +1,118 @@
+package dev.wassette;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The launcher ({@code ./wassette}, run after {@code package}) as a user meets it: installed beside
+ * the built jar and shim in a directory of its own (so nothing is rebuilt), its caches in a
+ * temporary {@code XDG_CACHE_HOME}. The JVM AOT cache it records in the background after a first
+ * start is used by the next start; options under which the JVM records a cache and then refuses,
+ * fatally, to start with it leave the server starting without one, and recording nothing more.
+ */
+class LauncherIT {
+    private static final Duration RECORDING_BOUND = Duration.ofMinutes(6);
+    /** Options whose cache the JVM refuses: a young generation above the launcher's -Xms16m. */
+    private static final String REFUSED = "-Xmn24m";
+    /** Options whose cache the JVM uses, and that make it say so on stderr. */
+    private static final String USABLE = "-Xlog:aot=info:stderr";
+
+    @TempDir
+    Path tmp;
+
+    private record Started(int exit, String stdout, String stderr) {}
+
+    @Test
+    void theAotCacheRecordedAfterAFirstStartIsUsedAndOneTheJvmRefusesIsNotTried() throws Exception {
+        Path root = install();
+        Path jvm = tmp.resolve("cache/wassette/jvm");
+        // First starts: no cache yet; each records one in the background (both at once, to save time).
+        for (String opts : List.of(USABLE, REFUSED)) {
+            Started first = start(root, opts);
+            assertEquals(0, first.exit(), first.stderr());
+            assertTrue(first.stdout().startsWith("wassette-java "), first.stdout());
+        }
+        awaitRecordings(jvm);
+        List<String> files = names(jvm);
+        assertTrue(files.stream().anyMatch(f -> f.contains("-Xlogaotinfostderr-") && f.endsWith("-aot") && !f.endsWith("-refused-aot")),
+                () -> "no usable cache recorded: " + files);
+        assertTrue(files.stream().anyMatch(f -> f.contains("-Xmn24m-") && f.endsWith("-refused-aot")), () -> "no refusal marked: " + files);
+        assertFalse(files.stream().anyMatch(f -> f.contains("-Xmn24m-") && !f.endsWith("-refused-aot")), () -> "a refused cache was kept: " + files);
+
+        Started cached = start(root, USABLE);
+        assertEquals(0, cached.exit(), cached.stderr());
+        assertTrue(cached.stderr().contains("Opened AOT cache"), () -> "the recorded cache was not used:\n" + cached.stderr());
+
+        Started refused = start(root, REFUSED);
+        assertEquals(0, refused.exit(), () -> "the server did not start:\n" + refused.stderr());
+        assertTrue(refused.stdout().startsWith("wassette-java "), refused.stdout());
+        assertFalse(refused.stderr().contains("AOT cache"), refused.stderr());
+        assertEquals(List.of(), names(jvm).stream().filter(f -> f.endsWith(".lock")).toList(), "a start recorded again");
+    }
+
+    /** The launcher, its Java-finding script, the jar and the shim, laid out as in a checkout. */
+    private Path install() throws Exception {
+        Path root = tmp.resolve("wassette");
+        Path shim = Path.of(property("wassette.shim"));
+        Path checkout = Path.of(property("wassette.launcher")).getParent();
+        Files.createDirectories(root.resolve("scripts"));
+        Files.createDirectories(root.resolve("target"));
+        Files.copy(checkout.resolve("wassette"), root.resolve("wassette"));
+        Files.copy(checkout.resolve("scripts/java-home.sh"), root.resolve("scripts/java-home.sh"));
+        Files.copy(shim.resolveSibling("wassette.jar"), root.resolve("target/wassette.jar")); // the CLI's jar, beside the shim
+        Files.copy(shim, root.resolve("target/wassette-shim"));
+        assertTrue(root.resolve("target/wassette-shim").toFile().setExecutable(true));
+        return root;
+    }
+
+    private Started start(Path root, String javaOpts) throws Exception {
+        Path out = Files.createTempFile(tmp, "out", ".txt");
+        Path err = Files.createTempFile(tmp, "err", ".txt");
+        ProcessBuilder pb = new ProcessBuilder("bash", root.resolve("wassette").toString(), "--version")
+                .directory(tmp.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        pb.environment().put("XDG_CACHE_HOME", tmp.resolve("cache").toString());
+        pb.environment().put("WASSETTE_JAVA_OPTS", javaOpts);
+        pb.environment().remove("WASSETTE_AOT");
+        Process p = pb.start();
+        if (!p.waitFor(2, TimeUnit.MINUTES)) {
+            p.destroyForcibly();
+            throw new AssertionError("wassette --version did not finish in 2 minutes:\n" + Files.readString(err));
+        }
+        return new Started(p.exitValue(), Files.readString(out), Files.readString(err));
+    }
+
+    /** Waits, within the bound, until no recording holds its lock (the lock goes when the recording has ended either way). */
+    private static void awaitRecordings(Path jvm) throws Exception {
+        long deadline = System.nanoTime() + RECORDING_BOUND.toNanos();
+        while (names(jvm).stream().anyMatch(f -> f.endsWith(".lock"))) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("AOT cache recordings still running after " + RECORDING_BOUND + ": " + names(jvm));
+            }
+            Thread.sleep(500);
+        }
+    }
+
+    private static List<String> names(Path dir) throws Exception {
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.map(f -> f.getFileName().toString()).sorted().toList();
+        }
+    }
+
+    private static String property(String name) {
+        String value = System.getProperty(name);
+        if (value == null) {
+            throw new IllegalStateException("system property " + name + " is not set (run through Maven's verify)");
+        }
+        return value;
+    }
+}
