@@ -249,7 +249,7 @@ func httpThroughput(cfg *config, s server) (metrics, error) {
 		for _, n := range cfg.httpClients {
 			prefix := fmt.Sprintf("%s.c%d.", mode, n)
 			if err := httpRun(cfg, p.pid(), url, mode == "quickack", n, m, prefix); err != nil {
-				return nil, fmt.Errorf("%s%s", prefix, err)
+				return nil, fmt.Errorf("%s%s; server exited: %v; its log ends:\n%s", prefix, err, p.exited(), p.logTail())
 			}
 		}
 	}

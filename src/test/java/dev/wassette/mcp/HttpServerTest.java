@@ -80,6 +80,14 @@ class HttpServerTest {
         HttpResponse<String> huge = post(http, "{\"jsonrpc\":\"2.0\",\"id\":80,\"method\":\"ping\",\"params\":{\"pad\":\"" + "a".repeat(5 << 20) + "\"}}");
         assertEquals(413, huge.statusCode());
         assertTrue(huge.body().contains("-32600"), huge.body());
+        // Bodies of undeclared length (chunked) are read up to the same limit.
+        HttpResponse<String> hugeChunked = postChunked(http, "{\"jsonrpc\":\"2.0\",\"id\":81,\"method\":\"ping\",\"params\":{\"pad\":\""
+                + "a".repeat(5 << 20) + "\"}}");
+        assertEquals(413, hugeChunked.statusCode());
+        HttpResponse<String> chunked = postChunked(http, "{\"jsonrpc\":\"2.0\",\"id\":82,\"method\":\"initialize\",\"params\":{"
+                + "\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},\"clientInfo\":{\"name\":\"chunked\",\"version\":\"1\"}}}");
+        assertEquals(200, chunked.statusCode(), chunked.body());
+        assertTrue(chunked.body().contains("\"id\":82") && chunked.body().contains("\"serverInfo\""), chunked.body());
         // A page on another origin cannot drive the server from a browser.
         try (Socket s = new Socket("127.0.0.1", server.address().getPort())) {
             s.getOutputStream().write(("GET /health HTTP/1.1\r\nHost: localhost\r\nOrigin: http://evil.example\r\nConnection: close\r\n\r\n")
@@ -87,6 +95,15 @@ class HttpServerTest {
             String head = new String(s.getInputStream().readAllBytes(), StandardCharsets.US_ASCII);
             assertTrue(head.startsWith("HTTP/1.1 403"), head);
         }
+    }
+
+    /** Posts {@code body} without a Content-Length (chunked). */
+    private static HttpResponse<String> postChunked(HttpClient http, String body) throws Exception {
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        return http.send(HttpRequest.newBuilder(URI.create(base + "/mcp"))
+                .header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(bytes))).build(),
+                HttpResponse.BodyHandlers.ofString());
     }
 
     private static HttpResponse<String> post(HttpClient http, String body) throws Exception {
