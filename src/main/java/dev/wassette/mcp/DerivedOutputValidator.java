@@ -13,10 +13,16 @@ import java.util.Set;
  * come from the same WIT type — the schema from {@code ToolSchemas}, the result from
  * {@code JsonValues} — so they agree by construction (and tests check the two against each other);
  * re-validating on every call only costs time on the call path. Schemas themselves (when tools are
- * added) are still checked by the SDK's validator, built on first use (it loads the JSON Schema
- * 2020-12 meta-schema, a noticeable part of a cold start) — except the built-in tools' schemas, which
- * are constants of this code, {@linkplain #conforming registered} as such (a test checks them with
- * the SDK's validator): a server with no component tools starts without it.
+ * added) are checked by the SDK's validator, built on first use (it loads the JSON Schema 2020-12
+ * meta-schema, a noticeable part of a cold start), except those this code makes:
+ * <ul>
+ * <li>the built-in tools' schemas, constants {@linkplain #conforming registered} as such
+ * ({@code BuiltinToolSchemasTest} checks them with the SDK's validator);</li>
+ * <li>component tools' schemas, a {@link DerivedSchema}: {@code ToolSchemas} composes them from one
+ * schema per kind of WIT type, and {@code DerivedSchemasTest} checks every kind, nested, with the
+ * SDK's validator. Checking them here cost the first {@code load-component} of a process ~55 ms of
+ * CPU in interpreted validator code, and every start with stored components its share.</li>
+ * </ul>
  */
 final class DerivedOutputValidator implements JsonSchemaValidator {
     private final ObjectMapper json;
@@ -41,9 +47,16 @@ final class DerivedOutputValidator implements JsonSchemaValidator {
         return ValidationResponse.asValid(null);
     }
 
+    /** A component tool's input or output schema, derived from its WIT types by {@code ToolSchemas}. */
+    static final class DerivedSchema extends java.util.LinkedHashMap<String, Object> {
+        DerivedSchema(Map<String, Object> schema) {
+            super(schema);
+        }
+    }
+
     @Override
     public ValidationResponse validateSchema(Map<String, Object> schema) {
-        if (conforming.contains(schema)) {
+        if (schema instanceof DerivedSchema || conforming.contains(schema)) {
             return ValidationResponse.asValid(null);
         }
         return schemas().validateSchema(schema);

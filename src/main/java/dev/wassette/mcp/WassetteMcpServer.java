@@ -407,10 +407,10 @@ public final class WassetteMcpServer implements AutoCloseable {
         McpSchema.Tool.Builder tool = McpSchema.Tool.builder()
                 .name(e.toolName())
                 .description("Calls " + f.qualifiedName() + " of component " + e.componentId() + ": " + f.wit())
-                .inputSchema(schemaMap(ToolSchemas.inputSchema(f.type())));
+                .inputSchema(new DerivedOutputValidator.DerivedSchema(schemaMap(ToolSchemas.inputSchema(f.type()))));
         ObjectNode output = ToolSchemas.outputSchema(f.type());
         if (output != null) {
-            tool.outputSchema(schemaMap(output));
+            tool.outputSchema(new DerivedOutputValidator.DerivedSchema(schemaMap(output)));
         }
         return new ServedTool(tool.build(), (exchange, context, request) -> callComponent(e, context, request));
     }
