@@ -103,6 +103,7 @@ public final class HttpMcpServer implements AutoCloseable {
 
     /** Starts serving as {@code options} say. */
     public static HttpMcpServer start(ComponentHost host, Options options) throws Exception {
+        tellJettyTheReferenceSize();
         String bind = options.bind();
         List<String> allowedHosts = options.allowedHosts();
         boolean builtinTools = options.builtinTools();
@@ -162,6 +163,22 @@ public final class HttpMcpServer implements AutoCloseable {
             throw e;
         }
         return new HttpMcpServer(jetty, connector, mcp);
+    }
+
+    private static final String REFERENCES_PER_CACHE_LINE = "org.eclipse.jetty.util.referencesPerCacheLine";
+
+    /**
+     * Jetty pads its queues by how many object references fill a cache line and, unless told, finds
+     * out whether references are compressed by starting the platform MBean server, which registers
+     * every platform MBean: ~130 ms of CPU in {@code serve}'s start, 200 ms in a cold JVM. Told here, as
+     * HotSpot decides by default (compressed below 32 GiB of heap); a wrong guess costs only padding.
+     */
+    private static void tellJettyTheReferenceSize() {
+        if (System.getProperty(REFERENCES_PER_CACHE_LINE) == null) {
+            int cacheLine = Integer.getInteger("org.eclipse.jetty.util.cacheLineBytes", 64);
+            boolean compressed = Runtime.getRuntime().maxMemory() < (32L << 30);
+            System.setProperty(REFERENCES_PER_CACHE_LINE, Integer.toString(Math.max(1, cacheLine / (compressed ? 4 : 8))));
+        }
     }
 
     /**
