@@ -16,6 +16,8 @@
 //! `JAVA_COMMAND... daemon --socket PATH` starts the daemon; `JAVA_COMMAND... run RUN_ARGS...`
 //! is the fallback.
 
+mod early;
+
 use sha2::{Digest, Sha256};
 use std::fs::{self, OpenOptions};
 use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
@@ -105,6 +107,7 @@ const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(60);
 /// Environment variables that select the configuration, so they are part of the daemon's key.
 const CONFIG_VARIABLES: &[&str] = &["HOME", "XDG_CONFIG_HOME", "XDG_DATA_HOME", "XDG_CACHE_HOME"];
 
+#[derive(Clone)]
 struct Invocation {
     identity: String,
     java: Vec<String>,
@@ -214,12 +217,39 @@ fn serve(invocation: &Invocation) -> Result<ExitCode, Fallback> {
     if socket.as_os_str().len() > 107 {
         return Err(Fallback(format!("the socket path {} is longer than Unix sockets allow", socket.display())));
     }
-    for _ in 0..3 {
-        let stream = match UnixStream::connect(&socket) {
-            Ok(stream) => stream,
-            Err(_) => start_daemon(invocation, &dir, &key, &socket)?,
+    // What the shim answered while the daemon started. Once stdin has been read from, the session
+    // can only go to a daemon: the fallback in this process would not see those messages.
+    let mut early_input: Option<early::Input> = None;
+    let unless_answered_early = |early_input: &Option<early::Input>, Fallback(why): Fallback| {
+        if early_input.is_some() {
+            report(SEVERE, &format!("{why}; this session's first requests were answered while the daemon started, so no other server can take it over"));
+            Ok(ExitCode::from(1))
+        } else {
+            Err(Fallback(why))
+        }
+    };
+    for attempt in 0..3 {
+        let started = match UnixStream::connect(&socket) {
+            Ok(stream) => Ok(stream),
+            // No daemon runs: it is started, and the first answers come from the last one's file (if any).
+            Err(_) => match (attempt == 0 && early::wanted()).then(|| early::Answers::load(&dir, &key)).flatten() {
+                Some(answers) => {
+                    let (started, input) = start_daemon_answering(invocation, &dir, &key, &socket, &answers);
+                    early_input = Some(input);
+                    started
+                }
+                None => start_daemon(invocation, &dir, &key, &socket),
+            },
         };
-        match handshake(stream, &invocation.run_args)? {
+        let stream = match started {
+            Ok(stream) => stream,
+            Err(failed) => return unless_answered_early(&early_input, failed),
+        };
+        let said = match handshake(stream, &invocation.run_args, early_input.as_ref()) {
+            Ok(said) => said,
+            Err(failed) => return unless_answered_early(&early_input, failed),
+        };
+        match said {
             Handshake::Accepted { stream, reader, pid, pass_stdio } => {
                 report(
                     INFO,
@@ -247,7 +277,32 @@ fn serve(invocation: &Invocation) -> Result<ExitCode, Fallback> {
             Handshake::Retired => continue,
         }
     }
-    Err(Fallback("the daemon kept retiring".into()))
+    unless_answered_early(&early_input, Fallback("the daemon kept retiring".into()))
+}
+
+/// Starts the daemon on another thread and meanwhile answers what the session asks first from
+/// `answers`; returns the daemon's connection (or why there is none) and what was read and answered.
+fn start_daemon_answering(
+    invocation: &Invocation,
+    dir: &Path,
+    key: &str,
+    socket: &Path,
+    answers: &early::Answers,
+) -> (Result<UnixStream, Fallback>, early::Input) {
+    // The thread's end of this pair closes when it is done: the shim's end becomes readable.
+    let (ready, done) = match UnixStream::pair() {
+        Ok(pair) => pair,
+        Err(e) => return (Err(e.into()), early::Input::default()),
+    };
+    let (invocation, dir, key, socket) = (invocation.clone(), dir.to_path_buf(), key.to_string(), socket.to_path_buf());
+    let starting = thread::spawn(move || {
+        let started = start_daemon(&invocation, &dir, &key, &socket);
+        drop(done);
+        started
+    });
+    let input = early::answer_until(answers, &ready);
+    let started = starting.join().unwrap_or_else(|_| Err(Fallback("starting the daemon failed".into())));
+    (started, input)
 }
 
 /// `$XDG_RUNTIME_DIR/wassette`, else `/tmp/wassette-UID`: created 0700, and refused unless it is a
@@ -412,11 +467,11 @@ enum Handshake {
 }
 
 /// Sends the session's arguments, working directory and environment; reads the daemon's one-line answer.
-fn handshake(mut stream: UnixStream, run_args: &[String]) -> Result<Handshake, Fallback> {
+fn handshake(mut stream: UnixStream, run_args: &[String], early_input: Option<&early::Input>) -> Result<Handshake, Fallback> {
     let cwd = std::env::current_dir().map(|d| d.to_string_lossy().into_owned()).unwrap_or_else(|_| "/".into());
     let env: serde_json::Map<String, serde_json::Value> =
         std::env::vars_os().map(|(k, v)| (k.to_string_lossy().into_owned(), v.to_string_lossy().into_owned().into())).collect();
-    let hello = serde_json::json!({
+    let mut hello = serde_json::json!({
         "wassette": "session",
         "protocol": PROTOCOL,
         "args": run_args,
@@ -424,8 +479,15 @@ fn handshake(mut stream: UnixStream, run_args: &[String]) -> Result<Handshake, F
         "env": env,
         "stdio": if can_pass_stdio() { "pass" } else { "relay" },
     });
+    if let Some(input) = early_input {
+        hello["early"] = input.handshake_field();
+    }
     let mut line = serde_json::to_vec(&hello).map_err(|e| Fallback(e.to_string()))?;
     line.push(b'\n');
+    // The input the shim read follows the line: the daemon's session reads it first.
+    if let Some(input) = early_input {
+        line.extend_from_slice(&input.replay);
+    }
     stream.write_all(&line)?;
     stream.set_read_timeout(Some(HANDSHAKE_TIMEOUT))?;
     let mut reader = BufReader::new(stream.try_clone()?);

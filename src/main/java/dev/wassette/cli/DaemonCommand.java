@@ -4,6 +4,7 @@ import dev.wassette.host.ClientEnvironment;
 import dev.wassette.host.ComponentHost;
 import dev.wassette.host.Provisioner;
 import dev.wassette.host.ProvisioningManifest;
+import dev.wassette.mcp.EarlyAnswers;
 import dev.wassette.mcp.HttpMcpServer;
 import dev.wassette.mcp.LocalSocketServer;
 import dev.wassette.mcp.LocalSocketServer.Admission;
@@ -185,6 +186,10 @@ final class DaemonCommand implements Callable<Integer> {
             server = served;
             transport = new StreamTransport(server, HttpMcpServer.MAX_REQUEST_BYTES);
             server.streams(transport);
+            // What the shim answers for the next session that finds no daemon running, until this one is up.
+            EarlyAnswers early = new EarlyAnswers(EarlyAnswers.besideSocket(socket), server, transport.protocolVersions(), host.store().directory());
+            server.onChange(early::refresh);
+            early.refresh();
             config = wanted;
             LOG.log(System.Logger.Level.INFO, "daemon: components in {0}", host.store().directory());
             provisioningWarnings.forEach(w -> LOG.log(System.Logger.Level.WARNING, w));

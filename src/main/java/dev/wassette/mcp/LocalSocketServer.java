@@ -56,12 +56,24 @@ public final class LocalSocketServer implements AutoCloseable {
     static final int PROTOCOL = 1;
     /** Largest handshake line (arguments plus environment). */
     private static final int MAX_HELLO_BYTES = 4 << 20;
+    /** Most input a shim may have read before this daemon took the session (the shim reads less: see the shim's EARLY_INPUT_LIMIT). */
+    private static final int MAX_REPLAY_BYTES = 4 << 20;
     /** The descriptors a shim passes: its stdin, stdout and stderr, in that order. */
     private static final int STDIO_DESCRIPTORS = 3;
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** What a shim says about its session; {@code offersStdio}: it will pass its stdio descriptors if asked. */
-    public record Hello(List<String> args, Path workingDirectory, Map<String, String> environment, boolean offersStdio) {
+    /**
+     * What a shim says about its session; {@code offersStdio}: it will pass its stdio descriptors if
+     * asked. {@code early}: what the shim answered from {@link EarlyAnswers} while this daemon
+     * started (null: nothing), and {@code replay}: the session's input the shim read meanwhile, which
+     * the session reads first.
+     */
+    public record Hello(List<String> args, Path workingDirectory, Map<String, String> environment, boolean offersStdio,
+                        EarlyAnswers.Answered early, byte[] replay) {
+        public Hello(List<String> args, Path workingDirectory, Map<String, String> environment, boolean offersStdio) {
+            this(args, workingDirectory, environment, offersStdio, null, new byte[0]);
+        }
+
         public ClientEnvironment client() {
             return new ClientEnvironment(environment, workingDirectory);
         }
@@ -260,10 +272,10 @@ public final class LocalSocketServer implements AutoCloseable {
                     }
                     if (hello.offersStdio()) {
                         answer(out, Map.of("ok", true, "pid", ProcessHandle.current().pid(), "stdio", "pass"));
-                        sessionOnPassedStdio(id, connection, in, out, a);
+                        sessionOnPassedStdio(id, connection, in, out, a, hello);
                     } else {
                         answer(out, Map.of("ok", true, "pid", ProcessHandle.current().pid()));
-                        relayedSession(id, in, out, a);
+                        relayedSession(id, in, out, a, hello);
                     }
                 }
             }
@@ -279,8 +291,8 @@ public final class LocalSocketServer implements AutoCloseable {
      * tells the shim its exit status. Every descriptor received is closed on every path (each exactly
      * once: see {@link OwnedFileDescriptor#close}).
      */
-    private void sessionOnPassedStdio(long id, UnixConnection connection, InputStream in, OutputStream out, Admission.Accept accepted)
-            throws IOException, InterruptedException {
+    private void sessionOnPassedStdio(long id, UnixConnection connection, InputStream in, OutputStream out, Admission.Accept accepted,
+                                      Hello hello) throws IOException, InterruptedException {
         List<OwnedFileDescriptor> stdio = connection.receiveFileDescriptors(STDIO_DESCRIPTORS);
         try {
             if (stdio.size() != STDIO_DESCRIPTORS) {
@@ -288,13 +300,13 @@ public final class LocalSocketServer implements AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "daemon: session {0}: its stdio did not arrive ({1} descriptors); relaying it",
                         id, stdio.size());
                 answer(out, Map.of("stdio", "relay"));
-                relayedSession(id, in, out, accepted);
+                relayedSession(id, in, out, accepted, hello);
                 return;
             }
             // The shim sends nothing more: its connection becoming readable means it is gone, which ends the session.
             OwnedFileDescriptor shimGone = connection.descriptor();
             serveSession(id, stdio.get(0).inputStream(shimGone), stdio.get(1).outputStream(shimGone),
-                    stdio.get(2).outputStream(shimGone), accepted, "its stdio passed to the daemon");
+                    stdio.get(2).outputStream(shimGone), accepted, hello, "its stdio passed to the daemon");
         } finally {
             // Before the exit line: once the shim has exited, the client's pipes have no writer left here.
             stdio.forEach(OwnedFileDescriptor::close);
@@ -307,21 +319,26 @@ public final class LocalSocketServer implements AutoCloseable {
     }
 
     /** Serves the session over the connection: its input as the shim sends it, its output in frames. */
-    private void relayedSession(long id, InputStream in, OutputStream out, Admission.Accept accepted) throws InterruptedException {
+    private void relayedSession(long id, InputStream in, OutputStream out, Admission.Accept accepted, Hello hello) throws InterruptedException {
         Frames frames = new Frames(out);
-        serveSession(id, in, frames.channel(Frames.STDOUT), frames.channel(Frames.STDERR), accepted, "relayed by the shim");
+        serveSession(id, in, frames.channel(Frames.STDOUT), frames.channel(Frames.STDERR), accepted, hello, "relayed by the shim");
     }
 
-    /** Serves the session on {@code in}/{@code out} until its input ends; its own log lines go to {@code log}. */
-    private void serveSession(long id, InputStream in, OutputStream out, OutputStream log, Admission.Accept accepted, String how)
+    /**
+     * Serves the session on {@code in}/{@code out} until its input ends (the input the shim read
+     * first, if any, is read before {@code in}); its own log lines go to {@code log}.
+     */
+    private void serveSession(long id, InputStream in, OutputStream out, OutputStream log, Admission.Accept accepted, Hello hello, String how)
             throws InterruptedException {
         java.util.logging.Formatter format = accepted.lineFormat() != null ? accepted.lineFormat() : lineFormat;
         SessionLog sessionLog = new ClientLog(log, format);
-        StreamTransport.Connection session = accepted.transport().open("session-" + id, in, out, accepted.client(), sessionLog);
+        InputStream input = hello.replay().length == 0 ? in : new java.io.SequenceInputStream(new java.io.ByteArrayInputStream(hello.replay()), in);
+        StreamTransport.Connection session = accepted.transport().open("session-" + id, input, out, accepted.client(), sessionLog, hello.early());
         try {
             accepted.notices().forEach(n -> sessionLog.log(System.Logger.Level.INFO, "dev.wassette.cli", n));
             accepted.warnings().forEach(w -> sessionLog.log(System.Logger.Level.WARNING, "dev.wassette.cli", w));
-            LOG.log(System.Logger.Level.INFO, "daemon: session {0} opened in {1} ({2})", String.valueOf(id), accepted.client().workingDirectory(), how);
+            LOG.log(System.Logger.Level.INFO, "daemon: session {0} opened in {1} ({2}{3})", String.valueOf(id), accepted.client().workingDirectory(), how,
+                    hello.early() == null ? "" : "; the shim answered " + hello.early().requestIds().size() + " of its requests first");
             session.serve(); // on this thread, the session's
             session.awaitAnswered(accepted.drain());
         } finally {
@@ -402,7 +419,28 @@ public final class LocalSocketServer implements AutoCloseable {
         variables.properties().forEach(e -> env.put(e.getKey(), e.getValue().asText()));
         // Absent (a shim that only relays) or "relay": the relay.
         boolean offersStdio = "pass".equals(hello.path("stdio").asText());
-        return new Hello(args, Path.of(cwd), env, offersStdio);
+        JsonNode early = hello.get("early");
+        if (early == null || early.isNull()) {
+            return new Hello(args, Path.of(cwd), env, offersStdio);
+        }
+        if (!(early instanceof ObjectNode) || !early.path("replay").canConvertToInt() || early.path("replay").asInt() < 0
+                || early.path("replay").asInt() > MAX_REPLAY_BYTES || !early.path("answered").isArray()) {
+            throw new IllegalArgumentException("early must be {\"replay\": bytes (at most " + MAX_REPLAY_BYTES + "), \"answered\": [ids], \"tools\": digest}");
+        }
+        java.util.Set<String> answered = new java.util.HashSet<>();
+        for (JsonNode requestId : early.get("answered")) {
+            if (!requestId.isTextual() && !requestId.isIntegralNumber()) {
+                throw new IllegalArgumentException("a request id is a string or an integer");
+            }
+            answered.add(requestId.toString()); // as StreamTransport keys requests
+        }
+        String tools = early.path("tools").isTextual() ? early.get("tools").asText() : null;
+        // The shim writes the input it read right after this line.
+        byte[] replay = in.readNBytes(early.get("replay").asInt());
+        if (replay.length != early.get("replay").asInt()) {
+            throw new IllegalArgumentException("the connection ended inside the session's first input");
+        }
+        return new Hello(args, Path.of(cwd), env, offersStdio, new EarlyAnswers.Answered(answered, tools), replay);
     }
 
     /**

@@ -98,12 +98,24 @@ public final class StreamTransport implements McpServerTransportProvider {
      * not be bound to a thread (as {@link java.io.PipedInputStream} is).
      */
     public Connection open(String name, InputStream in, OutputStream out, ClientEnvironment client, SessionLog log) {
+        return open(name, in, out, client, log, null);
+    }
+
+    /**
+     * As {@link #open(String, InputStream, OutputStream, ClientEnvironment, SessionLog)}, for a
+     * session whose first requests the shim has answered already ({@code early}, null: none): their
+     * answers are not written again, and if the tools the shim listed are not the server's now,
+     * the client is sent {@code notifications/tools/list_changed} once it has said it is initialized.
+     * {@code in} then starts with the messages the shim read.
+     */
+    public Connection open(String name, InputStream in, OutputStream out, ClientEnvironment client, SessionLog log,
+                           EarlyAnswers.Answered early) {
         McpServerSession.Factory factory = sessions;
         if (factory == null) {
             throw new IllegalStateException("no session factory: build the server on this transport first");
         }
         watch.start();
-        Connection connection = new Connection(name, in, out, client, log);
+        Connection connection = new Connection(name, in, out, client, log, early);
         connection.session = factory.create(connection);
         connections.add(connection);
         server.sessions().started(name, "pipe");
@@ -158,9 +170,18 @@ public final class StreamTransport implements McpServerTransportProvider {
         private volatile McpServerSession session;
         private volatile boolean closed;
         private volatile boolean initialized;
+        /** Ids of requests the shim answered before this session began (answered once only), or null. */
+        private final Set<String> answeredEarly;
+        /** Digest of the tools the shim listed before this session began, or null. */
+        private final String listedEarly;
 
-        private Connection(String name, InputStream in, OutputStream out, ClientEnvironment client, SessionLog log) {
+        private Connection(String name, InputStream in, OutputStream out, ClientEnvironment client, SessionLog log, EarlyAnswers.Answered early) {
             this.name = name;
+            this.answeredEarly = early == null || early.requestIds().isEmpty() ? null : ConcurrentHashMap.newKeySet();
+            if (answeredEarly != null) {
+                answeredEarly.addAll(early.requestIds());
+            }
+            this.listedEarly = early == null ? null : early.toolsDigest();
             this.in = new InputStreamReader(in, StandardCharsets.UTF_8);
             this.out = out;
             this.log = log;
@@ -363,6 +384,11 @@ public final class StreamTransport implements McpServerTransportProvider {
             } else {
                 handle.run();
             }
+            if ("notifications/initialized".equals(method) && listedEarly != null && !listedEarly.equals(EarlyAnswers.toolsDigest(server))) {
+                // The shim listed tools from its file, and the server's are others now.
+                LOG.log(System.Logger.Level.INFO, "session {0}: the tools listed before the daemon took over have changed since", name);
+                session.sendNotification(McpSchema.METHOD_NOTIFICATION_TOOLS_LIST_CHANGED, null).onErrorResume(e -> Mono.empty()).subscribe();
+            }
         }
 
         /**
@@ -441,6 +467,9 @@ public final class StreamTransport implements McpServerTransportProvider {
                 pending.remove(id.toString());
                 if (server.calls().answered(name, id)) {
                     return; // the request was cancelled: no answer
+                }
+                if (answeredEarly != null && answeredEarly.remove(id.toString())) {
+                    return; // the shim answered it
                 }
             }
             writeLine(json.writeValueAsBytes(message));

@@ -59,6 +59,8 @@ public final class WassetteMcpServer implements AutoCloseable {
     private volatile McpStatelessSyncServer statelessServer;
     private volatile ToolListNotifications.Sender listChanged;
     private volatile dev.wassette.host.StoreWatcher watcher;
+    /** Run after each change of the tools, and after each look at the store another process may have changed. */
+    private final List<Runnable> changeListeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final java.util.concurrent.CountDownLatch started = new java.util.concurrent.CountDownLatch(1);
 
     /**
@@ -159,6 +161,31 @@ public final class WassetteMcpServer implements AutoCloseable {
         if (sender != null && server != null) {
             sender.send();
         }
+        changeListeners.forEach(Runnable::run);
+    }
+
+    /**
+     * Runs {@code listener} after each change of the tools and after each sync with the component
+     * store (which another process may have changed, policies included), on the changing thread:
+     * it must return quickly.
+     */
+    public void onChange(Runnable listener) {
+        changeListeners.add(listener);
+    }
+
+    /** The tools a session lists now (none before the server is built). */
+    List<McpSchema.Tool> listTools() {
+        McpSyncServer s = server;
+        return s == null ? List.of() : s.listTools();
+    }
+
+    /** What this server answers to {@code initialize} when the session speaks {@code protocolVersion}, as the SDK builds it. */
+    McpSchema.InitializeResult initializeResult(String protocolVersion) {
+        McpSyncServer s = server;
+        if (s == null) {
+            throw new IllegalStateException("the server is not built yet");
+        }
+        return new McpSchema.InitializeResult(protocolVersion, s.getServerCapabilities(), s.getServerInfo(), INSTRUCTIONS);
     }
 
     private static final String INSTRUCTIONS = "Tools here run WebAssembly components in a sandbox. Use load-component to add tools, "
@@ -310,6 +337,8 @@ public final class WassetteMcpServer implements AutoCloseable {
         changes.failures().forEach((id, error) -> LOG.log(System.Logger.Level.WARNING, "component {0} in the store not loaded: {1}", id, error));
         if (changed) {
             notifyToolListChanged();
+        } else {
+            changeListeners.forEach(Runnable::run); // the store changed all the same (a policy, a stamp)
         }
     }
 

@@ -160,10 +160,155 @@ class DaemonTest {
         try (Stream<Path> files = Files.list(runtime.resolve("wassette"))) {
             assertTrue(files.noneMatch(f -> f.toString().endsWith(".sock")), "it removed its socket");
         }
-        // The next session starts a new one.
+        // The next session starts a new one (and meanwhile gets its first answers from the shim).
         Session b = session(dir, Map.of());
         b.initialize();
-        assertEquals(1, daemons().count());
+        await("a new daemon", () -> daemons().count() == 1);
+        assertTrue(b.request("tools/list", Map.of()).path("result").path("tools").size() >= 11);
+    }
+
+    @Test
+    void aSessionThatFindsNoDaemonIsAnsweredFromTheLastOnesToolsUntilANewOneTakesOverAndIsToldOfChanges() throws Exception {
+        Path storeA = Files.createDirectory(dir.resolve("store-a"));
+        Path storeB = Files.createDirectory(dir.resolve("store-b"));
+        Path config = dir.resolve("config.toml");
+        Files.writeString(config, "component_dir = \"" + storeA + "\"\n");
+        Path early = runtime.resolve("wassette");
+
+        // A first daemon: a component loaded into store A; the daemon records its answers beside its socket.
+        Session first = session(storeCommandFromConfig(config), dir, Map.of());
+        JsonNode initialized = first.initialize();
+        String add = loadTypesAndCallAdd(first);
+        JsonNode listed = first.request("tools/list", Map.of()).path("result");
+        await("the daemon's answers with " + add, () -> earlyFile(early).contains(add));
+        stopDaemonsAfter(first);
+
+        // No daemon runs: the shim answers the opening from that file, exactly as the daemon did,
+        // and the daemon it started meanwhile takes the session over (here relayed) for the call.
+        Session relayed;
+        try (StartLock held = StartLock.hold(early)) {
+            relayed = session(storeCommandFromConfig(config), dir, Map.of("WASSETTE_DAEMON_RELAY", "1"));
+            assertEquals(initialized.path("result"), relayed.initialize().path("result"));
+            assertEquals(listed, relayed.request("tools/list", Map.of()).path("result"));
+        }
+        assertEquals(5, relayed.call(add, Map.of("a", 2, "b", 3)).path("structuredContent").path("result").asInt());
+        assertEquals(1, daemonLog().lines().filter(l -> l.contains("(relayed by the shim; the shim answered 3 of its requests first)")).count(),
+                this::daemonLog);
+        await("the answers of store A's second daemon", () -> earlyFile(early).contains(add));
+        stopDaemonsAfter(relayed);
+
+        // The configuration now names store B, empty: the shim lists what the last daemon had, and the
+        // new daemon, whose tools differ, says so once the client is initialized.
+        Files.writeString(config, "component_dir = \"" + storeB + "\"\n");
+        Session moved;
+        try (StartLock held = StartLock.hold(early)) {
+            moved = session(storeCommandFromConfig(config), dir, Map.of());
+            moved.initialize();
+            assertTrue(moved.toolNames().contains(add), "listed from the last daemon's answers");
+        }
+        moved.awaitNotification("notifications/tools/list_changed");
+        assertFalse(moved.toolNames().contains(add), "the new daemon serves store B");
+        await("the answers of store B's daemon", () -> earlyFile(early).contains(storeB.toString()));
+        stopDaemonsAfter(moved);
+
+        // A store changed since its daemon last looked: the shim does not answer; the daemon does.
+        Files.writeString(storeB.resolve("notes.txt"), "changed while no daemon ran\n");
+        Session changed = session(storeCommandFromConfig(config), dir, Map.of());
+        changed.initialize();
+        await("the fourth daemon's session", () -> daemonLog().lines().filter(l -> l.contains("daemon: session 1 opened")).count() == 4);
+        assertEquals(2, daemonLog().lines().filter(l -> l.contains("the shim answered")).count(), this::daemonLog);
+    }
+
+    @Test
+    void aSessionWhoseOpeningWasAnsweredEndsWithAnErrorIfTheDaemonCannotStart() throws Exception {
+        Session first = session(dir, Map.of());
+        first.initialize();
+        await("the daemon's answers", () -> earlyFile(runtime.resolve("wassette")).contains("wassette-java"));
+        stopDaemonsAfter(first);
+        // Same key, a JVM that refuses to start: the opening is answered, then nobody can take the session.
+        Session doomed;
+        try (StartLock held = StartLock.hold(runtime.resolve("wassette"))) {
+            doomed = session(dir, Map.of(), List.of("-XX:+NoSuchOption"));
+            doomed.initialize();
+        }
+        assertTrue(doomed.process.waitFor(BOUND.toSeconds(), TimeUnit.SECONDS), "the shim gives up when the daemon exits");
+        assertEquals(1, doomed.process.exitValue(), doomed::stderr);
+        assertTrue(doomed.stderr().contains("the daemon exited before accepting"), doomed::stderr);
+        assertTrue(doomed.stderr().contains("this session's first requests were answered while the daemon started, so no other server can take it over"),
+                doomed::stderr);
+    }
+
+    /**
+     * The lock under which a shim starts the daemon of this test's key, held by a {@code flock}
+     * process (the shim locks with flock(2), which Java's file locks do not see): while it is held no
+     * daemon can start, so the shim answers what it can itself, whatever the machine's speed.
+     */
+    private record StartLock(Process holder) implements AutoCloseable {
+        static StartLock hold(Path runtimeDirectory) throws Exception {
+            Path lock;
+            try (Stream<Path> files = Files.list(runtimeDirectory)) {
+                lock = files.filter(f -> f.toString().endsWith(".lock")).findFirst().orElseThrow();
+            }
+            // -o: the command does not inherit the lock, so it ends with flock itself.
+            Process holder = new ProcessBuilder("flock", "-o", lock.toString(), "sh", "-c", "echo locked; exec sleep 600")
+                    .redirectErrorStream(true).start();
+            BufferedReader said = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
+            String line = CompletableFutureWithin.get(said::readLine);
+            assertEquals("locked", line, "flock holds " + lock);
+            return new StartLock(holder);
+        }
+
+        @Override
+        public void close() throws Exception {
+            holder.descendants().forEach(ProcessHandle::destroy);
+            holder.destroy();
+            assertTrue(holder.waitFor(BOUND.toSeconds(), TimeUnit.SECONDS));
+        }
+    }
+
+    /** A blocking read with the test's bound. */
+    private static final class CompletableFutureWithin {
+        interface Read {
+            String read() throws IOException;
+        }
+
+        static String get(Read read) throws Exception {
+            return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return read.read();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).get(BOUND.toSeconds(), TimeUnit.SECONDS);
+        }
+    }
+
+    /** A session's shim command whose store is the one {@code config} names (no --component-dir). */
+    private List<String> storeCommandFromConfig(Path config) {
+        List<String> command = new ArrayList<>(shimCommand(List.of(), "--config", config.toString()));
+        int option = command.indexOf("--component-dir");
+        command.subList(option, option + 2).clear();
+        return command;
+    }
+
+    /** The early answers file of this test's daemon key ("" while there is none). */
+    private static String earlyFile(Path runtimeDirectory) {
+        try (Stream<Path> files = Files.list(runtimeDirectory)) {
+            for (Path f : files.filter(f -> f.toString().endsWith(".early.json")).toList()) {
+                return Files.readString(f);
+            }
+            return "";
+        } catch (IOException e) {
+            return ""; // written again meanwhile
+        }
+    }
+
+    /** Ends the session, then stops its daemon and waits until no daemon of this test runs. */
+    private void stopDaemonsAfter(Session s) throws Exception {
+        s.endInput();
+        assertTrue(s.process.waitFor(BOUND.toSeconds(), TimeUnit.SECONDS));
+        daemons().forEach(ProcessHandle::destroy);
+        await("the daemons to stop", () -> daemons().findAny().isEmpty());
     }
 
     @Test
@@ -517,7 +662,8 @@ class DaemonTest {
             }
         }
 
-        void initialize() throws Exception {
+        /** Opens the session; returns the answer to its initialize. */
+        JsonNode initialize() throws Exception {
             JsonNode init = request("initialize", Map.of("protocolVersion", "2025-06-18", "capabilities", Map.of(),
                     "clientInfo", Map.of("name", "daemon-test", "version", "1")));
             assertEquals("wassette-java", init.path("result").path("serverInfo").path("name").asText(), () -> init + "\n" + stderr());
@@ -525,6 +671,7 @@ class DaemonTest {
             // Answered after the notification is handled (one reader per session, in order): from
             // here on the session receives notifications.
             assertTrue(request("ping", Map.of()).has("result"));
+            return init;
         }
 
         JsonNode call(String tool, Object arguments) throws Exception {

@@ -177,6 +177,63 @@ class LocalSocketServerTest {
         assertTrue(hellos.isEmpty());
     }
 
+    @Test
+    void aSessionWhoseOpeningTheShimAnsweredGetsOnlyTheRestAndIsToldIfTheToolsChanged() throws Throwable {
+        String opening = INITIALIZE + "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n"
+                + "{\"jsonrpc\":\"2.0\",\"id\":\"listed\",\"method\":\"tools/list\"}\n";
+        for (boolean sameTools : new boolean[] {false, true}) {
+            OwnedFileDescriptor shim = NativeDescriptors.connect(socket);
+            InputStream fromDaemon = shim.inputStream(null);
+            byte[] replay = opening.getBytes(StandardCharsets.UTF_8);
+            String digest = sameTools ? EarlyAnswers.toolsDigest(server) : "0".repeat(64);
+            hello(shim, "relay", Map.of("replay", replay.length, "answered", List.of(1, "listed"), "tools", digest), replay);
+            assertTrue(line(fromDaemon).path("ok").asBoolean());
+            // The replay is the session's first input; then what the relay sends.
+            shim.outputStream(null).write("{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"ping\"}\n".getBytes(StandardCharsets.UTF_8));
+            List<JsonNode> toClient = new java.util.ArrayList<>();
+            while (toClient.isEmpty() || !toClient.getLast().path("id").asText().equals("3")) {
+                toClient.add(JSON.readTree(stdoutFrame(fromDaemon)));
+            }
+            List<String> seen = toClient.stream().map(m -> m.has("id") ? "id " + m.get("id") : m.path("method").asText()).toList();
+            assertEquals(sameTools ? List.of("id 3") : List.of("notifications/tools/list_changed", "id 3"), seen,
+                    "the answers the shim gave are not given again; a list other than the server's is corrected");
+            shim.close();
+        }
+        assertEquals(2, hellos.size());
+        assertEquals(java.util.Set.of("1", "\"listed\""), hellos.getFirst().early().requestIds());
+    }
+
+    @Test
+    void aMalformedEarlyFieldRefusesTheSession() throws Throwable {
+        OwnedFileDescriptor shim = NativeDescriptors.connect(socket);
+        hello(shim, "relay", Map.of("replay", -1, "answered", List.of()), new byte[0]);
+        JsonNode answer = line(shim.inputStream(null));
+        assertFalse(answer.path("ok").asBoolean());
+        assertEquals(2, answer.path("exit").asInt());
+        assertTrue(answer.path("message").asText().startsWith("bad handshake: early must be"), answer::toString);
+        shim.close();
+        assertTrue(hellos.isEmpty());
+    }
+
+    /** The payload of the next frame on channel 1 (the client's stdout), skipping stderr frames. */
+    private static byte[] stdoutFrame(InputStream fromDaemon) throws Exception {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                while (true) {
+                    byte[] header = fromDaemon.readNBytes(5);
+                    assertEquals(5, header.length, "a frame header");
+                    int length = ((header[1] & 0xff) << 24) | ((header[2] & 0xff) << 16) | ((header[3] & 0xff) << 8) | (header[4] & 0xff);
+                    byte[] payload = fromDaemon.readNBytes(length);
+                    if (header[0] == 1) {
+                        return payload;
+                    }
+                }
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }).get(BOUND_SECONDS, TimeUnit.SECONDS);
+    }
+
     /** In the relay the session's input is the connection's bytes, its stdout frames on channel 1. */
     private static void relayedInitialize(OwnedFileDescriptor shim, InputStream fromDaemon) throws IOException {
         shim.outputStream(null).write(INITIALIZE.getBytes(StandardCharsets.UTF_8));
@@ -195,12 +252,23 @@ class LocalSocketServerTest {
     }
 
     private void hello(OwnedFileDescriptor shim, String stdio) throws IOException {
+        hello(shim, stdio, null, new byte[0]);
+    }
+
+    /** The handshake line, with an {@code early} field if not null, and then {@code replay}, as the shim sends them. */
+    private void hello(OwnedFileDescriptor shim, String stdio, Map<String, Object> early, byte[] replay) throws IOException {
         Map<String, Object> hello = new LinkedHashMap<>(Map.of("wassette", "session", "protocol", LocalSocketServer.PROTOCOL,
                 "args", List.of(), "cwd", dir.toString(), "env", Map.of("HOME", dir.toString())));
         if (stdio != null) {
             hello.put("stdio", stdio);
         }
-        shim.outputStream(null).write((JSON.writeValueAsString(hello) + "\n").getBytes(StandardCharsets.UTF_8));
+        if (early != null) {
+            hello.put("early", early);
+        }
+        ByteArrayOutputStream line = new ByteArrayOutputStream();
+        line.writeBytes((JSON.writeValueAsString(hello) + "\n").getBytes(StandardCharsets.UTF_8));
+        line.writeBytes(replay);
+        shim.outputStream(null).write(line.toByteArray());
     }
 
     /** One line of JSON, read byte by byte (nothing after it is consumed). */

@@ -1,0 +1,330 @@
+//! Early answers: while a daemon starts (its JVM takes hundreds of milliseconds), the shim answers a
+//! new session's `initialize`, `tools/list` and `ping` itself, from the file the last daemon of this
+//! key wrote beside its socket (`<key>.early.json`, see the server's `EarlyAnswers`). MCP clients
+//! wait for those answers before anything else; the first tool call waits for the daemon.
+//!
+//! The shim answers only while the component store is as that daemon last saw it (the stamps the
+//! file records), stops at the first message it cannot answer, and never answers after the daemon
+//! is up. Everything it read from stdin goes to the daemon first (the session's replay), with the ids
+//! it answered, so the session is the daemon's as if it had read every message itself; the daemon
+//! tells the client `notifications/tools/list_changed` if its tools are not the ones listed here.
+
+use serde_json::value::RawValue;
+use serde_json::Value;
+use std::collections::HashMap;
+use std::fs;
+use std::io::{self, Write};
+use std::os::fd::AsRawFd;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+/// The file format the shim reads (`EarlyAnswers.FORMAT`).
+const FORMAT: u64 = 1;
+/// Set to `0` (or `off`): never answer early.
+pub const DISABLE: &str = "WASSETTE_DAEMON_EARLY";
+/// Most input read before the daemon takes over; past it the shim stops reading (a session's first
+/// messages are a few hundred bytes).
+const EARLY_INPUT_LIMIT: usize = 1 << 20;
+
+/// The answers of one daemon configuration, as the file holds them.
+pub struct Answers {
+    text: String,
+}
+
+/// Whether early answers are wanted (they are unless `WASSETTE_DAEMON_EARLY` is `0` or `off`).
+pub fn wanted() -> bool {
+    !std::env::var(DISABLE).is_ok_and(|v| v == "0" || v.eq_ignore_ascii_case("off"))
+}
+
+impl Answers {
+    /// The file beside the socket, if it is of this format and the store is as it records.
+    pub fn load(dir: &Path, key: &str) -> Option<Answers> {
+        let text = fs::read_to_string(dir.join(format!("{key}.early.json"))).ok()?;
+        let answers = Answers { text };
+        let top = answers.top()?;
+        let format: u64 = serde_json::from_str(top.get("format")?.get()).ok()?;
+        if format != FORMAT || !store_unchanged(top.get("store")?) {
+            return None;
+        }
+        // The parts answered must be there before anything is read from stdin.
+        answers.tools()?;
+        answers.initialize_results()?;
+        Some(answers)
+    }
+
+    fn top(&self) -> Option<HashMap<&str, &RawValue>> {
+        serde_json::from_str(&self.text).ok()
+    }
+
+    fn tools(&self) -> Option<&RawValue> {
+        self.top()?.get("tools").copied()
+    }
+
+    fn digest(&self) -> Option<String> {
+        serde_json::from_str(self.top()?.get("toolsDigest")?.get()).ok()
+    }
+
+    /// (the latest version, the result for each version)
+    fn initialize_results(&self) -> Option<(String, HashMap<&str, &RawValue>)> {
+        let initialize: HashMap<&str, &RawValue> = serde_json::from_str(self.top()?.get("initialize")?.get()).ok()?;
+        let latest: String = serde_json::from_str(initialize.get("latest")?.get()).ok()?;
+        let results: HashMap<&str, &RawValue> = serde_json::from_str(initialize.get("results")?.get()).ok()?;
+        results.contains_key(latest.as_str()).then_some((latest, results))
+    }
+
+    /// The result for a client asking for `version`: that version's if the server speaks it, else
+    /// the latest's (as the MCP SDK negotiates).
+    fn initialize_result(&self, version: &str) -> Option<String> {
+        let (latest, results) = self.initialize_results()?;
+        let result = results.get(version).or_else(|| results.get(latest.as_str()))?;
+        Some(result.get().to_string())
+    }
+}
+
+/// Whether the store directory and each file the daemon saw in it have the recorded stamps: no
+/// process changed the store since. (A file added or removed changes the directory's time.)
+fn store_unchanged(store: &RawValue) -> bool {
+    let Ok(store) = serde_json::from_str::<Value>(store.get()) else {
+        return false;
+    };
+    let (Some(directory), Some(files)) = (store["directory"].as_str(), store["files"].as_object()) else {
+        return false;
+    };
+    let directory = Path::new(directory);
+    let same_time = |meta: &fs::Metadata, stamp: &[Value]| {
+        stamp.len() == 2 && Some(meta.mtime()) == stamp[0].as_i64() && Some(meta.mtime_nsec()) == stamp[1].as_i64()
+    };
+    match (fs::symlink_metadata(directory), &store["modified"]) {
+        (Ok(meta), Value::Array(modified)) if same_time(&meta, modified) => {}
+        // Not created yet when the daemon looked, and still not.
+        (Err(e), Value::Null) if e.kind() == io::ErrorKind::NotFound => return files.is_empty(),
+        _ => return false,
+    }
+    files.iter().all(|(name, stamp)| {
+        let Some(stamp) = stamp.as_array().filter(|s| s.len() == 3) else {
+            return false;
+        };
+        match fs::symlink_metadata(directory.join(name)) {
+            Ok(meta) => meta.is_file() && Some(meta.len()) == stamp[0].as_u64() && same_time(&meta, &stamp[1..]),
+            Err(_) => false,
+        }
+    })
+}
+
+/// What the shim read from stdin and answered before the daemon took over.
+#[derive(Default)]
+pub struct Input {
+    /// Every byte read from stdin, answered or not, in order: the daemon reads these first.
+    pub replay: Vec<u8>,
+    /// Ids of the requests answered (JSON values, as the client sent them).
+    pub answered: Vec<Value>,
+    /// The digest of the tools listed, if a `tools/list` was answered.
+    pub tools_digest: Option<String>,
+}
+
+impl Input {
+    /// The handshake's `early` field.
+    pub fn handshake_field(&self) -> Value {
+        serde_json::json!({"replay": self.replay.len(), "answered": self.answered, "tools": self.tools_digest})
+    }
+}
+
+/// Where the session is in its opening.
+#[derive(PartialEq, Clone, Copy)]
+enum Stage {
+    /// Nothing yet: only `initialize` is answered.
+    Opening,
+    /// `initialize` answered; waiting for `notifications/initialized`.
+    Initializing,
+    /// The client said it is initialized: `tools/list` and `ping` are answered.
+    Ready,
+    /// A message the shim does not answer, the end of the input, or too much input: the daemon's.
+    Done,
+}
+
+/// Answers the session's first messages until `daemon_ready` (a descriptor) becomes readable.
+/// Returns what was read and answered; the caller waits for the daemon if it is not up yet.
+pub fn answer_until(answers: &Answers, daemon_ready: &impl AsRawFd) -> Input {
+    let mut input = Input::default();
+    let mut stage = Stage::Opening;
+    let mut answered_up_to = 0; // input.replay[..answered_up_to] is whole lines, each handled
+    let mut stdout = io::stdout().lock();
+    let mut chunk = vec![0u8; 64 * 1024];
+    while stage != Stage::Done {
+        let mut polled = [
+            libc::pollfd { fd: daemon_ready.as_raw_fd(), events: libc::POLLIN, revents: 0 },
+            libc::pollfd { fd: 0, events: libc::POLLIN, revents: 0 },
+        ];
+        // SAFETY: two valid pollfds; no timeout (the daemon's start ends in the first one becoming readable).
+        if unsafe { libc::poll(polled.as_mut_ptr(), 2, -1) } < 0 {
+            if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            break;
+        }
+        if polled[0].revents != 0 {
+            break; // the daemon is up (or failed to start): it is its session now
+        }
+        if polled[1].revents == 0 {
+            continue;
+        }
+        // SAFETY: reads at most chunk.len() bytes into chunk.
+        let n = unsafe { libc::read(0, chunk.as_mut_ptr().cast(), chunk.len()) };
+        if n < 0 {
+            if io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            break;
+        }
+        if n == 0 {
+            break; // the input ended: the daemon answers what is left and ends the session
+        }
+        input.replay.extend_from_slice(&chunk[..n as usize]);
+        while stage != Stage::Done {
+            let Some(end) = input.replay[answered_up_to..].iter().position(|&b| b == b'\n') else {
+                break;
+            };
+            let line = &input.replay[answered_up_to..answered_up_to + end];
+            let line = line.strip_suffix(b"\r").unwrap_or(line);
+            stage = match answer(answers, line, &stage, &mut input.answered, &mut input.tools_digest) {
+                Some(Reply { next, text }) => {
+                    if let Some(text) = text {
+                        if stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()).is_err() {
+                            return input; // the client went away; the daemon finds that out too
+                        }
+                    }
+                    next
+                }
+                None => Stage::Done,
+            };
+            if stage != Stage::Done {
+                answered_up_to += end + 1;
+            }
+        }
+        if input.replay.len() > EARLY_INPUT_LIMIT {
+            break;
+        }
+    }
+    input
+}
+
+struct Reply {
+    next: Stage,
+    /// The answer's line, if the message is a request.
+    text: Option<String>,
+}
+
+/// The shim's answer to one line at `stage`, or None if it is the daemon's to answer.
+fn answer(answers: &Answers, line: &[u8], stage: &Stage, answered: &mut Vec<Value>, tools_digest: &mut Option<String>) -> Option<Reply> {
+    if line.iter().all(u8::is_ascii_whitespace) {
+        return Some(Reply { next: *stage, text: None }); // the server skips blank lines too
+    }
+    let message: Value = serde_json::from_slice(line).ok()?;
+    let object = message.as_object()?;
+    if object.get("jsonrpc")?.as_str()? != "2.0" {
+        return None;
+    }
+    let method = object.get("method")?.as_str()?;
+    let id = object.get("id");
+    // A request's id, as JSON-RPC allows and the server accepts: a string or an integer.
+    let request_id = id.filter(|id| id.is_string() || id.is_i64() || id.is_u64());
+    let params = object.get("params");
+    let reply = |result: &str, id: &Value| format!("{{\"jsonrpc\":\"2.0\",\"id\":{id},\"result\":{result}}}\n");
+    match (stage, method) {
+        (Stage::Opening, "initialize") => {
+            let id = request_id?;
+            let version = params?.get("protocolVersion")?.as_str()?;
+            let result = answers.initialize_result(version)?;
+            answered.push(id.clone());
+            Some(Reply { next: Stage::Initializing, text: Some(reply(&result, id)) })
+        }
+        (Stage::Initializing, "notifications/initialized") if id.is_none() => Some(Reply { next: Stage::Ready, text: None }),
+        (Stage::Ready, "tools/list") => {
+            let id = request_id?;
+            // Only the first page: the daemon's list has one, and a cursor is the daemon's to read.
+            if params.is_some_and(|p| !p.is_null() && (!p.is_object() || p.get("cursor").is_some_and(|c| !c.is_null()))) {
+                return None;
+            }
+            let digest = answers.digest()?;
+            let text = reply(answers.tools()?.get(), id);
+            answered.push(id.clone());
+            *tools_digest = Some(digest);
+            Some(Reply { next: Stage::Ready, text: Some(text) })
+        }
+        (Stage::Ready, "ping") => {
+            let id = request_id?;
+            answered.push(id.clone());
+            Some(Reply { next: Stage::Ready, text: Some(reply("{}", id)) })
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answers() -> Answers {
+        Answers {
+            text: r#"{"format":1,"initialize":{"latest":"2025-06-18","results":{"2024-11-05":{"protocolVersion":"2024-11-05","x":1},"2025-06-18":{"protocolVersion":"2025-06-18","x":1}}},"tools":{"tools":[{"name":"a"}]},"toolsDigest":"d1","store":{}}"#.into(),
+        }
+    }
+
+    fn run(lines: &[&str]) -> (Vec<Option<String>>, Vec<Value>, Option<String>, bool) {
+        let answers = answers();
+        let mut stage = Stage::Opening;
+        let (mut answered, mut digest, mut texts) = (Vec::new(), None, Vec::new());
+        for line in lines {
+            match answer(&answers, line.as_bytes(), &stage, &mut answered, &mut digest) {
+                Some(r) => {
+                    texts.push(r.text);
+                    stage = r.next;
+                }
+                None => return (texts, answered, digest, true),
+            }
+        }
+        (texts, answered, digest, false)
+    }
+
+    #[test]
+    fn the_opening_of_a_session_is_answered_and_the_rest_is_left_to_the_daemon() {
+        let (texts, answered, digest, stopped) = run(&[
+            r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2024-11-05","capabilities":{},"clientInfo":{"name":"c","version":"1"}}}"#,
+            r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+            r#"{"jsonrpc":"2.0","id":"two","method":"tools/list","params":{}}"#,
+            r#"{"jsonrpc":"2.0","id":3,"method":"ping"}"#,
+            r#"{"jsonrpc":"2.0","id":4,"method":"tools/call","params":{"name":"a","arguments":{}}}"#,
+        ]);
+        assert!(stopped, "a tool call is the daemon's");
+        assert_eq!(texts[0].as_deref(), Some("{\"jsonrpc\":\"2.0\",\"id\":1,\"result\":{\"protocolVersion\":\"2024-11-05\",\"x\":1}}\n"));
+        assert_eq!(texts[1], None);
+        assert_eq!(texts[2].as_deref(), Some("{\"jsonrpc\":\"2.0\",\"id\":\"two\",\"result\":{\"tools\":[{\"name\":\"a\"}]}}\n"));
+        assert_eq!(texts[3].as_deref(), Some("{\"jsonrpc\":\"2.0\",\"id\":3,\"result\":{}}\n"));
+        assert_eq!(answered, vec![serde_json::json!(1), serde_json::json!("two"), serde_json::json!(3)]);
+        assert_eq!(digest.as_deref(), Some("d1"));
+    }
+
+    #[test]
+    fn an_unknown_protocol_version_gets_the_latest() {
+        let (texts, ..) = run(&[r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"1999-01-01"}}"#]);
+        assert!(texts[0].as_deref().unwrap().contains("\"protocolVersion\":\"2025-06-18\""));
+    }
+
+    #[test]
+    fn anything_out_of_the_usual_order_is_the_daemons() {
+        // Not initialize first; tools/list before initialized; a cursor; a batch; a bad id; not JSON.
+        for lines in [
+            &[r#"{"jsonrpc":"2.0","id":1,"method":"tools/list"}"#][..],
+            &[r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18"}}"#, r#"{"jsonrpc":"2.0","id":2,"method":"tools/list"}"#],
+            &[r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18"}}"#, r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+              r#"{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{"cursor":"x"}}"#],
+            &[r#"[{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18"}}]"#],
+            &[r#"{"jsonrpc":"2.0","id":1.5,"method":"initialize","params":{"protocolVersion":"2025-06-18"}}"#],
+            &["{not json"],
+        ] {
+            let (_, answered, _, stopped) = run(lines);
+            assert!(stopped, "{lines:?}");
+            assert!(answered.len() < lines.len(), "{lines:?}");
+        }
+    }
+}

@@ -1,0 +1,164 @@
+package dev.wassette.mcp;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wassette.host.AtomicFiles;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Instant;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What {@code wassette-shim} may answer on the daemon's behalf while a new daemon starts: the
+ * daemon's {@code initialize} result (one per protocol version it speaks) and its {@code tools/list}
+ * result, kept in a file beside the daemon's socket ({@code <key>.early.json}) and rewritten whenever
+ * the tools or the component store change. A client that starts a session when no daemon runs thus
+ * gets its first answers in milliseconds instead of after the JVM's start; its first tool call waits
+ * for the daemon.
+ *
+ * <p>The file also records the store directory's stamp (its modification time) and each file's in
+ * it (size, modification time): the shim answers from it only while those are unchanged, that is,
+ * while no process changed the store since a daemon last saw it. Whatever the shim listed, the daemon
+ * that takes the session over compares with its own tools ({@link #toolsDigest}) and sends
+ * {@code notifications/tools/list_changed} if they differ ({@link StreamTransport}), so the client
+ * never keeps a stale list.
+ */
+public final class EarlyAnswers {
+    private static final System.Logger LOG = System.getLogger("dev.wassette.mcp");
+    /** The file's format; the shim ignores a file of another. */
+    static final int FORMAT = 1;
+
+    private final Path file;
+    private final WassetteMcpServer server;
+    private final List<String> protocolVersions;
+    private final Path storeDirectory;
+    private final ObjectMapper json;
+    private final Object writing = new Object();
+
+    /** Answers for {@code server}'s sessions, which speak {@code protocolVersions} (the last is the latest). */
+    public EarlyAnswers(Path file, WassetteMcpServer server, List<String> protocolVersions, Path storeDirectory) {
+        this.file = file;
+        this.server = server;
+        this.protocolVersions = List.copyOf(protocolVersions);
+        this.storeDirectory = storeDirectory;
+        this.json = server.objectMapper();
+    }
+
+    /** The file beside a daemon's socket {@code <dir>/<key>.sock}: {@code <dir>/<key>.early.json}. */
+    public static Path besideSocket(Path socket) {
+        String name = socket.getFileName().toString();
+        String key = name.endsWith(".sock") ? name.substring(0, name.length() - ".sock".length()) : name;
+        return socket.resolveSibling(key + ".early.json");
+    }
+
+    /**
+     * Writes the file again from the server's current state, on a thread of its own (the caller is
+     * a session's or the store watcher's). Writes never overlap, and each reads the state when it runs,
+     * so the last one written is the latest.
+     */
+    public void refresh() {
+        Thread.ofPlatform().name("wassette-early-answers").daemon().start(this::write);
+    }
+
+    /** Writes the file now; a failure is logged (the shim then finds no file, or an old one it checks). */
+    public void write() {
+        synchronized (writing) {
+            try {
+                // The store's stamp first: a change after it is seen as a change, even if the tools below already have it.
+                ObjectNode store = storeStamp();
+                List<McpSchema.Tool> listed = server.listTools();
+                ObjectNode root = json.createObjectNode();
+                root.put("format", FORMAT);
+                ObjectNode initialize = root.putObject("initialize");
+                initialize.put("latest", protocolVersions.getLast());
+                ObjectNode results = initialize.putObject("results");
+                for (String version : protocolVersions) {
+                    results.set(version, json.valueToTree(server.initializeResult(version)));
+                }
+                root.set("tools", json.valueToTree(new McpSchema.ListToolsResult(listed, null)));
+                root.put("toolsDigest", toolsDigest(listed, json));
+                root.set("store", store);
+                AtomicFiles.write(file, json.writeValueAsBytes(root), PosixFilePermissions.fromString("rw-------"));
+            } catch (IOException | RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "cannot write the early answers {0}: {1}", file, e.getMessage());
+            }
+        }
+    }
+
+    private static String digest(byte[] json) {
+        try {
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(json));
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    /**
+     * SHA-256 (hex) of the tools a session would list now, in the order of their names: a server
+     * that registered the same tools in another order (one started since) has the same digest.
+     */
+    static String toolsDigest(WassetteMcpServer server) {
+        try {
+            return toolsDigest(server.listTools(), server.objectMapper());
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static String toolsDigest(List<McpSchema.Tool> tools, ObjectMapper json) throws IOException {
+        return digest(json.writeValueAsBytes(tools.stream().sorted(java.util.Comparator.comparing(McpSchema.Tool::name)).toList()));
+    }
+
+    /**
+     * {"directory": path, "modified": [s, ns], "files": {name: [size, s, ns]}}: what the shim compares
+     * with what it finds. A store not created yet has "modified": null and no files.
+     */
+    private ObjectNode storeStamp() throws IOException {
+        ObjectNode store = json.createObjectNode();
+        Path dir = storeDirectory.toAbsolutePath();
+        store.put("directory", dir.toString());
+        ObjectNode files = json.createObjectNode();
+        try {
+            stamp(store.putArray("modified"), Files.getLastModifiedTime(dir, LinkOption.NOFOLLOW_LINKS).toInstant());
+        } catch (java.nio.file.NoSuchFileException e) {
+            store.putNull("modified");
+            store.set("files", files);
+            return store;
+        }
+        store.set("files", files);
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path entry : entries) {
+                Map<String, Object> attributes = Files.readAttributes(entry, "unix:size,lastModifiedTime,isRegularFile", LinkOption.NOFOLLOW_LINKS);
+                if (!Boolean.TRUE.equals(attributes.get("isRegularFile"))) {
+                    continue;
+                }
+                var stamp = files.putArray(entry.getFileName().toString());
+                stamp.add((Long) attributes.get("size"));
+                stamp(stamp, ((java.nio.file.attribute.FileTime) attributes.get("lastModifiedTime")).toInstant());
+            }
+        }
+        return store;
+    }
+
+    private static void stamp(com.fasterxml.jackson.databind.node.ArrayNode into, Instant time) {
+        into.add(time.getEpochSecond());
+        into.add(time.getNano());
+    }
+
+    /** The ids of requests the shim answered, as {@link StreamTransport} keys them, and the digest of the tools it listed (null: none). */
+    public record Answered(Set<String> requestIds, String toolsDigest) {
+        public Answered {
+            requestIds = Set.copyOf(requestIds);
+        }
+    }
+}
