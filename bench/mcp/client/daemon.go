@@ -159,7 +159,7 @@ func sessionRSS(p *proc, daemons []int) float64 {
 }
 
 // close ends the sessions still open, all at once (stdin closed, SIGTERM 1 s later, then SIGKILL),
-// then the daemons of this configuration: SIGTERM, and SIGKILL to any still there 10 s later.
+// then the daemons of this configuration (stopDaemons).
 func (sh *shared) close() {
 	var wg sync.WaitGroup
 	for _, p := range sh.sessions {
@@ -167,6 +167,11 @@ func (sh *shared) close() {
 	}
 	wg.Wait()
 	sh.sessions = nil
+	sh.stopDaemons()
+}
+
+// stopDaemons ends the daemons of this configuration: SIGTERM, and SIGKILL to any still there 10 s later.
+func (sh *shared) stopDaemons() {
 	daemons := sh.daemonPids()
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGKILL} {
 		for _, pid := range daemons {
@@ -334,6 +339,81 @@ func concurrentSessions(cfg *config, s server) (metrics, error) {
 		time.Sleep(cfg.rssIdle - cfg.rssSettle)
 		total, _ = rssOnce(procs, daemons)
 		m["total_rss_idle_mib"] = total
+		return m, nil
+	})
+}
+
+// coldStopped: the cold start of a session when no daemon runs for its configuration but one has
+// run before (as after the daemon's idle exit, the first session of the day). A priming session
+// lists tools (with the JS store: all of them), ends, and rssSettle later its daemon is stopped
+// (SIGTERM); then one session is timed as in the cold scenario, from just before fork/exec: its first
+// tools/list, and with the JS store every tool listed and each called once. For this server the shim
+// answers the opening from the stopped daemon's answers while it starts a new daemon, which answers
+// the calls. Upstream has no daemon: both of its sessions are processes started cold. RSS is read
+// rssSettle after the last answer: the session's processes and the daemon.
+func coldStopped(cfg *config, s server, withJS bool) (metrics, error) {
+	return withShared(cfg, s, func(sh *shared) (metrics, error) {
+		store := sh.store
+		if withJS {
+			store = cfg.jsStore(s)
+		}
+		session := func() (*proc, *stdioClient, time.Duration, map[string]bool, error) {
+			p, err := startIn(sh.s, sh.s.runArgs(store), sh.state, sh.env(), true)
+			if err != nil {
+				return nil, nil, 0, nil, err
+			}
+			sh.sessions = append(sh.sessions, p)
+			c, took, listed, err := firstList(p)
+			return p, c, took, listed, err
+		}
+		primer, c, _, listed, err := session()
+		if err != nil {
+			return nil, fmt.Errorf("priming session: %w", err)
+		}
+		if withJS {
+			if err := awaitTools(c, listed, cfg.jsTools); err != nil {
+				return nil, fmt.Errorf("priming session: %w", err)
+			}
+		}
+		sh.end(primer)
+		time.Sleep(cfg.rssSettle)
+		sh.stopDaemons()
+		p, c, took, listed, err := session()
+		if err != nil {
+			return nil, err
+		}
+		m := metrics{"first_list_ms": ms(took)}
+		if withJS {
+			in := 0
+			for _, t := range cfg.jsTools {
+				if listed[t] {
+					in++
+				}
+			}
+			m["tools_in_first_list"] = float64(in)
+			if err := awaitTools(c, listed, cfg.jsTools); err != nil {
+				return nil, err
+			}
+			m["all_listed_ms"] = ms(time.Since(p.start))
+			for _, t := range cfg.jsTools {
+				if _, err := c.callTool(t, map[string]any{"url": "https://example.org/"}); err != nil {
+					return nil, fmt.Errorf("%s: %w", t, err)
+				}
+			}
+			m["all_answered_ms"] = ms(time.Since(p.start))
+		}
+		time.Sleep(cfg.rssSettle)
+		m["rss_mib"], _ = rssOnce([]*proc{p}, sh.daemonPids())
+		if sh.runDir != "" {
+			// Whether the shim answered the timed session's opening (the daemon logs it when it takes over).
+			logs, _ := filepath.Glob(filepath.Join(sh.runDir, "wassette", "*.log"))
+			answered := 0
+			for _, l := range logs {
+				b, _ := os.ReadFile(l)
+				answered += strings.Count(string(b), "the shim answered")
+			}
+			m["answered_by_shim"] = float64(answered)
+		}
 		return m, nil
 	})
 }

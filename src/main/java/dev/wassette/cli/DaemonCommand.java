@@ -185,11 +185,16 @@ final class DaemonCommand implements Callable<Integer> {
             host = created;
             server = served;
             transport = new StreamTransport(server, HttpMcpServer.MAX_REQUEST_BYTES);
-            server.streams(transport);
-            // What the shim answers for the next session that finds no daemon running, until this one is up.
+            // What the shim answers for the next session that finds no daemon running, until this one
+            // is up. Written after each change; the first time when the start's loading of the stored
+            // components ends (it looks at the store last), not while the start needs the CPU. Listening
+            // before the server is built: that loading waits for the server, and must not end unheard.
             EarlyAnswers early = new EarlyAnswers(EarlyAnswers.besideSocket(socket), server, transport.protocolVersions(), host.store().directory());
             server.onChange(early::refresh);
-            early.refresh();
+            server.streams(transport);
+            if (loading == null) {
+                early.refresh();
+            }
             config = wanted;
             LOG.log(System.Logger.Level.INFO, "daemon: components in {0}", host.store().directory());
             provisioningWarnings.forEach(w -> LOG.log(System.Logger.Level.WARNING, w));

@@ -70,9 +70,15 @@ public final class EarlyAnswers {
         Thread.ofPlatform().name("wassette-early-answers").daemon().start(this::write);
     }
 
-    /** Writes the file now; a failure is logged (the shim then finds no file, or an old one it checks). */
+    /**
+     * Writes the file now (nothing before the server is built); a failure is logged (the shim then
+     * finds no file, or an old one whose stamps it checks).
+     */
     public void write() {
         synchronized (writing) {
+            if (server.initializeResult(protocolVersions.getLast()) == null) {
+                return;
+            }
             try {
                 // The store's stamp first: a change after it is seen as a change, even if the tools below already have it.
                 ObjectNode store = storeStamp();

@@ -179,11 +179,14 @@ public final class WassetteMcpServer implements AutoCloseable {
         return s == null ? List.of() : s.listTools();
     }
 
-    /** What this server answers to {@code initialize} when the session speaks {@code protocolVersion}, as the SDK builds it. */
+    /**
+     * What this server answers to {@code initialize} when the session speaks {@code protocolVersion},
+     * as the SDK builds it; null before the server is built.
+     */
     McpSchema.InitializeResult initializeResult(String protocolVersion) {
         McpSyncServer s = server;
         if (s == null) {
-            throw new IllegalStateException("the server is not built yet");
+            return null;
         }
         return new McpSchema.InitializeResult(protocolVersion, s.getServerCapabilities(), s.getServerInfo(), INSTRUCTIONS);
     }
