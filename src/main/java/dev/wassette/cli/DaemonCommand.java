@@ -65,7 +65,8 @@ final class DaemonCommand implements Callable<Integer> {
         }
     }
 
-    private Engine engine;
+    /** Created on its own thread while the socket is bound ({@link Engines#startCreating}); the first admission waits for it. */
+    private final java.util.concurrent.CompletableFuture<Engine> engine = new java.util.concurrent.CompletableFuture<>();
     /** Parses every session's run arguments: picocli builds a command's model by reflection, once here. */
     private final RunCommand run = new RunCommand();
     /** Its parent holds the options every command inherits ({@code --log-format}): a session's, not the daemon's. */
@@ -86,10 +87,20 @@ final class DaemonCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.err), true)); // stdout is the log, too
         Duration idle = idleTimeout != null ? idleTimeout : idleFromEnvironment();
-        try (Engine e = Engines.create()) {
-            engine = e;
-            LocalSocketServer sockets = LocalSocketServer.bind(socket, idle, this::admit, new LogLineFormatter());
-            Runtime.getRuntime().addShutdownHook(new Thread(sockets::unlink)); // SIGTERM: leave no socket behind
+        // The socket first, while the engine is still being created: binding links its native calls
+        // (~50 ms on a new JVM), and the shim waiting for the socket can send its handshake meanwhile.
+        LocalSocketServer sockets = LocalSocketServer.bind(socket, idle, this::admit, new LogLineFormatter());
+        Runtime.getRuntime().addShutdownHook(new Thread(sockets::unlink)); // SIGTERM: leave no socket behind
+        Engine created;
+        try {
+            created = Engines.create();
+        } catch (RuntimeException | Error e) {
+            engine.completeExceptionally(e); // sessions waiting are refused with the reason
+            sockets.close();
+            throw e;
+        }
+        try (Engine e = created) {
+            engine.complete(e);
             LOG.log(System.Logger.Level.INFO, "wassette daemon (pid {0}) on {1}; exits after {2} s without sessions",
                     String.valueOf(ProcessHandle.current().pid()), socket, String.valueOf(idle.toSeconds()));
             try {
@@ -159,7 +170,7 @@ final class DaemonCommand implements Callable<Integer> {
         HostConfig wanted = HostConfig.of(settings, !run.options.disableBuiltinTools, manifest, run.options.continueOnProvisioningFailure,
                 sources, run.metricsAddress, sessionConfig.allowedHosts(), run.options.telemetry(false, client));
         if (server == null) {
-            ComponentHost created = new ComponentHost(engine, settings, wanted.sources());
+            ComponentHost created = new ComponentHost(engine.join(), settings, wanted.sources());
             WassetteMcpServer served = new WassetteMcpServer(created, wanted.builtinTools(),
                     new WassetteMcpServer.Telemetry(wanted.metricsAddress() != null, wanted.otlp().tracesUrl(), wanted.otlp().metricsUrl()));
             try {
