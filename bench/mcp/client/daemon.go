@@ -384,23 +384,9 @@ func coldStopped(cfg *config, s server, withJS bool) (metrics, error) {
 		}
 		m := metrics{"first_list_ms": ms(took)}
 		if withJS {
-			in := 0
-			for _, t := range cfg.jsTools {
-				if listed[t] {
-					in++
-				}
-			}
-			m["tools_in_first_list"] = float64(in)
-			if err := awaitTools(c, listed, cfg.jsTools); err != nil {
+			if err := callEachJSTool(cfg, p, c, listed, m); err != nil {
 				return nil, err
 			}
-			m["all_listed_ms"] = ms(time.Since(p.start))
-			for _, t := range cfg.jsTools {
-				if _, err := c.callTool(t, map[string]any{"url": "https://example.org/"}); err != nil {
-					return nil, fmt.Errorf("%s: %w", t, err)
-				}
-			}
-			m["all_answered_ms"] = ms(time.Since(p.start))
 		}
 		time.Sleep(cfg.rssSettle)
 		m["rss_mib"], _ = rssOnce([]*proc{p}, sh.daemonPids())

@@ -215,17 +215,14 @@ class LocalSocketServerTest {
         assertTrue(hellos.isEmpty());
     }
 
-    /** The payload of the next frame on channel 1 (the client's stdout), skipping stderr frames. */
+    /** The payload of the next frame on channel 1 (the client's stdout), skipping stderr frames, within the bound. */
     private static byte[] stdoutFrame(InputStream fromDaemon) throws Exception {
         return CompletableFuture.supplyAsync(() -> {
             try {
                 while (true) {
-                    byte[] header = fromDaemon.readNBytes(5);
-                    assertEquals(5, header.length, "a frame header");
-                    int length = ((header[1] & 0xff) << 24) | ((header[2] & 0xff) << 16) | ((header[3] & 0xff) << 8) | (header[4] & 0xff);
-                    byte[] payload = fromDaemon.readNBytes(length);
-                    if (header[0] == 1) {
-                        return payload;
+                    Frame frame = frame(fromDaemon);
+                    if (frame.channel() == 1) {
+                        return frame.payload();
                     }
                 }
             } catch (IOException e) {
@@ -234,20 +231,27 @@ class LocalSocketServerTest {
         }).get(BOUND_SECONDS, TimeUnit.SECONDS);
     }
 
+    private record Frame(int channel, byte[] payload) {}
+
+    /** One frame of the relay: a channel byte, a 32-bit big-endian length, that many bytes. */
+    private static Frame frame(InputStream fromDaemon) throws IOException {
+        byte[] header = fromDaemon.readNBytes(5);
+        assertEquals(5, header.length, "a frame header");
+        int length = ((header[1] & 0xff) << 24) | ((header[2] & 0xff) << 16) | ((header[3] & 0xff) << 8) | (header[4] & 0xff);
+        return new Frame(header[0], fromDaemon.readNBytes(length));
+    }
+
     /** In the relay the session's input is the connection's bytes, its stdout frames on channel 1. */
     private static void relayedInitialize(OwnedFileDescriptor shim, InputStream fromDaemon) throws IOException {
         shim.outputStream(null).write(INITIALIZE.getBytes(StandardCharsets.UTF_8));
         while (true) {
-            byte[] header = fromDaemon.readNBytes(5);
-            assertEquals(5, header.length, "a frame header");
-            int length = ((header[1] & 0xff) << 24) | ((header[2] & 0xff) << 16) | ((header[3] & 0xff) << 8) | (header[4] & 0xff);
-            byte[] payload = fromDaemon.readNBytes(length);
-            if (header[0] == 1) {
-                JsonNode initialized = JSON.readTree(payload);
+            Frame frame = frame(fromDaemon);
+            if (frame.channel() == 1) {
+                JsonNode initialized = JSON.readTree(frame.payload());
                 assertEquals("wassette-java", initialized.path("result").path("serverInfo").path("name").asText());
                 return;
             }
-            assertEquals(2, header[0], "stderr frames (the session's warnings) may come first");
+            assertEquals(2, frame.channel(), "stderr frames (the session's warnings) may come first");
         }
     }
 
