@@ -357,16 +357,18 @@ func coldStopped(cfg *config, s server, withJS bool) (metrics, error) {
 		if withJS {
 			store = cfg.jsStore(s)
 		}
-		session := func() (*proc, *stdioClient, time.Duration, map[string]bool, error) {
+		session := func() (*proc, error) {
 			p, err := startIn(sh.s, sh.s.runArgs(store), sh.state, sh.env(), true)
-			if err != nil {
-				return nil, nil, 0, nil, err
+			if err == nil {
+				sh.sessions = append(sh.sessions, p)
 			}
-			sh.sessions = append(sh.sessions, p)
-			c, took, listed, err := firstList(p)
-			return p, c, took, listed, err
+			return p, err
 		}
-		primer, c, _, listed, err := session()
+		primer, err := session()
+		if err != nil {
+			return nil, fmt.Errorf("priming session: %w", err)
+		}
+		c, _, listed, err := firstList(primer)
 		if err != nil {
 			return nil, fmt.Errorf("priming session: %w", err)
 		}
@@ -378,15 +380,13 @@ func coldStopped(cfg *config, s server, withJS bool) (metrics, error) {
 		sh.end(primer)
 		time.Sleep(cfg.rssSettle)
 		sh.stopDaemons()
-		p, c, took, listed, err := session()
+		p, err := session()
 		if err != nil {
 			return nil, err
 		}
-		m := metrics{"first_list_ms": ms(took)}
-		if withJS {
-			if err := callEachJSTool(cfg, p, c, listed, m); err != nil {
-				return nil, err
-			}
+		m, err := coldMetrics(cfg, p, withJS)
+		if err != nil {
+			return nil, err
 		}
 		time.Sleep(cfg.rssSettle)
 		m["rss_mib"], _ = rssOnce([]*proc{p}, sh.daemonPids())

@@ -258,6 +258,18 @@ func coldStart(cfg *config, s server, withJS bool) (metrics, error) {
 		return nil, err
 	}
 	defer p.stop()
+	m, err := coldMetrics(cfg, p, withJS)
+	if err != nil {
+		return nil, err
+	}
+	time.Sleep(cfg.rssSettle)
+	m["rss_mib"] = rssMiB(p.pid())
+	return m, nil
+}
+
+// coldMetrics, for a server just started: the time to its first list (firstList) and, with the JS
+// store, callEachJSTool's figures.
+func coldMetrics(cfg *config, p *proc, withJS bool) (metrics, error) {
 	c, took, listed, err := firstList(p)
 	if err != nil {
 		return nil, err
@@ -268,8 +280,6 @@ func coldStart(cfg *config, s server, withJS bool) (metrics, error) {
 			return nil, err
 		}
 	}
-	time.Sleep(cfg.rssSettle)
-	m["rss_mib"] = rssMiB(p.pid())
 	return m, nil
 }
 

@@ -169,10 +169,15 @@ class LocalSocketServerTest {
     void aHandshakeOfAnotherVersionIsRefused() throws Throwable {
         OwnedFileDescriptor shim = NativeDescriptors.connect(socket);
         shim.outputStream(null).write("{\"wassette\":\"session\",\"protocol\":2}\n".getBytes(StandardCharsets.UTF_8));
+        assertRefusedAsABadHandshake(shim, "different builds");
+    }
+
+    /** The daemon answers {@code ok: false}, exit status 2, with a message containing {@code why}, and admits no session. */
+    private void assertRefusedAsABadHandshake(OwnedFileDescriptor shim, String why) throws Exception {
         JsonNode answer = line(shim.inputStream(null));
         assertFalse(answer.path("ok").asBoolean());
         assertEquals(2, answer.path("exit").asInt());
-        assertTrue(answer.path("message").asText().contains("different builds"), answer::toString);
+        assertTrue(answer.path("message").asText().contains(why), answer::toString);
         shim.close();
         assertTrue(hellos.isEmpty());
     }
@@ -207,12 +212,7 @@ class LocalSocketServerTest {
     void aMalformedEarlyFieldRefusesTheSession() throws Throwable {
         OwnedFileDescriptor shim = NativeDescriptors.connect(socket);
         hello(shim, "relay", Map.of("replay", -1, "answered", List.of()), new byte[0]);
-        JsonNode answer = line(shim.inputStream(null));
-        assertFalse(answer.path("ok").asBoolean());
-        assertEquals(2, answer.path("exit").asInt());
-        assertTrue(answer.path("message").asText().startsWith("bad handshake: early must be"), answer::toString);
-        shim.close();
-        assertTrue(hellos.isEmpty());
+        assertRefusedAsABadHandshake(shim, "bad handshake: early must be");
     }
 
     /** The payload of the next frame on channel 1 (the client's stdout), skipping stderr frames, within the bound. */
