@@ -304,6 +304,44 @@ mod tests {
         assert_eq!(digest.as_deref(), Some("d1"));
     }
 
+    /// The store's stamps as the daemon records them (`EarlyAnswers.storeStamp`).
+    fn stamps_of(dir: &Path) -> String {
+        let stamp = |m: &fs::Metadata| serde_json::json!([m.mtime(), m.mtime_nsec()]);
+        let mut files = serde_json::Map::new();
+        for entry in fs::read_dir(dir).unwrap() {
+            let entry = entry.unwrap();
+            let meta = entry.metadata().unwrap();
+            files.insert(entry.file_name().to_string_lossy().into(), serde_json::json!([meta.len(), meta.mtime(), meta.mtime_nsec()]));
+        }
+        serde_json::json!({"directory": dir, "modified": stamp(&fs::metadata(dir).unwrap()), "files": files}).to_string()
+    }
+
+    #[test]
+    fn the_store_is_unchanged_only_while_the_directory_and_every_file_keep_their_stamps() {
+        let dir = std::env::temp_dir().join(format!("wassette-shim-test-{}", std::process::id()));
+        let _ = fs::remove_dir_all(&dir);
+        let raw = |text: String| serde_json::value::RawValue::from_string(text).unwrap();
+        // Not created yet, and still not: unchanged; created since: changed.
+        let absent = raw(serde_json::json!({"directory": dir, "modified": null, "files": {}}).to_string());
+        assert!(store_unchanged(&absent));
+        fs::create_dir(&dir).unwrap();
+        assert!(!store_unchanged(&absent));
+
+        fs::write(dir.join("a.wasm"), b"one").unwrap();
+        let recorded = raw(stamps_of(&dir));
+        assert!(store_unchanged(&recorded));
+        // Rewritten in place with another size: the directory's time stays, the file's stamp moves.
+        fs::write(dir.join("a.wasm"), b"three").unwrap();
+        assert!(!store_unchanged(&recorded));
+        let recorded = raw(stamps_of(&dir));
+        assert!(store_unchanged(&recorded));
+        // A file added: the directory's time moves.
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        fs::write(dir.join("b.policy.yaml"), b"").unwrap();
+        assert!(!store_unchanged(&recorded));
+        fs::remove_dir_all(&dir).unwrap();
+    }
+
     #[test]
     fn an_unknown_protocol_version_gets_the_latest() {
         let (texts, ..) = run(&[r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"1999-01-01"}}"#]);

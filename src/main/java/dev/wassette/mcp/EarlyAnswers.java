@@ -44,6 +44,8 @@ public final class EarlyAnswers {
     private final Path storeDirectory;
     private final ObjectMapper json;
     private final Object writing = new Object();
+    /** A write has been started and has not yet begun reading the state. */
+    private final java.util.concurrent.atomic.AtomicBoolean refreshing = new java.util.concurrent.atomic.AtomicBoolean();
 
     /** Answers for {@code server}'s sessions, which speak {@code protocolVersions} (the last is the latest). */
     public EarlyAnswers(Path file, WassetteMcpServer server, List<String> protocolVersions, Path storeDirectory) {
@@ -63,11 +65,18 @@ public final class EarlyAnswers {
 
     /**
      * Writes the file again from the server's current state, on a thread of its own (the caller is
-     * a session's or the store watcher's). Writes never overlap, and each reads the state when it runs,
-     * so the last one written is the latest.
+     * a session's or the store watcher's). Changes that come while a write waits to start share it;
+     * writes never overlap, and each reads the state when it runs, so the last one written is the latest.
      */
     public void refresh() {
-        Thread.ofPlatform().name("wassette-early-answers").daemon().start(this::write);
+        if (refreshing.compareAndSet(false, true)) {
+            Thread.ofPlatform().name("wassette-early-answers").daemon().start(() -> {
+                synchronized (writing) {
+                    refreshing.set(false); // a change from here on starts another write, after this one
+                    write();
+                }
+            });
+        }
     }
 
     /**

@@ -1,0 +1,109 @@
+package dev.wassette.mcp;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.wassette.Fixtures;
+import dev.wassette.host.ComponentHost;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Instant;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The file of early answers as the daemon writes it, read back as the shim reads it (its fields), in this process. */
+class EarlyAnswersTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+    private Path store;
+    private ComponentHost host;
+    private WassetteMcpServer server;
+    private StreamTransport transport;
+
+    @BeforeEach
+    void start() {
+        store = dir.resolve("components");
+        host = new ComponentHost(Fixtures.engine(), ComponentHost.Settings.defaults().withDirectories(store, dir.resolve("secrets")));
+        server = new WassetteMcpServer(host, true);
+        transport = new StreamTransport(server, 1 << 20);
+    }
+
+    @AfterEach
+    void stop() {
+        server.close();
+        host.close();
+    }
+
+    @Test
+    void nothingIsWrittenBeforeTheServerIsBuiltAndThenItsAnswersAndTheStoresStamps() throws Exception {
+        Path file = EarlyAnswers.besideSocket(dir.resolve("0123456789abcdef.sock"));
+        assertEquals(dir.resolve("0123456789abcdef.early.json"), file);
+        EarlyAnswers early = new EarlyAnswers(file, server, transport.protocolVersions(), store);
+        early.write();
+        assertTrue(Files.notExists(file), "no answers before there is a server to give them");
+
+        server.streams(transport);
+        Files.deleteIfExists(store); // a store not created yet: recorded as such
+        early.write();
+        JsonNode written = JSON.readTree(file.toFile());
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(file)));
+        assertEquals(EarlyAnswers.FORMAT, written.path("format").asInt());
+        List<String> versions = transport.protocolVersions();
+        assertEquals(versions.getLast(), written.path("initialize").path("latest").asText());
+        for (String version : versions) {
+            JsonNode result = written.path("initialize").path("results").path(version);
+            assertEquals(version, result.path("protocolVersion").asText());
+            assertEquals(JSON.valueToTree(server.initializeResult(version)), result);
+        }
+        assertEquals(JSON.valueToTree(new io.modelcontextprotocol.spec.McpSchema.ListToolsResult(server.listTools(), null)), written.path("tools"));
+        assertEquals(EarlyAnswers.toolsDigest(server), written.path("toolsDigest").asText());
+        assertTrue(written.path("store").path("modified").isNull(), written::toString);
+        assertTrue(written.path("store").path("files").isEmpty());
+
+        Files.createDirectories(store);
+        Path policy = Files.writeString(store.resolve("a.policy.yaml"), "version: \"1.0\"\n");
+        early.write();
+        JsonNode stamps = JSON.readTree(file.toFile()).path("store");
+        assertEquals(store.toAbsolutePath().toString(), stamps.path("directory").asText());
+        Instant modified = Files.getLastModifiedTime(policy).toInstant();
+        assertEquals(List.of(Files.size(policy), modified.getEpochSecond(), (long) modified.getNano()),
+                List.of(stamps.path("files").path("a.policy.yaml").get(0).asLong(), stamps.path("files").path("a.policy.yaml").get(1).asLong(),
+                        stamps.path("files").path("a.policy.yaml").get(2).asLong()));
+        Instant directory = Files.getLastModifiedTime(store).toInstant();
+        assertEquals(directory.getEpochSecond(), stamps.path("modified").get(0).asLong());
+        assertEquals(directory.getNano(), stamps.path("modified").get(1).asLong());
+    }
+
+    @Test
+    void theDigestOfTheToolsIsTheSameForTheSameToolsInAnotherOrderAndDiffersForOthers() throws Exception {
+        server.streams(transport);
+        String builtinsOnly = EarlyAnswers.toolsDigest(server);
+        try (ComponentHost otherHost = new ComponentHost(Fixtures.engine(), ComponentHost.Settings.defaults().withDirectories(
+                dir.resolve("other-components"), dir.resolve("other-secrets")));
+             WassetteMcpServer other = new WassetteMcpServer(otherHost, true)) {
+            other.streams(new StreamTransport(other, 1 << 20));
+            // One loads types then io, the other io then types: each lists them in the order they came.
+            for (String id : List.of("types", "io")) {
+                server.register(host.load(id, Files.readAllBytes(Fixtures.path(id + ".wasm"))), false);
+            }
+            for (String id : List.of("io", "types")) {
+                other.register(otherHost.load(id, Files.readAllBytes(Fixtures.path(id + ".wasm"))), false);
+            }
+            List<String> names = server.listTools().stream().map(io.modelcontextprotocol.spec.McpSchema.Tool::name).toList();
+            List<String> otherNames = other.listTools().stream().map(io.modelcontextprotocol.spec.McpSchema.Tool::name).toList();
+            assertNotEquals(names, otherNames, "the same tools, listed in another order");
+            assertEquals(new java.util.HashSet<>(names), new java.util.HashSet<>(otherNames));
+            assertEquals(EarlyAnswers.toolsDigest(server), EarlyAnswers.toolsDigest(other));
+            assertNotEquals(builtinsOnly, EarlyAnswers.toolsDigest(server), "other tools, another digest");
+        }
+    }
+}
