@@ -423,7 +423,8 @@ public final class LocalSocketServer implements AutoCloseable {
         if (early == null || early.isNull()) {
             return new Hello(args, Path.of(cwd), env, offersStdio);
         }
-        if (!(early instanceof ObjectNode) || !early.path("replay").canConvertToInt() || early.path("replay").asInt() < 0
+        if (!(early instanceof ObjectNode) || !early.path("replay").isIntegralNumber() || !early.path("replay").canConvertToInt()
+                || early.path("replay").asInt() < 0
                 || early.path("replay").asInt() > MAX_REPLAY_BYTES || !early.path("answered").isArray()) {
             throw new IllegalArgumentException("early must be {\"replay\": bytes (at most " + MAX_REPLAY_BYTES + "), \"answered\": [ids], \"tools\": digest}");
         }
