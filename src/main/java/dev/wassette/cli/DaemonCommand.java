@@ -80,6 +80,10 @@ final class DaemonCommand implements Callable<Integer> {
     private WassetteMcpServer server;
     private OperatorEndpoints endpoints;
     private StreamTransport transport;
+    /** What the shim answers while the next daemon of this key starts (set with {@link #server}). */
+    private EarlyAnswers early;
+    /** Whether {@link #server} follows the component store (it does unless a manifest pins what it serves). */
+    private boolean followsStore;
     /** The manifest entries that failed with --continue-on-provisioning-failure: every session is told. */
     private List<String> provisioningWarnings = List.of();
 
@@ -113,6 +117,7 @@ final class DaemonCommand implements Callable<Integer> {
                         if (endpoints != null) {
                             endpoints.close();
                         }
+                        early.writeLast(followsStore);
                         server.close();
                         host.close();
                     }
@@ -200,10 +205,11 @@ final class DaemonCommand implements Callable<Integer> {
             // is up. Written after each change; the first time when the start's loading of the stored
             // components ends (it looks at the store last), not while the start needs the CPU. Listening
             // before the server is built: that loading waits for the server, and must not end unheard.
-            EarlyAnswers early = new EarlyAnswers(EarlyAnswers.besideSocket(socket), server, transport.protocolVersions(), host.store().directory());
+            early = new EarlyAnswers(EarlyAnswers.besideSocket(socket), server, transport.protocolVersions(), host.store().directory());
             server.onChange(early::refresh);
             server.streams(transport);
-            if (loading == null) {
+            followsStore = loading != null;
+            if (!followsStore) {
                 early.refresh();
             }
             config = wanted;

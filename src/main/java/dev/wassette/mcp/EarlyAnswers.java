@@ -44,6 +44,8 @@ public final class EarlyAnswers {
     private final Path storeDirectory;
     private final ObjectMapper json;
     private final Object writing = new Object();
+    /** {@link #writeLast} was called: the daemon is stopping. */
+    private volatile boolean stopped;
     /** A write has been started and has not yet begun reading the state. */
     private final java.util.concurrent.atomic.AtomicBoolean refreshing = new java.util.concurrent.atomic.AtomicBoolean();
 
@@ -69,7 +71,7 @@ public final class EarlyAnswers {
      * writes never overlap, and each reads the state when it runs, so the last one written is the latest.
      */
     public void refresh() {
-        if (refreshing.compareAndSet(false, true)) {
+        if (!stopped && refreshing.compareAndSet(false, true)) {
             Thread.ofPlatform().name("wassette-early-answers").daemon().start(() -> {
                 synchronized (writing) {
                     refreshing.set(false); // a change from here on starts another write, after this one
@@ -77,6 +79,19 @@ public final class EarlyAnswers {
                 }
             });
         }
+    }
+
+    /**
+     * Writes the file as the daemon stops, and no more after: if the server follows the store, after
+     * taking in what changed there since its watcher last looked, so that the next session's shim
+     * finds the store as the file records it.
+     */
+    public void writeLast(boolean followsStore) {
+        stopped = true;
+        if (followsStore) {
+            server.syncStore();
+        }
+        write();
     }
 
     /**

@@ -186,7 +186,7 @@ class DaemonTest {
         // No daemon runs: the shim answers the opening from that file, exactly as the daemon did,
         // and the daemon it started meanwhile takes the session over (here relayed) for the call.
         Session relayed;
-        try (StartLock held = StartLock.hold(early)) {
+        try (var held = dev.wassette.DaemonStartLock.hold(early)) {
             relayed = session(storeCommandFromConfig(config), dir, Map.of("WASSETTE_DAEMON_RELAY", "1"));
             assertEquals(initialized.path("result"), relayed.initialize().path("result"));
             assertEquals(listed, relayed.request("tools/list", Map.of()).path("result"));
@@ -201,7 +201,7 @@ class DaemonTest {
         // new daemon, whose tools differ, says so once the client is initialized.
         Files.writeString(config, "component_dir = \"" + storeB + "\"\n");
         Session moved;
-        try (StartLock held = StartLock.hold(early)) {
+        try (var held = dev.wassette.DaemonStartLock.hold(early)) {
             moved = session(storeCommandFromConfig(config), dir, Map.of());
             moved.initialize();
             assertTrue(moved.toolNames().contains(add), "listed from the last daemon's answers");
@@ -227,7 +227,7 @@ class DaemonTest {
         stopDaemonsAfter(first);
         // Same key, a JVM that refuses to start: the opening is answered, then nobody can take the session.
         Session doomed;
-        try (StartLock held = StartLock.hold(runtime.resolve("wassette"))) {
+        try (var held = dev.wassette.DaemonStartLock.hold(runtime.resolve("wassette"))) {
             doomed = session(dir, Map.of(), List.of("-XX:+NoSuchOption"));
             doomed.initialize();
         }
@@ -236,51 +236,6 @@ class DaemonTest {
         assertTrue(doomed.stderr().contains("the daemon exited before accepting"), doomed::stderr);
         assertTrue(doomed.stderr().contains("this session's first requests were answered while the daemon started, so no other server can take it over"),
                 doomed::stderr);
-    }
-
-    /**
-     * The lock under which a shim starts the daemon of this test's key, held by a {@code flock}
-     * process (the shim locks with flock(2), which Java's file locks do not see): while it is held no
-     * daemon can start, so the shim answers what it can itself, whatever the machine's speed.
-     */
-    private record StartLock(Process holder) implements AutoCloseable {
-        static StartLock hold(Path runtimeDirectory) throws Exception {
-            Path lock;
-            try (Stream<Path> files = Files.list(runtimeDirectory)) {
-                lock = files.filter(f -> f.toString().endsWith(".lock")).findFirst().orElseThrow();
-            }
-            // -o: the command does not inherit the lock, so it ends with flock itself.
-            Process holder = new ProcessBuilder("flock", "-o", lock.toString(), "sh", "-c", "echo locked; exec sleep 600")
-                    .redirectErrorStream(true).start();
-            BufferedReader said = new BufferedReader(new InputStreamReader(holder.getInputStream(), StandardCharsets.UTF_8));
-            String line = CompletableFutureWithin.get(said::readLine);
-            assertEquals("locked", line, "flock holds " + lock);
-            return new StartLock(holder);
-        }
-
-        @Override
-        public void close() throws Exception {
-            holder.descendants().forEach(ProcessHandle::destroy);
-            holder.destroy();
-            assertTrue(holder.waitFor(BOUND.toSeconds(), TimeUnit.SECONDS));
-        }
-    }
-
-    /** A blocking read with the test's bound. */
-    private static final class CompletableFutureWithin {
-        interface Read {
-            String read() throws IOException;
-        }
-
-        static String get(Read read) throws Exception {
-            return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
-                try {
-                    return read.read();
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            }).get(BOUND.toSeconds(), TimeUnit.SECONDS);
-        }
     }
 
     /** A session's shim command whose store is the one {@code config} names (no --component-dir). */

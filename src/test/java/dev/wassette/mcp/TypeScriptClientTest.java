@@ -27,34 +27,97 @@ class TypeScriptClientTest {
     void sdkClientSessionOverStdio() throws java.io.IOException {
         List<String> server = McpClientTools.javaServerCommand("run", "--component-dir", tmp.resolve("components").toString(),
                 "--secrets-dir", tmp.resolve("secrets").toString(), "--config", tmp.resolve("no-config.toml").toString());
-        transcript("over stdio", server, Map.of());
+        transcript("over stdio", server, Map.of(), "loaded");
     }
 
     /** The same session through wassette-shim, served by the per-user daemon it starts. */
     @Test
-    void sdkClientSessionThroughTheDaemon() throws java.io.IOException {
+    void sdkClientSessionThroughTheDaemon() throws Exception {
         Path runtime = java.nio.file.Files.createDirectory(tmp.resolve("rt"),
                 java.nio.file.attribute.PosixFilePermissions.asFileAttribute(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
         List<String> javaCommand = McpClientTools.javaServerCommand();
-        List<String> server = new ArrayList<>(List.of(System.getProperty("wassette.shim"), "ts-" + java.util.UUID.randomUUID()));
+        String identity = "ts-" + java.util.UUID.randomUUID();
+        List<String> server = new ArrayList<>(List.of(System.getProperty("wassette.shim"), identity));
         server.addAll(javaCommand);
         server.addAll(List.of("--", "--component-dir", tmp.resolve("components").toString(),
                 "--secrets-dir", tmp.resolve("secrets").toString(), "--config", tmp.resolve("no-config.toml").toString()));
+        Map<String, String> env = Map.of("XDG_RUNTIME_DIR", runtime.toString(), "WASSETTE_DAEMON_IDLE", "1s");
         try {
-            transcript("through the daemon", server, Map.of("XDG_RUNTIME_DIR", runtime.toString(), "WASSETTE_DAEMON_IDLE", "1s"));
-            try (var logs = java.nio.file.Files.list(runtime.resolve("wassette"))) {
-                String log = java.nio.file.Files.readString(logs.filter(f -> f.toString().endsWith(".log")).findFirst().orElseThrow());
-                assertTrue(log.contains("daemon: session 1 opened"), "a daemon served the session:\n" + log);
-                // Node gives a child sockets (a socketpair) as its stdio: the daemon reads and writes them itself.
-                assertTrue(log.contains("(its stdio passed to the daemon)"), "on the client's own stdio:\n" + log);
+            transcript("through the daemon", server, env, "loaded");
+            String log = daemonLog(runtime);
+            assertTrue(log.contains("daemon: session 1 opened"), "a daemon served the session:\n" + log);
+            // Node gives a child sockets (a socketpair) as its stdio: the daemon reads and writes them itself.
+            assertTrue(log.contains("(its stdio passed to the daemon)"), "on the client's own stdio:\n" + log);
+
+            // The daemon exits after its idle second; the next session's shim answers the SDK client's
+            // opening from what that daemon recorded, while it starts another, which serves the rest.
+            long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+            while (daemonLog(runtime).lines().noneMatch(l -> l.contains("wassette daemon stopping"))) {
+                assertTrue(System.nanoTime() < deadline, "the idle daemon did not stop within 60 s");
+                Thread.sleep(50);
             }
+            while (ProcessHandle.allProcesses().anyMatch(p -> p.isAlive() && dev.wassette.Processes.arguments(p).contains("daemon")
+                    && String.join(" ", dev.wassette.Processes.arguments(p)).contains(runtime.toString()))) {
+                assertTrue(System.nanoTime() < deadline, "the idle daemon did not exit within 60 s");
+                Thread.sleep(50);
+            }
+            // The start lock held until the shim has written to the client (its answers: it writes
+            // nothing else before the daemon takes over), so the daemon cannot be up first.
+            // The store keeps the first session's types (loaded from the registry): loaded again here.
+            java.util.concurrent.CompletableFuture<String> second;
+            try (var held = dev.wassette.DaemonStartLock.hold(runtime.resolve("wassette"))) {
+                second = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try {
+                        return transcript("through a new daemon, opened by the shim", server, env, "reloaded");
+                    } catch (java.io.IOException e) {
+                        throw new java.io.UncheckedIOException(e);
+                    }
+                });
+                while (bytesWrittenByShim(identity) == 0) {
+                    assertTrue(System.nanoTime() < deadline + java.util.concurrent.TimeUnit.SECONDS.toNanos(60) && !second.isDone(),
+                            "the shim wrote no answer while the daemon could not start");
+                    Thread.sleep(20);
+                }
+            }
+            second.get(200, java.util.concurrent.TimeUnit.SECONDS);
+            String next = daemonLog(runtime);
+            assertTrue(next.contains("(its stdio passed to the daemon; the shim answered "), "the shim answered the opening:\n" + next);
         } finally {
             ProcessHandle.allProcesses().filter(p -> String.join(" ", dev.wassette.Processes.arguments(p)).contains(runtime.toString()))
                     .forEach(ProcessHandle::destroyForcibly);
         }
     }
 
-    private String transcript(String how, List<String> server, Map<String, String> env) throws java.io.IOException {
+    /** Bytes the running shim of {@code identity} has written ({@code wchar} of /proc/PID/io); 0 while none runs. */
+    private static long bytesWrittenByShim(String identity) throws java.io.IOException {
+        var shim = ProcessHandle.allProcesses().filter(p -> {
+            List<String> args = dev.wassette.Processes.arguments(p);
+            return args.size() > 1 && args.get(0).endsWith("wassette-shim") && args.get(1).equals(identity);
+        }).findFirst();
+        if (shim.isEmpty()) {
+            return 0;
+        }
+        try {
+            for (String line : java.nio.file.Files.readAllLines(Path.of("/proc", String.valueOf(shim.get().pid()), "io"))) {
+                if (line.startsWith("wchar:")) {
+                    return Long.parseLong(line.substring("wchar:".length()).strip());
+                }
+            }
+        } catch (java.nio.file.NoSuchFileException exited) {
+            // gone between the look and the read
+        }
+        return 0;
+    }
+
+    /** The log of the test's daemons (one key: one file, appended to by each daemon). */
+    private static String daemonLog(Path runtime) throws java.io.IOException {
+        try (var logs = java.nio.file.Files.list(runtime.resolve("wassette"))) {
+            return java.nio.file.Files.readString(logs.filter(f -> f.toString().endsWith(".log")).findFirst().orElseThrow());
+        }
+    }
+
+    /** The client's session against {@code server}; its first load-component says "component {@code loadStatus} successfully". */
+    private String transcript(String how, List<String> server, Map<String, String> env, String loadStatus) throws java.io.IOException {
         Path sdk = McpClientTools.setup();
         try (TestRegistry registry = TestRegistry.distribution(tmp.resolve("registry"))) {
             String ref = registry.ref("wassette/types:1.0");
@@ -64,7 +127,7 @@ class TypeScriptClientTest {
             cmd.addAll(server);
             Map<String, String> environment = new java.util.HashMap<>(env);
             environment.put("WASSETTE_MCP_CLIENTS", sdk.toString());
-            return check(how, McpClientTools.run(cmd, environment, McpClientTools.root(), 180));
+            return check(how, McpClientTools.run(cmd, environment, McpClientTools.root(), 180), loadStatus);
         }
     }
 
@@ -85,7 +148,7 @@ class TypeScriptClientTest {
         return java.nio.file.Files.write(tmp.resolve("types.wasm"), out.toByteArray());
     }
 
-    private String check(String how, McpClientTools.Result r) {
+    private String check(String how, McpClientTools.Result r, String loadStatus) {
         System.out.println("=== TypeScript SDK client " + how + " (" + r.millis() + " ms, exit " + r.code() + ") ===");
         System.out.println(r.output());
         assertEquals(0, r.code(), () -> "stdio-client.mjs failed (exit " + r.code() + "):\n" + r.output());
@@ -93,7 +156,7 @@ class TypeScriptClientTest {
         for (String line : List.of(
                 "ok   initialize: server wassette-java",
                 "ok   tools/list (built-ins): ",
-                "ok   load-component types: status \"component loaded successfully\", id types",
+                "ok   load-component types: status \"component " + loadStatus + " successfully\", id types",
                 "got notifications/tools/list_changed",
                 "ok   tools/list (types): ",
                 "ok   call echo-record: structuredContent.result {\"name\":\"nested\",\"retries\":3,\"ratio\":0.25,\"tags\":[\"a\",\"b c\",\"ü\"],\"origin\":{\"x\":-7,\"y\":2147483647}}",
