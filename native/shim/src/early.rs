@@ -3,8 +3,8 @@
 //! key wrote beside its socket (`<key>.early.json`, see the server's `EarlyAnswers`). MCP clients
 //! wait for those answers before anything else; the first tool call waits for the daemon.
 //!
-//! The shim answers only while the component store is as that daemon last saw it (the stamps the
-//! file records), stops at the first message it cannot answer, and never answers after the daemon
+//! The shim answers only while the component store and the configuration files are as that daemon
+//! last saw them (the stamps the file records), stops at the first message it cannot answer, and never answers after the daemon
 //! is up. Everything it read from stdin goes to the daemon first (the session's replay), with the ids
 //! it answered, so the session is the daemon's as if it had read every message itself; the daemon
 //! tells the client `notifications/tools/list_changed` if its tools are not the ones listed here.
@@ -43,7 +43,7 @@ impl Answers {
         let answers = Answers { text };
         let top = answers.top()?;
         let format: u64 = serde_json::from_str(top.get("format")?.get()).ok()?;
-        if format != FORMAT || !store_unchanged(top.get("store")?) {
+        if format != FORMAT || !store_unchanged(top.get("store")?) || !configuration_unchanged(top.get("configuration")?) {
             return None;
         }
         // The parts answered must be there before anything is read from stdin.
@@ -108,6 +108,24 @@ fn store_unchanged(store: &RawValue) -> bool {
             Ok(meta) => meta.is_file() && Some(meta.len()) == stamp[0].as_u64() && same_time(&meta, &stamp[1..]),
             Err(_) => false,
         }
+    })
+}
+
+/// Whether each file the daemon's configuration came from (config file, env file, manifest) has the
+/// recorded stamp, [size, s, ns], or is still absent (null).
+fn configuration_unchanged(configuration: &RawValue) -> bool {
+    let Ok(Value::Object(files)) = serde_json::from_str::<Value>(configuration.get()) else {
+        return false;
+    };
+    files.iter().all(|(path, stamp)| match (fs::metadata(path), stamp) {
+        (Err(e), Value::Null) => e.kind() == io::ErrorKind::NotFound,
+        (Ok(meta), Value::Array(stamp)) => {
+            stamp.len() == 3
+                && Some(meta.len()) == stamp[0].as_u64()
+                && Some(meta.mtime()) == stamp[1].as_i64()
+                && Some(meta.mtime_nsec()) == stamp[2].as_i64()
+        }
+        _ => false,
     })
 }
 
@@ -340,6 +358,24 @@ mod tests {
         fs::write(dir.join("b.policy.yaml"), b"").unwrap();
         assert!(!store_unchanged(&recorded));
         fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn the_configuration_is_unchanged_only_while_its_files_keep_their_stamps() {
+        let file = std::env::temp_dir().join(format!("wassette-shim-config-{}.toml", std::process::id()));
+        let _ = fs::remove_file(&file);
+        let raw = |v: Value| serde_json::value::RawValue::from_string(v.to_string()).unwrap();
+        let absent = raw(serde_json::json!({ file.to_string_lossy(): null }));
+        assert!(configuration_unchanged(&absent));
+        fs::write(&file, b"component_dir = \"/a\"\n").unwrap();
+        assert!(!configuration_unchanged(&absent), "written since");
+        let meta = fs::metadata(&file).unwrap();
+        let recorded = raw(serde_json::json!({ file.to_string_lossy(): [meta.len(), meta.mtime(), meta.mtime_nsec()] }));
+        assert!(configuration_unchanged(&recorded));
+        fs::write(&file, b"component_dir = \"/bb\"\n").unwrap();
+        assert!(!configuration_unchanged(&recorded), "rewritten");
+        fs::remove_file(&file).unwrap();
+        assert!(!configuration_unchanged(&recorded), "removed");
     }
 
     #[test]

@@ -205,7 +205,8 @@ final class DaemonCommand implements Callable<Integer> {
             // is up. Written after each change; the first time when the start's loading of the stored
             // components ends (it looks at the store last), not while the start needs the CPU. Listening
             // before the server is built: that loading waits for the server, and must not end unheard.
-            early = new EarlyAnswers(EarlyAnswers.besideSocket(socket), server, transport.protocolVersions(), host.store().directory());
+            early = new EarlyAnswers(EarlyAnswers.besideSocket(socket), server, transport.protocolVersions(), host.store().directory(),
+                    run.options.configurationFiles(client));
             server.onChange(early::refresh);
             server.streams(transport);
             followsStore = loading != null;

@@ -78,6 +78,22 @@ final class ServerOptions {
         return config.sources().settings(insecureRegistries, trustPolicy == null ? null : TrustPolicy.read(client.resolve(trustPolicy)));
     }
 
+    /**
+     * The files the configuration is read from, as a session in {@code client} resolves them: the
+     * config file, and the env file and manifest if given (each may not exist).
+     */
+    List<Path> configurationFiles(ClientEnvironment client) {
+        List<Path> files = new java.util.ArrayList<>();
+        files.add(configFile != null ? client.resolve(configFile) : Config.defaultFile());
+        if (envFile != null) {
+            files.add(client.resolve(envFile));
+        }
+        if (manifest != null) {
+            files.add(client.resolve(manifest));
+        }
+        return files;
+    }
+
     /** The provisioning manifest, read and validated; null without {@code --manifest}. */
     ProvisioningManifest manifest(ClientEnvironment client) throws ProvisioningManifest.ManifestException, IOException {
         if (manifest == null) {

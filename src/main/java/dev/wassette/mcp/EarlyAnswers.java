@@ -28,7 +28,9 @@ import java.util.Set;
  *
  * <p>The file also records the store directory's stamp (its modification time) and each file's in
  * it (size, modification time): the shim answers from it only while those are unchanged, that is,
- * while no process changed the store since a daemon last saw it. Whatever the shim listed, the daemon
+ * while no process changed the store since a daemon last saw it; and the stamps of the files the
+ * configuration comes from (config file, env file, manifest), so that a changed configuration, which
+ * may name another store or other components, is not answered from it. Whatever the shim listed, the daemon
  * that takes the session over compares with its own tools ({@link #toolsDigest}) and sends
  * {@code notifications/tools/list_changed} if they differ ({@link StreamTransport}), so the client
  * never keeps a stale list.
@@ -42,6 +44,7 @@ public final class EarlyAnswers {
     private final WassetteMcpServer server;
     private final List<String> protocolVersions;
     private final Path storeDirectory;
+    private final List<Path> configurationFiles;
     private final ObjectMapper json;
     private final Object writing = new Object();
     /** {@link #writeLast} was called: the daemon is stopping. */
@@ -49,12 +52,17 @@ public final class EarlyAnswers {
     /** A write has been started and has not yet begun reading the state. */
     private final java.util.concurrent.atomic.AtomicBoolean refreshing = new java.util.concurrent.atomic.AtomicBoolean();
 
-    /** Answers for {@code server}'s sessions, which speak {@code protocolVersions} (the last is the latest). */
-    public EarlyAnswers(Path file, WassetteMcpServer server, List<String> protocolVersions, Path storeDirectory) {
+    /**
+     * Answers for {@code server}'s sessions, which speak {@code protocolVersions} (the last is the
+     * latest), over the store in {@code storeDirectory}, configured by {@code configurationFiles} (the
+     * config file, an env file, a manifest: each recorded with its stamp, or as absent).
+     */
+    public EarlyAnswers(Path file, WassetteMcpServer server, List<String> protocolVersions, Path storeDirectory, List<Path> configurationFiles) {
         this.file = file;
         this.server = server;
         this.protocolVersions = List.copyOf(protocolVersions);
         this.storeDirectory = storeDirectory;
+        this.configurationFiles = List.copyOf(configurationFiles);
         this.json = server.objectMapper();
     }
 
@@ -106,6 +114,10 @@ public final class EarlyAnswers {
             try {
                 // The store's stamp first: a change after it is seen as a change, even if the tools below already have it.
                 ObjectNode store = storeStamp();
+                ObjectNode configuration = json.createObjectNode();
+                for (Path f : configurationFiles) {
+                    configuration.set(f.toAbsolutePath().toString(), fileStamp(f.toAbsolutePath()));
+                }
                 List<McpSchema.Tool> listed = server.listTools();
                 ObjectNode root = json.createObjectNode();
                 root.put("format", FORMAT);
@@ -118,6 +130,7 @@ public final class EarlyAnswers {
                 root.set("tools", json.valueToTree(new McpSchema.ListToolsResult(listed, null)));
                 root.put("toolsDigest", toolsDigest(listed, json));
                 root.set("store", store);
+                root.set("configuration", configuration);
                 AtomicFiles.write(file, json.writeValueAsBytes(root), PosixFilePermissions.fromString("rw-------"));
             } catch (IOException | RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "cannot write the early answers {0}: {1}", file, e.getMessage());
@@ -178,6 +191,20 @@ public final class EarlyAnswers {
             }
         }
         return store;
+    }
+
+    /** [size, s, ns] of a file, or null if there is none (a config file not written yet must still not be there). */
+    private com.fasterxml.jackson.databind.JsonNode fileStamp(Path f) throws IOException {
+        Map<String, Object> attributes;
+        try {
+            attributes = Files.readAttributes(f, "unix:size,lastModifiedTime");
+        } catch (java.nio.file.NoSuchFileException e) {
+            return json.nullNode();
+        }
+        var stamp = json.createArrayNode();
+        stamp.add((Long) attributes.get("size"));
+        stamp(stamp, ((java.nio.file.attribute.FileTime) attributes.get("lastModifiedTime")).toInstant());
+        return stamp;
     }
 
     private static void stamp(com.fasterxml.jackson.databind.node.ArrayNode into, Instant time) {

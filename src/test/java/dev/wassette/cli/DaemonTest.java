@@ -168,7 +168,7 @@ class DaemonTest {
     }
 
     @Test
-    void aSessionThatFindsNoDaemonIsAnsweredFromTheLastOnesToolsUntilANewOneTakesOverAndIsToldOfChanges() throws Exception {
+    void aSessionThatFindsNoDaemonIsAnsweredFromTheLastOnesAnswersUntilANewOneTakesOverAndIsToldOfChanges() throws Exception {
         Path storeA = Files.createDirectory(dir.resolve("store-a"));
         Path storeB = Files.createDirectory(dir.resolve("store-b"));
         Path config = dir.resolve("config.toml");
@@ -197,25 +197,43 @@ class DaemonTest {
         await("the answers of store A's second daemon", () -> earlyFile(early).contains(add));
         stopDaemonsAfter(relayed);
 
-        // The configuration now names store B, empty: the shim lists what the last daemon had, and the
-        // new daemon, whose tools differ, says so once the client is initialized.
+        // The configuration changed (it names store B, empty) since the last daemon read it: the shim
+        // does not answer from that daemon's answers; the new daemon does.
         Files.writeString(config, "component_dir = \"" + storeB + "\"\n");
-        Session moved;
-        try (var held = dev.wassette.DaemonStartLock.hold(early)) {
-            moved = session(storeCommandFromConfig(config), dir, Map.of());
-            moved.initialize();
-            assertTrue(moved.toolNames().contains(add), "listed from the last daemon's answers");
-        }
-        moved.awaitNotification("notifications/tools/list_changed");
-        assertFalse(moved.toolNames().contains(add), "the new daemon serves store B");
-        await("the answers of store B's daemon", () -> earlyFile(early).contains(storeB.toString()));
+        Session moved = session(storeCommandFromConfig(config), dir, Map.of());
+        moved.initialize();
+        assertFalse(moved.toolNames().contains(add), "store B's tools, from its daemon");
+        await("store B's daemon's answers", () -> earlyFile(early).contains(storeB.toString()));
         stopDaemonsAfter(moved);
+        assertEquals(1, daemonLog().lines().filter(l -> l.contains("the shim answered")).count(), this::daemonLog);
+
+        // Answers that list a tool the next daemon will not have (as when a component fails to load
+        // this time): the shim lists it, and the new daemon says the list changed once the client is
+        // initialized.
+        Path earlyPath;
+        try (Stream<Path> files = Files.list(early)) {
+            earlyPath = files.filter(f -> f.toString().endsWith(".early.json")).findFirst().orElseThrow();
+        }
+        ObjectNode answers = (ObjectNode) JSON.readTree(earlyPath.toFile());
+        ((com.fasterxml.jackson.databind.node.ArrayNode) answers.path("tools").path("tools"))
+                .add(JSON.createObjectNode().put("name", "gone-by-now").set("inputSchema", JSON.createObjectNode().put("type", "object")));
+        answers.put("toolsDigest", "0".repeat(64));
+        Files.write(earlyPath, JSON.writeValueAsBytes(answers));
+        Session corrected;
+        try (var held = dev.wassette.DaemonStartLock.hold(early)) {
+            corrected = session(storeCommandFromConfig(config), dir, Map.of());
+            corrected.initialize();
+            assertTrue(corrected.toolNames().contains("gone-by-now"), "listed from the recorded answers");
+        }
+        corrected.awaitNotification("notifications/tools/list_changed");
+        assertFalse(corrected.toolNames().contains("gone-by-now"), "the daemon's own list");
+        stopDaemonsAfter(corrected);
 
         // A store changed since its daemon last looked: the shim does not answer; the daemon does.
         Files.writeString(storeB.resolve("notes.txt"), "changed while no daemon ran\n");
         Session changed = session(storeCommandFromConfig(config), dir, Map.of());
         changed.initialize();
-        await("the fourth daemon's session", () -> daemonLog().lines().filter(l -> l.contains("daemon: session 1 opened")).count() == 4);
+        await("the fifth daemon's session", () -> daemonLog().lines().filter(l -> l.contains("daemon: session 1 opened")).count() == 5);
         assertEquals(2, daemonLog().lines().filter(l -> l.contains("the shim answered")).count(), this::daemonLog);
     }
 

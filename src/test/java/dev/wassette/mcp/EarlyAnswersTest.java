@@ -47,7 +47,9 @@ class EarlyAnswersTest {
     void nothingIsWrittenBeforeTheServerIsBuiltAndThenItsAnswersAndTheStoresStamps() throws Exception {
         Path file = EarlyAnswers.besideSocket(dir.resolve("0123456789abcdef.sock"));
         assertEquals(dir.resolve("0123456789abcdef.early.json"), file);
-        EarlyAnswers early = new EarlyAnswers(file, server, transport.protocolVersions(), store);
+        Path config = Files.writeString(dir.resolve("config.toml"), "call_timeout = \"30s\"\n");
+        Path notYet = dir.resolve("env-not-written-yet");
+        EarlyAnswers early = new EarlyAnswers(file, server, transport.protocolVersions(), store, List.of(config, notYet));
         early.write();
         assertTrue(Files.notExists(file), "no answers before there is a server to give them");
 
@@ -68,6 +70,12 @@ class EarlyAnswersTest {
         assertEquals(EarlyAnswers.toolsDigest(server), written.path("toolsDigest").asText());
         assertTrue(written.path("store").path("modified").isNull(), written::toString);
         assertTrue(written.path("store").path("files").isEmpty());
+        JsonNode configuration = written.path("configuration");
+        Instant configured = Files.getLastModifiedTime(config).toInstant();
+        assertEquals(List.of(Files.size(config), configured.getEpochSecond(), (long) configured.getNano()),
+                List.of(configuration.path(config.toString()).get(0).asLong(), configuration.path(config.toString()).get(1).asLong(),
+                        configuration.path(config.toString()).get(2).asLong()));
+        assertTrue(configuration.has(notYet.toString()) && configuration.get(notYet.toString()).isNull(), configuration::toString);
 
         Files.createDirectories(store);
         Path policy = Files.writeString(store.resolve("a.policy.yaml"), "version: \"1.0\"\n");
