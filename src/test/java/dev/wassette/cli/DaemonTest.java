@@ -180,7 +180,7 @@ class DaemonTest {
         JsonNode initialized = first.initialize();
         String add = loadTypesAndCallAdd(first);
         JsonNode listed = first.request("tools/list", Map.of()).path("result");
-        await("the daemon's answers with " + add, () -> earlyFile(early).contains(add));
+        await("the daemon's answers with the tools listed", () -> listed.path("tools").equals(recordedTools(early)));
         stopDaemonsAfter(first);
 
         // No daemon runs: the shim answers the opening from that file, exactly as the daemon did,
@@ -262,6 +262,16 @@ class DaemonTest {
         int option = command.indexOf("--component-dir");
         command.subList(option, option + 2).clear();
         return command;
+    }
+
+    /** The tools in the early answers file of this test's daemon key (missing while there is none). */
+    private static JsonNode recordedTools(Path runtimeDirectory) {
+        String text = earlyFile(runtimeDirectory);
+        try {
+            return text.isEmpty() ? JSON.missingNode() : JSON.readTree(text).path("tools").path("tools");
+        } catch (IOException e) {
+            return JSON.missingNode();
+        }
     }
 
     /** The early answers file of this test's daemon key ("" while there is none). */
