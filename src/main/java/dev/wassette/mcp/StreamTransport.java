@@ -465,11 +465,12 @@ public final class StreamTransport implements McpServerTransportProvider {
             if (message instanceof McpSchema.JSONRPCResponse response && response.id() != null) {
                 JsonNode id = json.valueToTree(response.id());
                 pending.remove(id.toString());
-                if (server.calls().answered(name, id)) {
-                    return; // the request was cancelled: no answer
-                }
+                boolean cancelled = server.calls().answered(name, id);
                 if (answeredEarly != null && answeredEarly.remove(id.toString())) {
-                    return; // the shim answered it
+                    return; // the shim answered it (whatever came after: the id is the client's to use again)
+                }
+                if (cancelled) {
+                    return; // the request was cancelled: no answer
                 }
             }
             writeLine(json.writeValueAsBytes(message));
