@@ -19,16 +19,23 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 /// The file format the shim reads (`EarlyAnswers.FORMAT`).
-const FORMAT: u64 = 1;
+const FORMAT: u64 = 2;
 /// Set to `0` (or `off`): never answer early.
 pub const DISABLE: &str = "WASSETTE_DAEMON_EARLY";
 /// Most input read before the daemon takes over; past it the shim stops reading (a session's first
 /// messages are a few hundred bytes).
 const EARLY_INPUT_LIMIT: usize = 1 << 20;
 
-/// The answers of one daemon configuration, as the file holds them.
+/// The answers of one daemon configuration, as the file holds them (read once).
 pub struct Answers {
-    text: String,
+    /// The `tools/list` result, as the daemon wrote it.
+    tools: Box<RawValue>,
+    /// The digest of those tools, passed back to the daemon.
+    digest: String,
+    /// The protocol version answered to a client asking for one the daemon does not speak.
+    latest: String,
+    /// The `initialize` result for each protocol version the daemon speaks.
+    results: HashMap<String, Box<RawValue>>,
 }
 
 /// Whether early answers are wanted (they are unless `WASSETTE_DAEMON_EARLY` is `0` or `off`).
@@ -37,48 +44,39 @@ pub fn wanted() -> bool {
 }
 
 impl Answers {
-    /// The file beside the socket, if it is of this format and the store is as it records.
+    /// The file beside the socket, if it is of this format and the store and the configuration are
+    /// as it records.
     pub fn load(dir: &Path, key: &str) -> Option<Answers> {
         let text = fs::read_to_string(dir.join(format!("{key}.early.json"))).ok()?;
-        let answers = Answers { text };
-        let top = answers.top()?;
+        let mut top: HashMap<String, Box<RawValue>> = serde_json::from_str(&text).ok()?;
         let format: u64 = serde_json::from_str(top.get("format")?.get()).ok()?;
         if format != FORMAT || !store_unchanged(top.get("store")?) || !configuration_unchanged(top.get("configuration")?) {
             return None;
         }
-        // The parts answered must be there before anything is read from stdin.
-        answers.tools()?;
-        answers.initialize_results()?;
-        Some(answers)
-    }
-
-    fn top(&self) -> Option<HashMap<&str, &RawValue>> {
-        serde_json::from_str(&self.text).ok()
-    }
-
-    fn tools(&self) -> Option<&RawValue> {
-        self.top()?.get("tools").copied()
-    }
-
-    fn digest(&self) -> Option<String> {
-        serde_json::from_str(self.top()?.get("toolsDigest")?.get()).ok()
-    }
-
-    /// (the latest version, the result for each version)
-    fn initialize_results(&self) -> Option<(String, HashMap<&str, &RawValue>)> {
-        let initialize: HashMap<&str, &RawValue> = serde_json::from_str(self.top()?.get("initialize")?.get()).ok()?;
-        let latest: String = serde_json::from_str(initialize.get("latest")?.get()).ok()?;
-        let results: HashMap<&str, &RawValue> = serde_json::from_str(initialize.get("results")?.get()).ok()?;
-        results.contains_key(latest.as_str()).then_some((latest, results))
+        let mut initialize: HashMap<String, Box<RawValue>> = serde_json::from_str(top.get("initialize")?.get()).ok()?;
+        let answers = Answers {
+            digest: serde_json::from_str(top.get("toolsDigest")?.get()).ok()?,
+            latest: serde_json::from_str(initialize.get("latest")?.get()).ok()?,
+            results: serde_json::from_str(initialize.remove("results")?.get()).ok()?,
+            tools: top.remove("tools")?,
+        };
+        answers.results.contains_key(&answers.latest).then_some(answers)
     }
 
     /// The result for a client asking for `version`: that version's if the server speaks it, else
     /// the latest's (as the MCP SDK negotiates).
-    fn initialize_result(&self, version: &str) -> Option<String> {
-        let (latest, results) = self.initialize_results()?;
-        let result = results.get(version).or_else(|| results.get(latest.as_str()))?;
-        Some(result.get().to_string())
+    fn initialize_result(&self, version: &str) -> &RawValue {
+        self.results.get(version).unwrap_or(&self.results[&self.latest])
     }
+}
+
+/// Whether `meta` has the recorded `[size, modification time in ns]`.
+fn same_stamp(meta: &fs::Metadata, stamp: &Value) -> bool {
+    matches!(stamp.as_array().map(Vec::as_slice), Some([size, time]) if Some(meta.len()) == size.as_u64() && Some(modified_nanos(meta)) == time.as_i64())
+}
+
+fn modified_nanos(meta: &fs::Metadata) -> i64 {
+    meta.mtime() * 1_000_000_000 + meta.mtime_nsec()
 }
 
 /// Whether the store directory and each file the daemon saw in it have the recorded stamps: no
@@ -91,41 +89,26 @@ fn store_unchanged(store: &RawValue) -> bool {
         return false;
     };
     let directory = Path::new(directory);
-    let same_time = |meta: &fs::Metadata, stamp: &[Value]| {
-        stamp.len() == 2 && Some(meta.mtime()) == stamp[0].as_i64() && Some(meta.mtime_nsec()) == stamp[1].as_i64()
-    };
     match (fs::symlink_metadata(directory), &store["modified"]) {
-        (Ok(meta), Value::Array(modified)) if same_time(&meta, modified) => {}
+        (Ok(meta), modified) if Some(modified_nanos(&meta)) == modified.as_i64() => {}
         // Not created yet when the daemon looked, and still not.
         (Err(e), Value::Null) if e.kind() == io::ErrorKind::NotFound => return files.is_empty(),
         _ => return false,
     }
     files.iter().all(|(name, stamp)| {
-        let Some(stamp) = stamp.as_array().filter(|s| s.len() == 3) else {
-            return false;
-        };
-        match fs::symlink_metadata(directory.join(name)) {
-            Ok(meta) => meta.is_file() && Some(meta.len()) == stamp[0].as_u64() && same_time(&meta, &stamp[1..]),
-            Err(_) => false,
-        }
+        fs::symlink_metadata(directory.join(name)).is_ok_and(|meta| meta.is_file() && same_stamp(&meta, stamp))
     })
 }
 
 /// Whether each file the daemon's configuration came from (config file, env file, manifest) has the
-/// recorded stamp, [size, s, ns], or is still absent (null).
+/// recorded stamp, or is still absent (null).
 fn configuration_unchanged(configuration: &RawValue) -> bool {
     let Ok(Value::Object(files)) = serde_json::from_str::<Value>(configuration.get()) else {
         return false;
     };
-    files.iter().all(|(path, stamp)| match (fs::metadata(path), stamp) {
-        (Err(e), Value::Null) => e.kind() == io::ErrorKind::NotFound,
-        (Ok(meta), Value::Array(stamp)) => {
-            stamp.len() == 3
-                && Some(meta.len()) == stamp[0].as_u64()
-                && Some(meta.mtime()) == stamp[1].as_i64()
-                && Some(meta.mtime_nsec()) == stamp[2].as_i64()
-        }
-        _ => false,
+    files.iter().all(|(path, stamp)| match fs::metadata(path) {
+        Err(e) => stamp.is_null() && e.kind() == io::ErrorKind::NotFound,
+        Ok(meta) => same_stamp(&meta, stamp),
     })
 }
 
@@ -252,9 +235,9 @@ fn answer(answers: &Answers, line: &[u8], stage: &Stage, answered: &mut Vec<Valu
         (Stage::Opening, "initialize") => {
             let id = request_id?;
             let version = params?.get("protocolVersion")?.as_str()?;
-            let result = answers.initialize_result(version)?;
+            let text = reply(answers.initialize_result(version).get(), id);
             answered.push(id.clone());
-            Some(Reply { next: Stage::Initializing, text: Some(reply(&result, id)) })
+            Some(Reply { next: Stage::Initializing, text: Some(text) })
         }
         (Stage::Initializing, "notifications/initialized") if id.is_none() => Some(Reply { next: Stage::Ready, text: None }),
         (Stage::Ready, "tools/list") => {
@@ -263,10 +246,9 @@ fn answer(answers: &Answers, line: &[u8], stage: &Stage, answered: &mut Vec<Valu
             if params.is_some_and(|p| !p.is_null() && (!p.is_object() || p.get("cursor").is_some_and(|c| !c.is_null()))) {
                 return None;
             }
-            let digest = answers.digest()?;
-            let text = reply(answers.tools()?.get(), id);
+            let text = reply(answers.tools.get(), id);
             answered.push(id.clone());
-            *tools_digest = Some(digest);
+            *tools_digest = Some(answers.digest.clone());
             Some(Reply { next: Stage::Ready, text: Some(text) })
         }
         (Stage::Ready, "ping") => {
@@ -283,8 +265,15 @@ mod tests {
     use super::*;
 
     fn answers() -> Answers {
+        let raw = |text: &str| RawValue::from_string(text.to_string()).unwrap();
         Answers {
-            text: r#"{"format":1,"initialize":{"latest":"2025-06-18","results":{"2024-11-05":{"protocolVersion":"2024-11-05","x":1},"2025-06-18":{"protocolVersion":"2025-06-18","x":1}}},"tools":{"tools":[{"name":"a"}]},"toolsDigest":"d1","store":{}}"#.into(),
+            tools: raw(r#"{"tools":[{"name":"a"}]}"#),
+            digest: "d1".into(),
+            latest: "2025-06-18".into(),
+            results: HashMap::from([
+                ("2024-11-05".to_string(), raw(r#"{"protocolVersion":"2024-11-05","x":1}"#)),
+                ("2025-06-18".to_string(), raw(r#"{"protocolVersion":"2025-06-18","x":1}"#)),
+            ]),
         }
     }
 
@@ -324,14 +313,13 @@ mod tests {
 
     /// The store's stamps as the daemon records them (`EarlyAnswers.storeStamp`).
     fn stamps_of(dir: &Path) -> String {
-        let stamp = |m: &fs::Metadata| serde_json::json!([m.mtime(), m.mtime_nsec()]);
         let mut files = serde_json::Map::new();
         for entry in fs::read_dir(dir).unwrap() {
             let entry = entry.unwrap();
             let meta = entry.metadata().unwrap();
-            files.insert(entry.file_name().to_string_lossy().into(), serde_json::json!([meta.len(), meta.mtime(), meta.mtime_nsec()]));
+            files.insert(entry.file_name().to_string_lossy().into(), serde_json::json!([meta.len(), modified_nanos(&meta)]));
         }
-        serde_json::json!({"directory": dir, "modified": stamp(&fs::metadata(dir).unwrap()), "files": files}).to_string()
+        serde_json::json!({"directory": dir, "modified": modified_nanos(&fs::metadata(dir).unwrap()), "files": files}).to_string()
     }
 
     #[test]
@@ -370,7 +358,7 @@ mod tests {
         fs::write(&file, b"component_dir = \"/a\"\n").unwrap();
         assert!(!configuration_unchanged(&absent), "written since");
         let meta = fs::metadata(&file).unwrap();
-        let recorded = raw(serde_json::json!({ file.to_string_lossy(): [meta.len(), meta.mtime(), meta.mtime_nsec()] }));
+        let recorded = raw(serde_json::json!({ file.to_string_lossy(): [meta.len(), modified_nanos(&meta)] }));
         assert!(configuration_unchanged(&recorded));
         fs::write(&file, b"component_dir = \"/bb\"\n").unwrap();
         assert!(!configuration_unchanged(&recorded), "rewritten");

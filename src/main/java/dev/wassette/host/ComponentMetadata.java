@@ -44,14 +44,14 @@ public final class ComponentMetadata {
 
     /** Size, modification time and file key of a file: changes whenever the store replaces it. */
     public record FileStamp(long size, long modifiedNanos, String fileKey) {
-        static FileStamp of(BasicFileAttributes attrs) {
+        public static FileStamp of(BasicFileAttributes attrs) {
             Object key = attrs.fileKey();
             return new FileStamp(attrs.size(), attrs.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS),
                     key == null ? "" : key.toString());
         }
 
         /** The file's stamp, or null when it does not exist. */
-        static FileStamp of(Path file) throws IOException {
+        public static FileStamp of(Path file) throws IOException {
             try {
                 return of(Files.readAttributes(file, BasicFileAttributes.class));
             } catch (NoSuchFileException e) {

@@ -2,20 +2,21 @@ package dev.wassette.mcp;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.JsonNode;
 import dev.wassette.host.AtomicFiles;
+import dev.wassette.host.ComponentMetadata;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.io.IOException;
 import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
-import java.time.Instant;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -38,7 +39,7 @@ import java.util.Set;
 public final class EarlyAnswers {
     private static final System.Logger LOG = System.getLogger("dev.wassette.mcp");
     /** The file's format; the shim ignores a file of another. */
-    static final int FORMAT = 1;
+    static final int FORMAT = 2;
 
     private final Path file;
     private final WassetteMcpServer server;
@@ -116,7 +117,7 @@ public final class EarlyAnswers {
                 ObjectNode store = storeStamp();
                 ObjectNode configuration = json.createObjectNode();
                 for (Path f : configurationFiles) {
-                    configuration.set(f.toAbsolutePath().toString(), fileStamp(f.toAbsolutePath()));
+                    configuration.set(f.toAbsolutePath().toString(), stampOf(ComponentMetadata.FileStamp.of(f.toAbsolutePath())));
                 }
                 List<McpSchema.Tool> listed = server.listTools();
                 ObjectNode root = json.createObjectNode();
@@ -163,53 +164,37 @@ public final class EarlyAnswers {
     }
 
     /**
-     * {"directory": path, "modified": [s, ns], "files": {name: [size, s, ns]}}: what the shim compares
-     * with what it finds. A store not created yet has "modified": null and no files.
+     * {"directory": path, "modified": ns, "files": {name: [size, ns]}} (modification times in
+     * nanoseconds since the epoch): what the shim compares with what it finds. A store not created
+     * yet has "modified": null and no files.
      */
     private ObjectNode storeStamp() throws IOException {
         ObjectNode store = json.createObjectNode();
         Path dir = storeDirectory.toAbsolutePath();
         store.put("directory", dir.toString());
-        ObjectNode files = json.createObjectNode();
+        ObjectNode files = store.putObject("files");
+        BasicFileAttributes directory;
         try {
-            stamp(store.putArray("modified"), Files.getLastModifiedTime(dir, LinkOption.NOFOLLOW_LINKS).toInstant());
+            directory = Files.readAttributes(dir, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
         } catch (java.nio.file.NoSuchFileException e) {
             store.putNull("modified");
-            store.set("files", files);
             return store;
         }
-        store.set("files", files);
+        store.put("modified", ComponentMetadata.FileStamp.of(directory).modifiedNanos());
         try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
             for (Path entry : entries) {
-                Map<String, Object> attributes = Files.readAttributes(entry, "unix:size,lastModifiedTime,isRegularFile", LinkOption.NOFOLLOW_LINKS);
-                if (!Boolean.TRUE.equals(attributes.get("isRegularFile"))) {
-                    continue;
+                BasicFileAttributes attributes = Files.readAttributes(entry, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
+                if (attributes.isRegularFile()) {
+                    files.set(entry.getFileName().toString(), stampOf(ComponentMetadata.FileStamp.of(attributes)));
                 }
-                var stamp = files.putArray(entry.getFileName().toString());
-                stamp.add((Long) attributes.get("size"));
-                stamp(stamp, ((java.nio.file.attribute.FileTime) attributes.get("lastModifiedTime")).toInstant());
             }
         }
         return store;
     }
 
-    /** [size, s, ns] of a file, or null if there is none (a config file not written yet must still not be there). */
-    private com.fasterxml.jackson.databind.JsonNode fileStamp(Path f) throws IOException {
-        Map<String, Object> attributes;
-        try {
-            attributes = Files.readAttributes(f, "unix:size,lastModifiedTime");
-        } catch (java.nio.file.NoSuchFileException e) {
-            return json.nullNode();
-        }
-        var stamp = json.createArrayNode();
-        stamp.add((Long) attributes.get("size"));
-        stamp(stamp, ((java.nio.file.attribute.FileTime) attributes.get("lastModifiedTime")).toInstant());
-        return stamp;
-    }
-
-    private static void stamp(com.fasterxml.jackson.databind.node.ArrayNode into, Instant time) {
-        into.add(time.getEpochSecond());
-        into.add(time.getNano());
+    /** [size, ns] of a file's stamp, or null when there is no file (a config file not written yet must still not be there). */
+    private JsonNode stampOf(ComponentMetadata.FileStamp stamp) {
+        return stamp == null ? json.nullNode() : json.createArrayNode().add(stamp.size()).add(stamp.modifiedNanos());
     }
 
     /** The ids of requests the shim answered, as {@link StreamTransport} keys them, and the digest of the tools it listed (null: none). */

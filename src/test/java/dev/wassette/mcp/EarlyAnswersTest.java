@@ -11,7 +11,6 @@ import dev.wassette.host.ComponentHost;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Instant;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -71,10 +70,8 @@ class EarlyAnswersTest {
         assertTrue(written.path("store").path("modified").isNull(), written::toString);
         assertTrue(written.path("store").path("files").isEmpty());
         JsonNode configuration = written.path("configuration");
-        Instant configured = Files.getLastModifiedTime(config).toInstant();
-        assertEquals(List.of(Files.size(config), configured.getEpochSecond(), (long) configured.getNano()),
-                List.of(configuration.path(config.toString()).get(0).asLong(), configuration.path(config.toString()).get(1).asLong(),
-                        configuration.path(config.toString()).get(2).asLong()));
+        assertEquals(List.of(Files.size(config), nanos(config)),
+                List.of(configuration.path(config.toString()).get(0).asLong(), configuration.path(config.toString()).get(1).asLong()));
         assertTrue(configuration.has(notYet.toString()) && configuration.get(notYet.toString()).isNull(), configuration::toString);
 
         Files.createDirectories(store);
@@ -82,13 +79,14 @@ class EarlyAnswersTest {
         early.write();
         JsonNode stamps = JSON.readTree(file.toFile()).path("store");
         assertEquals(store.toAbsolutePath().toString(), stamps.path("directory").asText());
-        Instant modified = Files.getLastModifiedTime(policy).toInstant();
-        assertEquals(List.of(Files.size(policy), modified.getEpochSecond(), (long) modified.getNano()),
-                List.of(stamps.path("files").path("a.policy.yaml").get(0).asLong(), stamps.path("files").path("a.policy.yaml").get(1).asLong(),
-                        stamps.path("files").path("a.policy.yaml").get(2).asLong()));
-        Instant directory = Files.getLastModifiedTime(store).toInstant();
-        assertEquals(directory.getEpochSecond(), stamps.path("modified").get(0).asLong());
-        assertEquals(directory.getNano(), stamps.path("modified").get(1).asLong());
+        assertEquals(List.of(Files.size(policy), nanos(policy)),
+                List.of(stamps.path("files").path("a.policy.yaml").get(0).asLong(), stamps.path("files").path("a.policy.yaml").get(1).asLong()));
+        assertEquals(nanos(store), stamps.path("modified").asLong());
+    }
+
+    /** A file's modification time in nanoseconds since the epoch. */
+    private static long nanos(Path file) throws java.io.IOException {
+        return Files.getLastModifiedTime(file).to(java.util.concurrent.TimeUnit.NANOSECONDS);
     }
 
     @Test
