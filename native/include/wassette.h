@@ -110,6 +110,29 @@ wasmtime_error_t *wassette_component_instance_pre_instantiate(
 void wassette_component_instance_pre_delete(wassette_component_instance_pre_t *pre);
 
 /*
+ * A component's imports and exported functions with their WIT types, in one call
+ * (native/src/describe.rs): walking them through the C API's type functions takes a call per
+ * node, and an FFM embedder links a stub for each distinct signature on first use.
+ *
+ * `out` receives a new byte vector (free it with wasm_byte_vec_delete). Little-endian; a count
+ * or a string's length is a u32, a string is UTF-8 after its length, an optional is a u8 (0/1)
+ * before its value:
+ *   u8 format (1)
+ *   u32 imports, each: string name, u8 item kind (WASMTIME_COMPONENT_ITEM_*),
+ *                      u8 1 if it is an instance exporting only types, else 0
+ *   u32 functions (at world level, and one level down in exported instances), each:
+ *                      optional string interface, string name,
+ *                      u32 params, each: string name, type;  optional type result
+ *   type: u8 WASMTIME_COMPONENT_VALTYPE_* code, then by kind:
+ *     list, option: type          record: u32 fields, each: string name, type
+ *     tuple: u32 types, each type  variant: u32 cases, each: string name, optional type
+ *     enum, flags: u32 names, each string   result: optional type ok, optional type err
+ *     map: type key, type value     0xff: a kind without a code here, then string its name
+ *     the rest: nothing
+ */
+void wassette_component_describe(const wasmtime_component_t *component, wasm_byte_vec_t *out);
+
+/*
  * Why a guest call failed, by the error's type (native/src/errors.rs). Component calls return a
  * wasmtime_error_t, not a wasm_trap_t, so wasmtime_trap_code cannot read their trap code.
  */

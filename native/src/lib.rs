@@ -8,6 +8,7 @@
 
 pub use wasmtime_c_api::*;
 
+mod describe;
 mod egress;
 mod errors;
 mod instance_pre;

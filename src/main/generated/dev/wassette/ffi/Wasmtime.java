@@ -32749,6 +32749,66 @@ public class Wasmtime extends Wasmtime$shared {
         }
     }
 
+    private static class wassette_component_describe {
+        public static final FunctionDescriptor DESC = FunctionDescriptor.ofVoid(
+            Wasmtime.C_POINTER,
+            Wasmtime.C_POINTER
+        );
+
+        public static final MemorySegment ADDR = SYMBOL_LOOKUP.findOrThrow("wassette_component_describe");
+
+        public static final MethodHandle HANDLE = Linker.nativeLinker().downcallHandle(ADDR, DESC);
+    }
+
+    /**
+     * Function descriptor for:
+     * {@snippet lang=c :
+     * void wassette_component_describe(const wasmtime_component_t *component, wasm_byte_vec_t *out)
+     * }
+     */
+    public static FunctionDescriptor wassette_component_describe$descriptor() {
+        return wassette_component_describe.DESC;
+    }
+
+    /**
+     * Downcall method handle for:
+     * {@snippet lang=c :
+     * void wassette_component_describe(const wasmtime_component_t *component, wasm_byte_vec_t *out)
+     * }
+     */
+    public static MethodHandle wassette_component_describe$handle() {
+        return wassette_component_describe.HANDLE;
+    }
+
+    /**
+     * Address for:
+     * {@snippet lang=c :
+     * void wassette_component_describe(const wasmtime_component_t *component, wasm_byte_vec_t *out)
+     * }
+     */
+    public static MemorySegment wassette_component_describe$address() {
+        return wassette_component_describe.ADDR;
+    }
+
+    /**
+     * {@snippet lang=c :
+     * void wassette_component_describe(const wasmtime_component_t *component, wasm_byte_vec_t *out)
+     * }
+     */
+    public static void wassette_component_describe(MemorySegment component, MemorySegment out) {
+        var mh$ = wassette_component_describe.HANDLE;
+        try {
+            if (TRACE_DOWNCALLS) {
+                traceDowncall("wassette_component_describe", component, out);
+            }
+            mh$.invokeExact(component, out);
+        } catch (Error | RuntimeException ex) {
+           throw ex;
+        } catch (Throwable ex$) {
+           throw new AssertionError("should not reach here", ex$);
+        }
+    }
+
     private static class wassette_error_trap_code {
         public static final FunctionDescriptor DESC = FunctionDescriptor.of(
             Wasmtime.C_BOOL,

@@ -30,8 +30,15 @@ public final class Component implements AutoCloseable {
     private Component(Engine engine, MemorySegment handle) {
         this.engine = engine;
         this.handle = handle;
-        this.exports = List.copyOf(TypeReader.exports(handle, engine.handle()));
-        this.imports = List.copyOf(TypeReader.imports(handle, engine.handle()));
+        TypeReader.Description description;
+        try {
+            description = TypeReader.describe(handle);
+        } catch (RuntimeException e) {
+            wasmtime_component_delete(handle); // not yet owned by anyone else
+            throw e;
+        }
+        this.exports = List.copyOf(description.exports());
+        this.imports = List.copyOf(description.imports());
     }
 
     static Component compile(Engine engine, byte[] bytes) {

@@ -2,116 +2,89 @@ package dev.wassette.runtime;
 
 import static dev.wassette.ffi.Wasmtime.*;
 
-import dev.wassette.ffi.wasmtime_component_item_t;
-import dev.wassette.ffi.wasmtime_component_item_union;
-import dev.wassette.ffi.wasmtime_component_valtype_t;
-import dev.wassette.ffi.wasmtime_component_valtype_union;
+import dev.wassette.ffi.wasm_byte_vec_t;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.BufferUnderflowException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-/** Reads a component's imports, exported functions and their WIT types through the C API's type introspection. */
+/**
+ * Reads a component's imports and exported functions, with their WIT types, from the description
+ * the native library writes in one call ({@code wassette_component_describe}; its encoding is in
+ * {@code native/include/wassette.h}). Walking the types through the C API took a downcall per
+ * node, and the JVM links a stub for each distinct signature the first time: ~100 ms of a
+ * process's first component load.
+ */
 final class TypeReader {
-    private final Arena arena;
-    private final MemorySegment engine;
-    private final MemorySegment nameRet;
-    private final MemorySegment lenRet;
-    private final MemorySegment ptrRet;
-    private final MemorySegment boolRet;
+    private static final int FORMAT = 1;
+    private static final int UNSUPPORTED = 0xff;
 
-    private TypeReader(Arena arena, MemorySegment engine) {
-        this.arena = arena;
-        this.engine = engine;
-        this.nameRet = arena.allocate(ValueLayout.ADDRESS);
-        this.lenRet = arena.allocate(ValueLayout.JAVA_LONG);
-        this.ptrRet = arena.allocate(ValueLayout.ADDRESS);
-        this.boolRet = arena.allocate(ValueLayout.JAVA_BOOLEAN);
+    /** What a component imports, and the functions it exports at world level and one level down in exported instances. */
+    record Description(List<ComponentImport> imports, List<ExportedFunction> exports) {}
+
+    private final ByteBuffer in;
+
+    private TypeReader(ByteBuffer in) {
+        this.in = in;
     }
 
-    /** Exported functions at world level and one level down in exported interface instances. */
-    static List<ExportedFunction> exports(MemorySegment component, MemorySegment engine) {
+    static Description describe(MemorySegment component) {
+        byte[] bytes;
         try (Arena arena = Arena.ofConfined()) {
-            TypeReader reader = new TypeReader(arena, engine);
-            MemorySegment type = wasmtime_component_type(component);
+            MemorySegment vec = wasm_byte_vec_t.allocate(arena);
+            wassette_component_describe(component, vec);
             try {
-                List<ExportedFunction> out = new ArrayList<>();
-                long n = wasmtime_component_type_export_count(type, engine);
-                for (long i = 0; i < n; i++) {
-                    if (!wasmtime_component_type_export_nth(type, engine, i, reader.nameRet, reader.lenRet, reader.ptrRet)) {
-                        continue;
-                    }
-                    String name = reader.name();
-                    reader.readExtern(reader.ptrRet.get(ValueLayout.ADDRESS, 0), null, name, out);
-                }
-                return out;
+                bytes = wasm_byte_vec_t.data(vec).reinterpret(wasm_byte_vec_t.size(vec)).toArray(ValueLayout.JAVA_BYTE);
             } finally {
-                wasmtime_component_type_delete(type);
+                wasm_byte_vec_delete(vec);
             }
         }
+        return read(bytes);
     }
 
-    /** The component's imports, in the order of its binary. */
-    static List<ComponentImport> imports(MemorySegment component, MemorySegment engine) {
-        try (Arena arena = Arena.ofConfined()) {
-            TypeReader reader = new TypeReader(arena, engine);
-            MemorySegment type = wasmtime_component_type(component);
-            try {
-                List<ComponentImport> out = new ArrayList<>();
-                long n = wasmtime_component_type_import_count(type, engine);
-                for (long i = 0; i < n; i++) {
-                    if (wasmtime_component_type_import_nth(type, engine, i, reader.nameRet, reader.lenRet, reader.ptrRet)) {
-                        String name = reader.name();
-                        out.add(reader.importOf(name, reader.ptrRet.get(ValueLayout.ADDRESS, 0)));
-                    }
-                }
-                return out;
-            } finally {
-                wasmtime_component_type_delete(type);
-            }
-        }
-    }
-
-    /** An import from its extern type, which we own (and free here). */
-    private ComponentImport importOf(String name, MemorySegment ext) {
-        MemorySegment item = wasmtime_component_item_t.allocate(arena);
-        wasmtime_component_extern_type(ext, item);
+    /** Decodes a description (package-private for tests of malformed input). */
+    static Description read(byte[] bytes) {
         try {
-            int kind = Byte.toUnsignedInt(wasmtime_component_item_t.kind(item));
-            if (kind == WASMTIME_COMPONENT_ITEM_COMPONENT_INSTANCE()) {
-                return new ComponentImport(name, ComponentImport.Kind.INSTANCE,
-                        typesOnly(wasmtime_component_item_union.component_instance(wasmtime_component_item_t.of(item))));
-            }
-            return new ComponentImport(name, kind(kind), false);
-        } finally {
-            wasmtime_component_item_delete(item);
-            wasmtime_component_extern_delete(ext);
+            return new TypeReader(ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN)).description();
+        } catch (BufferUnderflowException | IllegalArgumentException e) {
+            throw new WasmtimeException("cannot read the component's types: the native description is malformed (" + e + ")");
         }
     }
 
-    /** Whether an instance type (borrowed) exports only types, which need no definition to link. */
-    private boolean typesOnly(MemorySegment instance) {
-        long n = wasmtime_component_instance_type_export_count(instance, engine);
-        for (long i = 0; i < n; i++) {
-            if (!wasmtime_component_instance_type_export_nth(instance, engine, i, nameRet, lenRet, ptrRet)) {
-                continue;
-            }
-            MemorySegment ext = ptrRet.get(ValueLayout.ADDRESS, 0);
-            MemorySegment item = wasmtime_component_item_t.allocate(arena);
-            wasmtime_component_extern_type(ext, item);
-            int kind = Byte.toUnsignedInt(wasmtime_component_item_t.kind(item));
-            wasmtime_component_item_delete(item);
-            wasmtime_component_extern_delete(ext);
-            if (kind != WASMTIME_COMPONENT_ITEM_TYPE()) {
-                return false;
-            }
+    private Description description() {
+        int format = u8();
+        if (format != FORMAT) {
+            throw new IllegalArgumentException("format " + format + ", expected " + FORMAT);
         }
-        return true;
+        int importCount = count();
+        List<ComponentImport> imports = new ArrayList<>(importCount);
+        for (int i = 0; i < importCount; i++) {
+            String name = string();
+            int kind = u8();
+            boolean typesOnly = u8() != 0;
+            imports.add(kind == WASMTIME_COMPONENT_ITEM_COMPONENT_INSTANCE()
+                    ? new ComponentImport(name, ComponentImport.Kind.INSTANCE, typesOnly)
+                    : new ComponentImport(name, importKind(kind), false));
+        }
+        int functionCount = count();
+        List<ExportedFunction> exports = new ArrayList<>(functionCount);
+        for (int i = 0; i < functionCount; i++) {
+            String iface = u8() != 0 ? string() : null;
+            String name = string();
+            exports.add(new ExportedFunction(iface, name, function()));
+        }
+        if (in.hasRemaining()) {
+            throw new IllegalArgumentException(in.remaining() + " bytes after the last function");
+        }
+        return new Description(imports, exports);
     }
 
-    private static ComponentImport.Kind kind(int kind) {
+    private static ComponentImport.Kind importKind(int kind) {
         if (kind == WASMTIME_COMPONENT_ITEM_COMPONENT_FUNC()) {
             return ComponentImport.Kind.FUNCTION;
         } else if (kind == WASMTIME_COMPONENT_ITEM_RESOURCE()) {
@@ -126,68 +99,29 @@ final class TypeReader {
         return ComponentImport.Kind.TYPE;
     }
 
-    private void readExtern(MemorySegment ext, String iface, String name, List<ExportedFunction> out) {
-        MemorySegment item = wasmtime_component_item_t.allocate(arena);
-        wasmtime_component_extern_type(ext, item);
-        try {
-            int kind = Byte.toUnsignedInt(wasmtime_component_item_t.kind(item));
-            MemorySegment of = wasmtime_component_item_t.of(item);
-            if (kind == WASMTIME_COMPONENT_ITEM_COMPONENT_FUNC()) {
-                out.add(new ExportedFunction(iface, name, function(wasmtime_component_item_union.component_func(of))));
-            } else if (kind == WASMTIME_COMPONENT_ITEM_COMPONENT_INSTANCE() && iface == null) {
-                MemorySegment instance = wasmtime_component_item_union.component_instance(of);
-                long n = wasmtime_component_instance_type_export_count(instance, engine);
-                for (long i = 0; i < n; i++) {
-                    if (wasmtime_component_instance_type_export_nth(instance, engine, i, nameRet, lenRet, ptrRet)) {
-                        String member = name();
-                        readExtern(ptrRet.get(ValueLayout.ADDRESS, 0), name, member, out);
-                    }
-                }
-            }
-        } finally {
-            wasmtime_component_item_delete(item);
-            wasmtime_component_extern_delete(ext);
+    private FunctionType function() {
+        int n = count();
+        List<FunctionType.Param> params = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            String name = string();
+            params.add(new FunctionType.Param(name, type()));
         }
+        return new FunctionType(params, optionalType());
     }
 
-    /** Reads a {@code wasmtime_component_func_type_t*} (borrowed). */
-    static FunctionType functionType(MemorySegment funcType) {
-        try (Arena arena = Arena.ofConfined()) {
-            return new TypeReader(arena, MemorySegment.NULL).function(funcType);
-        }
+    private WitType optionalType() {
+        return u8() != 0 ? type() : null;
     }
 
-    private FunctionType function(MemorySegment ft) {
-        List<FunctionType.Param> params = new ArrayList<>();
-        long n = wasmtime_component_func_type_param_count(ft);
-        for (long i = 0; i < n; i++) {
-            MemorySegment vt = wasmtime_component_valtype_t.allocate(arena);
-            if (wasmtime_component_func_type_param_nth(ft, i, nameRet, lenRet, vt)) {
-                String pname = name();
-                params.add(new FunctionType.Param(pname, ownedType(vt)));
-            }
+    private WitType type() {
+        int code = u8();
+        if (code == UNSUPPORTED) {
+            return new WitType.UnsupportedType(string());
         }
-        MemorySegment rt = wasmtime_component_valtype_t.allocate(arena);
-        WitType result = wasmtime_component_func_type_result(ft, rt) ? ownedType(rt) : null;
-        return new FunctionType(params, result);
-    }
-
-    /** Converts a valtype we own and then frees it. */
-    private WitType ownedType(MemorySegment vt) {
-        try {
-            return type(vt);
-        } finally {
-            wasmtime_component_valtype_delete(vt);
-        }
-    }
-
-    private WitType type(MemorySegment vt) {
-        int code = Byte.toUnsignedInt(wasmtime_component_valtype_t.kind(vt));
         ComponentKind kind = ComponentKind.ofType(code);
         if (kind == null) {
-            return new WitType.UnsupportedType("unknown type kind " + code);
+            throw new IllegalArgumentException("unknown type kind " + code);
         }
-        MemorySegment of = wasmtime_component_valtype_t.of(vt);
         return switch (kind) {
             case BOOL -> WitType.Primitive.BOOL;
             case S8 -> WitType.Primitive.S8;
@@ -202,114 +136,80 @@ final class TypeReader {
             case F64 -> WitType.Primitive.F64;
             case CHAR -> WitType.Primitive.CHAR;
             case STRING -> WitType.Primitive.STRING;
-            case LIST -> {
-                MemorySegment sub = sub();
-                wasmtime_component_list_type_element(wasmtime_component_valtype_union.list(of), sub);
-                yield new WitType.ListType(ownedType(sub));
-            }
+            case LIST -> new WitType.ListType(type());
             case RECORD -> {
-                MemorySegment rec = wasmtime_component_valtype_union.record_(of);
-                List<WitType.Field> fields = new ArrayList<>();
-                long n = wasmtime_component_record_type_field_count(rec);
-                for (long i = 0; i < n; i++) {
-                    MemorySegment sub = sub();
-                    if (wasmtime_component_record_type_field_nth(rec, i, nameRet, lenRet, sub)) {
-                        String fname = name();
-                        fields.add(new WitType.Field(fname, ownedType(sub)));
-                    }
+                int n = count();
+                List<WitType.Field> fields = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    String name = string();
+                    fields.add(new WitType.Field(name, type()));
                 }
                 yield new WitType.RecordType(fields);
             }
             case TUPLE -> {
-                MemorySegment tup = wasmtime_component_valtype_union.tuple(of);
-                List<WitType> types = new ArrayList<>();
-                long n = wasmtime_component_tuple_type_types_count(tup);
-                for (long i = 0; i < n; i++) {
-                    MemorySegment sub = sub();
-                    if (wasmtime_component_tuple_type_types_nth(tup, i, sub)) {
-                        types.add(ownedType(sub));
-                    }
+                int n = count();
+                List<WitType> types = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    types.add(type());
                 }
                 yield new WitType.TupleType(types);
             }
             case VARIANT -> {
-                MemorySegment var = wasmtime_component_valtype_union.variant(of);
-                List<WitType.Case> cases = new ArrayList<>();
-                long n = wasmtime_component_variant_type_case_count(var);
-                for (long i = 0; i < n; i++) {
-                    MemorySegment sub = sub();
-                    if (wasmtime_component_variant_type_case_nth(var, i, nameRet, lenRet, boolRet, sub)) {
-                        String cname = name();
-                        boolean hasPayload = boolRet.get(ValueLayout.JAVA_BOOLEAN, 0);
-                        cases.add(new WitType.Case(cname, hasPayload ? ownedType(sub) : null));
-                    }
+                int n = count();
+                List<WitType.Case> cases = new ArrayList<>(n);
+                for (int i = 0; i < n; i++) {
+                    String name = string();
+                    cases.add(new WitType.Case(name, optionalType()));
                 }
                 yield new WitType.VariantType(cases);
             }
-            case ENUM -> {
-                MemorySegment en = wasmtime_component_valtype_union.enum_(of);
-                List<String> names = new ArrayList<>();
-                long n = wasmtime_component_enum_type_names_count(en);
-                for (long i = 0; i < n; i++) {
-                    if (wasmtime_component_enum_type_names_nth(en, i, nameRet, lenRet)) {
-                        names.add(name());
-                    }
-                }
-                yield new WitType.EnumType(names);
-            }
-            case OPTION -> {
-                MemorySegment sub = sub();
-                wasmtime_component_option_type_ty(wasmtime_component_valtype_union.option(of), sub);
-                yield new WitType.OptionType(ownedType(sub));
-            }
+            case ENUM -> new WitType.EnumType(names());
+            case OPTION -> new WitType.OptionType(type());
             case RESULT -> {
-                MemorySegment res = wasmtime_component_valtype_union.result(of);
-                MemorySegment ok = sub();
-                WitType okType = wasmtime_component_result_type_ok(res, ok) ? ownedType(ok) : null;
-                MemorySegment err = sub();
-                WitType errType = wasmtime_component_result_type_err(res, err) ? ownedType(err) : null;
-                yield new WitType.ResultType(okType, errType);
+                WitType ok = optionalType();
+                yield new WitType.ResultType(ok, optionalType());
             }
-            case FLAGS -> {
-                MemorySegment fl = wasmtime_component_valtype_union.flags(of);
-                List<String> names = new ArrayList<>();
-                long n = wasmtime_component_flags_type_names_count(fl);
-                for (long i = 0; i < n; i++) {
-                    if (wasmtime_component_flags_type_names_nth(fl, i, nameRet, lenRet)) {
-                        names.add(name());
-                    }
-                }
-                yield new WitType.FlagsType(names);
-            }
+            case FLAGS -> new WitType.FlagsType(names());
             case OWN -> new WitType.ResourceType(true);
             case BORROW -> new WitType.ResourceType(false);
             case FUTURE -> new WitType.UnsupportedType("future");
             case STREAM -> new WitType.UnsupportedType("stream");
             case ERROR_CONTEXT -> new WitType.UnsupportedType("error-context");
             case MAP -> {
-                MemorySegment map = wasmtime_component_valtype_union.map(of);
-                MemorySegment k = sub();
-                wasmtime_component_map_type_key(map, k);
-                WitType key = ownedType(k);
-                MemorySegment v = sub();
-                wasmtime_component_map_type_value(map, v);
-                yield new WitType.MapType(key, ownedType(v));
+                WitType key = type();
+                yield new WitType.MapType(key, type());
             }
             // ofType never answers this (a value has it; its type is own or borrow); the compiler wants every kind named.
             case RESOURCE -> throw new IllegalStateException("not a kind of types: " + kind);
         };
     }
 
-    private MemorySegment sub() {
-        return wasmtime_component_valtype_t.allocate(arena);
+    private List<String> names() {
+        int n = count();
+        List<String> names = new ArrayList<>(n);
+        for (int i = 0; i < n; i++) {
+            names.add(string());
+        }
+        return names;
     }
 
-    private String name() {
-        long len = lenRet.get(ValueLayout.JAVA_LONG, 0);
-        if (len == 0) {
-            return "";
+    private int u8() {
+        return Byte.toUnsignedInt(in.get());
+    }
+
+    /** A u32 count or length; one that cannot fit in what is left is malformed, not a huge allocation. */
+    private int count() {
+        long n = Integer.toUnsignedLong(in.getInt());
+        if (n > in.remaining()) {
+            throw new IllegalArgumentException("count " + n + " exceeds the " + in.remaining() + " bytes left");
         }
-        MemorySegment ptr = nameRet.get(ValueLayout.ADDRESS, 0).reinterpret(len);
-        return new String(ptr.toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+        return (int) n;
+    }
+
+    private String string() {
+        int len = count();
+        String s = new String(in.array(), in.arrayOffset() + in.position(), len, StandardCharsets.UTF_8);
+        in.position(in.position() + len);
+        return s;
     }
 }

@@ -250,7 +250,7 @@ public sealed interface WitType {
     }
 
     /**
-     * Types this runtime cannot pass (future, stream, error-context).
+     * Types this runtime cannot pass (future, stream, error-context, fixed-length list).
      *
      * @param kind the type's kind as reported, e.g. {@code future}; also its {@link #wit()}
      */
