@@ -2,6 +2,8 @@ package dev.wassette.cli;
 
 import dev.wassette.host.ClientEnvironment;
 import dev.wassette.host.ComponentHost;
+import dev.wassette.mcp.EarlyAnswers;
+import dev.wassette.mcp.EarlyResponder;
 import dev.wassette.mcp.HttpMcpServer;
 import dev.wassette.mcp.StreamTransport;
 import dev.wassette.mcp.WassetteMcpServer;
@@ -14,6 +16,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.stream.Stream;
@@ -83,11 +86,32 @@ final class AotTrainCommand implements Callable<Integer> {
                 if (answers.errors() > 0) {
                     return WassetteCli.GUEST_FAILED;
                 }
+                // The early answers of `run` without the daemon: recorded, then an opening answered from them.
+                Path early = tmp.resolve("run-train.early.json");
+                new EarlyAnswers(early, server, transport.protocolVersions(), host.store().directory(), List.of(tmp.resolve("absent.toml"))).write();
+                answerEarly(early);
                 toServer.close();
             }
             return WassetteCli.OK;
         } finally {
             deleteTree(tmp);
+        }
+    }
+
+    /** An opening answered by {@link EarlyResponder} from {@code recorded}, and handed over. */
+    private static void answerEarly(Path recorded) throws IOException, InterruptedException {
+        java.nio.channels.Pipe pipe = java.nio.channels.Pipe.open();
+        Answers answers = new Answers();
+        EarlyResponder responder = EarlyResponder.start(recorded, java.nio.channels.Channels.newInputStream(pipe.source()), answers);
+        String opening = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
+                + "\"capabilities\":{},\"clientInfo\":{\"name\":\"aot-train\",\"version\":\"1\"}}}\n"
+                + "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}\n{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}\n";
+        try (OutputStream client = java.nio.channels.Channels.newOutputStream(pipe.sink())) {
+            client.write(opening.getBytes(StandardCharsets.UTF_8));
+            answers.await(2);
+            try (InputStream input = responder.handOver().input()) {
+                input.readNBytes(opening.length());
+            }
         }
     }
 

@@ -3,6 +3,8 @@ package dev.wassette.cli;
 import dev.wassette.host.ClientEnvironment;
 import dev.wassette.host.ComponentHost;
 import dev.wassette.host.ProvisioningManifest;
+import dev.wassette.mcp.EarlyAnswers;
+import dev.wassette.mcp.EarlyResponder;
 import dev.wassette.mcp.HttpMcpServer;
 import dev.wassette.mcp.OperatorEndpoints;
 import dev.wassette.mcp.StreamTransport;
@@ -57,6 +59,20 @@ final class RunCommand implements Callable<Integer> {
             if (!options.provisionOrReport(host, manifest, err)) {
                 return WassetteCli.BAD_INPUT;
             }
+            StreamTransport transport = new StreamTransport(server, HttpMcpServer.MAX_REQUEST_BYTES);
+            server.streams(transport);
+            // The answers the next run of this configuration gives while its server starts
+            // (EarlyResponder): written after each change, the first time when the start's loading of
+            // the stored components ends. Listening before that loading starts, so it cannot end unheard.
+            EarlyResponder responder = EarlyResponder.started();
+            if (responder != null) {
+                EarlyAnswers early = new EarlyAnswers(responder.file(), server, transport.protocolVersions(), host.store().directory(),
+                        options.configurationFiles(client));
+                server.onChange(early::refresh);
+                if (options.pinned()) {
+                    early.refresh();
+                }
+            }
             // first, so the first tools/list has the stored components' tools
             Thread loading = options.pinned() ? null : server.loadStoredComponents();
             try (OperatorEndpoints endpoints = metricsAddress == null ? null
@@ -65,20 +81,27 @@ final class RunCommand implements Callable<Integer> {
                     LOG.log(System.Logger.Level.INFO, "metrics on http://{0}:{1}/metrics", endpoints.address().getHostString(),
                             String.valueOf(endpoints.address().getPort()));
                 }
-                serve(server, host, jsonRpc);
+                serve(transport, responder, host, jsonRpc);
             }
         }
         return WassetteCli.OK;
     }
 
-    /** Serves stdin/stdout until stdin closes, then lets the requests in flight finish. */
-    private static void serve(WassetteMcpServer server, ComponentHost host, OutputStream jsonRpc) throws InterruptedException {
-        StreamTransport transport = new StreamTransport(server, HttpMcpServer.MAX_REQUEST_BYTES);
-        server.streams(transport);
+    /**
+     * Serves stdin/stdout until stdin closes, then lets the requests in flight finish. Takes over from
+     * {@code responder} (null: none), which may have answered the session's opening already.
+     */
+    private static void serve(StreamTransport transport, EarlyResponder responder, ComponentHost host, OutputStream jsonRpc)
+            throws InterruptedException {
+        EarlyResponder.HandOver handOver = responder == null ? null : responder.handOver();
         // The client is this process: no ClientEnvironment, the host's settings are its own.
-        StreamTransport.Connection stdio = transport.open("stdio", new FileInputStream(FileDescriptor.in), jsonRpc, null, null);
+        StreamTransport.Connection stdio = transport.open("stdio", handOver == null ? new FileInputStream(FileDescriptor.in) : handOver.input(),
+                jsonRpc, null, null, handOver == null ? null : handOver.answered());
         CountDownLatch stdinClosed = stdio.start();
         LOG.log(System.Logger.Level.INFO, "wassette MCP server on stdio; components in {0}", host.store().directory());
+        if (responder != null) {
+            responder.forgetStale();
+        }
         stdinClosed.await();
         LOG.log(System.Logger.Level.INFO, "stdin closed; finishing requests in flight");
         stdio.awaitAnswered(host.settings().callTimeout().plusSeconds(10));

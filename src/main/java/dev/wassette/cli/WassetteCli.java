@@ -1,5 +1,6 @@
 package dev.wassette.cli;
 
+import dev.wassette.mcp.EarlyResponder;
 import dev.wassette.mcp.ServerStartup;
 import dev.wassette.runtime.NativeLibrary;
 import java.io.PrintWriter;
@@ -49,6 +50,11 @@ public final class WassetteCli implements Runnable {
     }
 
     public static void main(String[] args) {
+        if (args.length > 0 && args[0].equals("run") && java.util.Arrays.stream(args).noneMatch(WassetteCli::asksForHelp)) {
+            // First of all: a client's opening can be answered as soon as this thread gets here.
+            EarlyResponder.startForStdio(List.of(args).subList(1, args.length), System.getenv(), java.nio.file.Path.of(""),
+                    new java.io.FileInputStream(java.io.FileDescriptor.in), new java.io.FileOutputStream(java.io.FileDescriptor.out));
+        }
         for (Class<?> c : SERVERS) {
             if (args.length > 0 && args[0].equals(c.getAnnotation(Command.class).name())) {
                 // On other threads, while the command line is built and the config read.
@@ -66,6 +72,10 @@ public final class WassetteCli implements Runnable {
             code = USAGE;
         }
         System.exit(code);
+    }
+
+    private static boolean asksForHelp(String arg) {
+        return arg.equals("-h") || arg.equals("--help") || arg.equals("-V") || arg.equals("--version");
     }
 
     /** The subcommands, in the order help lists them. */

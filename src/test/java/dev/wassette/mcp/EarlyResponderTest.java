@@ -1,0 +1,314 @@
+package dev.wassette.mcp;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.wassette.host.ComponentMetadata;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.channels.Channels;
+import java.nio.channels.Pipe;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The answers of a stdio session's opening from recorded answers, and the hand-over to the server. */
+class EarlyResponderTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Duration BOUND = Duration.ofSeconds(10);
+    private static final String INITIALIZE = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"%s\","
+            + "\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}";
+    private static final String INITIALIZED = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}";
+
+    @TempDir
+    Path tmp;
+    private Path file;
+    private Path store;
+    private Path config;
+    private Pipe stdin;
+    private OutputStream client;
+    private final Output stdout = new Output();
+
+    /** What the responder wrote, readable line by line while it writes. */
+    private static final class Output extends OutputStream {
+        private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+
+        @Override
+        public synchronized void write(int b) {
+            bytes.write(b);
+            notifyAll();
+        }
+
+        @Override
+        public synchronized void write(byte[] b, int off, int len) {
+            bytes.write(b, off, len);
+            notifyAll();
+        }
+
+        /** The lines written, once there are {@code n} of them (within the bound). */
+        synchronized List<JsonNode> lines(int n) throws Exception {
+            long deadline = System.nanoTime() + BOUND.toNanos();
+            while (lines().size() < n) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    throw new AssertionError("expected " + n + " lines, have: " + bytes.toString(StandardCharsets.UTF_8));
+                }
+                wait(Math.max(1, left / 1_000_000));
+            }
+            return lines();
+        }
+
+        synchronized List<JsonNode> lines() throws IOException {
+            List<JsonNode> out = new ArrayList<>();
+            for (String line : bytes.toString(StandardCharsets.UTF_8).split("\n")) {
+                if (!line.isEmpty()) {
+                    out.add(JSON.readTree(line));
+                }
+            }
+            return out;
+        }
+    }
+
+    @BeforeEach
+    void record() throws Exception {
+        store = tmp.resolve("store");
+        Files.createDirectories(store);
+        Files.writeString(store.resolve("a.wasm"), "x");
+        config = tmp.resolve("config.toml");
+        file = tmp.resolve("run-test.early.json");
+        writeRecorded(file, store, config);
+        stdin = Pipe.open();
+        client = Channels.newOutputStream(stdin.sink());
+    }
+
+    /** A file as EarlyAnswers writes one: two protocol versions, one tool, the store's and the config's stamps. */
+    static void writeRecorded(Path file, Path store, Path config) throws IOException {
+        ObjectNode root = JSON.createObjectNode();
+        root.put("format", EarlyAnswers.FORMAT);
+        ObjectNode initialize = root.putObject("initialize");
+        initialize.put("latest", "2025-06-18");
+        ObjectNode results = initialize.putObject("results");
+        results.putObject("2025-03-26").put("protocolVersion", "2025-03-26").putObject("serverInfo").put("name", "wassette");
+        results.putObject("2025-06-18").put("protocolVersion", "2025-06-18").putObject("serverInfo").put("name", "wassette");
+        root.putObject("tools").putArray("tools").addObject().put("name", "load-component");
+        root.put("toolsDigest", "digest-1");
+        ObjectNode s = root.putObject("store");
+        s.put("directory", store.toString());
+        s.put("modified", ComponentMetadata.FileStamp.of(store).modifiedNanos());
+        ObjectNode files = s.putObject("files");
+        try (var entries = Files.list(store)) {
+            for (Path f : entries.toList()) {
+                ComponentMetadata.FileStamp stamp = ComponentMetadata.FileStamp.of(f);
+                files.putArray(f.getFileName().toString()).add(stamp.size()).add(stamp.modifiedNanos());
+            }
+        }
+        root.putObject("configuration").putNull(config.toString());
+        Files.write(file, JSON.writeValueAsBytes(root));
+    }
+
+    private void send(String... lines) throws IOException {
+        for (String line : lines) {
+            client.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        }
+        client.flush();
+    }
+
+    private static String read(InputStream in, int bytes) throws IOException {
+        return new String(in.readNBytes(bytes), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void theOpeningIsAnsweredAndTheServerReadsEverythingFromTheStart() throws Exception {
+        EarlyResponder responder = EarlyResponder.start(file, Channels.newInputStream(stdin.source()), stdout);
+        String opening = String.join("\n", INITIALIZE.formatted("2025-03-26"), INITIALIZED,
+                "{\"jsonrpc\":\"2.0\",\"id\":\"list\",\"method\":\"tools/list\",\"params\":{}}",
+                "{\"jsonrpc\":\"2.0\",\"id\":7,\"method\":\"ping\"}",
+                "{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/call\",\"params\":{\"name\":\"x\"}}") + "\n";
+        send(opening.strip().split("\n"));
+        List<JsonNode> answers = stdout.lines(3);
+        assertEquals(1, answers.get(0).get("id").asInt());
+        assertEquals("2025-03-26", answers.get(0).at("/result/protocolVersion").asText(), "the version asked for, which the server speaks");
+        assertEquals("list", answers.get(1).get("id").asText());
+        assertEquals("load-component", answers.get(1).at("/result/tools/0/name").asText());
+        assertEquals(JSON.createObjectNode(), answers.get(2).get("result"));
+
+        EarlyResponder.HandOver handOver = responder.handOver();
+        assertEquals(Set.of("1", "\"list\"", "7"), handOver.answered().requestIds(), "keyed as StreamTransport keys ids");
+        assertEquals("digest-1", handOver.answered().toolsDigest());
+        InputStream server = handOver.input();
+        assertEquals(opening, read(server, opening.length()), "every byte read, answered or not, in order");
+        String later = "{\"jsonrpc\":\"2.0\",\"id\":9,\"method\":\"tools/list\"}\n";
+        send(later.strip());
+        assertEquals(later, read(server, later.length()), "then stdin itself");
+        assertEquals(3, stdout.lines().size(), "nothing answered after the first message the server must answer");
+    }
+
+    @Test
+    void aVersionTheServerDoesNotSpeakGetsTheLatestAndIdsKeepTheirForm() throws Exception {
+        EarlyResponder.start(file, Channels.newInputStream(stdin.source()), stdout);
+        send("{\"jsonrpc\":\"2.0\",\"id\":\"a\\\"b\",\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2099-01-01\"}}");
+        JsonNode answer = stdout.lines(1).getFirst();
+        assertEquals("a\"b", answer.get("id").asText());
+        assertEquals("2025-06-18", answer.at("/result/protocolVersion").asText());
+    }
+
+    @Test
+    void aReadInProgressAtTheHandOverIsTheServersFirstInput() throws Exception {
+        EarlyResponder responder = EarlyResponder.start(file, Channels.newInputStream(stdin.source()), stdout);
+        send(INITIALIZE.formatted("2025-06-18"), INITIALIZED);
+        stdout.lines(1);
+        EarlyResponder.HandOver handOver = responder.handOver(); // the responder waits in a read meanwhile
+        String opening = INITIALIZE.formatted("2025-06-18") + "\n" + INITIALIZED + "\n";
+        InputStream server = handOver.input();
+        assertEquals(opening, read(server, opening.length()));
+        String later = "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}\n";
+        send(later.strip());
+        assertEquals(later, read(server, later.length()));
+        assertEquals(1, stdout.lines().size(), "a tools/list after the hand-over is the server's");
+        client.close();
+        assertEquals(-1, server.read(), "the end of stdin reaches the server");
+    }
+
+    @Test
+    void anythingOutOfTheUsualOrderIsTheServers() throws Exception {
+        List<List<String>> sessions = List.of(
+                List.of("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"tools/list\"}"),                                  // not initialize first
+                List.of(INITIALIZE.formatted("2025-06-18"), "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}"), // before initialized
+                List.of(INITIALIZE.formatted("2025-06-18"), INITIALIZED, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\",\"params\":{\"cursor\":\"c\"}}"),
+                List.of(INITIALIZE.formatted("2025-06-18"), INITIALIZED, "[{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\"}]"), // a batch
+                List.of(INITIALIZE.formatted("2025-06-18"), INITIALIZED, "{\"jsonrpc\":\"2.0\",\"id\":2.5,\"method\":\"ping\"}"), // not an id the server accepts
+                List.of(INITIALIZE.formatted("2025-06-18"), INITIALIZED, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"ping\""));   // not JSON
+        for (List<String> lines : sessions) {
+            Pipe pipe = Pipe.open();
+            Output out = new Output();
+            EarlyResponder responder = EarlyResponder.start(file, Channels.newInputStream(pipe.source()), out);
+            OutputStream in = Channels.newOutputStream(pipe.sink());
+            String all = String.join("\n", lines) + "\n";
+            in.write(all.getBytes(StandardCharsets.UTF_8));
+            int expected = lines.getFirst().contains("initialize") ? 1 : 0;
+            out.lines(expected);
+            EarlyResponder.HandOver handOver = awaitStopped(responder, all.length());
+            assertEquals(expected, out.lines().size(), lines.toString());
+            assertEquals(all, read(handOver.input(), all.length()), lines.toString());
+        }
+    }
+
+    /** Hands over once the responder has read {@code bytes} (it stops at the message it leaves to the server). */
+    private static EarlyResponder.HandOver awaitStopped(EarlyResponder responder, int bytes) throws Exception {
+        long deadline = System.nanoTime() + BOUND.toNanos();
+        while (responder.bytesRead() < bytes) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("the responder read " + responder.bytesRead() + " of " + bytes + " bytes");
+            }
+            Thread.sleep(5);
+        }
+        return responder.handOver();
+    }
+
+    @Test
+    void changedStampsAreNotAnsweredFrom() throws Exception {
+        List<Runnable> changes = List.of(
+                () -> write(store.resolve("b.wasm"), "new"),   // a component added
+                () -> write(store.resolve("a.wasm"), "xy"),     // one changed
+                () -> write(config, "[server]"));               // a config file written since
+        for (Runnable change : changes) {
+            record();
+            Thread.sleep(20); // a later modification time than the recorded one, on coarse clocks too
+            change.run();
+            EarlyResponder responder = EarlyResponder.start(file, Channels.newInputStream(stdin.source()), stdout);
+            send(INITIALIZE.formatted("2025-06-18"));
+            EarlyResponder.HandOver handOver = responder.handOver();
+            assertTrue(handOver.answered().requestIds().isEmpty());
+            assertNull(handOver.answered().toolsDigest());
+            String line = INITIALIZE.formatted("2025-06-18") + "\n";
+            assertEquals(line, read(handOver.input(), line.length()));
+            Files.deleteIfExists(store.resolve("b.wasm"));
+            Files.deleteIfExists(config);
+        }
+        assertEquals(0, stdout.lines().size());
+    }
+
+    private static void write(Path f, String text) {
+        try {
+            Files.writeString(f, text);
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    @Test
+    void noFileOrAMalformedOneMeansNoAnswers() throws Exception {
+        for (String content : new String[] {null, "", "{", "[]", "{\"format\":1}", "{\"format\":2,\"tools\":{}}"}) {
+            Path f = tmp.resolve("other.early.json");
+            Files.deleteIfExists(f);
+            if (content != null) {
+                Files.writeString(f, content);
+            }
+            assertNull(EarlyResponder.Recorded.load(f), String.valueOf(content));
+        }
+        assertArrayEquals("{\"protocolVersion\":\"2025-06-18\",\"serverInfo\":{\"name\":\"wassette\"}}".getBytes(StandardCharsets.UTF_8),
+                EarlyResponder.Recorded.load(file).initializeResult("2025-06-18"), "the recorded JSON, byte for byte");
+    }
+
+    @Test
+    void theKeyFollowsWhatCanChangeTheServerAndNothingElse() {
+        Path cwd = Path.of("/work");
+        Map<String, String> env = Map.of("HOME", "/home/u", "WASSETTE_LOG", "INFO", "PATH", "/bin");
+        String key = EarlyResponder.key(List.of("--component-dir", "/s"), env, cwd);
+        assertEquals(16, key.length());
+        assertEquals(key, EarlyResponder.key(List.of("--component-dir", "/s", "--log-format", "json"), env, cwd));
+        assertEquals(key, EarlyResponder.key(List.of("--log-format=json", "--component-dir", "/s"), env, cwd));
+        assertEquals(key, EarlyResponder.key(List.of("--component-dir", "/s"),
+                Map.of("HOME", "/home/u", "WASSETTE_LOG", "INFO", "PATH", "/usr/bin", "WASSETTE_DAEMON", "off", "WASSETTE_LOG_FORMAT", "json"), cwd));
+        assertNotEquals(key, EarlyResponder.key(List.of("--component-dir", "/t"), env, cwd));
+        assertNotEquals(key, EarlyResponder.key(List.of("--component-dir", "/s"), env, Path.of("/elsewhere")), "relative paths resolve against it");
+        assertNotEquals(key, EarlyResponder.key(List.of("--component-dir", "/s"), Map.of("HOME", "/home/u", "WASSETTE_LOG", "DEBUG"), cwd));
+        assertNotEquals(key, EarlyResponder.key(List.of("--component-dir", "/s"), Map.of("HOME", "/home/v", "WASSETTE_LOG", "INFO"), cwd));
+    }
+
+    @Test
+    void answersNoRunUsedForAWeekAreDeleted() throws Exception {
+        Path old = tmp.resolve("run-0000000000000001.early.json");
+        Path recent = tmp.resolve("run-0000000000000002.early.json");
+        Path other = tmp.resolve("0000000000000003.early.json"); // a daemon's: its own to keep
+        for (Path f : List.of(old, recent, other)) {
+            Files.writeString(f, "{}");
+        }
+        java.nio.file.attribute.FileTime longAgo = java.nio.file.attribute.FileTime.from(java.time.Instant.now().minus(EarlyResponder.KEPT).minusSeconds(60));
+        Files.setLastModifiedTime(old, longAgo);
+        Files.setLastModifiedTime(other, longAgo);
+        Files.setLastModifiedTime(file, longAgo); // this run's own, which it rewrites
+        EarlyResponder.start(file, InputStream.nullInputStream(), stdout).forgetStale();
+        assertEquals(false, Files.exists(old));
+        assertTrue(Files.exists(recent) && Files.exists(other) && Files.exists(file));
+    }
+
+    @Test
+    void theRuntimeDirectoryMustBePrivate() throws Exception {
+        Path base = tmp.resolve("runtime");
+        Files.createDirectories(base);
+        Path dir = EarlyResponder.runtimeDirectory(Map.of("XDG_RUNTIME_DIR", base.toString()));
+        assertEquals(base.resolve("wassette"), dir);
+        assertEquals("rwx------", java.nio.file.attribute.PosixFilePermissions.toString(Files.getPosixFilePermissions(dir)));
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        assertNull(EarlyResponder.runtimeDirectory(Map.of("XDG_RUNTIME_DIR", base.toString())), "others could read it");
+        assertEquals(false, EarlyResponder.wanted(Map.of("WASSETTE_DAEMON_EARLY", "off")));
+        assertEquals(true, EarlyResponder.wanted(Map.of()));
+    }
+}
