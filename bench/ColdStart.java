@@ -24,7 +24,8 @@ import java.util.concurrent.TimeUnit;
  *   prepare KIND N FIXTURES_DIR VARIANTS_DIR   writes N copies of a fixture whose exported names differ
  *   measure RUNS STORE JAR[,JAR...] KIND N     starts each server jar RUNS times, alternating, and prints timings
  *
- * KIND js: fetch.wasm (12 MB, componentize-js), export http-get renamed http-gea, http-geb, ...
+ * KIND js: fetch.wasm (12 MB, componentize-js), exports http-get and http-post renamed http-gea, http-geb, ...
+ *   and http-posa, http-posb, ... (tool names are unique across a store)
  * KIND small: types.wasm (30 KB, C), interface version 0.1.0..0.1.9 and greet renamed grea, ...
  * The renames replace every occurrence of a name with one of the same length, so the binaries stay
  * valid; each variant is a distinct component with its own tool names.
@@ -46,7 +47,7 @@ public class ColdStart {
         for (int i = 0; i < n; i++) {
             char c = (char) ('a' + i);
             byte[] b = kind.equals("js")
-                    ? replace(src, "http-get", "http-ge" + c)
+                    ? replace(replace(src, "http-get", "http-ge" + c), "http-post", "http-pos" + c)
                     : replace(replace(src, "wassette:fixtures/types@0.1.0", "wassette:fixtures/types@0.1." + i), "greet", "gree" + c);
             Files.write(out.resolve(kind + "-" + c + ".wasm"), b);
         }

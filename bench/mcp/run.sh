@@ -79,21 +79,24 @@ fi
 
 # 4. Stores of 10 JS components, one per server, prepared once. The variants (distinct export names)
 #    come from bench/ColdStart.java's `prepare`, as bench/startup.sh makes them. This server's store
-#    is keyed by checkout and commit (the store format may change between commits); upstream's once.
+#    is keyed by checkout and commit (the store format may change between commits) and the variants;
+#    upstream's by the variants.
 js_stores=()
 if [[ $need_js == 1 ]]; then
   variants="$work/js-variants"
-  if [[ ! -f "$variants/prepared" ]]; then
+  # written again when the fixture or the renaming changes; the stores made from them with them
+  variants_key="$(cat "$ROOT/bench/ColdStart.java" "$fixtures/fetch.wasm" | sha256sum | cut -c1-12)"
+  if [[ "$(cat "$variants/prepared" 2>/dev/null)" != "$variants_key" ]]; then
     echo "== writing 10 JS component variants to $variants" >&2
     rm -rf "$variants"
     "$JAVA_HOME/bin/java" -cp "$checkout/target/wassette.jar" "$ROOT/bench/ColdStart.java" prepare js 10 "$fixtures" "$variants"
-    touch "$variants/prepared"
+    echo "$variants_key" > "$variants/prepared"
   fi
   # the last commit that changed the server's code: a new store when the store format may have changed
   rev="$(git -C "$checkout" log -1 --format=%h -- src/main pom.xml 2>/dev/null || true)"
   rev="${rev:-norev}"
-  this_store="$work/stores/this-$(echo "$checkout" | tr '/' '_')-$rev"
-  up_store="$work/stores/upstream-0.8.0"
+  this_store="$work/stores/this-$(echo "$checkout" | tr '/' '_')-$rev-$variants_key"
+  up_store="$work/stores/upstream-0.8.0-$variants_key"
   prepare_store() { # name dir loader...
     local name="$1" dir="$2"; shift 2
     [[ -f "$dir/prepared" && $reprepare == 0 ]] && return 0

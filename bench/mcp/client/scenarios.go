@@ -260,6 +260,11 @@ func coldStart(cfg *config, s server, withJS bool) (metrics, error) {
 		return nil, err
 	}
 	defer p.stop()
+	return timedCold(cfg, p, withJS)
+}
+
+// timedCold: coldMetrics for a server just started, and its RSS rssSettle after the last answer.
+func timedCold(cfg *config, p *proc, withJS bool) (metrics, error) {
 	m, err := coldMetrics(cfg, p, withJS)
 	if err != nil {
 		return nil, err
@@ -310,12 +315,10 @@ func coldRepeat(cfg *config, s server, withJS bool) (metrics, error) {
 		return nil, err
 	}
 	defer p.stop()
-	m, err := coldMetrics(cfg, p, withJS)
+	m, err := timedCold(cfg, p, withJS)
 	if err != nil {
 		return nil, err
 	}
-	time.Sleep(cfg.rssSettle)
-	m["rss_mib"] = rssMiB(p.pid())
 	if s.Name == "this" {
 		// Whether the timed run answered its opening from the recorded answers (it logs it at the hand-over).
 		b, _ := os.ReadFile(p.logPath)
