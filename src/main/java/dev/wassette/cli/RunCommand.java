@@ -65,8 +65,9 @@ final class RunCommand implements Callable<Integer> {
             // (EarlyResponder): written after each change, the first time when the start's loading of
             // the stored components ends. Listening before that loading starts, so it cannot end unheard.
             EarlyResponder responder = EarlyResponder.started();
-            if (responder != null) {
-                EarlyAnswers early = new EarlyAnswers(responder.file(), server, transport.protocolVersions(), host.store().directory(),
+            EarlyAnswers early = null;
+            if (responder != null && responder.file() != null) {
+                early = new EarlyAnswers(responder.file(), server, transport.protocolVersions(), host.store().directory(),
                         options.configurationFiles(client));
                 server.onChange(early::refresh);
                 if (options.pinned()) {
@@ -81,7 +82,7 @@ final class RunCommand implements Callable<Integer> {
                     LOG.log(System.Logger.Level.INFO, "metrics on http://{0}:{1}/metrics", endpoints.address().getHostString(),
                             String.valueOf(endpoints.address().getPort()));
                 }
-                serve(transport, responder, host, jsonRpc);
+                serve(transport, responder, early, host, jsonRpc);
             }
         }
         return WassetteCli.OK;
@@ -89,10 +90,11 @@ final class RunCommand implements Callable<Integer> {
 
     /**
      * Serves stdin/stdout until stdin closes, then lets the requests in flight finish. Takes over from
-     * {@code responder} (null: none), which may have answered the session's opening already.
+     * {@code responder} (null: none), which may have answered the session's opening already, and
+     * writes {@code early} (null: none) if a change is still waiting to be written.
      */
-    private static void serve(StreamTransport transport, EarlyResponder responder, ComponentHost host, OutputStream jsonRpc)
-            throws InterruptedException {
+    private static void serve(StreamTransport transport, EarlyResponder responder, EarlyAnswers early, ComponentHost host,
+                              OutputStream jsonRpc) throws InterruptedException {
         EarlyResponder.HandOver handOver = responder == null ? null : responder.handOver();
         // The client is this process: no ClientEnvironment, the host's settings are its own.
         StreamTransport.Connection stdio = transport.open("stdio", handOver == null ? new FileInputStream(FileDescriptor.in) : handOver.input(),
@@ -105,5 +107,8 @@ final class RunCommand implements Callable<Integer> {
         stdinClosed.await();
         LOG.log(System.Logger.Level.INFO, "stdin closed; finishing requests in flight");
         stdio.awaitAnswered(host.settings().callTimeout().plusSeconds(10));
+        if (early != null) {
+            early.flush();
+        }
     }
 }

@@ -40,6 +40,8 @@ public final class EarlyAnswers {
     private static final System.Logger LOG = System.getLogger("dev.wassette.mcp");
     /** The file's format; the shim ignores a file of another. */
     static final int FORMAT = 2;
+    /** How long a write waits after the change that asked for it. */
+    static final java.time.Duration REFRESH_DELAY = java.time.Duration.ofMillis(500);
 
     private final Path file;
     private final WassetteMcpServer server;
@@ -76,17 +78,35 @@ public final class EarlyAnswers {
 
     /**
      * Writes the file again from the server's current state, on a thread of its own (the caller is
-     * a session's or the store watcher's). Changes that come while a write waits to start share it;
-     * writes never overlap, and each reads the state when it runs, so the last one written is the latest.
+     * a session's or the store watcher's), {@link #REFRESH_DELAY} after the change: the file is for
+     * the next session that starts without a server, and the changes come when the CPU is busiest,
+     * at the end of a start's loading, while a session's first answers are due. Changes that come while a
+     * write waits to start share it; writes never overlap, and each reads the state when it runs, so
+     * the last one written is the latest.
      */
     public void refresh() {
         if (!stopped && refreshing.compareAndSet(false, true)) {
             Thread.ofPlatform().name("wassette-early-answers").daemon().start(() -> {
+                try {
+                    Thread.sleep(REFRESH_DELAY);
+                } catch (InterruptedException e) {
+                    return;
+                }
                 synchronized (writing) {
-                    refreshing.set(false); // a change from here on starts another write, after this one
-                    write();
+                    if (refreshing.getAndSet(false) && !stopped) { // a change from here on starts another write, after this one
+                        write();
+                    }
                 }
             });
+        }
+    }
+
+    /** Writes at once what a {@link #refresh} is waiting to write, if any (as a process ends). */
+    public void flush() {
+        synchronized (writing) {
+            if (refreshing.getAndSet(false)) {
+                write();
+            }
         }
     }
 

@@ -59,7 +59,9 @@ public final class EarlyResponder {
 
     private enum Stage { OPENING, INITIALIZING, READY, DONE }
 
-    private final Path file;
+    /** Where the answers are: found on the answering thread, off the start's main thread (null: no private runtime directory). */
+    private final java.util.function.Supplier<Path> locate;
+    private final java.util.concurrent.CompletableFuture<Path> file = new java.util.concurrent.CompletableFuture<>();
     private final InputStream in;
     private final OutputStream out;
     private final Object lock = new Object();
@@ -79,8 +81,8 @@ public final class EarlyResponder {
     private byte[] afterHandOver = new byte[0];
     private boolean endAfterHandOver;
 
-    private EarlyResponder(Path file, InputStream in, OutputStream out) {
-        this.file = file;
+    private EarlyResponder(java.util.function.Supplier<Path> locate, InputStream in, OutputStream out) {
+        this.locate = locate;
         this.in = in;
         this.out = out;
     }
@@ -90,7 +92,11 @@ public final class EarlyResponder {
      * reading {@code in} and writing to {@code out}; {@link #handOver} ends it.
      */
     public static EarlyResponder start(Path file, InputStream in, OutputStream out) {
-        EarlyResponder responder = new EarlyResponder(file, in, out);
+        return start(() -> file, in, out);
+    }
+
+    private static EarlyResponder start(java.util.function.Supplier<Path> locate, InputStream in, OutputStream out) {
+        EarlyResponder responder = new EarlyResponder(locate, in, out);
         Thread.ofPlatform().name("wassette-early-answers").daemon().start(responder::run);
         return responder;
     }
@@ -101,11 +107,10 @@ public final class EarlyResponder {
         if (!wanted(environment)) {
             return;
         }
-        Path dir = runtimeDirectory(environment);
-        if (dir == null) {
-            return;
-        }
-        started = start(dir.resolve("run-" + key(runArguments, environment, workingDirectory) + ".early.json"), stdin, stdout);
+        started = start(() -> {
+            Path dir = runtimeDirectory(environment);
+            return dir == null ? null : dir.resolve("run-" + key(runArguments, environment, workingDirectory) + ".early.json");
+        }, stdin, stdout);
     }
 
     /** The responder {@link #startForStdio} started for this process, or null. */
@@ -118,13 +123,23 @@ public final class EarlyResponder {
         return v == null || !(v.equals("0") || v.equalsIgnoreCase("off"));
     }
 
-    /** The file this responder answers from; the server records its answers there for the next process. */
+    /**
+     * The file this responder answers from, and where the server records its answers for the next
+     * process; null when there is no private runtime directory for it.
+     */
     public Path file() {
-        return file;
+        return file.join();
     }
 
     private void run() {
-        Recorded recorded = Recorded.load(file);
+        Path found;
+        try {
+            found = locate.get();
+        } catch (RuntimeException e) {
+            found = null; // no answers, as without a private runtime directory
+        }
+        file.complete(found);
+        Recorded recorded = found == null ? null : Recorded.load(found);
         if (recorded == null) {
             synchronized (lock) { // nothing to answer: stdin is the server's from the start
                 readerDone = true;
@@ -336,6 +351,10 @@ public final class EarlyResponder {
      * (a store or config given once, another build): each configuration leaves a file of its own.
      */
     public void forgetStale() {
+        Path file = file();
+        if (file == null) {
+            return;
+        }
         java.nio.file.attribute.FileTime oldest = java.nio.file.attribute.FileTime.from(java.time.Instant.now().minus(KEPT));
         try (java.nio.file.DirectoryStream<Path> files = Files.newDirectoryStream(file.getParent(), "run-*.early.json")) {
             for (Path f : files) {
@@ -369,7 +388,7 @@ public final class EarlyResponder {
             int count = answered.size();
             if (count > 0) {
                 LOG.log(System.Logger.Level.INFO, "stdio: answered {0} of the session''s first requests from {1}",
-                        String.valueOf(count), file);
+                        String.valueOf(count), file.join());
             }
             return new HandOver(new Input(read), new EarlyAnswers.Answered(answered, toolsDigest));
         }

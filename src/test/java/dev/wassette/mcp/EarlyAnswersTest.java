@@ -1,6 +1,7 @@
 package dev.wassette.mcp;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -87,6 +88,22 @@ class EarlyAnswersTest {
     /** A file's modification time in nanoseconds since the epoch. */
     private static long nanos(Path file) throws java.io.IOException {
         return Files.getLastModifiedTime(file).to(java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
+
+    @Test
+    void aFlushWritesWhatARefreshLeftWaitingAndOnlyOnce() throws Exception {
+        server.streams(transport);
+        Path file = dir.resolve("k.early.json");
+        EarlyAnswers early = new EarlyAnswers(file, server, transport.protocolVersions(), dir.resolve("components"), List.of());
+        early.refresh();
+        early.refresh(); // shares the write that waits
+        early.flush();
+        assertTrue(Files.exists(file), "what waits is written at once as the process ends");
+        Files.delete(file);
+        early.flush();
+        assertFalse(Files.exists(file), "nothing waits any more: the refresh's own write was the flush");
+        Thread.sleep(EarlyAnswers.REFRESH_DELAY.toMillis() * 3);
+        assertFalse(Files.exists(file), "the waiting write found nothing left to write");
     }
 
     @Test
