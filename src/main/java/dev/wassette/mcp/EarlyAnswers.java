@@ -25,7 +25,8 @@ import java.util.Set;
  * result, kept in a file beside the daemon's socket ({@code <key>.early.json}) and rewritten whenever
  * the tools or the component store change. A client that starts a session when no daemon runs thus
  * gets its first answers in milliseconds instead of after the JVM's start; its first tool call waits
- * for the daemon.
+ * for the daemon. {@code run} without the daemon keeps such a file too ({@code run-<key>.early.json}),
+ * which the next run of its configuration answers from while its own server starts ({@link EarlyResponder}).
  *
  * <p>The file also records the store directory's stamp (its modification time) and each file's in
  * it (size, modification time): the shim answers from it only while those are unchanged, that is,
@@ -90,6 +91,7 @@ public final class EarlyAnswers {
                 try {
                     Thread.sleep(REFRESH_DELAY);
                 } catch (InterruptedException e) {
+                    refreshing.set(false); // unwritten; the next change writes
                     return;
                 }
                 synchronized (writing) {
