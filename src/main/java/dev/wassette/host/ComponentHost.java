@@ -280,7 +280,10 @@ public final class ComponentHost implements AutoCloseable {
 
     private Loaded link(String id, Component component) {
         try {
-            return new Loaded(id, new ComponentSandbox(id, engine, component, Map.of(HostLog.INTERFACE, hostLog.functions()), audit));
+            // The host log only for a component that imports it: defining it links its functions
+            // (upcall stubs, a native definition each) for components that never call them.
+            boolean logs = component.imports().stream().anyMatch(i -> i.name().equals(HostLog.INTERFACE));
+            return new Loaded(id, new ComponentSandbox(id, engine, component, logs ? Map.of(HostLog.INTERFACE, hostLog.functions()) : Map.of(), audit));
         } catch (RuntimeException e) {
             component.close();
             throw e;

@@ -83,7 +83,7 @@ public final class Linker implements AutoCloseable {
                 byte[] name = f.getKey().getBytes(StandardCharsets.UTF_8);
                 MemorySegment err = wasmtime_component_linker_instance_add_func(target,
                         arena.allocateFrom(ValueLayout.JAVA_BYTE, name), name.length,
-                        Upcalls.HOST_FUNCTION, env, Upcalls.RELEASE);
+                        Upcalls.hostFunctionStub(), env, Upcalls.releaseStub());
                 if (!err.equals(MemorySegment.NULL)) {
                     Upcalls.unregister(env);
                     Errors.check(err, "cannot define host function " + qualified);

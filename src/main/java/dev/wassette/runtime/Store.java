@@ -81,7 +81,7 @@ public final class Store implements AutoCloseable {
             if (watch != null) {
                 MemorySegment watchEnv = Upcalls.register(watch);
                 upcallTargets.add(watchEnv);
-                wasmtime_store_epoch_deadline_callback(handle, Upcalls.EPOCH_DEADLINE, watchEnv, MemorySegment.NULL);
+                wasmtime_store_epoch_deadline_callback(handle, Upcalls.epochDeadlineStub(), watchEnv, MemorySegment.NULL);
                 engine.ticksNeeded();
                 ticked = true;
             }
@@ -97,7 +97,7 @@ public final class Store implements AutoCloseable {
                     throw new IllegalArgumentException("wasi:http needs a WASI context: set StoreConfig.wasi(...)");
                 }
                 wasmtime_context_set_wasi_http(context);
-                wassette_context_set_http_egress_check(context, Upcalls.EGRESS_CHECK, egressEnv);
+                wassette_context_set_http_egress_check(context, Upcalls.egressCheckStub(), egressEnv);
                 if (config.httpByteLimit() >= 0) {
                     wassette_context_set_http_egress_byte_limit(context, config.httpByteLimit());
                 }
@@ -140,10 +140,10 @@ public final class Store implements AutoCloseable {
                 }
                 wasi_config_set_argv(cfg, args.size(), argv);
             }
-            wasi_config_set_stdout_custom(cfg, Upcalls.OUTPUT, outputEnv(wasi.stdoutSink()), MemorySegment.NULL);
-            wasi_config_set_stderr_custom(cfg, Upcalls.OUTPUT, outputEnv(wasi.stderrSink()), MemorySegment.NULL);
+            wasi_config_set_stdout_custom(cfg, Upcalls.outputStub(), outputEnv(wasi.stdoutSink()), MemorySegment.NULL);
+            wasi_config_set_stderr_custom(cfg, Upcalls.outputStub(), outputEnv(wasi.stderrSink()), MemorySegment.NULL);
             if (wasi.socketsEnabled()) {
-                wassette_wasi_config_set_socket_check(cfg, Upcalls.EGRESS_CHECK, egressEnv);
+                wassette_wasi_config_set_socket_check(cfg, Upcalls.egressCheckStub(), egressEnv);
                 wasi_config_allow_ip_name_lookup(cfg, wasi.nameLookupEnabled());
             }
             consumed = true;

@@ -25,23 +25,59 @@ final class Upcalls {
     private static final ConcurrentHashMap<Long, Object> TARGETS = new ConcurrentHashMap<>();
     private static final AtomicLong NEXT_ID = new AtomicLong(1);
 
-    static final MemorySegment EGRESS_CHECK;
-    static final MemorySegment OUTPUT;
-    static final MemorySegment HOST_FUNCTION;
-    static final MemorySegment RELEASE;
-    static final MemorySegment EPOCH_DEADLINE;
+    // One holder class per stub: the JVM spins code for each stub, so each is made the first time
+    // something needs it (a process that defines no host function never makes those two).
+    private static final class EgressCheckStub {
+        static final MemorySegment STUB = wassette_egress_check_t.allocate(Upcalls::egressCheck, global());
+    }
 
-    static {
-        NativeLibrary.load();
-        Arena global = Arena.global();
-        EGRESS_CHECK = wassette_egress_check_t.allocate(Upcalls::egressCheck, global);
-        OUTPUT = wasi_config_set_stdout_custom$callback.allocate(Upcalls::output, global);
-        HOST_FUNCTION = wasmtime_component_func_callback_t.allocate(Upcalls::hostFunction, global);
-        RELEASE = wasmtime_component_linker_instance_add_func$finalizer.allocate(Upcalls::release, global);
-        EPOCH_DEADLINE = wasmtime_store_epoch_deadline_callback$func.allocate(Upcalls::epochDeadline, global);
+    private static final class OutputStub {
+        static final MemorySegment STUB = wasi_config_set_stdout_custom$callback.allocate(Upcalls::output, global());
+    }
+
+    private static final class HostFunctionStub {
+        static final MemorySegment STUB = wasmtime_component_func_callback_t.allocate(Upcalls::hostFunction, global());
+    }
+
+    private static final class ReleaseStub {
+        static final MemorySegment STUB = wasmtime_component_linker_instance_add_func$finalizer.allocate(Upcalls::release, global());
+    }
+
+    private static final class EpochDeadlineStub {
+        static final MemorySegment STUB = wasmtime_store_epoch_deadline_callback$func.allocate(Upcalls::epochDeadline, global());
     }
 
     private Upcalls() {}
+
+    private static Arena global() {
+        NativeLibrary.load();
+        return Arena.global();
+    }
+
+    /** The egress check ({@code wassette_egress_check_t}); env: an {@link EgressCheck}. */
+    static MemorySegment egressCheckStub() {
+        return EgressCheckStub.STUB;
+    }
+
+    /** The stdout/stderr sink; env: a {@link GuestOutput}. */
+    static MemorySegment outputStub() {
+        return OutputStub.STUB;
+    }
+
+    /** A host function's callback; env: a {@link HostFunctions.Binding}. */
+    static MemorySegment hostFunctionStub() {
+        return HostFunctionStub.STUB;
+    }
+
+    /** The finalizer of a host function's env: unregisters it. */
+    static MemorySegment releaseStub() {
+        return ReleaseStub.STUB;
+    }
+
+    /** The epoch-deadline callback; env: a {@link DeadlineWatch}. */
+    static MemorySegment epochDeadlineStub() {
+        return EpochDeadlineStub.STUB;
+    }
 
     /** Registers a target; the returned segment is the {@code env} to hand to native code. */
     static MemorySegment register(Object target) {
