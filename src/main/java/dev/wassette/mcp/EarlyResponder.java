@@ -396,9 +396,12 @@ public final class EarlyResponder {
 
     /** The server's input: what was read before the hand-over, the read in progress then, then stdin. */
     private final class Input extends InputStream {
-        private final byte[] head;
+        /** What to read before stdin: first the bytes read before the hand-over, then those of the read in progress then. */
+        private byte[] head;
         private int position;
         private boolean tookReadInProgress;
+        /** Stdin ended in the read in progress. */
+        private boolean ended;
 
         Input(byte[] head) {
             this.head = head;
@@ -416,50 +419,37 @@ public final class EarlyResponder {
             if (len == 0) {
                 return 0;
             }
+            if (position == head.length && !tookReadInProgress) {
+                takeReadInProgress();
+            }
             if (position < head.length) {
                 int n = Math.min(len, head.length - position);
                 System.arraycopy(head, position, b, off, n);
                 position += n;
                 return n;
             }
-            if (!tookReadInProgress) {
-                byte[] rest;
-                synchronized (lock) {
-                    while (!readerDone) {
-                        try {
-                            lock.wait();
-                        } catch (InterruptedException e) {
-                            Thread.currentThread().interrupt();
-                            throw new java.io.InterruptedIOException("interrupted while waiting for the first input");
-                        }
-                    }
-                    if (readFailure != null) {
-                        throw readFailure;
-                    }
-                    if (endAfterHandOver) {
-                        return -1;
-                    }
-                    rest = afterHandOver;
-                    afterHandOver = new byte[0];
-                    if (rest.length == 0) {
-                        tookReadInProgress = true; // the reader stopped before the hand-over: stdin is ours now
+            return ended ? -1 : in.read(b, off, len);
+        }
+
+        /** Waits until the answering thread has stopped; what its last read brought after the hand-over is read next. */
+        private void takeReadInProgress() throws IOException {
+            synchronized (lock) {
+                while (!readerDone) {
+                    try {
+                        lock.wait();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new java.io.InterruptedIOException("interrupted while waiting for the first input");
                     }
                 }
-                if (rest.length > 0) {
-                    // Served from a head of its own: the read in progress brought these.
-                    int n = Math.min(len, rest.length);
-                    System.arraycopy(rest, 0, b, off, n);
-                    if (n < rest.length) {
-                        synchronized (lock) {
-                            afterHandOver = java.util.Arrays.copyOfRange(rest, n, rest.length);
-                        }
-                    } else {
-                        tookReadInProgress = true;
-                    }
-                    return n;
+                if (readFailure != null) {
+                    throw readFailure;
                 }
+                head = afterHandOver;
+                position = 0;
+                ended = endAfterHandOver;
+                tookReadInProgress = true;
             }
-            return in.read(b, off, len);
         }
 
         @Override
