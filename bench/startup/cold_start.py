@@ -2,16 +2,27 @@
 """Cold start of `wassette run` (the JVM path, no daemon): process start to the answer of the first
 tools/list over stdio, for one or more jars, runs alternated so a noisy machine affects all alike.
 
-    python3 bench/startup/cold_start.py [--rounds N] LABEL=JAR[@JVM_FLAG,JVM_FLAG...] ...
+    python3 bench/startup/cold_start.py [--rounds N] [--js-store DIR] LABEL=JAR[@JVM_FLAG,JVM_FLAG...] ...
 
 Each jar runs with the launcher's JVM settings for `run` (a copy of `java_opts` in ./wassette), the
 label's own JVM flags after them, and an AOT cache recorded for it as the launcher records it
 (`aot-train`, with the same flags), kept beside the jar as JAR.<label>.aot. Every run gets an empty
-XDG_DATA_HOME (no stored components). Prints, per jar, the medians of the time to the initialize
-answer and to the tools/list answer, the process CPU time (user + system, all threads, to exit), the
-RSS when tools/list is answered, and the ratio of the tools/list median to the first jar's.
+XDG_DATA_HOME (no stored components) and its own runtime directory, so nothing is answered from a
+recording. Prints, per jar, the medians of the time to the initialize answer and to the tools/list
+answer, the process CPU time (user + system, all threads, to exit), the RSS when tools/list is
+answered, and the ratio of the tools/list median to the first jar's.
+
+With --js-store (a store of the ten JavaScript components of bench/mcp, e.g. one that
+bench/mcp/run.sh prepared under bench/target/mcp/stores/this-*/components, made by the same native
+library), each round also times a run over a copy of that store, as bench/mcp's coldrjs scenario
+does: a priming run per jar first lists all tools and records the early answers, then each timed
+run writes initialize, initialized and tools/list at once and calls each JS tool once. Printed: the
+medians of the time from the process start to the tools/list answer, to the first call's answer and
+to the last call's answer.
 """
-import argparse, json, os, statistics, subprocess, tempfile, time
+import argparse, glob, json, os, shutil, statistics, subprocess, tempfile, time
+
+JS_TOOLS = ["http-ge" + c for c in "abcdefghij"]
 
 JAVA = os.path.join(os.environ.get("JAVA_HOME", "/usr/lib/jvm/temurin-25-jdk-amd64"), "bin", "java")
 JAVA_OPTS = ["--enable-native-access=ALL-UNNAMED", "-XX:+UseSerialGC", "-Xms16m", "-Xmn6m", "-XX:MinHeapFreeRatio=10",
@@ -25,8 +36,10 @@ def record(jar, flags, aot):
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
 
 
-def once(jar, flags, aot):
-    env = dict(os.environ, XDG_DATA_HOME=tempfile.mkdtemp(prefix="wassette-cold-"))
+def once(jar, flags, aot, scratch):
+    home = tempfile.mkdtemp(dir=scratch)
+    os.mkdir(os.path.join(home, "run"), 0o700)
+    env = dict(os.environ, XDG_DATA_HOME=home, XDG_RUNTIME_DIR=os.path.join(home, "run"))
     t0 = time.monotonic()
     p = subprocess.Popen([JAVA] + JAVA_OPTS + flags + [f"-XX:AOTCache={aot}", "-jar", jar, "run"],
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
@@ -50,9 +63,89 @@ def once(jar, flags, aot):
     return 1000 * (t1 - t0), 1000 * (t2 - t0), 1000 * (usage.ru_utime + usage.ru_stime), tools, rss
 
 
+class JsStore:
+    """A jar's copy of the JS store, with state and runtime directories that persist across its runs."""
+
+    def __init__(self, source, scratch, label):
+        self.home = os.path.join(scratch, "js-" + label)
+        self.store = os.path.join(self.home, "components")
+        shutil.copytree(source, self.store)
+        self.runtime = os.path.join(self.home, "run")
+        os.mkdir(self.runtime, 0o700)
+
+    def start(self, jar, flags, aot):
+        env = dict(os.environ, WASSETTE_DAEMON="off", XDG_DATA_HOME=os.path.join(self.home, "data"),
+                   XDG_CONFIG_HOME=os.path.join(self.home, "config"), XDG_STATE_HOME=os.path.join(self.home, "state"),
+                   XDG_RUNTIME_DIR=self.runtime)
+        return subprocess.Popen([JAVA] + JAVA_OPTS + flags + [f"-XX:AOTCache={aot}", "-jar", jar, "run", "--component-dir", self.store],
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=self.home)
+
+    def prime(self, jar, flags, aot):
+        """Lists until every JS tool is listed, then waits (at most 30 s) for the recorded answers."""
+        p = self.start(jar, flags, aot)
+        opening(p)
+        listed = set(t["name"] for t in answer(p, 2)["result"]["tools"])
+        for attempt in range(300):
+            if set(JS_TOOLS) <= listed:
+                break
+            time.sleep(0.1)
+            send(p, {"jsonrpc": "2.0", "id": 100 + attempt, "method": "tools/list"})
+            listed = set(t["name"] for t in answer(p, 100 + attempt)["result"]["tools"])
+        else:
+            raise RuntimeError("the JS tools were not all listed within 30 s")
+        for _ in range(300):
+            if glob.glob(os.path.join(self.runtime, "wassette", "run-*.early.json")):
+                break
+            time.sleep(0.1)
+        else:
+            raise RuntimeError("no early answers recorded within 30 s")
+        p.stdin.close()
+        p.wait()
+
+    def timed(self, jar, flags, aot):
+        """Process start to the tools/list answer, to the first call's answer and to the last call's (ms)."""
+        t0 = time.monotonic()
+        p = self.start(jar, flags, aot)
+        opening(p)
+        answer(p, 2)
+        times = [time.monotonic() - t0]
+        for i, tool in enumerate(JS_TOOLS):
+            send(p, {"jsonrpc": "2.0", "id": 10 + i, "method": "tools/call",
+                     "params": {"name": tool, "arguments": {"url": "https://example.org/"}}})
+            answer(p, 10 + i)
+            times.append(time.monotonic() - t0)
+        p.stdin.close()
+        p.wait()
+        return [1000 * times[0], 1000 * times[1], 1000 * times[-1]]
+
+
+def send(p, message):
+    p.stdin.write((json.dumps(message) + "\n").encode())
+    p.stdin.flush()
+
+
+def answer(p, want):
+    while True:
+        line = p.stdout.readline()
+        if not line:
+            raise RuntimeError("the server closed stdout")
+        message = json.loads(line)
+        if message.get("id") == want:
+            return message
+
+
+def opening(p):
+    """initialize, initialized and tools/list (id 2), written at once as a client that lists at start does."""
+    send(p, {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-06-18",
+             "capabilities": {}, "clientInfo": {"name": "cold-start", "version": "1"}}})
+    send(p, {"jsonrpc": "2.0", "method": "notifications/initialized"})
+    send(p, {"jsonrpc": "2.0", "id": 2, "method": "tools/list"})
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=10)
+    parser.add_argument("--js-store", metavar="DIR", help="also time runs over a copy of this store of the ten JS components")
     parser.add_argument("jars", nargs="+", metavar="LABEL=JAR[@FLAGS]")
     args = parser.parse_args()
     configs = []
@@ -62,10 +155,19 @@ def main():
         configs.append((label, os.path.abspath(jar), [f for f in flags.split(",") if f]))
     for label, jar, flags in configs:
         record(jar, flags, f"{jar}.{label}.aot")
-    results = {label: [] for label, _, _ in configs}
-    for _ in range(args.rounds):
-        for label, jar, flags in configs:
-            results[label].append(once(jar, flags, f"{jar}.{label}.aot"))
+    with tempfile.TemporaryDirectory(prefix="wassette-cold-") as scratch:
+        stores = {}
+        if args.js_store:
+            for label, jar, flags in configs:
+                stores[label] = JsStore(args.js_store, scratch, label)
+                stores[label].prime(jar, flags, f"{jar}.{label}.aot")
+        results = {label: [] for label, _, _ in configs}
+        js = {label: [] for label, _, _ in configs}
+        for _ in range(args.rounds):
+            for label, jar, flags in configs:
+                results[label].append(once(jar, flags, f"{jar}.{label}.aot", scratch))
+                if label in stores:
+                    js[label].append(stores[label].timed(jar, flags, f"{jar}.{label}.aot"))
     first = None
     for label, _, _ in configs:
         runs = results[label]
@@ -75,6 +177,13 @@ def main():
               f" ({listed / first:.2f}x)   process CPU {statistics.median(r[2] for r in runs):5.0f} ms"
               f"   RSS {statistics.median(r[4] for r in runs):3.0f} MiB   tools {runs[0][3]}"
               f"   all tools/list: {' '.join(str(round(r[1])) for r in runs)}")
+    for label, _, _ in configs:
+        if js[label]:
+            runs = js[label]
+            print(f"{label:10s} 10 JS, run before: tools/list {statistics.median(r[0] for r in runs):5.0f} ms"
+                  f"   first call answered {statistics.median(r[1] for r in runs):5.0f} ms"
+                  f"   each tool answered {statistics.median(r[2] for r in runs):5.0f} ms"
+                  f"   (each answered, all runs: {' '.join(str(round(r[2])) for r in runs)})")
 
 
 if __name__ == "__main__":

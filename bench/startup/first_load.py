@@ -29,8 +29,10 @@ def answer(p, want):
             return message
 
 
-def once(checkout, component, pause):
-    env = dict(os.environ, WASSETTE_DAEMON="off", XDG_DATA_HOME=tempfile.mkdtemp(prefix="wassette-first-load-"))
+def once(checkout, component, pause, scratch):
+    home = tempfile.mkdtemp(dir=scratch)
+    os.mkdir(os.path.join(home, "run"), 0o700)  # the early answers each new configuration records stay in scratch
+    env = dict(os.environ, WASSETTE_DAEMON="off", XDG_DATA_HOME=home, XDG_RUNTIME_DIR=os.path.join(home, "run"))
     p = subprocess.Popen([os.path.join(checkout, "wassette"), "run"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=subprocess.DEVNULL, env=env)
     send(p, {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-06-18",
@@ -62,11 +64,12 @@ def main():
     component = os.path.abspath(args.component)
     configs = [spec.split("=", 1) for spec in args.checkouts]
     results = {label: [] for label, _ in configs}
-    for r in range(args.rounds):
-        for label, checkout in configs:
-            took = once(os.path.abspath(checkout), component, args.pause)
-            if r > 0:
-                results[label].append(took)
+    with tempfile.TemporaryDirectory(prefix="wassette-first-load-") as scratch:
+        for r in range(args.rounds):
+            for label, checkout in configs:
+                took = once(os.path.abspath(checkout), component, args.pause, scratch)
+                if r > 0:
+                    results[label].append(took)
     for label, _ in configs:
         v = results[label]
         print(f"{label:10s} first load-component {statistics.median(v):5.0f} ms (range {min(v):.0f}-{max(v):.0f}, {len(v)} runs)"
