@@ -54,12 +54,22 @@ type proc struct {
 // startServer runs s with args on its own. Its XDG data, config and state homes point at a fresh
 // directory under tmp, so neither server sees the user's components, policies or secrets, nor the
 // other's; HOME and XDG_CACHE_HOME are left alone (a user's compile caches are part of what a user gets).
+// This server's runtime directory is there too: each run is a new configuration, and the answers it
+// records for the next run of it (run-*.early.json) would otherwise pile up in the user's.
 func startServer(s server, args []string, tmp string, withPipes bool) (*proc, error) {
 	state, err := os.MkdirTemp(tmp, s.Name+"-state-")
 	if err != nil {
 		return nil, err
 	}
-	return startIn(s, args, state, s.standaloneEnv(), withPipes)
+	env := s.standaloneEnv()
+	if s.Name == "this" {
+		runDir := filepath.Join(state, "run")
+		if err := os.Mkdir(runDir, 0o700); err != nil {
+			return nil, err
+		}
+		env = append(env, "XDG_RUNTIME_DIR="+runDir)
+	}
+	return startIn(s, args, state, env, withPipes)
 }
 
 // startIn runs s with args, its XDG data, config and state homes under state, and env added to the
