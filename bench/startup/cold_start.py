@@ -74,7 +74,7 @@ class JsStore:
         os.mkdir(self.runtime, 0o700)
 
     def start(self, jar, flags, aot):
-        env = dict(os.environ, WASSETTE_DAEMON="off", XDG_DATA_HOME=os.path.join(self.home, "data"),
+        env = dict(os.environ, XDG_DATA_HOME=os.path.join(self.home, "data"),
                    XDG_CONFIG_HOME=os.path.join(self.home, "config"), XDG_STATE_HOME=os.path.join(self.home, "state"),
                    XDG_RUNTIME_DIR=self.runtime)
         return subprocess.Popen([JAVA] + JAVA_OPTS + flags + [f"-XX:AOTCache={aot}", "-jar", jar, "run", "--component-dir", self.store],
@@ -112,7 +112,9 @@ class JsStore:
         for i, tool in enumerate(JS_TOOLS):
             send(p, {"jsonrpc": "2.0", "id": 10 + i, "method": "tools/call",
                      "params": {"name": tool, "arguments": {"url": "https://example.org/"}}})
-            answer(p, 10 + i)
+            reply = answer(p, 10 + i)
+            if "result" not in reply:  # a tool result, even an isError one (the empty policy denies the fetch), not a JSON-RPC error
+                raise RuntimeError(f"{tool}: {reply}")
             times.append(time.monotonic() - t0)
         p.stdin.close()
         p.wait()
