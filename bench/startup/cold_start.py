@@ -20,7 +20,9 @@ run writes initialize, initialized and tools/list at once and calls each JS tool
 medians of the time from the process start to the tools/list answer, to the first call's answer and
 to the last call's answer.
 """
-import argparse, glob, json, os, shutil, statistics, subprocess, tempfile, time
+import argparse, glob, os, shutil, statistics, subprocess, tempfile, time
+
+from stdio_client import INITIALIZED, answer, initialize, send
 
 JS_TOOLS = ["http-ge" + c for c in "abcdefghij"]
 
@@ -43,18 +45,12 @@ def once(jar, flags, aot, scratch):
     t0 = time.monotonic()
     p = subprocess.Popen([JAVA] + JAVA_OPTS + flags + [f"-XX:AOTCache={aot}", "-jar", jar, "run"],
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
-
-    def send(message):
-        p.stdin.write((json.dumps(message) + "\n").encode())
-        p.stdin.flush()
-
-    send({"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-06-18",
-          "capabilities": {}, "clientInfo": {"name": "cold-start", "version": "1"}}})
-    p.stdout.readline()
+    send(p, initialize(1, "cold-start"))
+    answer(p, 1)
     t1 = time.monotonic()
-    send({"jsonrpc": "2.0", "method": "notifications/initialized"})
-    send({"jsonrpc": "2.0", "id": 2, "method": "tools/list"})
-    tools = len(json.loads(p.stdout.readline())["result"]["tools"])
+    send(p, INITIALIZED)
+    send(p, {"jsonrpc": "2.0", "id": 2, "method": "tools/list"})
+    tools = len(answer(p, 2)["result"]["tools"])
     t2 = time.monotonic()
     with open(f"/proc/{p.pid}/status") as status:
         rss = next(int(line.split()[1]) for line in status if line.startswith("VmRSS")) / 1024
@@ -121,26 +117,11 @@ class JsStore:
         return [1000 * times[0], 1000 * times[1], 1000 * times[-1]]
 
 
-def send(p, message):
-    p.stdin.write((json.dumps(message) + "\n").encode())
-    p.stdin.flush()
-
-
-def answer(p, want):
-    while True:
-        line = p.stdout.readline()
-        if not line:
-            raise RuntimeError("the server closed stdout")
-        message = json.loads(line)
-        if message.get("id") == want:
-            return message
-
 
 def opening(p):
     """initialize, initialized and tools/list (id 2), written at once as a client that lists at start does."""
-    send(p, {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-06-18",
-             "capabilities": {}, "clientInfo": {"name": "cold-start", "version": "1"}}})
-    send(p, {"jsonrpc": "2.0", "method": "notifications/initialized"})
+    send(p, initialize(1, "cold-start"))
+    send(p, INITIALIZED)
     send(p, {"jsonrpc": "2.0", "id": 2, "method": "tools/list"})
 
 

@@ -11,22 +11,9 @@ launcher records its JVM AOT cache then). Prints the median and range per checko
 cache (under XDG_CACHE_HOME, left alone) makes the compilation itself a cache hit after the first round:
 what is timed is the rest of a first load.
 """
-import argparse, json, os, statistics, subprocess, sys, tempfile, time
+import argparse, os, statistics, subprocess, sys, tempfile, time
 
-
-def send(p, message):
-    p.stdin.write((json.dumps(message) + "\n").encode())
-    p.stdin.flush()
-
-
-def answer(p, want):
-    while True:
-        line = p.stdout.readline()
-        if not line:
-            raise RuntimeError("the server closed stdout")
-        message = json.loads(line)
-        if message.get("id") == want:
-            return message
+from stdio_client import INITIALIZED, answer, initialize, send
 
 
 def once(checkout, component, pause, scratch):
@@ -35,10 +22,9 @@ def once(checkout, component, pause, scratch):
     env = dict(os.environ, WASSETTE_DAEMON="off", XDG_DATA_HOME=home, XDG_RUNTIME_DIR=os.path.join(home, "run"))
     p = subprocess.Popen([os.path.join(checkout, "wassette"), "run"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=subprocess.DEVNULL, env=env)
-    send(p, {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {"protocolVersion": "2025-06-18",
-             "capabilities": {}, "clientInfo": {"name": "first-load", "version": "1"}}})
+    send(p, initialize(1, "first-load"))
     answer(p, 1)
-    send(p, {"jsonrpc": "2.0", "method": "notifications/initialized"})
+    send(p, INITIALIZED)
     send(p, {"jsonrpc": "2.0", "id": 2, "method": "tools/list"})
     answer(p, 2)
     time.sleep(pause)
