@@ -217,7 +217,7 @@ struct Reply {
 
 /// The shim's answer to one line at `stage`, or None if it is the daemon's to answer.
 fn answer(answers: &Answers, line: &[u8], stage: &Stage, answered: &mut Vec<Value>, tools_digest: &mut Option<String>) -> Option<Reply> {
-    if line.iter().all(u8::is_ascii_whitespace) {
+    if line.iter().all(|b| matches!(b, b' ' | b'\t' | b'\r')) {
         return Some(Reply { next: *stage, text: None }); // the server skips blank lines too
     }
     let message: Value = serde_json::from_slice(line).ok()?;
@@ -239,7 +239,8 @@ fn answer(answers: &Answers, line: &[u8], stage: &Stage, answered: &mut Vec<Valu
             answered.push(id.clone());
             Some(Reply { next: Stage::Initializing, text: Some(text) })
         }
-        (Stage::Initializing, "notifications/initialized") if id.is_none() => Some(Reply { next: Stage::Ready, text: None }),
+        // A null id is no id: the server takes the message as a notification.
+        (Stage::Initializing, "notifications/initialized") if id.is_none_or(Value::is_null) => Some(Reply { next: Stage::Ready, text: None }),
         (Stage::Ready, "tools/list") => {
             let id = request_id?;
             // Only the first page: the daemon's list has one, and a cursor is the daemon's to read.
@@ -278,11 +279,16 @@ mod tests {
     }
 
     fn run(lines: &[&str]) -> (Vec<Option<String>>, Vec<Value>, Option<String>, bool) {
-        let answers = answers();
+        run_with(&answers(), lines)
+    }
+
+    /// Each line's reply text (None: nothing written) up to the first left to the daemon; the ids
+    /// answered; the digest of the tools listed; whether a line was left to the daemon.
+    fn run_with(answers: &Answers, lines: &[&str]) -> (Vec<Option<String>>, Vec<Value>, Option<String>, bool) {
         let mut stage = Stage::Opening;
         let (mut answered, mut digest, mut texts) = (Vec::new(), None, Vec::new());
         for line in lines {
-            match answer(&answers, line.as_bytes(), &stage, &mut answered, &mut digest) {
+            match answer(answers, line.as_bytes(), &stage, &mut answered, &mut digest) {
                 Some(r) => {
                     texts.push(r.text);
                     stage = r.next;
@@ -364,6 +370,41 @@ mod tests {
         assert!(!configuration_unchanged(&recorded), "rewritten");
         fs::remove_file(&file).unwrap();
         assert!(!configuration_unchanged(&recorded), "removed");
+    }
+
+    /// The cases EarlyResponderTest runs against `run` without the daemon: one set of rules for both.
+    #[test]
+    fn the_cases_shared_with_run_without_the_daemon() {
+        let file: Value = serde_json::from_str(include_str!("early-cases.json")).unwrap();
+        let recorded = &file["recorded"];
+        // Compact, in the file's (sorted) key order: as the daemon records them, and copied as they are.
+        let raw = |v: &Value| RawValue::from_string(v.to_string()).unwrap();
+        let answers = Answers {
+            tools: raw(&recorded["tools"]),
+            digest: recorded["toolsDigest"].as_str().unwrap().into(),
+            latest: recorded["latest"].as_str().unwrap().into(),
+            results: recorded["results"].as_object().unwrap().iter().map(|(k, v)| (k.clone(), raw(v))).collect(),
+        };
+        let strings = |v: &Value| v.as_array().unwrap().iter().map(|l| l.as_str().unwrap().to_string()).collect::<Vec<_>>();
+        for case in file["cases"].as_array().unwrap() {
+            let name = case["name"].as_str().unwrap();
+            let lines = strings(&case["lines"]);
+            let lines: Vec<&str> = lines.iter().map(String::as_str).collect();
+            let expected: Vec<String> = strings(&case["written"]).into_iter().map(|w| w + "\n").collect();
+            let (texts, answered, digest, stopped) = run_with(&answers, &lines);
+            assert_eq!(texts.into_iter().flatten().collect::<Vec<_>>(), expected, "{name}");
+            assert_eq!(&answered, case["answered"].as_array().unwrap(), "{name}");
+            assert_eq!(digest.is_some(), case["listed"].as_bool().unwrap(), "{name}");
+            assert_eq!(stopped, case["stops"].as_bool().unwrap(), "{name}");
+            for more in case.get("then each stops").map(strings).unwrap_or_default() {
+                let mut with = lines.clone();
+                with.push(&more);
+                let (texts, answered_with, _, stopped) = run_with(&answers, &with);
+                assert!(stopped, "{name}: {more:?}");
+                assert_eq!(texts.into_iter().flatten().collect::<Vec<_>>(), expected, "{name}: {more:?}");
+                assert_eq!(answered_with, answered, "{name}: {more:?}");
+            }
+        }
     }
 
     #[test]

@@ -35,7 +35,8 @@ import java.util.TreeMap;
  * process of its own. A client gets {@code initialize} and its first {@code tools/list} when the JVM
  * has started, instead of after the engine, the MCP SDK and the store are ready.
  *
- * <p>The same rules as the shim's: the recorded answers are used only while the stamps of the store
+ * <p>The same rules as the shim's (both run the cases of {@code native/shim/src/early-cases.json} in
+ * their tests): the recorded answers are used only while the stamps of the store
  * and of the configuration's files they record still hold; {@code initialize} first, then, after
  * {@code notifications/initialized}, {@code tools/list} (first page) and {@code ping}; the first
  * other message ends the answering. The server then reads everything from the start ({@link
@@ -270,6 +271,8 @@ public final class EarlyResponder {
     }
 
     private static final byte[] EMPTY_RESULT = "{}".getBytes(StandardCharsets.UTF_8);
+    private static final java.math.BigInteger SMALLEST_ID = java.math.BigInteger.valueOf(Long.MIN_VALUE);
+    private static final java.math.BigInteger LARGEST_ID = java.math.BigInteger.ONE.shiftLeft(64).subtract(java.math.BigInteger.ONE);
 
     /** The message's fields, or null if the line is not one JSON object. */
     private static Message parse(byte[] bytes, int offset, int length) {
@@ -287,11 +290,15 @@ public final class EarlyResponder {
                     case "method" -> method = value == JsonToken.VALUE_STRING ? p.getText() : null;
                     case "id" -> {
                         hasId = value != JsonToken.VALUE_NULL;
-                        // As StreamTransport keys requests (a JsonNode's text): a string or an integer.
+                        // As StreamTransport keys requests (a JsonNode's text): a string or an integer
+                        // of 64 bits, signed or not (as the shim reads them; a larger one is the server's).
                         if (value == JsonToken.VALUE_STRING) {
                             requestId = quoted(p.getText());
                         } else if (value == JsonToken.VALUE_NUMBER_INT) {
-                            requestId = p.getBigIntegerValue().toString();
+                            java.math.BigInteger id = p.getBigIntegerValue();
+                            if (id.compareTo(SMALLEST_ID) >= 0 && id.compareTo(LARGEST_ID) <= 0) {
+                                requestId = id.toString();
+                            }
                         }
                         p.skipChildren();
                     }
@@ -364,6 +371,13 @@ public final class EarlyResponder {
             }
         } catch (IOException e) {
             LOG.log(System.Logger.Level.DEBUG, "cannot clear old early answers in {0}: {1}", file.getParent(), e.getMessage());
+        }
+    }
+
+    /** Whether the answering stopped at a message it left to the server (for tests). */
+    boolean leftAMessageToTheServer() {
+        synchronized (lock) {
+            return stage == Stage.DONE;
         }
     }
 

@@ -74,6 +74,10 @@ class EarlyResponderTest {
             return lines();
         }
 
+        synchronized String text() {
+            return bytes.toString(StandardCharsets.UTF_8);
+        }
+
         synchronized List<JsonNode> lines() throws IOException {
             List<JsonNode> out = new ArrayList<>();
             for (String line : bytes.toString(StandardCharsets.UTF_8).split("\n")) {
@@ -219,6 +223,52 @@ class EarlyResponderTest {
             Thread.sleep(5);
         }
         return responder.handOver();
+    }
+
+    /** The cases the shim's unit tests run too (native/shim/src/early-cases.json): one set of rules for both. */
+    @Test
+    void theCasesSharedWithTheShim() throws Exception {
+        JsonNode cases = JSON.readTree(Path.of("native/shim/src/early-cases.json").toFile());
+        JsonNode recorded = cases.get("recorded");
+        ObjectNode root = (ObjectNode) JSON.readTree(file.toFile());
+        ObjectNode initialize = root.putObject("initialize");
+        initialize.put("latest", recorded.get("latest").asText());
+        initialize.set("results", recorded.get("results"));
+        root.set("tools", recorded.get("tools"));
+        root.put("toolsDigest", recorded.get("toolsDigest").asText());
+        Files.write(file, JSON.writeValueAsBytes(root)); // compact, in the file's key order: the bytes the shim's test copies
+        for (JsonNode c : cases.get("cases")) {
+            String name = c.get("name").asText();
+            List<String> lines = new ArrayList<>();
+            c.get("lines").forEach(l -> lines.add(l.asText()));
+            StringBuilder written = new StringBuilder();
+            c.get("written").forEach(w -> written.append(w.asText()).append('\n'));
+            Set<String> answered = new java.util.HashSet<>();
+            c.get("answered").forEach(id -> answered.add(id.toString())); // as StreamTransport keys ids
+            List<List<String>> sessions = new ArrayList<>();
+            sessions.add(lines);
+            if (c.has("then each stops")) {
+                c.get("then each stops").forEach(more -> {
+                    List<String> with = new ArrayList<>(lines);
+                    with.add(more.asText());
+                    sessions.add(with);
+                });
+            }
+            for (List<String> session : sessions) {
+                String what = name + (session == lines ? "" : ": " + session.getLast());
+                Pipe pipe = Pipe.open();
+                Output out = new Output();
+                EarlyResponder responder = EarlyResponder.start(file, Channels.newInputStream(pipe.source()), out);
+                String all = String.join("\n", session) + "\n";
+                Channels.newOutputStream(pipe.sink()).write(all.getBytes(StandardCharsets.UTF_8));
+                EarlyResponder.HandOver handOver = awaitStopped(responder, all.getBytes(StandardCharsets.UTF_8).length);
+                assertEquals(written.toString(), out.text(), what);
+                assertEquals(answered, handOver.answered().requestIds(), what);
+                assertEquals(c.get("listed").asBoolean() ? recorded.get("toolsDigest").asText() : null, handOver.answered().toolsDigest(), what);
+                assertEquals(session == lines ? c.get("stops").asBoolean() : true, responder.leftAMessageToTheServer(), what);
+                assertEquals(all, read(handOver.input(), all.length()), what + ": every byte reaches the server");
+            }
+        }
     }
 
     @Test
