@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds the compute kernels (bench/kernels/*.c) to core wasm modules in OUT_DIR
 # (default bench/target/kernels): freestanding C, no libc, no imports, one module per kernel.
+# Also the same sources compiled natively for x86-64 (OUT_DIR/native/lib<kernel>.so, clang -O2,
+# no libc), the baseline KernelBenchmark's "native" engine calls through FFM.
 #
 #   bench/kernels/build.sh [OUT_DIR]
 #
@@ -19,13 +21,24 @@ mkdir -p "$OUT"
 FLAGS=(--target=wasm32-unknown-unknown -mcpu=mvp -msign-ext -mmutable-globals -O2 -std=c11
        -ffreestanding -nostdlib -fno-builtin -Wall -Wextra -Werror
        -Wl,--no-entry -Wl,--strip-all -Wl,-z,stack-size=1048576 -Wl,--export-memory)
+# The native baseline: the same C and optimisation level for the host (baseline x86-64, so SSE2
+# and no wider vectors), a shared library with only the exports visible.
+NATIVE_FLAGS=(-O2 -std=c11 -ffreestanding -nostdlib -fno-builtin -fPIC -shared -fvisibility=hidden
+              -Wall -Wextra -Werror)
+mkdir -p "$OUT/native"
+fresh() { [[ -f "$1" && "$1" -nt "$2" && "$1" -nt "$HERE/kernel.h" && "$1" -nt "${BASH_SOURCE[0]}" ]]; }
 for src in "$HERE"/*.c; do
   name="$(basename "$src" .c)"
   out="$OUT/$name.wasm"
-  if [[ -f "$out" && "$out" -nt "$src" && "$out" -nt "$HERE/kernel.h" && "$out" -nt "${BASH_SOURCE[0]}" ]]; then
-    continue
+  if ! fresh "$out" "$src"; then
+    "$CLANG" "${FLAGS[@]}" -o "$out.tmp" "$src"
+    mv "$out.tmp" "$out"
+    echo "kernels: $name.wasm ($(stat -c %s "$out") bytes)" >&2
   fi
-  "$CLANG" "${FLAGS[@]}" -o "$out.tmp" "$src"
-  mv "$out.tmp" "$out"
-  echo "kernels: $name.wasm ($(stat -c %s "$out") bytes)" >&2
+  lib="$OUT/native/lib$name.so"
+  if ! fresh "$lib" "$src"; then
+    "$CLANG" "${NATIVE_FLAGS[@]}" -o "$lib.tmp" "$src"
+    mv "$lib.tmp" "$lib"
+    echo "kernels: native/lib$name.so ($(stat -c %s "$lib") bytes)" >&2
+  fi
 done

@@ -15,7 +15,13 @@ typedef int i32;
 typedef long long i64;
 typedef __SIZE_TYPE__ size_t;
 
+#ifdef __wasm__
 #define EXPORT(name) __attribute__((export_name(name))) __attribute__((used))
+#else
+/* The native baseline (build.sh's lib<kernel>.so): built with -fvisibility=hidden, so the exports
+ * are the library's only visible symbols, and memset/memcpy below stay its own. */
+#define EXPORT(name) __attribute__((visibility("default"))) __attribute__((used))
+#endif
 
 /* xorshift32: tiny and easy to reproduce on the Java side (Kernels.java). Never seeded with 0. */
 static u32 rng_state = 1;

@@ -1,13 +1,14 @@
 #!/usr/bin/env python3
 """Prints the kernel results of a JMH JSON file (bench/target/jmh-result.json) as Markdown:
-ms per run for each engine, and each engine's time divided by Wasmtime-FFM's.
+ms per run for each engine, each engine's time divided by Wasmtime-FFM's, and (when the native
+baseline ran) each engine's time divided by the native code's: the ratio no engine can beat.
 
     python3 bench/kernels/table.py bench/target/jmh-result.json
 """
 import json
 import sys
 
-ENGINES = ["wasmtime", "wasmtimeLimits", "chicoryInterpreter", "chicoryCompiler", "endiveCompiler", "graalwasm"]
+ENGINES = ["native", "wasmtime", "wasmtimeLimits", "chicoryInterpreter", "chicoryCompiler", "endiveCompiler", "graalwasm"]
 KERNELS = ["sha256", "json", "sort", "coremark"]
 
 scores = {}
@@ -41,3 +42,16 @@ for k in KERNELS:
         s = scores.get((k, e))
         cells.append("—" if s is None or base is None else f"{s[0] / base[0]:.2f}×")
     print(f"| {k} | " + " | ".join(cells) + " |")
+
+if any((k, "native") in scores for k in KERNELS):
+    others = [e for e in present if e != "native"]
+    print()
+    print("| kernel | " + " | ".join(f"{e} ÷ native" for e in others) + " |")
+    print("|---|" + "---:|" * len(others))
+    for k in KERNELS:
+        base = scores.get((k, "native"))
+        cells = []
+        for e in others:
+            s = scores.get((k, e))
+            cells.append("—" if s is None or base is None else f"{s[0] / base[0]:.2f}×")
+        print(f"| {k} | " + " | ".join(cells) + " |")

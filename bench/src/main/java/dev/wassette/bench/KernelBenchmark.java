@@ -21,7 +21,9 @@ import org.openjdk.jmh.annotations.TearDown;
  *   <li>{@code chicoryCompiler}: Chicory 1.7.5's runtime compiler (wasm to JVM bytecode at
  *       instantiation); its interpreter is {@link KernelInterpreterBenchmark}, with fewer
  *       iterations, since one run takes seconds;
- *   <li>{@code endiveCompiler}: Endive 1.0.0's runtime compiler.
+ *   <li>{@code endiveCompiler}: Endive 1.0.0's runtime compiler;
+ *   <li>{@code native}: not wasm — the kernel's C compiled natively (clang -O2), called through FFM:
+ *       the baseline that bounds what any engine's ratio to another can be.
  * </ul>
  */
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -29,7 +31,7 @@ public class KernelBenchmark extends BenchmarkDefaults {
     @Param({"sha256", "json", "sort", "coremark"})
     public String kernel;
 
-    @Param({"wasmtime", "wasmtimeLimits", "chicoryCompiler", "endiveCompiler"})
+    @Param({"native", "wasmtime", "wasmtimeLimits", "chicoryCompiler", "endiveCompiler"})
     public String engine;
 
     KernelRunner runner;
@@ -41,7 +43,7 @@ public class KernelBenchmark extends BenchmarkDefaults {
 
     static KernelRunner setUp(String kernel, String engine) {
         Kernels k = Kernels.of(kernel);
-        KernelRunner runner = KernelRunner.create(engine, k.wasm());
+        KernelRunner runner = KernelRunner.create(engine, k);
         k.prepareAndCheck(runner, engine);
         return runner;
     }

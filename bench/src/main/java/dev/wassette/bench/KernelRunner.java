@@ -4,6 +4,13 @@ import dev.wassette.runtime.CoreModule;
 import dev.wassette.runtime.Engine;
 import dev.wassette.runtime.Store;
 import dev.wassette.runtime.StoreConfig;
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.SymbolLookup;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandle;
+import java.nio.file.Path;
 
 /** One instance of a kernel module on one engine: {@code prepare}, {@code run}, {@code self_test}. */
 interface KernelRunner extends AutoCloseable {
@@ -18,8 +25,12 @@ interface KernelRunner extends AutoCloseable {
     @Override
     default void close() {}
 
-    /** The engines of {@link KernelBenchmark} by name. */
-    static KernelRunner create(String engine, byte[] wasm) {
+    /** The engines of {@link KernelBenchmark} by name, running {@code kernel}. */
+    static KernelRunner create(String engine, Kernels kernel) {
+        if (engine.equals("native")) {
+            return new Native(kernel.nativeLibrary());
+        }
+        byte[] wasm = kernel.wasm();
         return switch (engine) {
             case "wasmtime" -> new Wasmtime(Engine.builder().epochInterruption(false).consumeFuel(false).build(), wasm);
             case "wasmtimeLimits" -> new Wasmtime(Engine.builder().epochInterruption(true).consumeFuel(true).build(), wasm);
@@ -80,6 +91,66 @@ interface KernelRunner extends AutoCloseable {
             store.close();
             module.close();
             engine.close();
+        }
+    }
+
+    /**
+     * The baseline: the kernel's C compiled natively (clang -O2, x86-64) into a shared library, its
+     * exports called through FFM downcalls: the same harness around the same code, without a sandbox.
+     */
+    final class Native implements KernelRunner {
+        private static final FunctionDescriptor INT_INT_TO_INT = FunctionDescriptor.of(
+                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT);
+        private static final FunctionDescriptor TO_INT = FunctionDescriptor.of(ValueLayout.JAVA_INT);
+
+        private final Arena arena = Arena.ofShared();
+        private final MethodHandle prepareFn;
+        private final MethodHandle runFn;
+        private final MethodHandle selfTestFn;
+
+        Native(Path library) {
+            var symbols = SymbolLookup.libraryLookup(library, arena);
+            var linker = Linker.nativeLinker();
+            prepareFn = linker.downcallHandle(symbols.findOrThrow("prepare"), INT_INT_TO_INT);
+            runFn = linker.downcallHandle(symbols.findOrThrow("run"), TO_INT);
+            selfTestFn = symbols.find("self_test").map(f -> linker.downcallHandle(f, TO_INT)).orElse(null);
+        }
+
+        @Override
+        public int prepare(int seed, int size) {
+            try {
+                return (int) prepareFn.invokeExact(seed, size);
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+        }
+
+        @Override
+        public int run() {
+            try {
+                return (int) runFn.invokeExact();
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+        }
+
+        @Override
+        public boolean hasSelfTest() {
+            return selfTestFn != null;
+        }
+
+        @Override
+        public int selfTest() {
+            try {
+                return (int) selfTestFn.invokeExact();
+            } catch (Throwable t) {
+                throw new IllegalStateException(t);
+            }
+        }
+
+        @Override
+        public void close() {
+            arena.close(); // unloads the library
         }
     }
 

@@ -92,6 +92,15 @@ enum Kernels {
         return Fixtures.read(dir().resolve(file + ".wasm"));
     }
 
+    /** The same C compiled natively, beside the modules ({@code native/lib<kernel>.so}, build.sh makes it). */
+    Path nativeLibrary() {
+        Path library = dir().resolve("native/lib" + file + ".so");
+        if (!Files.isRegularFile(library)) {
+            throw new IllegalStateException("no " + library + ": build it with bench/kernels/build.sh (bench/run.sh does)");
+        }
+        return library;
+    }
+
     /**
      * Prepares the input on {@code runner} and checks {@code run()} twice against
      * {@link #reference()}; also the module's own {@code self_test} where it has one.
