@@ -18,7 +18,8 @@ library), each round also times a run over a copy of that store, as bench/mcp's 
 does: a priming run per jar first lists all tools and records the early answers, then each timed
 run writes initialize, initialized and tools/list at once and calls each JS tool once. Printed: the
 medians of the time from the process start to the tools/list answer, to the first call's answer and
-to the last call's answer.
+to the last call's answer. With --workspaces as well, each timed run starts in a new working
+directory (the priming run in another), as an MCP client that starts a server per workspace does.
 """
 import argparse, glob, os, shutil, statistics, subprocess, tempfile, time
 
@@ -62,19 +63,20 @@ def once(jar, flags, aot, scratch):
 class JsStore:
     """A jar's copy of the JS store, with state and runtime directories that persist across its runs."""
 
-    def __init__(self, source, scratch, label):
+    def __init__(self, source, scratch, label, workspaces):
+        self.workspaces = workspaces
         self.home = os.path.join(scratch, "js-" + label)
         self.store = os.path.join(self.home, "components")
         shutil.copytree(source, self.store)
         self.runtime = os.path.join(self.home, "run")
         os.mkdir(self.runtime, 0o700)
 
-    def start(self, jar, flags, aot):
+    def start(self, jar, flags, aot, cwd=None):
         env = dict(os.environ, XDG_DATA_HOME=os.path.join(self.home, "data"),
                    XDG_CONFIG_HOME=os.path.join(self.home, "config"), XDG_STATE_HOME=os.path.join(self.home, "state"),
                    XDG_RUNTIME_DIR=self.runtime)
         return subprocess.Popen([JAVA] + JAVA_OPTS + flags + [f"-XX:AOTCache={aot}", "-jar", jar, "run", "--component-dir", self.store],
-                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=self.home)
+                                stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=cwd or self.home)
 
     def prime(self, jar, flags, aot):
         """Lists until every JS tool is listed, then waits (at most 30 s) for the recorded answers."""
@@ -100,8 +102,9 @@ class JsStore:
 
     def timed(self, jar, flags, aot):
         """Process start to the tools/list answer, to the first call's answer and to the last call's (ms)."""
+        cwd = tempfile.mkdtemp(dir=self.home, prefix="workspace-") if self.workspaces else None
         t0 = time.monotonic()
-        p = self.start(jar, flags, aot)
+        p = self.start(jar, flags, aot, cwd)
         opening(p)
         answer(p, 2)
         times = [time.monotonic() - t0]
@@ -129,6 +132,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--js-store", metavar="DIR", help="also time runs over a copy of this store of the ten JS components")
+    parser.add_argument("--workspaces", action="store_true", help="with --js-store: each timed run in a new working directory")
     parser.add_argument("jars", nargs="+", metavar="LABEL=JAR[@FLAGS]")
     args = parser.parse_args()
     configs = []
@@ -142,7 +146,7 @@ def main():
         stores = {}
         if args.js_store:
             for label, jar, flags in configs:
-                stores[label] = JsStore(args.js_store, scratch, label)
+                stores[label] = JsStore(args.js_store, scratch, label, args.workspaces)
                 stores[label].prime(jar, flags, f"{jar}.{label}.aot")
         results = {label: [] for label, _, _ in configs}
         js = {label: [] for label, _, _ in configs}
@@ -163,7 +167,8 @@ def main():
     for label, _, _ in configs:
         if js[label]:
             runs = js[label]
-            print(f"{label:10s} 10 JS, run before: tools/list {statistics.median(r[0] for r in runs):5.0f} ms"
+            where = "run before elsewhere" if args.workspaces else "run before"
+            print(f"{label:10s} 10 JS, {where}: tools/list {statistics.median(r[0] for r in runs):5.0f} ms"
                   f"   first call answered {statistics.median(r[1] for r in runs):5.0f} ms"
                   f"   each tool answered {statistics.median(r[2] for r in runs):5.0f} ms"
                   f"   (each answered, all runs: {' '.join(str(round(r[2])) for r in runs)})")

@@ -16,6 +16,7 @@ import java.io.FileOutputStream;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
@@ -65,9 +66,10 @@ final class RunCommand implements Callable<Integer> {
             // (EarlyResponder): written after each change, the first time when the start's loading of
             // the stored components ends. Listening before that loading starts, so it cannot end unheard.
             EarlyResponder responder = EarlyResponder.started();
+            Path earlyFile = responder == null ? null : responder.file(options.resolvesAgainstWorkingDirectory(config));
             EarlyAnswers early = null;
-            if (responder != null && responder.file() != null) {
-                early = new EarlyAnswers(responder.file(), server, transport.protocolVersions(), host.store().directory(),
+            if (earlyFile != null) {
+                early = new EarlyAnswers(earlyFile, server, transport.protocolVersions(), host.store().directory(),
                         options.configurationFiles(client));
                 server.onChange(early::refresh);
                 if (options.pinned()) {

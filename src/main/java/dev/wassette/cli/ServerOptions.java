@@ -94,6 +94,17 @@ final class ServerOptions {
         return files;
     }
 
+    /**
+     * Whether a path of this configuration is relative, so that it resolves against the client's
+     * working directory (the config file's {@code component_dir} and {@code secrets_dir} included):
+     * then the early answers of {@code run} are kept per working directory (EarlyResponder).
+     */
+    boolean resolvesAgainstWorkingDirectory(Config config) {
+        Path store = componentDir != null ? componentDir : config.componentDir();
+        Path secrets = secretsDir != null ? secretsDir : config.secretsDir();
+        return java.util.stream.Stream.of(configFile, store, secrets, envFile, manifest, trustPolicy).anyMatch(p -> p != null && !p.isAbsolute());
+    }
+
     /** The provisioning manifest, read and validated; null without {@code --manifest}. */
     ProvisioningManifest manifest(ClientEnvironment client) throws ProvisioningManifest.ManifestException, IOException {
         if (manifest == null) {

@@ -61,8 +61,10 @@ public final class EarlyResponder {
     private enum Stage { OPENING, INITIALIZING, READY, DONE }
 
     /** Where the answers are: found on the answering thread, off the start's main thread (null: no private runtime directory). */
-    private final java.util.function.Supplier<Path> locate;
-    private final java.util.concurrent.CompletableFuture<Path> file = new java.util.concurrent.CompletableFuture<>();
+    private final java.util.function.Supplier<AnswerFiles> locate;
+    private final java.util.concurrent.CompletableFuture<AnswerFiles> files = new java.util.concurrent.CompletableFuture<>();
+    /** The file the answers given came from (null: none loaded). */
+    private volatile Path answeredFrom;
     private final InputStream in;
     private final OutputStream out;
     private final Object lock = new Object();
@@ -82,7 +84,7 @@ public final class EarlyResponder {
     private byte[] afterHandOver = new byte[0];
     private boolean endAfterHandOver;
 
-    private EarlyResponder(java.util.function.Supplier<Path> locate, InputStream in, OutputStream out) {
+    private EarlyResponder(java.util.function.Supplier<AnswerFiles> locate, InputStream in, OutputStream out) {
         this.locate = locate;
         this.in = in;
         this.out = out;
@@ -93,10 +95,10 @@ public final class EarlyResponder {
      * reading {@code in} and writing to {@code out}; {@link #handOver} ends it.
      */
     public static EarlyResponder start(Path file, InputStream in, OutputStream out) {
-        return start(() -> file, in, out);
+        return start(() -> new AnswerFiles(file, file), in, out);
     }
 
-    private static EarlyResponder start(java.util.function.Supplier<Path> locate, InputStream in, OutputStream out) {
+    private static EarlyResponder start(java.util.function.Supplier<AnswerFiles> locate, InputStream in, OutputStream out) {
         EarlyResponder responder = new EarlyResponder(locate, in, out);
         Thread.ofPlatform().name("wassette-early-answers").daemon().start(responder::run);
         return responder;
@@ -110,7 +112,8 @@ public final class EarlyResponder {
         }
         started = start(() -> {
             Path dir = runtimeDirectory(environment);
-            return dir == null ? null : dir.resolve("run-" + key(runArguments, environment, workingDirectory) + ".early.json");
+            return dir == null ? null : new AnswerFiles(dir.resolve("run-" + key(runArguments, environment, workingDirectory) + ".early.json"),
+                    dir.resolve("run-" + key(runArguments, environment, null) + ".early.json"));
         }, stdin, stdout);
     }
 
@@ -125,22 +128,48 @@ public final class EarlyResponder {
     }
 
     /**
-     * The file this responder answers from, and where the server records its answers for the next
-     * process; null when there is no private runtime directory for it.
+     * Where a configuration's answers are kept. A configuration with a relative path (of a store,
+     * config file, manifest …) resolves it against the working directory, so its answers are kept
+     * per working directory; one without is the same configuration in every directory, so one file
+     * serves them all: an MCP client that starts a server per workspace finds it answered from the
+     * first workspace's run. Only the server knows which it is (a config file may name a relative
+     * store), so the answering tries both, the working directory's first; the stamps a file records
+     * decide whether it still holds.
      */
-    public Path file() {
-        return file.join();
+    record AnswerFiles(Path inWorkingDirectory, Path inAnyWorkingDirectory) {
+        Path forServer(boolean resolvesAgainstWorkingDirectory) {
+            return resolvesAgainstWorkingDirectory ? inWorkingDirectory : inAnyWorkingDirectory;
+        }
+    }
+
+    /**
+     * Where the server records its answers for the next process: per working directory if
+     * {@code resolvesAgainstWorkingDirectory} (its configuration has a relative path), else in the
+     * file every working directory shares; null when there is no private runtime directory for it.
+     */
+    public Path file(boolean resolvesAgainstWorkingDirectory) {
+        AnswerFiles found = files.join();
+        return found == null ? null : found.forServer(resolvesAgainstWorkingDirectory);
     }
 
     private void run() {
-        Path found;
+        AnswerFiles found;
         try {
             found = locate.get();
         } catch (RuntimeException e) {
             found = null; // no answers, as without a private runtime directory
         }
-        file.complete(found);
-        Recorded recorded = found == null ? null : Recorded.load(found);
+        files.complete(found);
+        Recorded recorded = null;
+        if (found != null) {
+            for (Path f : new java.util.LinkedHashSet<>(List.of(found.inWorkingDirectory(), found.inAnyWorkingDirectory()))) {
+                recorded = Recorded.load(f);
+                if (recorded != null) {
+                    answeredFrom = f;
+                    break;
+                }
+            }
+        }
         if (recorded == null) {
             synchronized (lock) { // nothing to answer: stdin is the server's from the start
                 readerDone = true;
@@ -358,19 +387,21 @@ public final class EarlyResponder {
      * (a store or config given once, another build): each configuration leaves a file of its own.
      */
     public void forgetStale() {
-        Path file = file();
-        if (file == null) {
+        AnswerFiles own = files.join();
+        if (own == null) {
             return;
         }
+        Path dir = own.inWorkingDirectory().getParent();
         java.nio.file.attribute.FileTime oldest = java.nio.file.attribute.FileTime.from(java.time.Instant.now().minus(KEPT));
-        try (java.nio.file.DirectoryStream<Path> files = Files.newDirectoryStream(file.getParent(), "run-*.early.json")) {
-            for (Path f : files) {
-                if (!f.equals(file) && Files.getLastModifiedTime(f, LinkOption.NOFOLLOW_LINKS).compareTo(oldest) < 0) {
+        try (java.nio.file.DirectoryStream<Path> stored = Files.newDirectoryStream(dir, "run-*.early.json")) {
+            for (Path f : stored) {
+                if (!f.equals(own.inWorkingDirectory()) && !f.equals(own.inAnyWorkingDirectory())
+                        && Files.getLastModifiedTime(f, LinkOption.NOFOLLOW_LINKS).compareTo(oldest) < 0) {
                     Files.deleteIfExists(f);
                 }
             }
         } catch (IOException e) {
-            LOG.log(System.Logger.Level.DEBUG, "cannot clear old early answers in {0}: {1}", file.getParent(), e.getMessage());
+            LOG.log(System.Logger.Level.DEBUG, "cannot clear old early answers in {0}: {1}", dir, e.getMessage());
         }
     }
 
@@ -402,7 +433,7 @@ public final class EarlyResponder {
             int count = answered.size();
             if (count > 0) {
                 LOG.log(System.Logger.Level.INFO, "stdio: answered {0} of the session''s first requests from {1}",
-                        String.valueOf(count), file.join());
+                        String.valueOf(count), answeredFrom);
             }
             return new HandOver(new Input(read), new EarlyAnswers.Answered(answered, toolsDigest));
         }
@@ -475,8 +506,8 @@ public final class EarlyResponder {
     /**
      * Whether the early answers of a {@code run} with these arguments, this configuration and this
      * build share a file: a SHA-256 prefix of the jar's identity, the working directory (relative
-     * paths resolve against it), the arguments but {@code --log-format}, and the variables the
-     * configuration may come from.
+     * paths resolve against it; null: the key of every working directory, see {@link AnswerFiles}),
+     * the arguments but {@code --log-format}, and the variables the configuration may come from.
      */
     static String key(List<String> runArguments, Map<String, String> environment, Path workingDirectory) {
         MessageDigest hash;
@@ -487,7 +518,7 @@ public final class EarlyResponder {
         }
         List<String> fields = new ArrayList<>();
         fields.add(buildIdentity());
-        fields.add(workingDirectory.toAbsolutePath().toString());
+        fields.add(workingDirectory == null ? "any" : workingDirectory.toAbsolutePath().toString()); // a path is never "any"
         for (Iterator<String> it = runArguments.iterator(); it.hasNext(); ) {
             String a = it.next();
             if (a.equals("--log-format")) {

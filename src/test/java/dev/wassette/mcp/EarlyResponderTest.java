@@ -328,6 +328,8 @@ class EarlyResponderTest {
                 Map.of("HOME", "/home/u", "WASSETTE_LOG", "INFO", "PATH", "/usr/bin", "WASSETTE_DAEMON", "off", "WASSETTE_LOG_FORMAT", "json"), cwd));
         assertNotEquals(key, EarlyResponder.key(List.of("--component-dir", "/t"), env, cwd));
         assertNotEquals(key, EarlyResponder.key(List.of("--component-dir", "/s"), env, Path.of("/elsewhere")), "relative paths resolve against it");
+        assertNotEquals(key, EarlyResponder.key(List.of("--component-dir", "/s"), env, null), "the key of every working directory is another");
+        assertEquals(EarlyResponder.key(List.of("--component-dir", "/s"), env, null), EarlyResponder.key(List.of("--component-dir", "/s"), env, null));
         assertNotEquals(key, EarlyResponder.key(List.of("--component-dir", "/s"), Map.of("HOME", "/home/u", "WASSETTE_LOG", "DEBUG"), cwd));
         assertNotEquals(key, EarlyResponder.key(List.of("--component-dir", "/s"), Map.of("HOME", "/home/v", "WASSETTE_LOG", "INFO"), cwd));
     }

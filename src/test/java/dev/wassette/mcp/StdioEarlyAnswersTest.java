@@ -65,12 +65,18 @@ class StdioEarlyAnswersTest {
      * when {@code awaitRecording}, until the recorded answers exist; then closes stdin.
      */
     private Session session(int lastId, boolean awaitRecording, String... lines) throws Exception {
+        return session(dir, dir.resolve("components").toString(), lastId, awaitRecording, lines);
+    }
+
+    /** The same, run in {@code workingDirectory} with {@code store} as its {@code --component-dir}. */
+    private Session session(Path workingDirectory, String store, int lastId, boolean awaitRecording, String... lines) throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Path log = Files.createTempFile(dir, "stderr", ".log");
+        Files.createDirectories(workingDirectory);
         ProcessBuilder pb = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                "dev.wassette.cli.WassetteCli", "run", "--component-dir", dir.resolve("components").toString(),
+                "dev.wassette.cli.WassetteCli", "run", "--component-dir", store,
                 "--secrets-dir", dir.resolve("secrets").toString())
-                .directory(dir.toFile()).redirectError(log.toFile());
+                .directory(workingDirectory.toFile()).redirectError(log.toFile());
         pb.environment().put("XDG_RUNTIME_DIR", runtime.toString());
         pb.environment().put("XDG_CONFIG_HOME", dir.resolve("config").toString());
         pb.environment().remove("WASSETTE_DAEMON_EARLY");
@@ -164,6 +170,26 @@ class StdioEarlyAnswersTest {
         Session session = session(2, false, INITIALIZE, INITIALIZED, LIST);
         assertFalse(session.answeredEarly(), session.log);
         assertEquals(2, session.messages().size(), session.messages().toString());
+    }
+
+    @Test
+    void aConfigurationWithoutRelativePathsIsAnsweredInAnyWorkingDirectory() throws Exception {
+        // As an MCP client that starts a server per workspace, with the same absolute configuration.
+        Session first = session(dir.resolve("workspace-a"), dir.resolve("components").toString(), 2, true, INITIALIZE, INITIALIZED, LIST);
+        Session second = session(dir.resolve("workspace-b"), dir.resolve("components").toString(), 2, false, INITIALIZE, INITIALIZED, LIST);
+        assertTrue(second.answeredEarly(), second.log);
+        assertEquals(first.answer(2), second.answer(2), "tools/list as the server answered it");
+        assertEquals(2, second.messages().size(), "no list_changed: " + second.messages());
+    }
+
+    @Test
+    void aRelativeStoreIsAnsweredOnlyInItsOwnWorkingDirectory() throws Exception {
+        session(dir.resolve("workspace-a"), "components", 2, true, INITIALIZE, INITIALIZED, LIST);
+        // Elsewhere "components" is another store: not answered from the first one's recording.
+        Session elsewhere = session(dir.resolve("workspace-b"), "components", 2, false, INITIALIZE, INITIALIZED, LIST);
+        assertFalse(elsewhere.answeredEarly(), elsewhere.log);
+        Session again = session(dir.resolve("workspace-a"), "components", 2, false, INITIALIZE, INITIALIZED, LIST);
+        assertTrue(again.answeredEarly(), again.log);
     }
 
     private static List<String> names(JsonNode listAnswer) {
