@@ -4,7 +4,8 @@
 //! wait for those answers before anything else; the first tool call waits for the daemon.
 //!
 //! The shim answers only while the component store and the configuration files are as that daemon
-//! last saw them (the stamps the file records), stops at the first message it cannot answer, and never answers after the daemon
+//! last saw them (the stamps the file records), and, for a configuration with a relative path, only
+//! in the working directory it was resolved in; it stops at the first message it cannot answer, and never answers after the daemon
 //! is up. Everything it read from stdin goes to the daemon first (the session's replay), with the ids
 //! it answered, so the session is the daemon's as if it had read every message itself; the daemon
 //! tells the client `notifications/tools/list_changed` if its tools are not the ones listed here.
@@ -19,7 +20,7 @@ use std::os::unix::fs::MetadataExt;
 use std::path::Path;
 
 /// The file format the shim reads (`EarlyAnswers.FORMAT`).
-const FORMAT: u64 = 2;
+const FORMAT: u64 = 3;
 /// Set to `0` (or `off`): never answer early.
 pub const DISABLE: &str = "WASSETTE_DAEMON_EARLY";
 /// Most input read before the daemon takes over; past it the shim stops reading (a session's first
@@ -50,7 +51,12 @@ impl Answers {
         let text = fs::read_to_string(dir.join(format!("{key}.early.json"))).ok()?;
         let mut top: HashMap<String, Box<RawValue>> = serde_json::from_str(&text).ok()?;
         let format: u64 = serde_json::from_str(top.get("format")?.get()).ok()?;
-        if format != FORMAT || !store_unchanged(top.get("store")?) || !configuration_unchanged(top.get("configuration")?) {
+        let cwd = std::env::current_dir().ok();
+        if format != FORMAT
+            || !store_unchanged(top.get("store")?)
+            || !configuration_unchanged(top.get("configuration")?)
+            || !same_working_directory(top.get("workingDirectory")?, cwd.as_deref())
+        {
             return None;
         }
         let mut initialize: HashMap<String, Box<RawValue>> = serde_json::from_str(top.get("initialize")?.get()).ok()?;
@@ -77,6 +83,17 @@ fn same_stamp(meta: &fs::Metadata, stamp: &Value) -> bool {
 
 fn modified_nanos(meta: &fs::Metadata) -> i64 {
     meta.mtime() * 1_000_000_000 + meta.mtime_nsec()
+}
+
+/// Whether a session in `cwd` has the recorded configuration: one with a relative path (a store, a
+/// config file …) records the directory it resolved against, and is another configuration in
+/// another directory; one without records null and holds in every directory.
+fn same_working_directory(recorded: &RawValue, cwd: Option<&Path>) -> bool {
+    match serde_json::from_str::<Option<String>>(recorded.get()) {
+        Ok(None) => true,
+        Ok(Some(dir)) => cwd.is_some_and(|c| c == Path::new(&dir)),
+        Err(_) => false,
+    }
 }
 
 /// Whether the store directory and each file the daemon saw in it have the recorded stamps: no
@@ -352,6 +369,18 @@ mod tests {
         fs::write(dir.join("b.policy.yaml"), b"").unwrap();
         assert!(!store_unchanged(&recorded));
         fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn a_configuration_resolved_in_a_working_directory_holds_only_there() {
+        let raw = |text: &str| RawValue::from_string(text.to_string()).unwrap();
+        let here = Some(Path::new("/work/a"));
+        assert!(same_working_directory(&raw("null"), here), "no relative path: every directory");
+        assert!(same_working_directory(&raw("null"), None));
+        assert!(same_working_directory(&raw(r#""/work/a""#), here));
+        assert!(!same_working_directory(&raw(r#""/work/b""#), here));
+        assert!(!same_working_directory(&raw(r#""/work/a""#), None), "no working directory known");
+        assert!(!same_working_directory(&raw("7"), here), "malformed");
     }
 
     #[test]

@@ -88,7 +88,7 @@ final class AotTrainCommand implements Callable<Integer> {
                 }
                 // The early answers of `run` without the daemon: recorded, then an opening answered from them.
                 Path early = tmp.resolve("run-train.early.json");
-                new EarlyAnswers(early, server, transport.protocolVersions(), host.store().directory(), List.of(tmp.resolve("absent.toml"))).write();
+                new EarlyAnswers(early, server, transport.protocolVersions(), host.store().directory(), List.of(tmp.resolve("absent.toml")), null).write();
                 answerEarly(early);
                 toServer.close();
             }

@@ -206,7 +206,7 @@ final class DaemonCommand implements Callable<Integer> {
             // components ends (it looks at the store last), not while the start needs the CPU. Listening
             // before the server is built: that loading waits for the server, and must not end unheard.
             early = new EarlyAnswers(EarlyAnswers.besideSocket(socket), server, transport.protocolVersions(), host.store().directory(),
-                    run.options.configurationFiles(client));
+                    run.options.configurationFiles(client), run.options.resolvesAgainstWorkingDirectory(sessionConfig) ? client.workingDirectory() : null);
             server.onChange(early::refresh);
             server.streams(transport);
             followsStore = loading != null;

@@ -66,11 +66,12 @@ final class RunCommand implements Callable<Integer> {
             // (EarlyResponder): written after each change, the first time when the start's loading of
             // the stored components ends. Listening before that loading starts, so it cannot end unheard.
             EarlyResponder responder = EarlyResponder.started();
-            Path earlyFile = responder == null ? null : responder.file(options.resolvesAgainstWorkingDirectory(config));
+            boolean relative = options.resolvesAgainstWorkingDirectory(config);
+            Path earlyFile = responder == null ? null : responder.file(relative);
             EarlyAnswers early = null;
             if (earlyFile != null) {
                 early = new EarlyAnswers(earlyFile, server, transport.protocolVersions(), host.store().directory(),
-                        options.configurationFiles(client));
+                        options.configurationFiles(client), relative ? client.workingDirectory() : null);
                 server.onChange(early::refresh);
                 if (options.pinned()) {
                     early.refresh();

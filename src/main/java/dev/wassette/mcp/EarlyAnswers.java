@@ -40,7 +40,7 @@ import java.util.Set;
 public final class EarlyAnswers {
     private static final System.Logger LOG = System.getLogger("dev.wassette.mcp");
     /** The file's format; the shim ignores a file of another. */
-    static final int FORMAT = 2;
+    static final int FORMAT = 3;
     /** How long a write waits after the change that asked for it. */
     static final java.time.Duration REFRESH_DELAY = java.time.Duration.ofMillis(500);
 
@@ -49,6 +49,7 @@ public final class EarlyAnswers {
     private final List<String> protocolVersions;
     private final Path storeDirectory;
     private final List<Path> configurationFiles;
+    private final Path workingDirectory;
     private final ObjectMapper json;
     private final Object writing = new Object();
     /** {@link #writeLast} was called: the daemon is stopping. */
@@ -59,14 +60,18 @@ public final class EarlyAnswers {
     /**
      * Answers for {@code server}'s sessions, which speak {@code protocolVersions} (the last is the
      * latest), over the store in {@code storeDirectory}, configured by {@code configurationFiles} (the
-     * config file, an env file, a manifest: each recorded with its stamp, or as absent).
+     * config file, an env file, a manifest: each recorded with its stamp, or as absent), resolved in
+     * {@code workingDirectory} if a path of the configuration is relative (null if none is: then the
+     * answers hold in every working directory, else only in that one).
      */
-    public EarlyAnswers(Path file, WassetteMcpServer server, List<String> protocolVersions, Path storeDirectory, List<Path> configurationFiles) {
+    public EarlyAnswers(Path file, WassetteMcpServer server, List<String> protocolVersions, Path storeDirectory, List<Path> configurationFiles,
+                        Path workingDirectory) {
         this.file = file;
         this.server = server;
         this.protocolVersions = List.copyOf(protocolVersions);
         this.storeDirectory = storeDirectory;
         this.configurationFiles = List.copyOf(configurationFiles);
+        this.workingDirectory = workingDirectory == null ? null : workingDirectory.toAbsolutePath();
         this.json = server.objectMapper();
     }
 
@@ -154,6 +159,7 @@ public final class EarlyAnswers {
                 root.put("toolsDigest", toolsDigest(listed, json));
                 root.set("store", store);
                 root.set("configuration", configuration);
+                root.put("workingDirectory", workingDirectory == null ? null : workingDirectory.toString());
                 AtomicFiles.write(file, json.writeValueAsBytes(root), PosixFilePermissions.fromString("rw-------"));
             } catch (IOException | RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "cannot write the early answers {0}: {1}", file, e.getMessage());

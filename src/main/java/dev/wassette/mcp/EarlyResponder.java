@@ -63,6 +63,8 @@ public final class EarlyResponder {
     /** Where the answers are: found on the answering thread, off the start's main thread (null: no private runtime directory). */
     private final java.util.function.Supplier<AnswerFiles> locate;
     private final java.util.concurrent.CompletableFuture<AnswerFiles> files = new java.util.concurrent.CompletableFuture<>();
+    /** This process's working directory: a recording of a configuration with a relative path holds only in its own. */
+    private final Path workingDirectory;
     /** The file the answers given came from (null: none loaded). */
     private volatile Path answeredFrom;
     private final InputStream in;
@@ -84,8 +86,9 @@ public final class EarlyResponder {
     private byte[] afterHandOver = new byte[0];
     private boolean endAfterHandOver;
 
-    private EarlyResponder(java.util.function.Supplier<AnswerFiles> locate, InputStream in, OutputStream out) {
+    private EarlyResponder(java.util.function.Supplier<AnswerFiles> locate, Path workingDirectory, InputStream in, OutputStream out) {
         this.locate = locate;
+        this.workingDirectory = workingDirectory.toAbsolutePath().normalize();
         this.in = in;
         this.out = out;
     }
@@ -95,11 +98,11 @@ public final class EarlyResponder {
      * reading {@code in} and writing to {@code out}; {@link #handOver} ends it.
      */
     public static EarlyResponder start(Path file, InputStream in, OutputStream out) {
-        return start(() -> new AnswerFiles(file, file), in, out);
+        return start(() -> new AnswerFiles(file, file), Path.of(""), in, out);
     }
 
-    private static EarlyResponder start(java.util.function.Supplier<AnswerFiles> locate, InputStream in, OutputStream out) {
-        EarlyResponder responder = new EarlyResponder(locate, in, out);
+    private static EarlyResponder start(java.util.function.Supplier<AnswerFiles> locate, Path workingDirectory, InputStream in, OutputStream out) {
+        EarlyResponder responder = new EarlyResponder(locate, workingDirectory, in, out);
         Thread.ofPlatform().name("wassette-early-answers").daemon().start(responder::run);
         return responder;
     }
@@ -114,7 +117,7 @@ public final class EarlyResponder {
             Path dir = runtimeDirectory(environment);
             return dir == null ? null : new AnswerFiles(dir.resolve("run-" + key(runArguments, environment, workingDirectory) + ".early.json"),
                     dir.resolve("run-" + key(runArguments, environment, null) + ".early.json"));
-        }, stdin, stdout);
+        }, workingDirectory, stdin, stdout);
     }
 
     /** The responder {@link #startForStdio} started for this process, or null. */
@@ -163,7 +166,7 @@ public final class EarlyResponder {
         Recorded recorded = null;
         if (found != null) {
             for (Path f : new java.util.LinkedHashSet<>(List.of(found.inWorkingDirectory(), found.inAnyWorkingDirectory()))) {
-                recorded = Recorded.load(f);
+                recorded = Recorded.load(f, workingDirectory);
                 if (recorded != null) {
                     answeredFrom = f;
                     break;
@@ -596,7 +599,8 @@ public final class EarlyResponder {
             this.digest = digest;
         }
 
-        static Recorded load(Path file) {
+        /** The answers in {@code file}, if they hold for a process in {@code workingDirectory} (absolute, normalized). */
+        static Recorded load(Path file, Path workingDirectory) {
             byte[] bytes;
             try {
                 bytes = Files.readAllBytes(file);
@@ -608,7 +612,7 @@ public final class EarlyResponder {
                 String latest = null, digest = null;
                 Map<String, byte[]> results = new HashMap<>();
                 byte[] tools = null;
-                boolean storeUnchanged = false, configurationUnchanged = false;
+                boolean storeUnchanged = false, configurationUnchanged = false, sameWorkingDirectory = false;
                 if (p.nextToken() != JsonToken.START_OBJECT) {
                     return null;
                 }
@@ -639,10 +643,13 @@ public final class EarlyResponder {
                         }
                         case "store" -> storeUnchanged = value == JsonToken.START_OBJECT && storeUnchanged(p);
                         case "configuration" -> configurationUnchanged = value == JsonToken.START_OBJECT && configurationUnchanged(p);
+                        // null: no relative path, every directory; else only the one it was resolved in
+                        case "workingDirectory" -> sameWorkingDirectory = value == JsonToken.VALUE_NULL
+                                || (value == JsonToken.VALUE_STRING && Path.of(p.getText()).equals(workingDirectory));
                         default -> p.skipChildren();
                     }
                 }
-                if (format == null || format != EarlyAnswers.FORMAT || !storeUnchanged || !configurationUnchanged
+                if (format == null || format != EarlyAnswers.FORMAT || !storeUnchanged || !configurationUnchanged || !sameWorkingDirectory
                         || latest == null || !results.containsKey(latest) || tools == null || digest == null) {
                     return null;
                 }

@@ -295,6 +295,34 @@ class DaemonTest {
     }
 
     @Test
+    void answersRecordedForARelativeStoreAreGivenOnlyInTheDirectoryItWasResolvedIn() throws Exception {
+        Path workspaceA = Files.createDirectories(dir.resolve("workspace-a"));
+        Path workspaceB = Files.createDirectories(dir.resolve("workspace-b"));
+        Path config = Files.writeString(dir.resolve("config.toml"), "component_dir = \"components\"\n"); // each workspace's own store
+        Path early = runtime.resolve("wassette");
+        Session first = session(storeCommandFromConfig(config), workspaceA, Map.of());
+        first.initialize();
+        await("workspace A's answers", () -> earlyFile(early).contains(workspaceA.resolve("components").toString()));
+        stopDaemonsAfter(first);
+
+        // The same command in another workspace is another store: not answered from A's recording.
+        Session elsewhere = session(storeCommandFromConfig(config), workspaceB, Map.of());
+        elsewhere.initialize();
+        await("workspace B's answers", () -> earlyFile(early).contains(workspaceB.resolve("components").toString()));
+        stopDaemonsAfter(elsewhere);
+        assertEquals(0, daemonLog().lines().filter(l -> l.contains("the shim answered")).count(), this::daemonLog);
+
+        // In its own workspace it is.
+        Session again;
+        try (var held = dev.wassette.DaemonStartLock.hold(early)) {
+            again = session(storeCommandFromConfig(config), workspaceB, Map.of());
+            again.initialize();
+        }
+        stopDaemonsAfter(again);
+        assertEquals(1, daemonLog().lines().filter(l -> l.contains("the shim answered")).count(), this::daemonLog);
+    }
+
+    @Test
     void aChangedConfigurationRetiresTheDaemonAndItsSessionsGoOn() throws Exception {
         Path config = dir.resolve("config.toml");
         Files.writeString(config, "call_timeout = \"30s\"\n");

@@ -49,7 +49,7 @@ class EarlyAnswersTest {
         assertEquals(dir.resolve("0123456789abcdef.early.json"), file);
         Path config = Files.writeString(dir.resolve("config.toml"), "call_timeout = \"30s\"\n");
         Path notYet = dir.resolve("env-not-written-yet");
-        EarlyAnswers early = new EarlyAnswers(file, server, transport.protocolVersions(), store, List.of(config, notYet));
+        EarlyAnswers early = new EarlyAnswers(file, server, transport.protocolVersions(), store, List.of(config, notYet), null);
         early.write();
         assertTrue(Files.notExists(file), "no answers before there is a server to give them");
 
@@ -68,6 +68,9 @@ class EarlyAnswersTest {
         }
         assertEquals(JSON.valueToTree(new io.modelcontextprotocol.spec.McpSchema.ListToolsResult(server.listTools(), null)), written.path("tools"));
         assertEquals(EarlyAnswers.toolsDigest(server), written.path("toolsDigest").asText());
+        assertTrue(written.has("workingDirectory") && written.path("workingDirectory").isNull(), "no relative path: every directory");
+        new EarlyAnswers(file, server, transport.protocolVersions(), store, List.of(config, notYet), dir).write();
+        assertEquals(dir.toAbsolutePath().toString(), JSON.readTree(file.toFile()).path("workingDirectory").asText(), "else the one it resolved in");
         assertTrue(written.path("store").path("modified").isNull(), written::toString);
         assertTrue(written.path("store").path("files").isEmpty());
         JsonNode configuration = written.path("configuration");
@@ -94,7 +97,7 @@ class EarlyAnswersTest {
     void aFlushWritesWhatARefreshLeftWaitingAndOnlyOnce() throws Exception {
         server.streams(transport);
         Path file = dir.resolve("k.early.json");
-        EarlyAnswers early = new EarlyAnswers(file, server, transport.protocolVersions(), dir.resolve("components"), List.of());
+        EarlyAnswers early = new EarlyAnswers(file, server, transport.protocolVersions(), dir.resolve("components"), List.of(), null);
         early.refresh();
         early.refresh(); // shares the write that waits
         early.flush();

@@ -3,6 +3,7 @@ package dev.wassette.mcp;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -32,6 +33,8 @@ import org.junit.jupiter.api.io.TempDir;
 class EarlyResponderTest {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration BOUND = Duration.ofSeconds(10);
+    /** This process's working directory, as the responder compares it. */
+    private static final Path HERE = Path.of("").toAbsolutePath().normalize();
     private static final String INITIALIZE = "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"%s\","
             + "\"capabilities\":{},\"clientInfo\":{\"name\":\"t\",\"version\":\"1\"}}}";
     private static final String INITIALIZED = "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}";
@@ -123,6 +126,7 @@ class EarlyResponderTest {
             }
         }
         root.putObject("configuration").putNull(config.toString());
+        root.putNull("workingDirectory");
         Files.write(file, JSON.writeValueAsBytes(root));
     }
 
@@ -310,10 +314,22 @@ class EarlyResponderTest {
             if (content != null) {
                 Files.writeString(f, content);
             }
-            assertNull(EarlyResponder.Recorded.load(f), String.valueOf(content));
+            assertNull(EarlyResponder.Recorded.load(f, HERE), String.valueOf(content));
         }
         assertArrayEquals("{\"protocolVersion\":\"2025-06-18\",\"serverInfo\":{\"name\":\"wassette\"}}".getBytes(StandardCharsets.UTF_8),
-                EarlyResponder.Recorded.load(file).initializeResult("2025-06-18"), "the recorded JSON, byte for byte");
+                EarlyResponder.Recorded.load(file, HERE).initializeResult("2025-06-18"), "the recorded JSON, byte for byte");
+    }
+
+    @Test
+    void aConfigurationWithARelativePathIsAnsweredOnlyInTheDirectoryItWasResolvedIn() throws Exception {
+        ObjectNode root = (ObjectNode) JSON.readTree(file.toFile());
+        root.put("workingDirectory", "/work/a");
+        Files.write(file, JSON.writeValueAsBytes(root));
+        assertNotNull(EarlyResponder.Recorded.load(file, Path.of("/work/a")));
+        assertNull(EarlyResponder.Recorded.load(file, Path.of("/work/b")));
+        root.remove("workingDirectory");
+        Files.write(file, JSON.writeValueAsBytes(root));
+        assertNull(EarlyResponder.Recorded.load(file, Path.of("/work/a")), "a file that does not say is not answered from");
     }
 
     @Test
