@@ -36,6 +36,12 @@ class LauncherIT {
     void theAotCacheRecordedAfterAFirstStartIsUsedAndOneTheJvmRefusesIsNotTried() throws Exception {
         Path root = install();
         Path jvm = tmp.resolve("cache/wassette/jvm");
+        // Caches of other builds, used 1 to 6 hours ago: a new recording keeps the four used last.
+        Files.createDirectories(jvm);
+        for (int hours = 1; hours <= 6; hours++) {
+            Path other = Files.writeString(jvm.resolve("wassette-other" + hours + "-25-aot"), "not a real cache");
+            Files.setAttribute(other, "lastAccessTime", java.nio.file.attribute.FileTime.from(java.time.Instant.now().minus(java.time.Duration.ofHours(hours))));
+        }
         // First starts: no cache yet; each records one in the background (both at once, to save time).
         for (String opts : List.of(USABLE, REFUSED)) {
             Started first = start(root, opts);
@@ -48,6 +54,8 @@ class LauncherIT {
                 () -> "no usable cache recorded: " + files);
         assertTrue(files.stream().anyMatch(f -> f.contains("-Xmn24m-") && f.endsWith("-refused-aot")), () -> "no refusal marked: " + files);
         assertFalse(files.stream().anyMatch(f -> f.contains("-Xmn24m-") && !f.endsWith("-refused-aot")), () -> "a refused cache was kept: " + files);
+        assertEquals(List.of("wassette-other1-25-aot", "wassette-other2-25-aot", "wassette-other3-25-aot", "wassette-other4-25-aot"),
+                files.stream().filter(f -> f.startsWith("wassette-other")).sorted().toList(), "the four other caches used last, and no more");
 
         Started cached = start(root, USABLE);
         assertEquals(0, cached.exit(), cached.stderr());
