@@ -127,11 +127,7 @@ interface KernelRunner extends AutoCloseable {
 
         @Override
         public int run() {
-            try {
-                return (int) runFn.invokeExact();
-            } catch (Throwable t) {
-                throw new IllegalStateException(t);
-            }
+            return call(runFn);
         }
 
         @Override
@@ -141,8 +137,13 @@ interface KernelRunner extends AutoCloseable {
 
         @Override
         public int selfTest() {
+            return call(selfTestFn);
+        }
+
+        /** An export of no arguments returning an i32. */
+        private static int call(MethodHandle export) {
             try {
-                return (int) selfTestFn.invokeExact();
+                return (int) export.invokeExact();
             } catch (Throwable t) {
                 throw new IllegalStateException(t);
             }
