@@ -118,6 +118,9 @@ final class DaemonCommand implements Callable<Integer> {
                             endpoints.close();
                         }
                         early.writeLast(followsStore);
+                        // Other daemons' answers no daemon wrote for a week (a configuration given once, another build).
+                        Path own = EarlyAnswers.besideSocket(socket);
+                        EarlyAnswers.forgetStale(own.getParent(), EarlyAnswers.DAEMON_FILES, java.util.Set.of(own));
                         server.close();
                         host.close();
                     }

@@ -41,6 +41,10 @@ public final class EarlyAnswers {
     private static final System.Logger LOG = System.getLogger("dev.wassette.mcp");
     /** The file's format; the shim ignores a file of another. */
     static final int FORMAT = 3;
+    /** How long the answers of a configuration no process wrote are kept. */
+    public static final java.time.Duration KEPT = java.time.Duration.ofDays(7);
+    /** The files of the daemons' answers ({@code <hex key>.early.json}), not those of {@code run} ({@code run-<key>.early.json}). */
+    public static final String DAEMON_FILES = "[0-9a-f]*.early.json";
     /** How long a write waits after the change that asked for it. */
     static final java.time.Duration REFRESH_DELAY = java.time.Duration.ofMillis(500);
 
@@ -223,6 +227,24 @@ public final class EarlyAnswers {
     /** [size, ns] of a file's stamp, or null when there is no file (a config file not written yet must still not be there). */
     private JsonNode stampOf(ComponentMetadata.FileStamp stamp) {
         return stamp == null ? json.nullNode() : json.createArrayNode().add(stamp.size()).add(stamp.modifiedNanos());
+    }
+
+    /**
+     * Deletes the files in {@code dir} that match {@code glob} and that no process wrote for {@link
+     * #KEPT} (a store or config given once, another build), except {@code own}: each configuration
+     * leaves a file of its own. A failure is logged.
+     */
+    public static void forgetStale(Path dir, String glob, Set<Path> own) {
+        java.nio.file.attribute.FileTime oldest = java.nio.file.attribute.FileTime.from(java.time.Instant.now().minus(KEPT));
+        try (DirectoryStream<Path> stored = Files.newDirectoryStream(dir, glob)) {
+            for (Path f : stored) {
+                if (!own.contains(f) && Files.getLastModifiedTime(f, LinkOption.NOFOLLOW_LINKS).compareTo(oldest) < 0) {
+                    Files.deleteIfExists(f);
+                }
+            }
+        } catch (IOException e) {
+            LOG.log(System.Logger.Level.DEBUG, "cannot clear old early answers in {0}: {1}", dir, e.getMessage());
+        }
     }
 
     /** The ids of requests the shim answered, as {@link StreamTransport} keys them, and the digest of the tools it listed (null: none). */

@@ -382,29 +382,15 @@ public final class EarlyResponder {
         return line.toByteArray();
     }
 
-    /** How long the answers of a configuration no run has used are kept. */
-    static final java.time.Duration KEPT = java.time.Duration.ofDays(7);
-
     /**
-     * Deletes the answers other configurations recorded that no run wrote for {@link #KEPT}
-     * (a store or config given once, another build): each configuration leaves a file of its own.
+     * Deletes the answers other configurations of {@code run} recorded that no run wrote for
+     * {@link EarlyAnswers#KEPT} (the daemons' files are the daemons' to clear).
      */
     public void forgetStale() {
         AnswerFiles own = files.join();
-        if (own == null) {
-            return;
-        }
-        Path dir = own.inWorkingDirectory().getParent();
-        java.nio.file.attribute.FileTime oldest = java.nio.file.attribute.FileTime.from(java.time.Instant.now().minus(KEPT));
-        try (java.nio.file.DirectoryStream<Path> stored = Files.newDirectoryStream(dir, "run-*.early.json")) {
-            for (Path f : stored) {
-                if (!f.equals(own.inWorkingDirectory()) && !f.equals(own.inAnyWorkingDirectory())
-                        && Files.getLastModifiedTime(f, LinkOption.NOFOLLOW_LINKS).compareTo(oldest) < 0) {
-                    Files.deleteIfExists(f);
-                }
-            }
-        } catch (IOException e) {
-            LOG.log(System.Logger.Level.DEBUG, "cannot clear old early answers in {0}: {1}", dir, e.getMessage());
+        if (own != null) {
+            EarlyAnswers.forgetStale(own.inWorkingDirectory().getParent(), "run-*.early.json",
+                    Set.copyOf(List.of(own.inWorkingDirectory(), own.inAnyWorkingDirectory())));
         }
     }
 

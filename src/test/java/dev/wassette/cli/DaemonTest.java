@@ -154,12 +154,18 @@ class DaemonTest {
         Session a = session(dir, Map.of("WASSETTE_DAEMON_IDLE", "1s"));
         a.initialize();
         assertEquals(1, daemons().count());
+        // Answers another daemon (another build) wrote over a week ago: cleared as this one stops.
+        Path stale = Files.writeString(runtime.resolve("wassette").resolve("00000000000000aa.early.json"), "{}");
+        Files.setLastModifiedTime(stale, java.nio.file.attribute.FileTime.from(
+                java.time.Instant.now().minus(dev.wassette.mcp.EarlyAnswers.KEPT).minusSeconds(60)));
         a.endInput();
         assertTrue(a.process.waitFor(BOUND.toSeconds(), TimeUnit.SECONDS));
         await("the idle daemon to exit", () -> daemons().findAny().isEmpty());
         try (Stream<Path> files = Files.list(runtime.resolve("wassette"))) {
             assertTrue(files.noneMatch(f -> f.toString().endsWith(".sock")), "it removed its socket");
         }
+        assertFalse(Files.exists(stale), "the stale answers of another daemon");
+        assertTrue(earlyFile(runtime.resolve("wassette")).contains("\"toolsDigest\""), "its own answers, kept");
         // The next session starts a new one (and meanwhile gets its first answers from the shim).
         Session b = session(dir, Map.of());
         b.initialize();

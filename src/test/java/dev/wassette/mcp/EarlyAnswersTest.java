@@ -94,6 +94,21 @@ class EarlyAnswersTest {
     }
 
     @Test
+    void daemonsAnswersNoDaemonWroteForAWeekAreDeleted() throws Exception {
+        Path old = Files.writeString(dir.resolve("0000000000000001.early.json"), "{}");
+        Path recent = Files.writeString(dir.resolve("0000000000000002.early.json"), "{}");
+        Path runs = Files.writeString(dir.resolve("run-0000000000000003.early.json"), "{}"); // run's to clear
+        Path own = Files.writeString(dir.resolve("0000000000000004.early.json"), "{}");
+        java.nio.file.attribute.FileTime longAgo = java.nio.file.attribute.FileTime.from(java.time.Instant.now().minus(EarlyAnswers.KEPT).minusSeconds(60));
+        for (Path f : List.of(old, runs, own)) {
+            Files.setLastModifiedTime(f, longAgo);
+        }
+        EarlyAnswers.forgetStale(dir, EarlyAnswers.DAEMON_FILES, java.util.Set.of(own));
+        assertFalse(Files.exists(old));
+        assertTrue(Files.exists(recent) && Files.exists(runs) && Files.exists(own));
+    }
+
+    @Test
     void aFlushWritesWhatARefreshLeftWaitingAndOnlyOnce() throws Exception {
         server.streams(transport);
         Path file = dir.resolve("k.early.json");

@@ -358,7 +358,7 @@ class EarlyResponderTest {
         for (Path f : List.of(old, recent, other)) {
             Files.writeString(f, "{}");
         }
-        java.nio.file.attribute.FileTime longAgo = java.nio.file.attribute.FileTime.from(java.time.Instant.now().minus(EarlyResponder.KEPT).minusSeconds(60));
+        java.nio.file.attribute.FileTime longAgo = java.nio.file.attribute.FileTime.from(java.time.Instant.now().minus(EarlyAnswers.KEPT).minusSeconds(60));
         Files.setLastModifiedTime(old, longAgo);
         Files.setLastModifiedTime(other, longAgo);
         Files.setLastModifiedTime(file, longAgo); // this run's own, which it rewrites
