@@ -1,15 +1,10 @@
 package dev.wassette.bench;
 
+import dev.wassette.bench.runtime.NativeKernel;
 import dev.wassette.runtime.CoreModule;
 import dev.wassette.runtime.Engine;
 import dev.wassette.runtime.Store;
 import dev.wassette.runtime.StoreConfig;
-import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
-import java.lang.foreign.Linker;
-import java.lang.foreign.SymbolLookup;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
 
 /** One instance of a kernel module on one engine: {@code prepare}, {@code run}, {@code self_test}. */
@@ -96,62 +91,37 @@ interface KernelRunner extends AutoCloseable {
 
     /**
      * The baseline: the kernel's C compiled natively (clang -O2, x86-64) into a shared library, its
-     * exports called through FFM downcalls: the same harness around the same code, without a sandbox.
+     * exports called through FFM downcalls ({@link NativeKernel}): the same harness around the same
+     * code, without a sandbox.
      */
-    final class Native implements KernelRunner {
-        private static final FunctionDescriptor INT_INT_TO_INT = FunctionDescriptor.of(
-                ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT);
-        private static final FunctionDescriptor TO_INT = FunctionDescriptor.of(ValueLayout.JAVA_INT);
-
-        private final Arena arena = Arena.ofShared();
-        private final MethodHandle prepareFn;
-        private final MethodHandle runFn;
-        private final MethodHandle selfTestFn;
-
+    record Native(NativeKernel kernel) implements KernelRunner {
         Native(Path library) {
-            var symbols = SymbolLookup.libraryLookup(library, arena);
-            var linker = Linker.nativeLinker();
-            prepareFn = linker.downcallHandle(symbols.findOrThrow("prepare"), INT_INT_TO_INT);
-            runFn = linker.downcallHandle(symbols.findOrThrow("run"), TO_INT);
-            selfTestFn = symbols.find("self_test").map(f -> linker.downcallHandle(f, TO_INT)).orElse(null);
+            this(new NativeKernel(library));
         }
 
         @Override
         public int prepare(int seed, int size) {
-            try {
-                return (int) prepareFn.invokeExact(seed, size);
-            } catch (Throwable t) {
-                throw new IllegalStateException(t);
-            }
+            return kernel.prepare(seed, size);
         }
 
         @Override
         public int run() {
-            return call(runFn);
+            return kernel.run();
         }
 
         @Override
         public boolean hasSelfTest() {
-            return selfTestFn != null;
+            return kernel.hasSelfTest();
         }
 
         @Override
         public int selfTest() {
-            return call(selfTestFn);
-        }
-
-        /** An export of no arguments returning an i32. */
-        private static int call(MethodHandle export) {
-            try {
-                return (int) export.invokeExact();
-            } catch (Throwable t) {
-                throw new IllegalStateException(t);
-            }
+            return kernel.selfTest();
         }
 
         @Override
         public void close() {
-            arena.close(); // unloads the library
+            kernel.close();
         }
     }
 
