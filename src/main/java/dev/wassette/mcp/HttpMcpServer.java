@@ -3,7 +3,6 @@ package dev.wassette.mcp;
 import dev.wassette.host.ComponentHost;
 import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.server.transport.HttpServletStatelessServerTransport;
-import io.modelcontextprotocol.server.transport.HttpServletStreamableServerTransportProvider;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.http.HttpServlet;
@@ -31,6 +30,8 @@ import org.eclipse.jetty.server.ServerConnector;
  */
 public final class HttpMcpServer implements AutoCloseable {
     public static final int MAX_REQUEST_BYTES = 4 << 20;
+    /** How often a session with its event stream open is pinged (a failed ping releases the stream). */
+    private static final java.time.Duration SESSION_KEEP_ALIVE = java.time.Duration.ofMinutes(30);
 
     private final Server jetty;
     private final WassetteMcpServer mcp;
@@ -131,13 +132,8 @@ public final class HttpMcpServer implements AutoCloseable {
             mcp.statelessHttp(t);
             transport = t;
         } else {
-            HttpServletStreamableServerTransportProvider t = HttpServletStreamableServerTransportProvider.builder()
-                    .jsonMapper(mcp.jsonMapper())
-                    .mcpEndpoint("/mcp")
-                    .maxRequestSize(MAX_REQUEST_BYTES)
-                    .contextExtractor(HttpMcpServer::traceContext)
-                    .sessionSweepInterval(limits.sessionIdleTimeout())
-                    .build();
+            StreamableHttpTransport t = new StreamableHttpTransport(mcp.jsonMapper(), MAX_REQUEST_BYTES, HttpMcpServer::traceContext,
+                    limits.sessionIdleTimeout(), SESSION_KEEP_ALIVE);
             mcp.streamable(t);
             transport = t;
         }

@@ -18,19 +18,16 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 
 /**
- * Validates JSON-RPC posted to {@code /mcp} before the SDK transport sees it: malformed or oversized
+ * Validates JSON-RPC posted to {@code /mcp} before the transport sees it: malformed or oversized
  * messages and bad params get a JSON-RPC error (the SDK would answer some of them with nothing).
  */
 final class JsonRpcHttpFilter implements Filter {
     private static final System.Logger LOG = System.getLogger("dev.wassette.mcp");
     private final int maxBytes;
     private static final String SESSION_HEADER = "Mcp-Session-Id";
-    static final long HEARTBEAT_MILLIS = 500;
-    private static final Heartbeats HEARTBEATS = new Heartbeats();
     private final ObjectMapper json = new ObjectMapper();
     private final Predicate<String> knownTool;
     private final InFlightCalls calls;
@@ -125,66 +122,20 @@ final class JsonRpcHttpFilter implements Filter {
             throws IOException, ServletException {
         InFlightCalls.Accepted accepted = calls.accept(session, message);
         List<String> stamped = accepted.keys();
+        // The transport takes the parsed message; the SDK's stateless one reads the body again.
+        http.setAttribute(StreamableHttpTransport.MESSAGE, message);
+        CachedBody cached = new CachedBody(http, accepted.changed() ? () -> json.writeValueAsBytes(message) : () -> body);
         if (stamped.isEmpty()) {
-            chain.doFilter(new CachedBody(http, accepted.changed() ? json.writeValueAsBytes(message) : body), res);
+            chain.doFilter(cached, res);
             return;
         }
-        // The SDK answers a tool call on this request's event stream. When the client closes the
-        // connection first, nobody is left to answer: heartbeats on the stream reveal it, and the
-        // guest is stopped.
-        HeartbeatResponse streamed = new HeartbeatResponse(res);
-        Heartbeats.Stream heartbeat = HEARTBEATS.add(streamed, () -> calls.cancel(stamped, "the client closed the connection"));
+        // When the client closes the connection before a tool call's answer, nobody is left to
+        // answer: the transport's heartbeats reveal it, and the guest is stopped.
+        http.setAttribute(StreamableHttpTransport.ON_CLIENT_GONE, (Runnable) () -> calls.cancel(stamped, "the client closed the connection"));
         try {
-            chain.doFilter(new CachedBody(http, json.writeValueAsBytes(message)), streamed);
+            chain.doFilter(cached, res);
         } finally {
-            HEARTBEATS.remove(heartbeat);
-            streamed.finish();
             calls.forget(stamped);
-        }
-    }
-
-    /**
-     * Beats the event streams of tool calls that have run for {@link #HEARTBEAT_MILLIS}, from one
-     * thread. A call only adds itself to a set and removes itself (no timer task per call, whose
-     * scheduling woke the timer thread at every call); the thread sleeps while no call has streamed for a second.
-     */
-    static final class Heartbeats {
-        private final java.util.Set<Stream> streams = java.util.concurrent.ConcurrentHashMap.newKeySet();
-        private final IdleSleepingTicker ticker = new IdleSleepingTicker("wassette-sse-heartbeat",
-                java.time.Duration.ofMillis(HEARTBEAT_MILLIS), java.time.Duration.ofMillis(2 * HEARTBEAT_MILLIS),
-                () -> !streams.isEmpty(), this::beat);
-
-        /** A tool call's stream, and what to do when a beat finds its client gone. */
-        static final class Stream {
-            final HeartbeatResponse response;
-            final Runnable clientGone;
-            final long since = System.nanoTime();
-
-            Stream(HeartbeatResponse response, Runnable clientGone) {
-                this.response = response;
-                this.clientGone = clientGone;
-            }
-        }
-
-        Stream add(HeartbeatResponse response, Runnable clientGone) {
-            Stream stream = new Stream(response, clientGone);
-            streams.add(stream);
-            ticker.wake();
-            return stream;
-        }
-
-        void remove(Stream stream) {
-            streams.remove(stream);
-        }
-
-        private void beat() {
-            long now = System.nanoTime();
-            for (Stream s : streams) {
-                if (now - s.since >= TimeUnit.MILLISECONDS.toNanos(HEARTBEAT_MILLIS) && !s.response.beat()) {
-                    streams.remove(s);
-                    s.clientGone.run();
-                }
-            }
         }
     }
 
@@ -222,18 +173,35 @@ final class JsonRpcHttpFilter implements Filter {
         res.getWriter().write(rejection.toJson().toString());
     }
 
-    /** The request with its body already read. */
-    private static final class CachedBody extends HttpServletRequestWrapper {
-        private final byte[] body;
+    /** The body as bytes, made when first read. */
+    private interface Body {
+        byte[] bytes() throws IOException;
+    }
 
-        CachedBody(HttpServletRequest request, byte[] body) {
+    /** The request with its body already read (serialized again only if it is read and was changed). */
+    private static final class CachedBody extends HttpServletRequestWrapper {
+        private final Body source;
+        private byte[] body;
+
+        CachedBody(HttpServletRequest request, Body source) {
             super(request);
-            this.body = body;
+            this.source = source;
+        }
+
+        private byte[] body() {
+            if (body == null) {
+                try {
+                    body = source.bytes();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+            return body;
         }
 
         @Override
         public ServletInputStream getInputStream() {
-            ByteArrayInputStream in = new ByteArrayInputStream(body);
+            ByteArrayInputStream in = new ByteArrayInputStream(body());
             return new ServletInputStream() {
                 @Override
                 public boolean isFinished() {
@@ -269,12 +237,12 @@ final class JsonRpcHttpFilter implements Filter {
 
         @Override
         public int getContentLength() {
-            return body.length;
+            return body().length;
         }
 
         @Override
         public long getContentLengthLong() {
-            return body.length;
+            return body().length;
         }
     }
 }

@@ -27,7 +27,8 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * Over streamable HTTP a spinning guest stops when its call is cancelled, when the client closes the
  * connection that waits for its answer, and when the client ends the session. The call deadline is
- * ten minutes, so only the cancellation can end these calls within the test's bounds.
+ * ten minutes, so only the cancellation can end these calls within the test's bounds. A call
+ * answered at once is one JSON body; one that outlives a heartbeat becomes an event stream.
  */
 class HttpCancellationTest {
     private static final Duration BOUND = Duration.ofSeconds(60);
@@ -94,6 +95,36 @@ class HttpCancellationTest {
         assertTrue(answer.contains("call cancelled: stop") && answer.contains("\"isError\":true"), answer);
         await(() -> server.calls().size() == 0, "the call is gone");
         assertTrue(post(call(6, "ok", "{}")).body().contains("\"result\":42"), "the component serves on");
+    }
+
+    @Test
+    void aQuickCallIsAnsweredWithOneJsonBodyOfKnownLength() throws Exception {
+        HttpResponse<String> answer = post(call(10, "ok", "{}"));
+        assertEquals(200, answer.statusCode());
+        assertEquals("application/json", answer.headers().firstValue("Content-Type").orElse(""), answer.headers().map().toString());
+        assertEquals(answer.body().getBytes(StandardCharsets.UTF_8).length,
+                answer.headers().firstValueAsLong("Content-Length").orElse(-1), "not chunked: " + answer.headers().map());
+        assertTrue(answer.body().startsWith("{\"jsonrpc\":\"2.0\",\"id\":10,\"result\":") && answer.body().contains("\"result\":42"), answer.body());
+    }
+
+    @Test
+    void aCallThatOutlivesAHeartbeatIsAnsweredAsAnEventStream() throws Exception {
+        // The headers come only when the first heartbeat turns the answer into an event stream.
+        HttpResponse<java.util.stream.Stream<String>> streaming = http.sendAsync(request()
+                        .POST(HttpRequest.BodyPublishers.ofString(call(11, "spin", "{}"))).build(), HttpResponse.BodyHandlers.ofLines())
+                .get(BOUND.toSeconds(), TimeUnit.SECONDS);
+        assertEquals(200, streaming.statusCode());
+        assertTrue(streaming.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"), streaming.headers().map().toString());
+        assertEquals(202, post("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":{\"requestId\":11,\"reason\":\"enough\"}}")
+                .statusCode());
+        List<String> lines;
+        try (java.util.stream.Stream<String> body = streaming.body()) {
+            lines = body.toList();
+        }
+        assertEquals(":", lines.getFirst(), "a heartbeat comment first: " + lines);
+        String data = lines.stream().filter(l -> l.startsWith("data: ")).reduce((a, b) -> b).orElseThrow(() -> new AssertionError(lines.toString()));
+        assertTrue(data.contains("\"id\":11") && data.contains("call cancelled: enough"), data);
+        await(() -> server.calls().size() == 0, "the call is gone");
     }
 
     @Test

@@ -1,0 +1,671 @@
+package dev.wassette.mcp;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.modelcontextprotocol.common.McpTransportContext;
+import io.modelcontextprotocol.json.McpJsonMapper;
+import io.modelcontextprotocol.json.TypeRef;
+import io.modelcontextprotocol.server.McpTransportContextExtractor;
+import io.modelcontextprotocol.spec.McpSchema;
+import io.modelcontextprotocol.spec.McpStreamableServerSession;
+import io.modelcontextprotocol.spec.McpStreamableServerTransport;
+import io.modelcontextprotocol.spec.McpStreamableServerTransportProvider;
+import io.modelcontextprotocol.spec.McpTransportException;
+import io.modelcontextprotocol.spec.ProtocolVersions;
+import io.modelcontextprotocol.util.KeepAliveScheduler;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.concurrent.locks.ReentrantLock;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+/**
+ * The streamable HTTP transport of MCP (one endpoint: POST messages, GET a session's event stream,
+ * DELETE a session) on the SDK's session and transport interfaces. Unlike the SDK's servlet, it
+ * answers a request with one JSON body when the answer is the only message, as the protocol allows:
+ * an event stream costs a flushed write per event and a chunked ending, and its client a parser.
+ * A request whose handling sends anything else first (a notification, a request to the client), or
+ * that outlives a {@link #HEARTBEAT_MILLIS heartbeat}, is answered with an event stream instead,
+ * decided at that moment, since nothing has been written yet.
+ *
+ * <p>The request filter before it ({@link JsonRpcHttpFilter}) has already checked and parsed the
+ * message and hands it over as {@link #MESSAGE}; a tool call it wants watched carries
+ * {@link #ON_CLIENT_GONE}, run when a heartbeat finds the connection closed.
+ */
+final class StreamableHttpTransport extends HttpServlet implements McpStreamableServerTransportProvider {
+    private static final System.Logger LOG = System.getLogger("dev.wassette.mcp");
+    /** Request attribute: the message as parsed JSON ({@link JsonNode}), so it is not parsed twice. */
+    static final String MESSAGE = StreamableHttpTransport.class.getName() + ".message";
+    /** Request attribute: a {@link Runnable} to run when the client of a request in flight has gone. */
+    static final String ON_CLIENT_GONE = StreamableHttpTransport.class.getName() + ".onClientGone";
+    static final String SESSION_HEADER = "Mcp-Session-Id";
+    static final long HEARTBEAT_MILLIS = 500;
+    private static final String JSON = "application/json";
+    private static final String EVENT_STREAM = "text/event-stream";
+    private static final Duration SESSION_CLOSE_TIMEOUT = Duration.ofSeconds(30);
+    private static final Heartbeats HEARTBEATS = new Heartbeats();
+    private static final ObjectMapper PARSER = new ObjectMapper();
+
+    private final McpJsonMapper jsonMapper;
+    private final int maxRequestBytes;
+    private final McpTransportContextExtractor<HttpServletRequest> contextExtractor;
+    private final Map<String, McpStreamableServerSession> sessions = new ConcurrentHashMap<>();
+    /** Sessions that made a request since the last sweep. */
+    private final AtomicReference<Set<String>> active = new AtomicReference<>(ConcurrentHashMap.newKeySet());
+    private final ScheduledExecutorService sweeper;
+    private final KeepAliveScheduler keepAlive;
+    private volatile McpStreamableServerSession.Factory sessionFactory;
+    private volatile boolean closing;
+
+    /**
+     * @param sweepInterval a session with no request and no open stream over one interval is closed
+     * @param keepAlive     how often sessions with an event stream open are pinged (a failed ping
+     *                      releases the stream)
+     */
+    StreamableHttpTransport(McpJsonMapper jsonMapper, int maxRequestBytes, McpTransportContextExtractor<HttpServletRequest> contextExtractor,
+                            Duration sweepInterval, Duration keepAlive) {
+        this.jsonMapper = jsonMapper;
+        this.maxRequestBytes = maxRequestBytes;
+        this.contextExtractor = contextExtractor;
+        this.sweeper = Executors.newSingleThreadScheduledExecutor(Thread.ofPlatform().name("wassette-http-session-sweeper").daemon().factory());
+        this.sweeper.scheduleWithFixedDelay(this::sweep, sweepInterval.toMillis(), sweepInterval.toMillis(), TimeUnit.MILLISECONDS);
+        this.keepAlive = KeepAliveScheduler.builder(() -> closing ? Flux.empty()
+                        : Flux.fromIterable(sessions.values()).filter(McpStreamableServerSession::hasListeningStream).cast(io.modelcontextprotocol.spec.McpSession.class))
+                .initialDelay(keepAlive).interval(keepAlive)
+                .onPingFailure(s -> ((McpStreamableServerSession) s).releaseListeningStream())
+                .build();
+        this.keepAlive.start();
+    }
+
+    @Override
+    public void setSessionFactory(McpStreamableServerSession.Factory factory) {
+        this.sessionFactory = factory;
+    }
+
+    @Override
+    public List<String> protocolVersions() {
+        return List.of(ProtocolVersions.MCP_2025_03_26, ProtocolVersions.MCP_2025_06_18, ProtocolVersions.MCP_2025_11_25);
+    }
+
+    /** Each session's event stream, one after the other, on the calling thread (a client that fails is skipped). */
+    @Override
+    public Mono<Void> notifyClients(String method, Object params) {
+        return Mono.fromRunnable(() -> sessions.values().forEach(session -> {
+            try {
+                session.sendNotification(method, params).block();
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.DEBUG, "notification {0} not sent to session {1}: {2}", method, session.getId(), e.getMessage());
+            }
+        }));
+    }
+
+    @Override
+    public Mono<Void> notifyClient(String sessionId, String method, Object params) {
+        return Mono.defer(() -> {
+            McpStreamableServerSession session = sessions.get(sessionId);
+            return session == null ? Mono.empty() : session.sendNotification(method, params);
+        });
+    }
+
+    @Override
+    public Mono<Void> closeGracefully() {
+        return Mono.fromRunnable(() -> {
+            closing = true;
+            for (McpStreamableServerSession session : sessions.values()) {
+                try {
+                    session.closeGracefully().block(SESSION_CLOSE_TIMEOUT);
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.DEBUG, "session {0} did not close: {1}", session.getId(), e.getMessage());
+                }
+            }
+            sessions.clear();
+            keepAlive.shutdown();
+            sweeper.shutdownNow();
+        });
+    }
+
+    @Override
+    public void destroy() {
+        closeGracefully().block();
+        super.destroy();
+    }
+
+    /** Closes the sessions that made no request since the last sweep and hold no stream open. */
+    private void sweep() {
+        if (closing) {
+            return;
+        }
+        Set<String> recent = active.getAndSet(ConcurrentHashMap.newKeySet());
+        for (McpStreamableServerSession session : sessions.values()) {
+            if (!session.hasOpenStream() && !recent.contains(session.getId()) && sessions.remove(session.getId(), session)) {
+                LOG.log(System.Logger.Level.DEBUG, "closing idle HTTP session {0}", session.getId());
+                try {
+                    session.closeGracefully().block(SESSION_CLOSE_TIMEOUT);
+                } catch (RuntimeException e) {
+                    LOG.log(System.Logger.Level.DEBUG, "idle session {0} did not close: {1}", session.getId(), e.getMessage());
+                }
+            }
+        }
+    }
+
+    @Override
+    protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        if (closing) {
+            error(response, 503, null, -32000, "Server is shutting down");
+            return;
+        }
+        List<String> missing = new ArrayList<>();
+        String accept = request.getHeader("Accept");
+        if (accept == null || !accept.contains(EVENT_STREAM)) {
+            missing.add("text/event-stream required in Accept header");
+        }
+        if (accept == null || !accept.contains(JSON)) {
+            missing.add("application/json required in Accept header");
+        }
+        String contentType = request.getContentType();
+        if (contentType == null || !contentType.toLowerCase(java.util.Locale.ROOT).startsWith(JSON)) {
+            error(response, 415, null, -32600, "Unsupported Media Type: Content-Type must be application/json");
+            return;
+        }
+        JsonNode parsed = message(request, response);
+        if (parsed == null) {
+            return;
+        }
+        McpSchema.JSONRPCMessage message;
+        try {
+            message = toMessage(parsed);
+        } catch (IllegalArgumentException e) {
+            error(response, 400, parsed.get("id"), -32600, "Invalid Request: " + e.getMessage());
+            return;
+        }
+        McpTransportContext context = contextExtractor.extract(request);
+        if (message instanceof McpSchema.JSONRPCRequest r && McpSchema.METHOD_INITIALIZE.equals(r.method())) {
+            if (!missing.isEmpty()) {
+                error(response, 400, parsed.get("id"), -32600, String.join("; ", missing));
+                return;
+            }
+            initialize(r, response);
+            return;
+        }
+        String sessionId = request.getHeader(SESSION_HEADER);
+        if (sessionId == null || sessionId.isBlank()) {
+            missing.add("Session ID required in Mcp-Session-Id header");
+        }
+        if (!missing.isEmpty()) {
+            error(response, 400, parsed.get("id"), -32600, String.join("; ", missing));
+            return;
+        }
+        McpStreamableServerSession session = sessions.get(sessionId);
+        if (session == null) {
+            error(response, 404, parsed.get("id"), -32001, "Session not found: " + sessionId);
+            return;
+        }
+        active.get().add(sessionId);
+        switch (message) {
+            case McpSchema.JSONRPCResponse r -> {
+                session.accept(r).contextWrite(c -> c.put(McpTransportContext.KEY, context)).block();
+                response.setStatus(202);
+            }
+            case McpSchema.JSONRPCNotification n -> {
+                session.accept(n).contextWrite(c -> c.put(McpTransportContext.KEY, context)).block();
+                response.setStatus(202);
+            }
+            case McpSchema.JSONRPCRequest r -> answer(session, r, context, request, response);
+            default -> error(response, 400, parsed.get("id"), -32600, "Invalid Request: not a JSON-RPC message");
+        }
+    }
+
+    private void initialize(McpSchema.JSONRPCRequest request, HttpServletResponse response) throws IOException {
+        McpSchema.InitializeRequest params = jsonMapper.convertValue(request.params(), new TypeRef<McpSchema.InitializeRequest>() {});
+        McpStreamableServerSession.McpStreamableServerSessionInit init = sessionFactory.startSession(params);
+        String id = init.session().getId();
+        active.get().add(id);
+        sessions.put(id, init.session());
+        McpSchema.InitializeResult result;
+        try {
+            result = init.initResult().block();
+        } catch (RuntimeException e) {
+            sessions.remove(id);
+            error(response, 500, null, -32603, "Failed to initialize session: " + e.getMessage());
+            return;
+        }
+        response.setHeader(SESSION_HEADER, id);
+        writeJson(response, jsonMapper.writeValueAsBytes(McpSchema.JSONRPCResponse.result(request.id(), result)));
+    }
+
+    /**
+     * Handles a request on this thread (the server's handlers run where they are called) and answers
+     * it as its {@link Exchange} decides: one JSON body, or an event stream.
+     */
+    private void answer(McpStreamableServerSession session, McpSchema.JSONRPCRequest request, McpTransportContext context,
+                        HttpServletRequest http, HttpServletResponse response) {
+        Exchange exchange = new Exchange(session.getId(), response);
+        Runnable onClientGone = (Runnable) http.getAttribute(ON_CLIENT_GONE);
+        Heartbeats.Watch watch = onClientGone == null ? null : HEARTBEATS.add(exchange, onClientGone);
+        McpStreamableServerSession.McpStreamableServerSessionStream stream = session.responseStream(exchange);
+        try {
+            stream.handle(request).contextWrite(c -> c.put(McpTransportContext.KEY, context)).block();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "request {0} of session {1} ended: {2}", request.id(), session.getId(), e.getMessage());
+        } finally {
+            exchange.answerIfSilent(request.id());
+            if (watch != null) {
+                HEARTBEATS.remove(watch);
+            }
+            stream.releaseTransport();
+        }
+    }
+
+    @Override
+    protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        if (closing) {
+            error(response, 503, null, -32000, "Server is shutting down");
+            return;
+        }
+        String accept = request.getHeader("Accept");
+        String sessionId = request.getHeader(SESSION_HEADER);
+        if (accept == null || !accept.contains(EVENT_STREAM) || sessionId == null || sessionId.isBlank()) {
+            error(response, 400, null, -32600, "a GET needs Accept: text/event-stream and an Mcp-Session-Id header");
+            return;
+        }
+        McpStreamableServerSession session = sessions.get(sessionId);
+        if (session == null) {
+            error(response, 404, null, -32001, "Session not found: " + sessionId);
+            return;
+        }
+        active.get().add(sessionId);
+        McpTransportContext context = contextExtractor.extract(request);
+        AsyncContext async = request.startAsync();
+        async.setTimeout(0);
+        EventStream events = new EventStream(sessionId, (HttpServletResponse) async.getResponse(), async);
+        events.open();
+        String lastEventId = request.getHeader("Last-Event-ID");
+        if (lastEventId != null) {
+            try {
+                for (McpSchema.JSONRPCMessage missed : session.replay(lastEventId).contextWrite(c -> c.put(McpTransportContext.KEY, context)).toIterable()) {
+                    events.sendMessage(missed).block();
+                }
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.DEBUG, "replay for session {0} failed: {1}", sessionId, e.getMessage());
+                events.close();
+                return;
+            }
+        }
+        McpStreamableServerSession.McpStreamableServerSessionStream listening = session.listeningStream(events);
+        async.addListener(new AsyncListener() {
+            @Override
+            public void onComplete(AsyncEvent event) {
+                listening.releaseTransport();
+            }
+
+            @Override
+            public void onTimeout(AsyncEvent event) {
+                listening.releaseTransport();
+            }
+
+            @Override
+            public void onError(AsyncEvent event) {
+                listening.releaseTransport();
+            }
+
+            @Override
+            public void onStartAsync(AsyncEvent event) {}
+        });
+    }
+
+    @Override
+    protected void doDelete(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        if (closing) {
+            error(response, 503, null, -32000, "Server is shutting down");
+            return;
+        }
+        String sessionId = request.getHeader(SESSION_HEADER);
+        if (sessionId == null) {
+            error(response, 400, null, -32600, "Session ID required in Mcp-Session-Id header");
+            return;
+        }
+        McpStreamableServerSession session = sessions.remove(sessionId);
+        if (session == null) {
+            error(response, 404, null, -32001, "Session not found: " + sessionId);
+            return;
+        }
+        try {
+            session.delete().contextWrite(c -> c.put(McpTransportContext.KEY, contextExtractor.extract(request))).block();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "session {0} did not close cleanly: {1}", sessionId, e.getMessage());
+        }
+        response.setStatus(200);
+    }
+
+    /** The posted message: as the filter parsed it, or read and parsed here; null when answered with an error. */
+    private JsonNode message(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        if (request.getAttribute(MESSAGE) instanceof JsonNode parsed) {
+            return parsed;
+        }
+        byte[] body = request.getInputStream().readNBytes(maxRequestBytes + 1);
+        if (body.length > maxRequestBytes) {
+            error(response, 413, null, -32600, "Invalid Request: message exceeds the limit of " + maxRequestBytes + " bytes");
+            return null;
+        }
+        try {
+            JsonNode parsed = PARSER.readTree(body);
+            if (parsed != null && !parsed.isMissingNode()) {
+                return parsed;
+            }
+        } catch (IOException e) {
+            // answered below
+        }
+        error(response, 400, null, -32700, "Parse error: the body is not JSON");
+        return null;
+    }
+
+    /** A JSON-RPC message of the kind its members make it (the SDK's rule: method and id, method, or neither). */
+    private McpSchema.JSONRPCMessage toMessage(JsonNode node) {
+        if (!node.isObject()) {
+            throw new IllegalArgumentException("a message must be one JSON object (batches are not supported)");
+        }
+        if (node.has("method")) {
+            return node.has("id") ? jsonMapper.convertValue(node, McpSchema.JSONRPCRequest.class)
+                    : jsonMapper.convertValue(node, McpSchema.JSONRPCNotification.class);
+        }
+        if (node.has("result") || node.has("error")) {
+            return jsonMapper.convertValue(node, McpSchema.JSONRPCResponse.class);
+        }
+        throw new IllegalArgumentException("neither a request, a notification nor a response");
+    }
+
+    private static void writeJson(HttpServletResponse response, byte[] json) throws IOException {
+        // Its length known, Jetty sends headers and body in one write as the request ends.
+        response.setStatus(200);
+        response.setContentType(JSON);
+        response.setContentLength(json.length);
+        response.getOutputStream().write(json);
+    }
+
+    private static void error(HttpServletResponse response, int status, JsonNode id, int code, String message) throws IOException {
+        LOG.log(System.Logger.Level.DEBUG, "HTTP {0}: {1}", status, message);
+        byte[] body = new JsonRpcChecks.Rejection(id, code, message).toJson().toString().getBytes(StandardCharsets.UTF_8);
+        response.setStatus(status);
+        response.setContentType(JSON);
+        response.setContentLength(body.length);
+        response.getOutputStream().write(body);
+    }
+
+    /** {@code id: …}, {@code event: message} and {@code data: …} of one server-sent event, whole. */
+    private byte[] event(McpSchema.JSONRPCMessage message, String eventId) throws IOException {
+        String data = jsonMapper.writeValueAsString(message);
+        return ("id: " + eventId + "\nevent: message\ndata: " + data + "\n\n").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * The answer to one request: the first message decides. The request's own response first is
+     * written as JSON (the request is then over); anything else first, or a heartbeat before any
+     * message, turns the answer into an event stream that carries the rest.
+     */
+    private final class Exchange implements McpStreamableServerTransport, Heartbeats.Beating {
+        private enum Mode { UNDECIDED, JSON, EVENTS, CLOSED }
+
+        private final String sessionId;
+        private final HttpServletResponse response;
+        private final ReentrantLock lock = new ReentrantLock();
+        private Mode mode = Mode.UNDECIDED;
+        private OutputStream out;
+
+        Exchange(String sessionId, HttpServletResponse response) {
+            this.sessionId = sessionId;
+            this.response = response;
+        }
+
+        @Override
+        public Mono<Void> sendMessage(McpSchema.JSONRPCMessage message) {
+            return sendMessage(message, null);
+        }
+
+        @Override
+        public Mono<Void> sendMessage(McpSchema.JSONRPCMessage message, String messageId) {
+            return Mono.fromRunnable(() -> send(message, messageId));
+        }
+
+        private void send(McpSchema.JSONRPCMessage message, String messageId) {
+            lock.lock();
+            try {
+                switch (mode) {
+                    case UNDECIDED -> {
+                        if (message instanceof McpSchema.JSONRPCResponse) {
+                            writeJson(response, jsonMapper.writeValueAsBytes(message));
+                            mode = Mode.JSON;
+                        } else {
+                            startEvents();
+                            writeEvent(event(message, messageId == null ? sessionId : messageId));
+                        }
+                    }
+                    case EVENTS -> writeEvent(event(message, messageId == null ? sessionId : messageId));
+                    case JSON, CLOSED -> LOG.log(System.Logger.Level.DEBUG, "message for a finished request of session {0} dropped", sessionId);
+                }
+            } catch (IOException e) {
+                mode = Mode.CLOSED;
+                throw new McpTransportException("could not answer on session " + sessionId + ": " + e.getMessage(), e);
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        private void startEvents() throws IOException {
+            response.setStatus(200);
+            response.setContentType(EVENT_STREAM);
+            response.setHeader("Cache-Control", "no-cache");
+            out = response.getOutputStream();
+            mode = Mode.EVENTS;
+        }
+
+        private void writeEvent(byte[] event) throws IOException {
+            out.write(event);
+            out.flush();
+        }
+
+        /** A request that ended without an answer (the handler failed to send it) gets an error, not an empty 200. */
+        void answerIfSilent(Object requestId) {
+            lock.lock();
+            try {
+                if (mode == Mode.UNDECIDED) {
+                    mode = Mode.JSON;
+                    byte[] body = jsonMapper.writeValueAsBytes(McpSchema.JSONRPCResponse.error(requestId,
+                            new McpSchema.JSONRPCResponse.JSONRPCError(-32603, "Internal error: the request ended without an answer", null)));
+                    response.setStatus(500);
+                    response.setContentType(JSON);
+                    response.setContentLength(body.length);
+                    response.getOutputStream().write(body);
+                }
+            } catch (IOException e) {
+                mode = Mode.CLOSED;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public boolean beat() {
+            lock.lock();
+            try {
+                if (mode == Mode.UNDECIDED) {
+                    startEvents();
+                }
+                if (mode == Mode.EVENTS) {
+                    writeEvent(HEARTBEAT);
+                }
+                return true;
+            } catch (IOException e) {
+                mode = Mode.CLOSED;
+                return false;
+            } finally {
+                lock.unlock();
+            }
+        }
+
+        @Override
+        public <T> T unmarshalFrom(Object data, TypeRef<T> type) {
+            return jsonMapper.convertValue(data, type);
+        }
+
+        @Override
+        public Mono<Void> closeGracefully() {
+            return Mono.fromRunnable(this::close);
+        }
+
+        /** Nothing more is written; the container ends the response when the request returns. */
+        @Override
+        public void close() {
+            lock.lock();
+            try {
+                if (mode != Mode.JSON) {
+                    mode = Mode.CLOSED;
+                }
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** A comment line, which event-stream clients ignore. */
+    private static final byte[] HEARTBEAT = ":\n\n".getBytes(StandardCharsets.US_ASCII);
+
+    /** A session's own event stream (GET): every message is an event; closing completes the response. */
+    private final class EventStream implements McpStreamableServerTransport {
+        private final String sessionId;
+        private final HttpServletResponse response;
+        private final AsyncContext async;
+        private final ReentrantLock lock = new ReentrantLock();
+        private OutputStream out;
+        private boolean closed;
+
+        EventStream(String sessionId, HttpServletResponse response, AsyncContext async) {
+            this.sessionId = sessionId;
+            this.response = response;
+            this.async = async;
+        }
+
+        void open() throws IOException {
+            response.setStatus(200);
+            response.setContentType(EVENT_STREAM);
+            response.setHeader("Cache-Control", "no-cache");
+            out = response.getOutputStream();
+            out.flush(); // the headers now: the client waits for them before it counts the stream as open
+        }
+
+        @Override
+        public Mono<Void> sendMessage(McpSchema.JSONRPCMessage message) {
+            return sendMessage(message, null);
+        }
+
+        @Override
+        public Mono<Void> sendMessage(McpSchema.JSONRPCMessage message, String messageId) {
+            return Mono.fromRunnable(() -> {
+                lock.lock();
+                try {
+                    if (closed) {
+                        return;
+                    }
+                    out.write(event(message, messageId == null ? sessionId : messageId));
+                    out.flush();
+                } catch (IOException e) {
+                    close();
+                    throw new McpTransportException("could not write to the event stream of session " + sessionId + ": " + e.getMessage(), e);
+                } finally {
+                    lock.unlock();
+                }
+            });
+        }
+
+        @Override
+        public <T> T unmarshalFrom(Object data, TypeRef<T> type) {
+            return jsonMapper.convertValue(data, type);
+        }
+
+        @Override
+        public Mono<Void> closeGracefully() {
+            return Mono.fromRunnable(this::close);
+        }
+
+        @Override
+        public void close() {
+            lock.lock();
+            try {
+                if (!closed) {
+                    closed = true;
+                    async.complete();
+                }
+            } catch (IllegalStateException e) {
+                LOG.log(System.Logger.Level.DEBUG, "event stream of session {0} already ended", sessionId);
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /**
+     * Beats the answers of requests in flight for {@link #HEARTBEAT_MILLIS}, from one thread. A server
+     * learns that a client closed its connection only when it writes to it; a call's answer is silent
+     * until it is done. A request only adds itself to a set and removes itself (no timer task per
+     * call); the thread sleeps while no request has been watched for a second.
+     */
+    static final class Heartbeats {
+        /** Something that can be beaten: false when its client is gone. */
+        interface Beating {
+            boolean beat();
+        }
+
+        /** One watched request. */
+        static final class Watch {
+            final Beating target;
+            final Runnable clientGone;
+            final long since = System.nanoTime();
+
+            Watch(Beating target, Runnable clientGone) {
+                this.target = target;
+                this.clientGone = clientGone;
+            }
+        }
+
+        private final Set<Watch> watched = ConcurrentHashMap.newKeySet();
+        private final IdleSleepingTicker ticker = new IdleSleepingTicker("wassette-http-heartbeat", Duration.ofMillis(HEARTBEAT_MILLIS),
+                Duration.ofMillis(2 * HEARTBEAT_MILLIS), () -> !watched.isEmpty(), this::beat);
+
+        Watch add(Beating target, Runnable clientGone) {
+            Watch watch = new Watch(target, clientGone);
+            watched.add(watch);
+            ticker.wake();
+            return watch;
+        }
+
+        void remove(Watch watch) {
+            watched.remove(watch);
+        }
+
+        private void beat() {
+            long now = System.nanoTime();
+            for (Watch w : watched) {
+                if (now - w.since >= TimeUnit.MILLISECONDS.toNanos(HEARTBEAT_MILLIS) && !w.target.beat()) {
+                    watched.remove(w);
+                    w.clientGone.run();
+                }
+            }
+        }
+    }
+}
