@@ -2,7 +2,6 @@ package dev.wassette.mcp;
 
 import dev.wassette.host.ComponentHost;
 import io.modelcontextprotocol.common.McpTransportContext;
-import io.modelcontextprotocol.server.transport.HttpServletStatelessServerTransport;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.Filter;
 import jakarta.servlet.http.HttpServlet;
@@ -123,12 +122,7 @@ public final class HttpMcpServer implements AutoCloseable {
         // First, so the first tools/list has the stored components' tools.
         Thread loading = followStore ? mcp.loadStoredComponents() : null;
         if (stateless) {
-            HttpServletStatelessServerTransport t = HttpServletStatelessServerTransport.builder()
-                    .jsonMapper(mcp.jsonMapper())
-                    .messageEndpoint("/mcp")
-                    .maxRequestSize(MAX_REQUEST_BYTES)
-                    .contextExtractor(HttpMcpServer::traceContext)
-                    .build();
+            StatelessHttpTransport t = new StatelessHttpTransport(mcp.jsonMapper(), MAX_REQUEST_BYTES, HttpMcpServer::traceContext);
             mcp.statelessHttp(t);
             transport = t;
         } else {

@@ -122,8 +122,8 @@ final class JsonRpcHttpFilter implements Filter {
             throws IOException, ServletException {
         InFlightCalls.Accepted accepted = calls.accept(session, message);
         List<String> stamped = accepted.keys();
-        // The transport takes the parsed message; the SDK's stateless one reads the body again.
-        http.setAttribute(StreamableHttpTransport.MESSAGE, message);
+        // The transports take the parsed message; the body is made again only if something reads it.
+        http.setAttribute(HttpMessages.PARSED, message);
         CachedBody cached = new CachedBody(http, accepted.changed() ? () -> json.writeValueAsBytes(message) : () -> body);
         if (stamped.isEmpty()) {
             chain.doFilter(cached, res);

@@ -1,7 +1,6 @@
 package dev.wassette.mcp;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.json.TypeRef;
@@ -23,7 +22,6 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -46,22 +44,18 @@ import reactor.core.publisher.Mono;
  * decided at that moment, since nothing has been written yet.
  *
  * <p>The request filter before it ({@link JsonRpcHttpFilter}) has already checked and parsed the
- * message and hands it over as {@link #MESSAGE}; a tool call it wants watched carries
+ * message and hands it over ({@link HttpMessages#PARSED}); a tool call it wants watched carries
  * {@link #ON_CLIENT_GONE}, run when a heartbeat finds the connection closed.
  */
 final class StreamableHttpTransport extends HttpServlet implements McpStreamableServerTransportProvider {
     private static final System.Logger LOG = System.getLogger("dev.wassette.mcp");
-    /** Request attribute: the message as parsed JSON ({@link JsonNode}), so it is not parsed twice. */
-    static final String MESSAGE = StreamableHttpTransport.class.getName() + ".message";
     /** Request attribute: a {@link Runnable} to run when the client of a request in flight has gone. */
     static final String ON_CLIENT_GONE = StreamableHttpTransport.class.getName() + ".onClientGone";
     static final String SESSION_HEADER = "Mcp-Session-Id";
     static final long HEARTBEAT_MILLIS = 500;
-    private static final String JSON = "application/json";
-    private static final String EVENT_STREAM = "text/event-stream";
+    private static final String EVENT_STREAM = HttpMessages.EVENT_STREAM;
     private static final Duration SESSION_CLOSE_TIMEOUT = Duration.ofSeconds(30);
     private static final Heartbeats HEARTBEATS = new Heartbeats();
-    private static final ObjectMapper PARSER = new ObjectMapper();
 
     private final McpJsonMapper jsonMapper;
     private final int maxRequestBytes;
@@ -99,9 +93,13 @@ final class StreamableHttpTransport extends HttpServlet implements McpStreamable
         this.sessionFactory = factory;
     }
 
+    /** The versions of the protocol that have streamable HTTP. */
+    static final List<String> PROTOCOL_VERSIONS = List.of(ProtocolVersions.MCP_2025_03_26, ProtocolVersions.MCP_2025_06_18,
+            ProtocolVersions.MCP_2025_11_25);
+
     @Override
     public List<String> protocolVersions() {
-        return List.of(ProtocolVersions.MCP_2025_03_26, ProtocolVersions.MCP_2025_06_18, ProtocolVersions.MCP_2025_11_25);
+        return PROTOCOL_VERSIONS;
     }
 
     /** Each session's event stream, one after the other, on the calling thread (a client that fails is skipped). */
@@ -168,37 +166,25 @@ final class StreamableHttpTransport extends HttpServlet implements McpStreamable
     @Override
     protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
         if (closing) {
-            error(response, 503, null, -32000, "Server is shutting down");
+            HttpMessages.error(response, 503, null, -32000, "Server is shutting down");
             return;
         }
-        List<String> missing = new ArrayList<>();
-        String accept = request.getHeader("Accept");
-        if (accept == null || !accept.contains(EVENT_STREAM)) {
-            missing.add("text/event-stream required in Accept header");
-        }
-        if (accept == null || !accept.contains(JSON)) {
-            missing.add("application/json required in Accept header");
-        }
-        String contentType = request.getContentType();
-        if (contentType == null || !contentType.toLowerCase(java.util.Locale.ROOT).startsWith(JSON)) {
-            error(response, 415, null, -32600, "Unsupported Media Type: Content-Type must be application/json");
-            return;
-        }
-        JsonNode parsed = message(request, response);
+        List<String> missing = HttpMessages.missingAccept(request);
+        JsonNode parsed = HttpMessages.read(request, response, maxRequestBytes);
         if (parsed == null) {
             return;
         }
         McpSchema.JSONRPCMessage message;
         try {
-            message = toMessage(parsed);
+            message = HttpMessages.toMessage(parsed, jsonMapper);
         } catch (IllegalArgumentException e) {
-            error(response, 400, parsed.get("id"), -32600, "Invalid Request: " + e.getMessage());
+            HttpMessages.error(response, 400, parsed.get("id"), -32600, "Invalid Request: " + e.getMessage());
             return;
         }
         McpTransportContext context = contextExtractor.extract(request);
         if (message instanceof McpSchema.JSONRPCRequest r && McpSchema.METHOD_INITIALIZE.equals(r.method())) {
             if (!missing.isEmpty()) {
-                error(response, 400, parsed.get("id"), -32600, String.join("; ", missing));
+                HttpMessages.error(response, 400, parsed.get("id"), -32600, String.join("; ", missing));
                 return;
             }
             initialize(r, response);
@@ -209,27 +195,32 @@ final class StreamableHttpTransport extends HttpServlet implements McpStreamable
             missing.add("Session ID required in Mcp-Session-Id header");
         }
         if (!missing.isEmpty()) {
-            error(response, 400, parsed.get("id"), -32600, String.join("; ", missing));
+            HttpMessages.error(response, 400, parsed.get("id"), -32600, String.join("; ", missing));
             return;
         }
         McpStreamableServerSession session = sessions.get(sessionId);
         if (session == null) {
-            error(response, 404, parsed.get("id"), -32001, "Session not found: " + sessionId);
+            HttpMessages.error(response, 404, parsed.get("id"), -32001, "Session not found: " + sessionId);
             return;
         }
         active.get().add(sessionId);
         switch (message) {
-            case McpSchema.JSONRPCResponse r -> {
-                session.accept(r).contextWrite(c -> c.put(McpTransportContext.KEY, context)).block();
-                response.setStatus(202);
-            }
-            case McpSchema.JSONRPCNotification n -> {
-                session.accept(n).contextWrite(c -> c.put(McpTransportContext.KEY, context)).block();
-                response.setStatus(202);
-            }
             case McpSchema.JSONRPCRequest r -> answer(session, r, context, request, response);
-            default -> error(response, 400, parsed.get("id"), -32600, "Invalid Request: not a JSON-RPC message");
+            case McpSchema.JSONRPCResponse r -> accepted(session.accept(r), context, response);
+            case McpSchema.JSONRPCNotification n -> accepted(session.accept(n), context, response);
+            default -> HttpMessages.error(response, 400, parsed.get("id"), -32600, "Invalid Request: not a JSON-RPC message");
         }
+    }
+
+    /** A notification or response the session took: 202, or 500 when its handler failed. */
+    private static void accepted(Mono<Void> handled, McpTransportContext context, HttpServletResponse response) throws IOException {
+        try {
+            handled.contextWrite(c -> c.put(McpTransportContext.KEY, context)).block();
+        } catch (RuntimeException e) {
+            HttpMessages.error(response, 500, null, -32603, "Failed to handle the message: " + e.getMessage());
+            return;
+        }
+        response.setStatus(202);
     }
 
     private void initialize(McpSchema.JSONRPCRequest request, HttpServletResponse response) throws IOException {
@@ -243,11 +234,11 @@ final class StreamableHttpTransport extends HttpServlet implements McpStreamable
             result = init.initResult().block();
         } catch (RuntimeException e) {
             sessions.remove(id);
-            error(response, 500, null, -32603, "Failed to initialize session: " + e.getMessage());
+            HttpMessages.error(response, 500, null, -32603, "Failed to initialize session: " + e.getMessage());
             return;
         }
         response.setHeader(SESSION_HEADER, id);
-        writeJson(response, jsonMapper.writeValueAsBytes(McpSchema.JSONRPCResponse.result(request.id(), result)));
+        HttpMessages.writeJson(response, 200, jsonMapper.writeValueAsBytes(McpSchema.JSONRPCResponse.result(request.id(), result)));
     }
 
     /**
@@ -276,18 +267,18 @@ final class StreamableHttpTransport extends HttpServlet implements McpStreamable
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
         if (closing) {
-            error(response, 503, null, -32000, "Server is shutting down");
+            HttpMessages.error(response, 503, null, -32000, "Server is shutting down");
             return;
         }
         String accept = request.getHeader("Accept");
         String sessionId = request.getHeader(SESSION_HEADER);
         if (accept == null || !accept.contains(EVENT_STREAM) || sessionId == null || sessionId.isBlank()) {
-            error(response, 400, null, -32600, "a GET needs Accept: text/event-stream and an Mcp-Session-Id header");
+            HttpMessages.error(response, 400, null, -32600, "a GET needs Accept: text/event-stream and an Mcp-Session-Id header");
             return;
         }
         McpStreamableServerSession session = sessions.get(sessionId);
         if (session == null) {
-            error(response, 404, null, -32001, "Session not found: " + sessionId);
+            HttpMessages.error(response, 404, null, -32001, "Session not found: " + sessionId);
             return;
         }
         active.get().add(sessionId);
@@ -333,17 +324,17 @@ final class StreamableHttpTransport extends HttpServlet implements McpStreamable
     @Override
     protected void doDelete(HttpServletRequest request, HttpServletResponse response) throws IOException {
         if (closing) {
-            error(response, 503, null, -32000, "Server is shutting down");
+            HttpMessages.error(response, 503, null, -32000, "Server is shutting down");
             return;
         }
         String sessionId = request.getHeader(SESSION_HEADER);
         if (sessionId == null) {
-            error(response, 400, null, -32600, "Session ID required in Mcp-Session-Id header");
+            HttpMessages.error(response, 400, null, -32600, "Session ID required in Mcp-Session-Id header");
             return;
         }
         McpStreamableServerSession session = sessions.remove(sessionId);
         if (session == null) {
-            error(response, 404, null, -32001, "Session not found: " + sessionId);
+            HttpMessages.error(response, 404, null, -32001, "Session not found: " + sessionId);
             return;
         }
         try {
@@ -352,60 +343,6 @@ final class StreamableHttpTransport extends HttpServlet implements McpStreamable
             LOG.log(System.Logger.Level.DEBUG, "session {0} did not close cleanly: {1}", sessionId, e.getMessage());
         }
         response.setStatus(200);
-    }
-
-    /** The posted message: as the filter parsed it, or read and parsed here; null when answered with an error. */
-    private JsonNode message(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        if (request.getAttribute(MESSAGE) instanceof JsonNode parsed) {
-            return parsed;
-        }
-        byte[] body = request.getInputStream().readNBytes(maxRequestBytes + 1);
-        if (body.length > maxRequestBytes) {
-            error(response, 413, null, -32600, "Invalid Request: message exceeds the limit of " + maxRequestBytes + " bytes");
-            return null;
-        }
-        try {
-            JsonNode parsed = PARSER.readTree(body);
-            if (parsed != null && !parsed.isMissingNode()) {
-                return parsed;
-            }
-        } catch (IOException e) {
-            // answered below
-        }
-        error(response, 400, null, -32700, "Parse error: the body is not JSON");
-        return null;
-    }
-
-    /** A JSON-RPC message of the kind its members make it (the SDK's rule: method and id, method, or neither). */
-    private McpSchema.JSONRPCMessage toMessage(JsonNode node) {
-        if (!node.isObject()) {
-            throw new IllegalArgumentException("a message must be one JSON object (batches are not supported)");
-        }
-        if (node.has("method")) {
-            return node.has("id") ? jsonMapper.convertValue(node, McpSchema.JSONRPCRequest.class)
-                    : jsonMapper.convertValue(node, McpSchema.JSONRPCNotification.class);
-        }
-        if (node.has("result") || node.has("error")) {
-            return jsonMapper.convertValue(node, McpSchema.JSONRPCResponse.class);
-        }
-        throw new IllegalArgumentException("neither a request, a notification nor a response");
-    }
-
-    private static void writeJson(HttpServletResponse response, byte[] json) throws IOException {
-        // Its length known, Jetty sends headers and body in one write as the request ends.
-        response.setStatus(200);
-        response.setContentType(JSON);
-        response.setContentLength(json.length);
-        response.getOutputStream().write(json);
-    }
-
-    private static void error(HttpServletResponse response, int status, JsonNode id, int code, String message) throws IOException {
-        LOG.log(System.Logger.Level.DEBUG, "HTTP {0}: {1}", status, message);
-        byte[] body = new JsonRpcChecks.Rejection(id, code, message).toJson().toString().getBytes(StandardCharsets.UTF_8);
-        response.setStatus(status);
-        response.setContentType(JSON);
-        response.setContentLength(body.length);
-        response.getOutputStream().write(body);
     }
 
     /** {@code id: …}, {@code event: message} and {@code data: …} of one server-sent event, whole. */
@@ -449,7 +386,7 @@ final class StreamableHttpTransport extends HttpServlet implements McpStreamable
                 switch (mode) {
                     case UNDECIDED -> {
                         if (message instanceof McpSchema.JSONRPCResponse) {
-                            writeJson(response, jsonMapper.writeValueAsBytes(message));
+                            HttpMessages.writeJson(response, 200, jsonMapper.writeValueAsBytes(message));
                             mode = Mode.JSON;
                         } else {
                             startEvents();
@@ -486,12 +423,8 @@ final class StreamableHttpTransport extends HttpServlet implements McpStreamable
             try {
                 if (mode == Mode.UNDECIDED) {
                     mode = Mode.JSON;
-                    byte[] body = jsonMapper.writeValueAsBytes(McpSchema.JSONRPCResponse.error(requestId,
-                            new McpSchema.JSONRPCResponse.JSONRPCError(-32603, "Internal error: the request ended without an answer", null)));
-                    response.setStatus(500);
-                    response.setContentType(JSON);
-                    response.setContentLength(body.length);
-                    response.getOutputStream().write(body);
+                    HttpMessages.writeJson(response, 500, jsonMapper.writeValueAsBytes(McpSchema.JSONRPCResponse.error(requestId,
+                            new McpSchema.JSONRPCResponse.JSONRPCError(-32603, "Internal error: the request ended without an answer", null))));
                 }
             } catch (IOException e) {
                 mode = Mode.CLOSED;

@@ -133,7 +133,11 @@ class StatelessScaleOutTest {
         long deadline = System.nanoTime() + BOUND.toNanos();
         String answer = "";
         while (System.nanoTime() < deadline) {
-            answer = http.send(list, HttpResponse.BodyHandlers.ofString()).body();
+            HttpResponse<String> response = http.send(list, HttpResponse.BodyHandlers.ofString());
+            answer = response.body();
+            // One JSON body of known length: not an event stream, not chunked.
+            assertEquals("application/json", response.headers().firstValue("Content-Type").orElse(""), response.headers().map().toString());
+            assertEquals(answer.getBytes(java.nio.charset.StandardCharsets.UTF_8).length, response.headers().firstValueAsLong("Content-Length").orElse(-1));
             for (var tool : new ObjectMapper().readTree(answer).path("result").path("tools")) {
                 if (tool.path("name").asText().endsWith(suffix)) {
                     return tool.path("name").asText();
