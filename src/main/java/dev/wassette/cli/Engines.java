@@ -6,7 +6,10 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.atomic.AtomicReference;
 
-/** The engine the CLI uses: epoch deadlines, fuel, and Wasmtime's compile cache under the user's cache dir. */
+/**
+ * The engine the CLI uses: epoch deadlines, fuel, Wasmtime's compile cache under the user's cache
+ * dir, and the pooling allocator.
+ */
 final class Engines {
     /** An engine being created ahead of time for the next {@link #create()}, if {@link #startCreating()} was called. */
     private static final AtomicReference<FutureTask<Engine>> AHEAD = new AtomicReference<>();
@@ -49,8 +52,18 @@ final class Engines {
         }
     }
 
+    /**
+     * Component instances that can exist at once: one per tool call running. A call beyond them
+     * waits for one to end. The pool makes a call's instantiation and teardown reuse a slot instead
+     * of mapping and unmapping memory, which on a busy server also contend for the process's
+     * address-space lock (bench/README.md, U).
+     */
+    static final int INSTANCE_SLOTS = 128;
+    /** A pool slot's largest linear memory: any 32-bit memory, as without the pool. */
+    private static final long SLOT_MEMORY_BYTES = 4L << 30;
+
     private static Engine build() {
         Path cache = dev.wassette.host.Paths.cacheDirectory().resolve("wasmtime");
-        return Engine.builder().cacheDirectory(cache).build();
+        return Engine.builder().cacheDirectory(cache).poolingAllocator(INSTANCE_SLOTS, SLOT_MEMORY_BYTES).build();
     }
 }

@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.Semaphore;
 
 /**
  * A Wasmtime engine: compiler configuration and the code it produced. Thread-safe; share one per
@@ -23,7 +24,16 @@ public final class Engine implements AutoCloseable {
     private static final class PoolingConfig {
         static final wasmtime_pooling_allocation_config_new NEW = wasmtime_pooling_allocation_config_new.makeInvoker();
     }
+    /** Per component instance, what the pooling allocator reserves room for. */
+    private static final int CORE_INSTANCES_PER_COMPONENT = 16;
+    private static final int MEMORIES_PER_COMPONENT = 4;
+    private static final int TABLES_PER_COMPONENT = 4;
+    private static final long TABLE_ELEMENTS = 100_000;
+    private static final long CORE_INSTANCE_BYTES = 16L << 20;
     private final MemorySegment handle;
+    /** With the pooling allocator: one permit per component instance its pool has room for; else null. */
+    private final Semaphore instanceSlots;
+    private final int instanceSlotCount;
     private final boolean epochInterruption;
     private final boolean consumeFuel;
     private final Duration epochTick;
@@ -46,12 +56,20 @@ public final class Engine implements AutoCloseable {
         }
         if (b.poolingAllocator) {
             MemorySegment pooling = PoolingConfig.NEW.apply();
-            wasmtime_pooling_allocation_config_total_component_instances_set(pooling, b.poolingInstances);
-            wasmtime_pooling_allocation_config_total_core_instances_set(pooling, b.poolingInstances * 4);
-            wasmtime_pooling_allocation_config_total_memories_set(pooling, b.poolingInstances * 2);
-            wasmtime_pooling_allocation_config_total_tables_set(pooling, b.poolingInstances * 2);
-            wasmtime_pooling_allocation_config_total_stacks_set(pooling, b.poolingInstances);
+            // Room for real components, not only for the smallest: one made by wit-component has a
+            // few core instances, a memory and tables each for the program and its WASI adapter, and
+            // a JavaScript one (StarlingMonkey) a table of tens of thousands of functions and a large
+            // vmctx. All of it is reserved address space, committed only as instances use it.
+            int slots = b.poolingInstances;
+            wasmtime_pooling_allocation_config_total_component_instances_set(pooling, slots);
+            wasmtime_pooling_allocation_config_total_core_instances_set(pooling, slots * CORE_INSTANCES_PER_COMPONENT);
+            wasmtime_pooling_allocation_config_total_memories_set(pooling, slots * MEMORIES_PER_COMPONENT);
+            wasmtime_pooling_allocation_config_total_tables_set(pooling, slots * TABLES_PER_COMPONENT);
+            wasmtime_pooling_allocation_config_total_stacks_set(pooling, slots);
             wasmtime_pooling_allocation_config_max_memory_size_set(pooling, b.poolingMaxMemoryBytes);
+            wasmtime_pooling_allocation_config_table_elements_set(pooling, TABLE_ELEMENTS);
+            wasmtime_pooling_allocation_config_max_core_instance_size_set(pooling, CORE_INSTANCE_BYTES);
+            wasmtime_pooling_allocation_config_max_component_instance_size_set(pooling, CORE_INSTANCE_BYTES);
             wasmtime_pooling_allocation_strategy_set(config, pooling);
             wasmtime_pooling_allocation_config_delete(pooling);
         }
@@ -62,6 +80,8 @@ public final class Engine implements AutoCloseable {
         if (handle.equals(MemorySegment.NULL)) {
             throw new WasmtimeException("Wasmtime could not create an engine with this configuration");
         }
+        this.instanceSlots = b.poolingAllocator ? new Semaphore(b.poolingInstances) : null;
+        this.instanceSlotCount = b.poolingInstances;
         this.epochInterruption = b.epochInterruption;
         this.consumeFuel = b.consumeFuel;
         this.epochTick = b.epochTick;
@@ -187,6 +207,21 @@ public final class Engine implements AutoCloseable {
      */
     public Duration epochTick() {
         return epochTick;
+    }
+
+    /**
+     * The component instances that can exist at once (the pooling allocator's slots), or 0 when
+     * instances are allocated on demand, without a bound.
+     *
+     * @return the number of slots, or 0
+     */
+    public int instanceSlots() {
+        return instanceSlots == null ? 0 : instanceSlotCount;
+    }
+
+    /** The pool's permits: a store takes one per instance it makes and gives them back as it closes; null without a pool. */
+    Semaphore instanceSlotPermits() {
+        return instanceSlots;
     }
 
     /** Epoch ticks that cover {@code timeout} (at least one). */
@@ -339,10 +374,14 @@ public final class Engine implements AutoCloseable {
         }
 
         /**
-         * Pre-allocates instance slots; instantiation becomes cheaper, virtual memory is reserved up front.
+         * Pre-allocates instance slots (Wasmtime's pooling allocator): instantiating and dropping an
+         * instance then reuse a slot instead of mapping and unmapping its memory, several times
+         * cheaper, at the price of address space reserved up front. At most {@code maxInstances}
+         * component instances exist at once: a store that makes one more waits for a slot
+         * ({@link InstancePre#instantiate}), until its deadline or cancellation.
          *
          * @param maxInstances the number of component instances that can exist at once
-         * @param maxMemoryBytes the largest linear memory of an instance, in bytes
+         * @param maxMemoryBytes the largest linear memory of an instance, in bytes (4 GiB: any 32-bit memory)
          * @return this builder
          */
         public Builder poolingAllocator(int maxInstances, long maxMemoryBytes) {

@@ -31,17 +31,19 @@ public final class InstancePre implements AutoCloseable {
     }
 
     /**
-     * A new instance in {@code store}.
+     * A new instance in {@code store}. On an engine with the pooling allocator this first waits for a
+     * free instance slot (see {@link Engine.Builder#poolingAllocator}).
      *
      * @param store the store the instance lives in
      * @return the instance, valid while {@code store} is open
-     * @throws TrapException when a limit or a cancellation stopped the instantiation
+     * @throws TrapException when a limit, the deadline or a cancellation stopped the instantiation
      * @throws WasmtimeException when it failed otherwise (a trap in the component's start code)
      */
     public Instance instantiate(Store store) {
         if (closed) {
             throw new IllegalStateException("pre-instantiated component is closed");
         }
+        store.admitInstance();
         MemorySegment instance = store.arena().allocate(dev.wassette.ffi.wasmtime_component_instance.layout());
         MemorySegment error = wassette_component_instance_pre_instantiate(handle, store.context(), instance);
         if (!error.equals(MemorySegment.NULL)) {

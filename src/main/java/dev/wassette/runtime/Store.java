@@ -37,6 +37,8 @@ public final class Store implements AutoCloseable {
     private final List<GuestOutput> outputs = new ArrayList<>(2);
     private final List<MemorySegment> resources = new ArrayList<>();
     private final boolean memoryLimited;
+    /** Pool slots this store holds (one per instance it made on a pooled engine), given back as it closes. */
+    private int instanceSlotsHeld;
     /** Kept up to date by the native limiter: linear memory held by the store's guests. */
     private final MemorySegment memoryHeld;
     private boolean http;
@@ -274,6 +276,34 @@ public final class Store implements AutoCloseable {
     }
 
     /**
+     * On a pooled engine, takes a slot for one more instance, waiting while all are in use, until
+     * this store's deadline passes or its call is cancelled (a {@link TrapException} of that kind).
+     */
+    void admitInstance() {
+        java.util.concurrent.Semaphore slots = engine.instanceSlotPermits();
+        if (slots == null) {
+            return;
+        }
+        try {
+            while (!slots.tryAcquire(SLOT_WAIT_POLL.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS)) {
+                DeadlineWatch.Stop stop = watch == null ? null : watch.stop();
+                if (stop != null) {
+                    throw new TrapException(stop.kind() == dev.wassette.ffi.Wasmtime.WASSETTE_ERROR_CANCELLED() ? TrapException.Kind.CANCELLED
+                            : TrapException.Kind.TIMEOUT, stop.message() + " while waiting for one of the engine's "
+                            + engine.instanceSlots() + " instance slots", List.of());
+                }
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new WasmtimeException("interrupted while waiting for an instance slot");
+        }
+        instanceSlotsHeld++;
+    }
+
+    /** How often a store waiting for an instance slot checks its deadline and cancellation. */
+    private static final Duration SLOT_WAIT_POLL = Duration.ofMillis(20);
+
+    /**
      * Flushes the guest's buffered output and frees the store, its instances and resource handles.
      * Idempotent; on the store's thread only.
      */
@@ -297,6 +327,11 @@ public final class Store implements AutoCloseable {
                 wassette_context_clear_http_egress_check(context);
             }
             wasmtime_store_delete(handle);
+        }
+        // After the delete: the instances' slots are free in the pool again.
+        if (instanceSlotsHeld > 0) {
+            engine.instanceSlotPermits().release(instanceSlotsHeld);
+            instanceSlotsHeld = 0;
         }
         // Only after the store is gone can no native code call back with these ids.
         for (MemorySegment env : upcallTargets) {

@@ -26,6 +26,38 @@ class EngineConfigTest {
     }
 
     @Test
+    void aStoreWaitsForAFreeSlotUntilItsDeadline() throws Exception {
+        byte[] types = Files.readAllBytes(Fixtures.path("types.wasm"));
+        try (Engine pooled = Engine.builder().poolingAllocator(1, 64L << 20).build();
+             Component c = pooled.compile(types);
+             Linker linker = new Linker(pooled);
+             InstancePre pre = linker.addWasip2().instantiatePre(c)) {
+            assertEquals(1, pooled.instanceSlots());
+            java.util.concurrent.CompletableFuture<Val> second;
+            java.util.concurrent.CountDownLatch waiting = new java.util.concurrent.CountDownLatch(1);
+            try (Store first = new Store(pooled, StoreConfig.defaults().wasi(new WasiConfig()))) {
+                pre.instantiate(first);
+                // The only slot is taken: a store with a deadline gives up when it passes.
+                try (Store late = new Store(pooled, StoreConfig.defaults().wasi(new WasiConfig()).timeout(java.time.Duration.ofMillis(100)))) {
+                    TrapException e = assertThrows(TrapException.class, () -> pre.instantiate(late));
+                    assertEquals(TrapException.Kind.TIMEOUT, e.kind());
+                    assertTrue(e.getMessage().contains("waiting for one of the engine's 1 instance slots"), e.getMessage());
+                }
+                // One without waits, and gets the slot when the first store closes.
+                second = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                    try (Store store = new Store(pooled, StoreConfig.defaults().wasi(new WasiConfig()))) {
+                        waiting.countDown();
+                        return pre.instantiate(store).call("greet", new Val.Str("later"));
+                    }
+                });
+                assertTrue(waiting.await(30, java.util.concurrent.TimeUnit.SECONDS));
+                assertTrue(!second.isDone(), "no slot while the first store holds it");
+            }
+            assertEquals(new Val.Str("Hello, later!"), second.get(30, java.util.concurrent.TimeUnit.SECONDS));
+        }
+    }
+
+    @Test
     void engineWithoutInterruptionOrFuelStillRuns() throws Exception {
         try (Engine plain = Engine.builder().epochInterruption(false).consumeFuel(false).build();
              CoreModule add = CoreModule.compile(plain, Files.readAllBytes(Fixtures.path("add.wat")));
