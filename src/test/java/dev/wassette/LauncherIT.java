@@ -60,6 +60,11 @@ class LauncherIT {
         Started cached = start(root, USABLE);
         assertEquals(0, cached.exit(), cached.stderr());
         assertTrue(cached.stderr().contains("Opened AOT cache"), () -> "the recorded cache was not used:\n" + cached.stderr());
+        // `serve` uses the cache without its method profiles: the JVM accepts the launcher's options for that.
+        // (A bad address: the JVM starts, with the cache, and the server stops at once.)
+        Started serve = start(root, USABLE, "serve", "--bind-address", "nope");
+        assertTrue(serve.stderr().contains("bind address must be HOST:PORT"), serve.stderr());
+        assertTrue(serve.stderr().contains("Opened AOT cache"), () -> "serve did not use the cache:\n" + serve.stderr());
 
         Started refused = start(root, REFUSED);
         assertEquals(0, refused.exit(), () -> "the server did not start:\n" + refused.stderr());
@@ -84,9 +89,15 @@ class LauncherIT {
     }
 
     private Started start(Path root, String javaOpts) throws Exception {
+        return start(root, javaOpts, "--version");
+    }
+
+    private Started start(Path root, String javaOpts, String... args) throws Exception {
         Path out = Files.createTempFile(tmp, "out", ".txt");
         Path err = Files.createTempFile(tmp, "err", ".txt");
-        ProcessBuilder pb = new ProcessBuilder("bash", root.resolve("wassette").toString(), "--version")
+        List<String> command = new java.util.ArrayList<>(List.of("bash", root.resolve("wassette").toString()));
+        command.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(command)
                 .directory(tmp.toFile()).redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         pb.environment().put("XDG_CACHE_HOME", tmp.resolve("cache").toString());
         pb.environment().put("WASSETTE_JAVA_OPTS", javaOpts);
@@ -94,7 +105,7 @@ class LauncherIT {
         Process p = pb.start();
         if (!p.waitFor(2, TimeUnit.MINUTES)) {
             p.destroyForcibly();
-            throw new AssertionError("wassette --version did not finish in 2 minutes:\n" + Files.readString(err));
+            throw new AssertionError("wassette " + String.join(" ", args) + " did not finish in 2 minutes:\n" + Files.readString(err));
         }
         return new Started(p.exitValue(), Files.readString(out), Files.readString(err));
     }

@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * {@link HttpLimits#maxSessions}), each one's requests in flight (for
  * {@link HttpLimits#maxRequestsPerSession}) and when each last made a request. A session ends when
  * its client deletes it, or when it has made no request for twice the idle timeout (by then the
- * SDK has swept it, unless it holds an event stream open, which the connection idle timeout bounds).
+ * transport has swept it, unless it holds an event stream open, which the connection idle timeout bounds).
  */
 final class HttpSessions {
     private static final class Session {
@@ -49,7 +49,7 @@ final class HttpSessions {
     /**
      * A request of session {@code id} begins: false (and nothing counted) when the session already
      * has {@link HttpLimits#maxRequestsPerSession} in flight. A session this registry does not know
-     * (unknown to the SDK too, or swept) is not limited here: the SDK answers it.
+     * (unknown to the transport too, or swept) is not limited here: the transport answers it.
      */
     boolean begin(String id) {
         Session s = open.get(id);
