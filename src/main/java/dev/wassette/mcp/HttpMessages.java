@@ -30,10 +30,34 @@ final class HttpMessages {
     private HttpMessages() {}
 
     /**
-     * The posted message, or null when it was answered here with an error: a Content-Type other than
-     * JSON (415), a body over {@code maxBytes} (413), or no JSON at all (400).
+     * A posted message: as parsed JSON (for its {@code id} in errors), as the SDK's message type, and
+     * what the Accept header lacks (each transport decides when that matters).
      */
-    static JsonNode read(HttpServletRequest request, HttpServletResponse response, int maxBytes) throws IOException {
+    record Posted(JsonNode json, McpSchema.JSONRPCMessage message, List<String> missingAccept) {
+        JsonNode id() {
+            return json.get("id");
+        }
+    }
+
+    /**
+     * The posted message, or null when it was answered here with an error: a Content-Type other than
+     * JSON (415), a body over {@code maxBytes} (413), no JSON at all (400), or JSON that is not one
+     * JSON-RPC message (400).
+     */
+    static Posted read(HttpServletRequest request, HttpServletResponse response, int maxBytes, McpJsonMapper mapper) throws IOException {
+        JsonNode json = readJson(request, response, maxBytes);
+        if (json == null) {
+            return null;
+        }
+        try {
+            return new Posted(json, toMessage(json, mapper), missingAccept(request));
+        } catch (IllegalArgumentException e) {
+            error(response, 400, json.get("id"), -32600, "Invalid Request: " + e.getMessage());
+            return null;
+        }
+    }
+
+    private static JsonNode readJson(HttpServletRequest request, HttpServletResponse response, int maxBytes) throws IOException {
         String contentType = request.getContentType();
         if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith(JSON)) {
             error(response, 415, null, -32600, "Unsupported Media Type: Content-Type must be application/json");
@@ -60,7 +84,7 @@ final class HttpMessages {
     }
 
     /** What a POST's Accept header lacks of {@code application/json, text/event-stream}. */
-    static List<String> missingAccept(HttpServletRequest request) {
+    private static List<String> missingAccept(HttpServletRequest request) {
         List<String> missing = new ArrayList<>();
         String accept = request.getHeader("Accept");
         if (accept == null || !accept.contains(EVENT_STREAM)) {
@@ -76,7 +100,7 @@ final class HttpMessages {
      * A JSON-RPC message of the kind its members make it (the SDK's rule: method and id, method, or
      * result or error); IllegalArgumentException for anything else, batches included.
      */
-    static McpSchema.JSONRPCMessage toMessage(JsonNode node, McpJsonMapper mapper) {
+    private static McpSchema.JSONRPCMessage toMessage(JsonNode node, McpJsonMapper mapper) {
         if (!node.isObject()) {
             throw new IllegalArgumentException("a message must be one JSON object (batches are not supported)");
         }

@@ -1,6 +1,5 @@
 package dev.wassette.mcp;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.server.McpStatelessServerHandler;
@@ -65,31 +64,23 @@ final class StatelessHttpTransport extends HttpServlet implements McpStatelessSe
             HttpMessages.error(response, 503, null, -32000, "Server is shutting down");
             return;
         }
-        List<String> missing = HttpMessages.missingAccept(request);
-        JsonNode parsed = HttpMessages.read(request, response, maxRequestBytes);
-        if (parsed == null) {
+        HttpMessages.Posted posted = HttpMessages.read(request, response, maxRequestBytes, jsonMapper);
+        if (posted == null) {
             return;
         }
-        if (!missing.isEmpty()) {
-            HttpMessages.error(response, 400, parsed.get("id"), -32600, String.join("; ", missing));
-            return;
-        }
-        McpSchema.JSONRPCMessage message;
-        try {
-            message = HttpMessages.toMessage(parsed, jsonMapper);
-        } catch (IllegalArgumentException e) {
-            HttpMessages.error(response, 400, parsed.get("id"), -32600, "Invalid Request: " + e.getMessage());
+        if (!posted.missingAccept().isEmpty()) {
+            HttpMessages.error(response, 400, posted.id(), -32600, String.join("; ", posted.missingAccept()));
             return;
         }
         McpTransportContext context = contextExtractor.extract(request);
-        switch (message) {
+        switch (posted.message()) {
             case McpSchema.JSONRPCRequest r -> {
                 McpSchema.JSONRPCResponse answer;
                 try {
                     answer = handler.handleRequest(context, r).contextWrite(c -> c.put(McpTransportContext.KEY, context)).block();
                 } catch (RuntimeException e) {
                     LOG.log(System.Logger.Level.DEBUG, "stateless request {0} failed: {1}", r.id(), e.getMessage());
-                    HttpMessages.error(response, 500, parsed.get("id"), -32603, "Failed to handle request: " + e.getMessage());
+                    HttpMessages.error(response, 500, posted.id(), -32603, "Failed to handle request: " + e.getMessage());
                     return;
                 }
                 HttpMessages.writeJson(response, 200, jsonMapper.writeValueAsBytes(answer));
@@ -101,7 +92,7 @@ final class StatelessHttpTransport extends HttpServlet implements McpStatelessSe
                 }).block();
                 response.setStatus(202);
             }
-            default -> HttpMessages.error(response, 400, parsed.get("id"), -32600, "The server accepts either requests or notifications");
+            default -> HttpMessages.error(response, 400, posted.id(), -32600, "The server accepts either requests or notifications");
         }
     }
 }

@@ -1,6 +1,5 @@
 package dev.wassette.mcp;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.json.TypeRef;
@@ -169,22 +168,16 @@ final class StreamableHttpTransport extends HttpServlet implements McpStreamable
             HttpMessages.error(response, 503, null, -32000, "Server is shutting down");
             return;
         }
-        List<String> missing = HttpMessages.missingAccept(request);
-        JsonNode parsed = HttpMessages.read(request, response, maxRequestBytes);
-        if (parsed == null) {
+        HttpMessages.Posted posted = HttpMessages.read(request, response, maxRequestBytes, jsonMapper);
+        if (posted == null) {
             return;
         }
-        McpSchema.JSONRPCMessage message;
-        try {
-            message = HttpMessages.toMessage(parsed, jsonMapper);
-        } catch (IllegalArgumentException e) {
-            HttpMessages.error(response, 400, parsed.get("id"), -32600, "Invalid Request: " + e.getMessage());
-            return;
-        }
+        List<String> missing = new java.util.ArrayList<>(posted.missingAccept());
+        McpSchema.JSONRPCMessage message = posted.message();
         McpTransportContext context = contextExtractor.extract(request);
         if (message instanceof McpSchema.JSONRPCRequest r && McpSchema.METHOD_INITIALIZE.equals(r.method())) {
             if (!missing.isEmpty()) {
-                HttpMessages.error(response, 400, parsed.get("id"), -32600, String.join("; ", missing));
+                HttpMessages.error(response, 400, posted.id(), -32600, String.join("; ", missing));
                 return;
             }
             initialize(r, response);
@@ -195,12 +188,12 @@ final class StreamableHttpTransport extends HttpServlet implements McpStreamable
             missing.add("Session ID required in Mcp-Session-Id header");
         }
         if (!missing.isEmpty()) {
-            HttpMessages.error(response, 400, parsed.get("id"), -32600, String.join("; ", missing));
+            HttpMessages.error(response, 400, posted.id(), -32600, String.join("; ", missing));
             return;
         }
         McpStreamableServerSession session = sessions.get(sessionId);
         if (session == null) {
-            HttpMessages.error(response, 404, parsed.get("id"), -32001, "Session not found: " + sessionId);
+            HttpMessages.error(response, 404, posted.id(), -32001, "Session not found: " + sessionId);
             return;
         }
         active.get().add(sessionId);
@@ -208,7 +201,7 @@ final class StreamableHttpTransport extends HttpServlet implements McpStreamable
             case McpSchema.JSONRPCRequest r -> answer(session, r, context, request, response);
             case McpSchema.JSONRPCResponse r -> accepted(session.accept(r), context, response);
             case McpSchema.JSONRPCNotification n -> accepted(session.accept(n), context, response);
-            default -> HttpMessages.error(response, 400, parsed.get("id"), -32600, "Invalid Request: not a JSON-RPC message");
+            default -> HttpMessages.error(response, 400, posted.id(), -32600, "Invalid Request: not a JSON-RPC message");
         }
     }
 
@@ -351,12 +344,38 @@ final class StreamableHttpTransport extends HttpServlet implements McpStreamable
         return ("id: " + eventId + "\nevent: message\ndata: " + data + "\n\n").getBytes(StandardCharsets.UTF_8);
     }
 
+    /** What the two kinds of answer share: one message at a time, closed by the SDK when done. */
+    private abstract class Answering implements McpStreamableServerTransport {
+        @Override
+        public final Mono<Void> sendMessage(McpSchema.JSONRPCMessage message) {
+            return sendMessage(message, null);
+        }
+
+        @Override
+        public final <T> T unmarshalFrom(Object data, TypeRef<T> type) {
+            return jsonMapper.convertValue(data, type);
+        }
+
+        @Override
+        public final Mono<Void> closeGracefully() {
+            return Mono.fromRunnable(this::close);
+        }
+    }
+
+    /** Turns {@code response} into an event stream: its status and headers, and the stream to write events to. */
+    private static OutputStream startEventStream(HttpServletResponse response) throws IOException {
+        response.setStatus(200);
+        response.setContentType(EVENT_STREAM);
+        response.setHeader("Cache-Control", "no-cache");
+        return response.getOutputStream();
+    }
+
     /**
      * The answer to one request: the first message decides. The request's own response first is
      * written as JSON (the request is then over); anything else first, or a heartbeat before any
      * message, turns the answer into an event stream that carries the rest.
      */
-    private final class Exchange implements McpStreamableServerTransport, Heartbeats.Beating {
+    private final class Exchange extends Answering implements Heartbeats.Beating {
         private enum Mode { UNDECIDED, JSON, EVENTS, CLOSED }
 
         private final String sessionId;
@@ -368,11 +387,6 @@ final class StreamableHttpTransport extends HttpServlet implements McpStreamable
         Exchange(String sessionId, HttpServletResponse response) {
             this.sessionId = sessionId;
             this.response = response;
-        }
-
-        @Override
-        public Mono<Void> sendMessage(McpSchema.JSONRPCMessage message) {
-            return sendMessage(message, null);
         }
 
         @Override
@@ -405,10 +419,7 @@ final class StreamableHttpTransport extends HttpServlet implements McpStreamable
         }
 
         private void startEvents() throws IOException {
-            response.setStatus(200);
-            response.setContentType(EVENT_STREAM);
-            response.setHeader("Cache-Control", "no-cache");
-            out = response.getOutputStream();
+            out = startEventStream(response);
             mode = Mode.EVENTS;
         }
 
@@ -452,16 +463,6 @@ final class StreamableHttpTransport extends HttpServlet implements McpStreamable
             }
         }
 
-        @Override
-        public <T> T unmarshalFrom(Object data, TypeRef<T> type) {
-            return jsonMapper.convertValue(data, type);
-        }
-
-        @Override
-        public Mono<Void> closeGracefully() {
-            return Mono.fromRunnable(this::close);
-        }
-
         /** Nothing more is written; the container ends the response when the request returns. */
         @Override
         public void close() {
@@ -480,7 +481,7 @@ final class StreamableHttpTransport extends HttpServlet implements McpStreamable
     private static final byte[] HEARTBEAT = ":\n\n".getBytes(StandardCharsets.US_ASCII);
 
     /** A session's own event stream (GET): every message is an event; closing completes the response. */
-    private final class EventStream implements McpStreamableServerTransport {
+    private final class EventStream extends Answering {
         private final String sessionId;
         private final HttpServletResponse response;
         private final AsyncContext async;
@@ -495,16 +496,8 @@ final class StreamableHttpTransport extends HttpServlet implements McpStreamable
         }
 
         void open() throws IOException {
-            response.setStatus(200);
-            response.setContentType(EVENT_STREAM);
-            response.setHeader("Cache-Control", "no-cache");
-            out = response.getOutputStream();
+            out = startEventStream(response);
             out.flush(); // the headers now: the client waits for them before it counts the stream as open
-        }
-
-        @Override
-        public Mono<Void> sendMessage(McpSchema.JSONRPCMessage message) {
-            return sendMessage(message, null);
         }
 
         @Override
@@ -524,16 +517,6 @@ final class StreamableHttpTransport extends HttpServlet implements McpStreamable
                     lock.unlock();
                 }
             });
-        }
-
-        @Override
-        public <T> T unmarshalFrom(Object data, TypeRef<T> type) {
-            return jsonMapper.convertValue(data, type);
-        }
-
-        @Override
-        public Mono<Void> closeGracefully() {
-            return Mono.fromRunnable(this::close);
         }
 
         @Override
