@@ -14,9 +14,9 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Node-based MCP clients from src/test/mcp-clients (the TypeScript SDK and the conformance suite),
- * installed by its setup.sh into a tools directory outside the repo. Missing node is a test failure,
- * never a skip.
+ * MCP clients from src/test/mcp-clients (the TypeScript SDK and the conformance suite, and in
+ * python/ the Python SDK), installed by their setup scripts into a tools directory outside the repo.
+ * Missing node or python3 is a test failure, never a skip.
  */
 final class McpClientTools {
     record Result(int code, String output, long millis) {}
@@ -69,6 +69,27 @@ final class McpClientTools {
             installDir = dir;
         }
         return installDir;
+    }
+
+    private static Path python;
+
+    /**
+     * Runs python/setup.sh (idempotent: instant when its stamp matches), which installs the Python
+     * MCP SDK pinned in python/requirements.lock into a virtual environment; returns its python.
+     */
+    static synchronized Path pythonSetup() {
+        if (python == null) {
+            Result r = run(List.of("bash", clientsDir().resolve("python/setup.sh").toString()), Map.of(), root(), 600);
+            if (r.code() != 0) {
+                fail("src/test/mcp-clients/python/setup.sh failed (exit " + r.code() + "):\n" + r.output());
+            }
+            Path exe = Path.of(r.output().lines().filter(l -> !l.startsWith("mcp-python setup:") && !l.isBlank()).toList().getLast().strip());
+            if (!Files.isExecutable(exe)) {
+                fail("python/setup.sh printed " + exe + ", which is not an executable:\n" + r.output());
+            }
+            python = exe;
+        }
+        return python;
     }
 
     /** The command that runs the stdio server from the test classpath, like the launcher does. */
