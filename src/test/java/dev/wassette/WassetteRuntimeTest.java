@@ -36,6 +36,29 @@ class WassetteRuntimeTest {
     Path dir;
 
     @Test
+    void aRuntimeWithInstanceSlotsRunsMoreCallsThanSlotsAtOnceAndAfterEachOther() throws Exception {
+        try (java.util.concurrent.ExecutorService threads = java.util.concurrent.Executors.newFixedThreadPool(4);
+             WassetteRuntime wassette = WassetteRuntime.builder().instanceSlots(1).executor(threads).build();
+             SandboxedComponent types = wassette.load(Fixtures.path("types.wasm"), Policy.builder().build())) {
+            List<CompletableFuture<JsonNode>> calls = new ArrayList<>();
+            for (int i = 0; i < 8; i++) { // four threads, one slot: the others wait for it
+                calls.add(wassette.callAsync(types, TYPES + "add", Map.of("a", i, "b", 1)));
+            }
+            for (int i = 0; i < 8; i++) {
+                assertEquals(i + 1, calls.get(i).get(60, TimeUnit.SECONDS).asInt());
+            }
+            for (int i = 0; i < 20; i++) { // slots are reused
+                assertEquals(JSON.readTree("\"Hello, " + i + "!\""), types.call("greet", Map.of("name", String.valueOf(i))));
+            }
+        }
+        try (Engine shared = Engine.builder().build()) {
+            IllegalArgumentException both = assertThrows(IllegalArgumentException.class,
+                    () -> WassetteRuntime.builder().engine(shared).instanceSlots(2).build());
+            assertTrue(both.getMessage().contains("poolingAllocator"), both.getMessage());
+        }
+    }
+
+    @Test
     void callsTakeMapsJsonAndTypedValuesAndComponentsComeFromBytesPathsAndUris() throws Exception {
         try (WassetteRuntime wassette = WassetteRuntime.builder().build();
              SandboxedComponent fromPath = wassette.load(Fixtures.path("types.wasm"), Policy.builder().build());

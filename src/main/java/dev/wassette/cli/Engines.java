@@ -59,11 +59,9 @@ final class Engines {
      * address-space lock (bench/README.md, U).
      */
     static final int INSTANCE_SLOTS = 128;
-    /** A pool slot's largest linear memory: any 32-bit memory, as without the pool. */
-    private static final long SLOT_MEMORY_BYTES = 4L << 30;
 
     private static Engine build() {
         Path cache = dev.wassette.host.Paths.cacheDirectory().resolve("wasmtime");
-        return Engine.builder().cacheDirectory(cache).poolingAllocator(INSTANCE_SLOTS, SLOT_MEMORY_BYTES).build();
+        return Engine.builder().cacheDirectory(cache).poolingAllocator(INSTANCE_SLOTS, Engine.MAX_32BIT_MEMORY_BYTES).build();
     }
 }

@@ -24,6 +24,8 @@ public final class Engine implements AutoCloseable {
     private static final class PoolingConfig {
         static final wasmtime_pooling_allocation_config_new NEW = wasmtime_pooling_allocation_config_new.makeInvoker();
     }
+    /** The largest 32-bit linear memory: a pool slot of this size limits no 32-bit component. */
+    public static final long MAX_32BIT_MEMORY_BYTES = 4L << 30;
     /** Per component instance, what the pooling allocator reserves room for. */
     private static final int CORE_INSTANCES_PER_COMPONENT = 16;
     private static final int MEMORIES_PER_COMPONENT = 4;

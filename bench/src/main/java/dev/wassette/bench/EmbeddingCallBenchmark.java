@@ -20,6 +20,7 @@ import java.util.List;
 import java.util.Map;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.TearDown;
 
@@ -38,9 +39,14 @@ import org.openjdk.jmh.annotations.TearDown;
  * <li>{@code json}: {@code SandboxedComponent.call("…#add", Map.of("a", 2, "b", 3))}, arguments
  * and result converted to and from JSON by the WIT types.</li>
  * </ul>
+ * Each on an engine with or without the pooling allocator ({@code pooled}).
  */
 public class EmbeddingCallBenchmark extends BenchmarkDefaults {
     private static final String ADD = "wassette:fixtures/types@0.1.0#add";
+
+    /** Wasmtime's pooling allocator (128 slots, as the CLI's engine) instead of on-demand allocation. */
+    @Param({"false", "true"})
+    public boolean pooled;
 
     private Path dir;
     private Engine engine;
@@ -60,7 +66,7 @@ public class EmbeddingCallBenchmark extends BenchmarkDefaults {
         }
         dir = Files.createTempDirectory("wassette-bench-embedding");
         Path data = Files.createDirectories(dir.resolve("data"));
-        engine = Engine.builder().build();
+        engine = pooled ? Engine.builder().poolingAllocator(128, Engine.MAX_32BIT_MEMORY_BYTES).build() : Engine.builder().build();
         Component component = engine.compile(file);
         try (Linker linker = new Linker(engine)) {
             pre = linker.addWasip2().addWasiHttp().instantiatePre(component);
