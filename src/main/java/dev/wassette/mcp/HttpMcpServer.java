@@ -35,11 +35,14 @@ public final class HttpMcpServer implements AutoCloseable {
     private final Server jetty;
     private final WassetteMcpServer mcp;
     private final ServerConnector connector;
+    /** The sessions' transport; null when stateless. */
+    private final StreamableHttpTransport streamable;
 
-    private HttpMcpServer(Server jetty, ServerConnector connector, WassetteMcpServer mcp) {
+    private HttpMcpServer(Server jetty, ServerConnector connector, WassetteMcpServer mcp, StreamableHttpTransport streamable) {
         this.jetty = jetty;
         this.connector = connector;
         this.mcp = mcp;
+        this.streamable = streamable;
     }
 
     /** Starts serving on {@code bind} ({@code host:port}; port 0 picks a free one), following the component store. */
@@ -152,7 +155,7 @@ public final class HttpMcpServer implements AutoCloseable {
             mcp.close(); // stops the store watcher too
             throw e;
         }
-        return new HttpMcpServer(jetty, connector, mcp);
+        return new HttpMcpServer(jetty, connector, mcp, transport instanceof StreamableHttpTransport t ? t : null);
     }
 
     private static final String REFERENCES_PER_CACHE_LINE = "org.eclipse.jetty.util.referencesPerCacheLine";
@@ -241,6 +244,11 @@ public final class HttpMcpServer implements AutoCloseable {
         connector.setHost(bind.substring(0, colon).replace("[", "").replace("]", ""));
         connector.setPort(port);
         return connector;
+    }
+
+    /** Whether the transport holds session {@code id} (for tests). */
+    boolean sessionOpen(String id) {
+        return streamable != null && streamable.holds(id);
     }
 
     /** Tool calls in flight (for tests). */

@@ -55,6 +55,9 @@ final class StreamableHttpTransport extends HttpServlet implements McpStreamable
     private static final String EVENT_STREAM = HttpMessages.EVENT_STREAM;
     private static final Duration SESSION_CLOSE_TIMEOUT = Duration.ofSeconds(30);
     private static final Heartbeats HEARTBEATS = new Heartbeats();
+    /** The versions of the protocol that have streamable HTTP. */
+    static final List<String> PROTOCOL_VERSIONS = List.of(ProtocolVersions.MCP_2025_03_26, ProtocolVersions.MCP_2025_06_18,
+            ProtocolVersions.MCP_2025_11_25);
 
     private final McpJsonMapper jsonMapper;
     private final int maxRequestBytes;
@@ -92,9 +95,10 @@ final class StreamableHttpTransport extends HttpServlet implements McpStreamable
         this.sessionFactory = factory;
     }
 
-    /** The versions of the protocol that have streamable HTTP. */
-    static final List<String> PROTOCOL_VERSIONS = List.of(ProtocolVersions.MCP_2025_03_26, ProtocolVersions.MCP_2025_06_18,
-            ProtocolVersions.MCP_2025_11_25);
+    /** Whether session {@code id} is open here. */
+    boolean holds(String id) {
+        return sessions.containsKey(id);
+    }
 
     @Override
     public List<String> protocolVersions() {
@@ -144,21 +148,24 @@ final class StreamableHttpTransport extends HttpServlet implements McpStreamable
         super.destroy();
     }
 
-    /** Closes the sessions that made no request since the last sweep and hold no stream open. */
+    /**
+     * Closes the sessions that made no request since the last sweep and hold no stream open. Never
+     * throws: a scheduled task that throws is not run again.
+     */
     private void sweep() {
         if (closing) {
             return;
         }
-        Set<String> recent = active.getAndSet(ConcurrentHashMap.newKeySet());
-        for (McpStreamableServerSession session : sessions.values()) {
-            if (!session.hasOpenStream() && !recent.contains(session.getId()) && sessions.remove(session.getId(), session)) {
-                LOG.log(System.Logger.Level.DEBUG, "closing idle HTTP session {0}", session.getId());
-                try {
-                    session.closeGracefully().block(SESSION_CLOSE_TIMEOUT);
-                } catch (RuntimeException e) {
-                    LOG.log(System.Logger.Level.DEBUG, "idle session {0} did not close: {1}", session.getId(), e.getMessage());
+        try {
+            Set<String> recent = active.getAndSet(ConcurrentHashMap.newKeySet());
+            for (McpStreamableServerSession session : sessions.values()) {
+                if (!session.hasOpenStream() && !recent.contains(session.getId()) && sessions.remove(session.getId(), session)) {
+                    LOG.log(System.Logger.Level.DEBUG, "closing idle HTTP session {0}", session.getId());
+                    session.closeGracefully().onErrorResume(e -> Mono.empty()).block(SESSION_CLOSE_TIMEOUT);
                 }
             }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "sweeping idle HTTP sessions failed: {0}", e.toString());
         }
     }
 

@@ -63,6 +63,18 @@ class HttpLimitsTest {
     }
 
     @Test
+    void anIdleSessionIsClosedAndItsClientAnsweredNotFound() throws Exception {
+        // (Long enough that the session's own two opening requests are never a sweep apart.)
+        start(new HttpLimits(256, 64, Duration.ofSeconds(1), 1024, Duration.ofSeconds(30)));
+        String idle = initialize();
+        await(() -> !server.sessionOpen(idle), "the idle session was swept");
+        HttpResponse<String> gone = post(ping(31), idle);
+        assertEquals(404, gone.statusCode(), gone.body());
+        assertTrue(gone.body().contains("Session not found"), gone.body());
+        initialize(); // its client starts again
+    }
+
+    @Test
     void sessionsBeyondTheLimitAreRefusedUntilOneEnds() throws Exception {
         start(new HttpLimits(2, 64, Duration.ofMinutes(30), 1024, Duration.ofSeconds(30)));
         String first = initialize();
