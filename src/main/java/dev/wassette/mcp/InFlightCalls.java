@@ -28,40 +28,36 @@ final class InFlightCalls {
         return session + "/" + id;
     }
 
-    /** What {@link #accept} did to a message: the keys of the calls it stamped, and whether it changed it. */
-    record Accepted(List<String> keys, boolean changed) {
-        static final Accepted NONE = new Accepted(List.of(), false);
-    }
-
     /**
      * Stamps every {@code tools/call} request in {@code message} (an object or a batch) with its key
      * and registers the call, so a cancellation that arrives before the handler runs is not lost.
      * Any other message loses a key a client put there itself: only the transport names calls.
+     *
+     * @return the keys of the calls stamped
      */
-    Accepted accept(String session, JsonNode message) {
+    List<String> accept(String session, JsonNode message) {
         if (message.isArray()) {
             List<String> keys = new ArrayList<>();
-            boolean changed = false;
             for (JsonNode m : message) {
-                Accepted one = accept(session, m);
-                keys.addAll(one.keys());
-                changed |= one.changed();
+                keys.addAll(accept(session, m));
             }
-            return new Accepted(keys, changed);
+            return keys;
         }
         if (!message.isObject()) {
-            return Accepted.NONE;
+            return List.of();
         }
         if (!"tools/call".equals(message.path("method").asText()) || !message.hasNonNull("id")) {
-            boolean cleaned = message.path("params").path("_meta") instanceof ObjectNode meta && meta.remove(META_KEY) != null;
-            return cleaned ? new Accepted(List.of(), true) : Accepted.NONE;
+            if (message.path("params").path("_meta") instanceof ObjectNode meta) {
+                meta.remove(META_KEY);
+            }
+            return List.of();
         }
         String key = key(session, message.get("id"));
         ObjectNode params = message.get("params") instanceof ObjectNode p ? p : ((ObjectNode) message).putObject("params");
         ObjectNode meta = params.get("_meta") instanceof ObjectNode m ? m : params.putObject("_meta");
         meta.put(META_KEY, key);
         calls.put(key, new CallContext());
-        return new Accepted(List.of(key), true);
+        return List.of(key);
     }
 
     /** Cancels the calls under {@code keys} that still run (their client went away). */

@@ -4,18 +4,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
-import jakarta.servlet.ReadListener;
 import jakarta.servlet.ServletException;
-import jakarta.servlet.ServletInputStream;
 import jakarta.servlet.ServletRequest;
 import jakarta.servlet.ServletResponse;
 import jakarta.servlet.http.HttpServletRequest;
-import jakarta.servlet.http.HttpServletRequestWrapper;
 import jakarta.servlet.http.HttpServletResponse;
-import java.io.BufferedReader;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.function.Predicate;
@@ -104,7 +98,7 @@ final class JsonRpcHttpFilter implements Filter {
             return;
         }
         try {
-            dispatch(http, res, chain, session, message, body);
+            dispatch(http, res, chain, session, message);
         } finally {
             if (counted) {
                 sessions.end(sessionId);
@@ -118,22 +112,20 @@ final class JsonRpcHttpFilter implements Filter {
         }
     }
 
-    private void dispatch(HttpServletRequest http, HttpServletResponse res, FilterChain chain, String session, JsonNode message, byte[] body)
+    private void dispatch(HttpServletRequest http, HttpServletResponse res, FilterChain chain, String session, JsonNode message)
             throws IOException, ServletException {
-        InFlightCalls.Accepted accepted = calls.accept(session, message);
-        List<String> stamped = accepted.keys();
-        // The transports take the parsed message; the body is made again only if something reads it.
+        List<String> stamped = calls.accept(session, message);
+        // The transports take the message as parsed here (and stamped), not the body again.
         http.setAttribute(HttpMessages.PARSED, message);
-        CachedBody cached = new CachedBody(http, accepted.changed() ? () -> json.writeValueAsBytes(message) : () -> body);
         if (stamped.isEmpty()) {
-            chain.doFilter(cached, res);
+            chain.doFilter(http, res);
             return;
         }
         // When the client closes the connection before a tool call's answer, nobody is left to
         // answer: the transport's heartbeats reveal it, and the guest is stopped.
         http.setAttribute(StreamableHttpTransport.ON_CLIENT_GONE, (Runnable) () -> calls.cancel(stamped, "the client closed the connection"));
         try {
-            chain.doFilter(cached, res);
+            chain.doFilter(http, res);
         } finally {
             calls.forget(stamped);
         }
@@ -171,78 +163,5 @@ final class JsonRpcHttpFilter implements Filter {
         res.setContentType("application/json");
         res.setCharacterEncoding("UTF-8");
         res.getWriter().write(rejection.toJson().toString());
-    }
-
-    /** The body as bytes, made when first read. */
-    private interface Body {
-        byte[] bytes() throws IOException;
-    }
-
-    /** The request with its body already read (serialized again only if it is read and was changed). */
-    private static final class CachedBody extends HttpServletRequestWrapper {
-        private final Body source;
-        private byte[] body;
-
-        CachedBody(HttpServletRequest request, Body source) {
-            super(request);
-            this.source = source;
-        }
-
-        private byte[] body() {
-            if (body == null) {
-                try {
-                    body = source.bytes();
-                } catch (IOException e) {
-                    throw new java.io.UncheckedIOException(e);
-                }
-            }
-            return body;
-        }
-
-        @Override
-        public ServletInputStream getInputStream() {
-            ByteArrayInputStream in = new ByteArrayInputStream(body());
-            return new ServletInputStream() {
-                @Override
-                public boolean isFinished() {
-                    return in.available() == 0;
-                }
-
-                @Override
-                public boolean isReady() {
-                    return true;
-                }
-
-                @Override
-                public void setReadListener(ReadListener listener) {
-                    throw new UnsupportedOperationException("blocking reads only");
-                }
-
-                @Override
-                public int read() {
-                    return in.read();
-                }
-
-                @Override
-                public int read(byte[] b, int off, int len) {
-                    return in.read(b, off, len);
-                }
-            };
-        }
-
-        @Override
-        public BufferedReader getReader() {
-            return new BufferedReader(new InputStreamReader(getInputStream(), StandardCharsets.UTF_8));
-        }
-
-        @Override
-        public int getContentLength() {
-            return body().length;
-        }
-
-        @Override
-        public long getContentLengthLong() {
-            return body().length;
-        }
     }
 }
