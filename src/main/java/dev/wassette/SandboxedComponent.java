@@ -184,10 +184,17 @@ public final class SandboxedComponent implements AutoCloseable {
             this.call = call;
         }
 
+        /**
+         * Marks the future cancelled first, then stops the guest: the other order let the stopped
+         * call complete the future with its trap in between, and cancel answer false.
+         */
         @Override
         public boolean cancel(boolean mayInterruptIfRunning) {
-            call.cancel("the caller cancelled the call");
-            return super.cancel(mayInterruptIfRunning);
+            boolean cancelled = super.cancel(mayInterruptIfRunning);
+            if (cancelled) {
+                call.cancel("the caller cancelled the call");
+            }
+            return cancelled;
         }
     }
 
