@@ -26,6 +26,27 @@ class EngineConfigTest {
     }
 
     @Test
+    void aSlotReusedByTheNextCallStartsFromTheComponentsInitialState() throws Exception {
+        // One slot: every call reuses it. A call that counted in memory, grew it and wrote into the
+        // new page must leave nothing for the next (residue.wat returns 2001 from a fresh instance).
+        try (Engine pooled = Engine.builder().poolingAllocator(1, 64L << 20).build();
+             Component c = pooled.compile(Fixtures.path("residue.wat"));
+             Linker linker = new Linker(pooled);
+             InstancePre pre = linker.instantiatePre(c)) {
+            try (Store store = new Store(pooled, StoreConfig.defaults())) {
+                Instance one = pre.instantiate(store);
+                assertEquals(new Val.U32(2001), one.call("bump"));
+                assertEquals(new Val.U32(3002), one.call("bump"), "within one instance the state stays");
+            }
+            for (int i = 0; i < 5; i++) {
+                try (Store store = new Store(pooled, StoreConfig.defaults())) {
+                    assertEquals(new Val.U32(2001), pre.instantiate(store).call("bump"), "call " + i);
+                }
+            }
+        }
+    }
+
+    @Test
     void aStoreWaitsForAFreeSlotUntilItsDeadline() throws Exception {
         byte[] types = Files.readAllBytes(Fixtures.path("types.wasm"));
         try (Engine pooled = Engine.builder().poolingAllocator(1, 64L << 20).build();
