@@ -83,17 +83,22 @@ final class HttpMessages {
         return null;
     }
 
-    /** What a POST's Accept header lacks of {@code application/json, text/event-stream}. */
+    /** What a POST's Accept header lacks of {@code application/json, text/event-stream}: usually nothing (no list made). */
     private static List<String> missingAccept(HttpServletRequest request) {
-        List<String> missing = new ArrayList<>();
         String accept = request.getHeader("Accept");
-        if (accept == null || !accept.contains(EVENT_STREAM)) {
+        boolean events = accept != null && accept.contains(EVENT_STREAM);
+        boolean json = accept != null && accept.contains(JSON);
+        if (events && json) {
+            return List.of();
+        }
+        List<String> missing = new ArrayList<>(2);
+        if (!events) {
             missing.add("text/event-stream required in Accept header");
         }
-        if (accept == null || !accept.contains(JSON)) {
+        if (!json) {
             missing.add("application/json required in Accept header");
         }
-        return missing;
+        return List.copyOf(missing);
     }
 
     /**

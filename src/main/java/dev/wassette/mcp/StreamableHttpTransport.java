@@ -52,7 +52,6 @@ final class StreamableHttpTransport extends HttpServlet implements McpStreamable
     static final String ON_CLIENT_GONE = StreamableHttpTransport.class.getName() + ".onClientGone";
     static final String SESSION_HEADER = "Mcp-Session-Id";
     static final long HEARTBEAT_MILLIS = 500;
-    private static final String EVENT_STREAM = HttpMessages.EVENT_STREAM;
     private static final Duration SESSION_CLOSE_TIMEOUT = Duration.ofSeconds(30);
     private static final Heartbeats HEARTBEATS = new Heartbeats();
     /** The versions of the protocol that have streamable HTTP. */
@@ -179,23 +178,23 @@ final class StreamableHttpTransport extends HttpServlet implements McpStreamable
         if (posted == null) {
             return;
         }
-        List<String> missing = new java.util.ArrayList<>(posted.missingAccept());
         McpSchema.JSONRPCMessage message = posted.message();
-        McpTransportContext context = contextExtractor.extract(request);
         if (message instanceof McpSchema.JSONRPCRequest r && McpSchema.METHOD_INITIALIZE.equals(r.method())) {
-            if (!missing.isEmpty()) {
-                HttpMessages.error(response, 400, posted.id(), -32600, String.join("; ", missing));
+            if (!posted.missingAccept().isEmpty()) {
+                HttpMessages.error(response, 400, posted.id(), -32600, String.join("; ", posted.missingAccept()));
                 return;
             }
             initialize(r, response);
             return;
         }
         String sessionId = request.getHeader(SESSION_HEADER);
-        if (sessionId == null || sessionId.isBlank()) {
-            missing.add("Session ID required in Mcp-Session-Id header");
-        }
-        if (!missing.isEmpty()) {
-            HttpMessages.error(response, 400, posted.id(), -32600, String.join("; ", missing));
+        boolean noSession = sessionId == null || sessionId.isBlank();
+        if (noSession || !posted.missingAccept().isEmpty()) {
+            List<String> problems = new java.util.ArrayList<>(posted.missingAccept());
+            if (noSession) {
+                problems.add("Session ID required in Mcp-Session-Id header");
+            }
+            HttpMessages.error(response, 400, posted.id(), -32600, String.join("; ", problems));
             return;
         }
         McpStreamableServerSession session = sessions.get(sessionId);
@@ -204,6 +203,7 @@ final class StreamableHttpTransport extends HttpServlet implements McpStreamable
             return;
         }
         active.get().add(sessionId);
+        McpTransportContext context = contextExtractor.extract(request);
         switch (message) {
             case McpSchema.JSONRPCRequest r -> answer(session, r, context, request, response);
             case McpSchema.JSONRPCResponse r -> accepted(session.accept(r), context, response);
@@ -272,7 +272,7 @@ final class StreamableHttpTransport extends HttpServlet implements McpStreamable
         }
         String accept = request.getHeader("Accept");
         String sessionId = request.getHeader(SESSION_HEADER);
-        if (accept == null || !accept.contains(EVENT_STREAM) || sessionId == null || sessionId.isBlank()) {
+        if (accept == null || !accept.contains(HttpMessages.EVENT_STREAM) || sessionId == null || sessionId.isBlank()) {
             HttpMessages.error(response, 400, null, -32600, "a GET needs Accept: text/event-stream and an Mcp-Session-Id header");
             return;
         }
@@ -372,7 +372,7 @@ final class StreamableHttpTransport extends HttpServlet implements McpStreamable
     /** Turns {@code response} into an event stream: its status and headers, and the stream to write events to. */
     private static OutputStream startEventStream(HttpServletResponse response) throws IOException {
         response.setStatus(200);
-        response.setContentType(EVENT_STREAM);
+        response.setContentType(HttpMessages.EVENT_STREAM);
         response.setHeader("Cache-Control", "no-cache");
         return response.getOutputStream();
     }

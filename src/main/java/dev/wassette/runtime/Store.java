@@ -9,6 +9,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 
 /**
  * A Wasmtime store: the instances, memories and WASI state of one unit of work (in Wassette, one
@@ -280,12 +282,12 @@ public final class Store implements AutoCloseable {
      * this store's deadline passes or its call is cancelled (a {@link TrapException} of that kind).
      */
     void admitInstance() {
-        java.util.concurrent.Semaphore slots = engine.instanceSlotPermits();
+        Semaphore slots = engine.instanceSlotPermits();
         if (slots == null) {
             return;
         }
         try {
-            while (!slots.tryAcquire(SLOT_WAIT_POLL.toNanos(), java.util.concurrent.TimeUnit.NANOSECONDS)) {
+            while (!slots.tryAcquire(SLOT_WAIT_POLL.toNanos(), TimeUnit.NANOSECONDS)) {
                 DeadlineWatch.Stop stop = watch == null ? null : watch.stop();
                 if (stop != null) {
                     throw new TrapException(stop.kind() == dev.wassette.ffi.Wasmtime.WASSETTE_ERROR_CANCELLED() ? TrapException.Kind.CANCELLED
