@@ -7,6 +7,7 @@ import dev.wassette.mcp.EarlyAnswers;
 import dev.wassette.mcp.EarlyResponder;
 import dev.wassette.mcp.HttpMcpServer;
 import dev.wassette.mcp.OperatorEndpoints;
+import dev.wassette.mcp.ServerStartup;
 import dev.wassette.mcp.StreamTransport;
 import dev.wassette.mcp.WassetteMcpServer;
 import dev.wassette.runtime.Engine;
@@ -47,6 +48,14 @@ final class RunCommand implements Callable<Integer> {
         System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.err), true));
         ClientEnvironment client = ClientEnvironment.ofThisProcess();
         Config config = options.config(client);
+        EarlyResponder responder = EarlyResponder.started();
+        if (responder != null) {
+            responder.configured(options.storeDirectory(config, client), options.servesBuiltinAndStoredToolsOnly());
+        }
+        // Only now: on two cores, starting them at once had the command line parsed in twice the time,
+        // and an unrecorded configuration's early answers wait for it (bench/README.md, V).
+        Engines.startCreating();
+        ServerStartup.prepareAhead();
         PrintWriter err = spec.commandLine().getErr();
         ServerOptions.ManifestRead read = options.readManifest(client, err);
         if (read.unreadable()) {
@@ -65,13 +74,12 @@ final class RunCommand implements Callable<Integer> {
             // The answers the next run of this configuration gives while its server starts
             // (EarlyResponder): written after each change, the first time when the start's loading of
             // the stored components ends. Listening before that loading starts, so it cannot end unheard.
-            EarlyResponder responder = EarlyResponder.started();
             boolean relative = options.resolvesAgainstWorkingDirectory(config);
             Path earlyFile = responder == null ? null : responder.file(relative);
             EarlyAnswers early = null;
             if (earlyFile != null) {
                 early = new EarlyAnswers(earlyFile, server, transport.protocolVersions(), host.store().directory(),
-                        options.configurationFiles(client), relative ? client.workingDirectory() : null);
+                        options.configurationFiles(client), relative ? client.workingDirectory() : null, responder.emptyStoreFile());
                 server.onChange(early::refresh);
                 if (options.pinned()) {
                     early.refresh();

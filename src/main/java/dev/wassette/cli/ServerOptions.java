@@ -183,10 +183,23 @@ final class ServerOptions {
         return Config.load(configFile != null ? client.resolve(configFile) : Config.defaultFile(), client.variables());
     }
 
+    /** The component store of a server whose client is {@code client}. */
+    Path storeDirectory(Config config, ClientEnvironment client) {
+        return client.resolve(componentDir != null ? componentDir : config.componentDir());
+    }
+
+    /**
+     * Whether the server serves the built-in tools and the stored components' and nothing else: no
+     * manifest provisions components, and the built-in tools are not disabled.
+     */
+    boolean servesBuiltinAndStoredToolsOnly() {
+        return !disableBuiltinTools && manifest == null;
+    }
+
     /** Host settings for a server whose client is {@code client}: its variables, its working directory. */
     ComponentHost.Settings settings(Config config, ClientEnvironment client) throws IOException {
         return ComponentHost.Settings.builder()
-                .componentDir(client.resolve(componentDir != null ? componentDir : config.componentDir()))
+                .componentDir(storeDirectory(config, client))
                 .secretsDir(client.resolve(secretsDir != null ? secretsDir : config.secretsDir()))
                 .baseDir(client.workingDirectory())
                 .processEnv(client.variables())

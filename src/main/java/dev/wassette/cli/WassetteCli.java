@@ -84,8 +84,11 @@ public final class WassetteCli implements Runnable {
             SecretCommand.class, CommandLine.HelpCommand.class, picocli.AutoComplete.GenerateCompletion.class, AotTrainCommand.class,
             DaemonCommand.class);
 
-    /** The server commands: their engine and JSON mapper are prepared at once ({@link Engines#startCreating}, {@link ServerStartup#prepareAhead}). */
-    private static final List<Class<?>> SERVERS = List.of(RunCommand.class, ServeCommand.class, AotTrainCommand.class, DaemonCommand.class);
+    /**
+     * The server commands whose engine and JSON mapper are prepared at once ({@link Engines#startCreating},
+     * {@link ServerStartup#prepareAhead}); {@code run} starts them once its command line is parsed.
+     */
+    private static final List<Class<?>> SERVERS = List.of(ServeCommand.class, AotTrainCommand.class, DaemonCommand.class);
 
     /** The whole command line (for help and completion). */
     static CommandLine commandLine() {

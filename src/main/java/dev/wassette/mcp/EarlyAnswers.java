@@ -45,6 +45,8 @@ public final class EarlyAnswers {
     public static final java.time.Duration KEPT = java.time.Duration.ofDays(7);
     /** The files of the daemons' answers ({@code <hex key>.early.json}), not those of {@code run} ({@code run-<key>.early.json}). */
     public static final String DAEMON_FILES = "[0-9a-f]*.early.json";
+    /** The {@code "for"} of the answers of an empty store, which depend on the build alone. */
+    static final String FOR_EMPTY_STORE = "empty-store";
     /** How long a write waits after the change that asked for it. */
     static final java.time.Duration REFRESH_DELAY = java.time.Duration.ofMillis(500);
 
@@ -54,6 +56,8 @@ public final class EarlyAnswers {
     private final Path storeDirectory;
     private final List<Path> configurationFiles;
     private final Path workingDirectory;
+    /** Where this build's answers for an empty store are kept (null: nowhere), written with the first write if absent. */
+    private final Path emptyStoreFile;
     private final ObjectMapper json;
     private final Object writing = new Object();
     /** {@link #writeLast} was called: the daemon is stopping. */
@@ -70,7 +74,17 @@ public final class EarlyAnswers {
      */
     public EarlyAnswers(Path file, WassetteMcpServer server, List<String> protocolVersions, Path storeDirectory, List<Path> configurationFiles,
                         Path workingDirectory) {
+        this(file, server, protocolVersions, storeDirectory, configurationFiles, workingDirectory, null);
+    }
+
+    /**
+     * The same, and the build's answers for an empty store are written to {@code emptyStoreFile} (null:
+     * not) with the first write, unless that file exists ({@link EarlyResponder#emptyStoreFile()}).
+     */
+    public EarlyAnswers(Path file, WassetteMcpServer server, List<String> protocolVersions, Path storeDirectory, List<Path> configurationFiles,
+                        Path workingDirectory, Path emptyStoreFile) {
         this.file = file;
+        this.emptyStoreFile = emptyStoreFile;
         this.server = server;
         this.protocolVersions = List.copyOf(protocolVersions);
         this.storeDirectory = storeDirectory;
@@ -150,17 +164,7 @@ public final class EarlyAnswers {
                 for (Path f : configurationFiles) {
                     configuration.set(f.toAbsolutePath().toString(), stampOf(ComponentMetadata.FileStamp.of(f.toAbsolutePath())));
                 }
-                List<McpSchema.Tool> listed = server.listTools();
-                ObjectNode root = json.createObjectNode();
-                root.put("format", FORMAT);
-                ObjectNode initialize = root.putObject("initialize");
-                initialize.put("latest", protocolVersions.getLast());
-                ObjectNode results = initialize.putObject("results");
-                for (String version : protocolVersions) {
-                    results.set(version, json.valueToTree(server.initializeResult(version)));
-                }
-                root.set("tools", json.valueToTree(new McpSchema.ListToolsResult(listed, null)));
-                root.put("toolsDigest", toolsDigest(listed, json));
+                ObjectNode root = answers(server, protocolVersions, server.listTools());
                 root.set("store", store);
                 root.set("configuration", configuration);
                 root.put("workingDirectory", workingDirectory == null ? null : workingDirectory.toString());
@@ -168,7 +172,45 @@ public final class EarlyAnswers {
             } catch (IOException | RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "cannot write the early answers {0}: {1}", file, e.getMessage());
             }
+            if (emptyStoreFile != null && !Files.exists(emptyStoreFile, LinkOption.NOFOLLOW_LINKS)) {
+                writeForEmptyStore(emptyStoreFile, server, protocolVersions);
+            }
         }
+    }
+
+    /**
+     * Writes what a server of this build answers with an empty store, to {@code file}: its {@code
+     * initialize} results and the built-in tools, whatever this server's own store and options (a
+     * configuration that serves only those, with a store holding no component, lists exactly them).
+     * {@link EarlyResponder} answers a configuration no run recorded from it. A failure is logged.
+     */
+    public static void writeForEmptyStore(Path file, WassetteMcpServer server, List<String> protocolVersions) {
+        if (server.initializeResult(protocolVersions.getLast()) == null) {
+            return;
+        }
+        try {
+            ObjectNode root = answers(server, protocolVersions, server.builtinTools());
+            root.put("for", FOR_EMPTY_STORE);
+            AtomicFiles.write(file, server.objectMapper().writeValueAsBytes(root), PosixFilePermissions.fromString("rw-------"));
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot write the early answers {0}: {1}", file, e.getMessage());
+        }
+    }
+
+    /** {"format", "initialize": {"latest", "results": {version: result}}, "tools": the list result of {@code tools}, "toolsDigest"}. */
+    private static ObjectNode answers(WassetteMcpServer server, List<String> protocolVersions, List<McpSchema.Tool> tools) throws IOException {
+        ObjectMapper json = server.objectMapper();
+        ObjectNode root = json.createObjectNode();
+        root.put("format", FORMAT);
+        ObjectNode initialize = root.putObject("initialize");
+        initialize.put("latest", protocolVersions.getLast());
+        ObjectNode results = initialize.putObject("results");
+        for (String version : protocolVersions) {
+            results.set(version, json.valueToTree(server.initializeResult(version)));
+        }
+        root.set("tools", json.valueToTree(new McpSchema.ListToolsResult(tools, null)));
+        root.put("toolsDigest", toolsDigest(tools, json));
+        return root;
     }
 
     private static String digest(byte[] json) {

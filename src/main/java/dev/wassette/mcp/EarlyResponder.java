@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -43,6 +44,13 @@ import java.util.TreeMap;
  * #handOver}): it skips its answers to the requests answered here, and sends
  * {@code notifications/tools/list_changed} if its tools are not the ones listed.
  *
+ * <p>A configuration no run recorded yet (a new store, other options, a new environment) is answered
+ * from the answers of an empty store ({@link EarlyAnswers#writeForEmptyStore}), which depend only on
+ * the build and are kept in the user's cache: when the server, as configured, serves the built-in
+ * tools and the store's components and nothing else, and its store holds no component. That takes
+ * the configuration, which the command line gives ({@link #configured}); until then the answering
+ * waits, reading nothing.
+ *
  * <p>One thread reads stdin until the server takes over; the read in progress then (if any) is the
  * server's first input, and the server reads stdin itself after it. No thread stays in between.
  */
@@ -67,6 +75,8 @@ public final class EarlyResponder {
     private final Path workingDirectory;
     /** The file the answers given came from (null: none loaded). */
     private volatile Path answeredFrom;
+    /** What {@link #configured} said; null until then. */
+    private Configuration configuration;
     private final InputStream in;
     private final OutputStream out;
     private final Object lock = new Object();
@@ -98,7 +108,15 @@ public final class EarlyResponder {
      * reading {@code in} and writing to {@code out}; {@link #handOver} ends it.
      */
     public static EarlyResponder start(Path file, InputStream in, OutputStream out) {
-        return start(() -> new AnswerFiles(file, file), Path.of(""), in, out);
+        return start(() -> new AnswerFiles(file, file, null), Path.of(""), in, out);
+    }
+
+    /**
+     * Starts answering from {@code file}, or, if it does not hold, from the empty store's answers in
+     * {@code emptyStoreFile} once {@link #configured} allows them.
+     */
+    static EarlyResponder start(Path file, Path emptyStoreFile, InputStream in, OutputStream out) {
+        return start(() -> new AnswerFiles(file, file, emptyStoreFile), Path.of(""), in, out);
     }
 
     private static EarlyResponder start(java.util.function.Supplier<AnswerFiles> locate, Path workingDirectory, InputStream in, OutputStream out) {
@@ -116,7 +134,7 @@ public final class EarlyResponder {
         started = start(() -> {
             Path dir = runtimeDirectory(environment);
             return dir == null ? null : new AnswerFiles(dir.resolve("run-" + key(runArguments, environment, workingDirectory) + ".early.json"),
-                    dir.resolve("run-" + key(runArguments, environment, null) + ".early.json"));
+                    dir.resolve("run-" + key(runArguments, environment, null) + ".early.json"), emptyStoreAnswers());
         }, workingDirectory, stdin, stdout);
     }
 
@@ -139,7 +157,7 @@ public final class EarlyResponder {
      * store), so the answering tries both, the working directory's first; the stamps a file records
      * decide whether it still holds.
      */
-    record AnswerFiles(Path inWorkingDirectory, Path inAnyWorkingDirectory) {
+    record AnswerFiles(Path inWorkingDirectory, Path inAnyWorkingDirectory, Path forEmptyStore) {
         Path forServer(boolean resolvesAgainstWorkingDirectory) {
             return resolvesAgainstWorkingDirectory ? inWorkingDirectory : inAnyWorkingDirectory;
         }
@@ -153,6 +171,73 @@ public final class EarlyResponder {
     public Path file(boolean resolvesAgainstWorkingDirectory) {
         AnswerFiles found = files.join();
         return found == null ? null : found.forServer(resolvesAgainstWorkingDirectory);
+    }
+
+    /** Where this build's answers for an empty store are kept, or null if nowhere (no private cache directory). */
+    public Path emptyStoreFile() {
+        AnswerFiles found = files.join();
+        return found == null ? null : found.forEmptyStore();
+    }
+
+    /**
+     * What the command line configured, once parsed: the server's store, and whether it serves the
+     * built-in tools and the store's components and nothing else (no manifest provisions others, the
+     * built-in tools are not disabled). The answering waits for this before it answers from the empty
+     * store's answers.
+     */
+    public void configured(Path storeDirectory, boolean servesBuiltinAndStoredToolsOnly) {
+        synchronized (lock) {
+            configuration = new Configuration(storeDirectory.toAbsolutePath(), servesBuiltinAndStoredToolsOnly);
+            lock.notifyAll();
+        }
+    }
+
+    private record Configuration(Path storeDirectory, boolean servesBuiltinAndStoredToolsOnly) {}
+
+    /**
+     * {@code $XDG_CACHE_HOME/wassette/answers/empty-store-<build key>.json}: the empty store's answers
+     * depend on the build alone and outlive a login session, so they are kept with the build's other
+     * caches. Null unless the directory is this user's and nobody else can open it.
+     */
+    public static Path emptyStoreAnswers() {
+        MessageDigest hash;
+        try {
+            hash = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        String build = HexFormat.of().formatHex(hash.digest(buildIdentity().getBytes(StandardCharsets.UTF_8)), 0, 8);
+        Path dir = privateDirectory(dev.wassette.host.Paths.cacheDirectory().resolve("answers"), true);
+        return dir == null ? null : dir.resolve("empty-store-" + build + ".json");
+    }
+
+    /**
+     * Waits until the command line is parsed ({@link #configured}) or the server takes over; true if
+     * the configuration serves what the empty store's answers list: the built-in tools, and no
+     * component, as its store holds none.
+     */
+    private boolean configurationServesAnEmptyStore() {
+        Configuration c;
+        synchronized (lock) {
+            while (configuration == null && !handedOver) {
+                try {
+                    lock.wait();
+                } catch (InterruptedException e) {
+                    return false;
+                }
+            }
+            c = configuration;
+            if (c == null || !c.servesBuiltinAndStoredToolsOnly()) {
+                return false;
+            }
+        }
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(c.storeDirectory(), "*.wasm")) {
+            return !entries.iterator().hasNext(); // a component is <id>.wasm (ComponentStore)
+        } catch (NoSuchFileException | java.nio.file.NotDirectoryException e) {
+            return e instanceof NoSuchFileException; // none yet; a file where the store should be: the server's to report
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     private void run() {
@@ -170,6 +255,13 @@ public final class EarlyResponder {
                 if (recorded != null) {
                     answeredFrom = f;
                     break;
+                }
+            }
+            if (recorded == null && found.forEmptyStore() != null) {
+                Recorded forEmptyStore = Recorded.loadForEmptyStore(found.forEmptyStore());
+                if (forEmptyStore != null && configurationServesAnEmptyStore()) {
+                    recorded = forEmptyStore;
+                    answeredFrom = found.forEmptyStore();
                 }
             }
         }
@@ -418,6 +510,7 @@ public final class EarlyResponder {
     public HandOver handOver() {
         synchronized (lock) {
             handedOver = true;
+            lock.notifyAll(); // an answering that waits for the configuration stops
             byte[] read = replay.toByteArray();
             int count = answered.size();
             if (count > 0) {
@@ -554,9 +647,28 @@ public final class EarlyResponder {
      */
     static Path runtimeDirectory(Map<String, String> environment) {
         try {
-            int uid = (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
             String base = environment.get("XDG_RUNTIME_DIR");
-            Path dir = base != null && Path.of(base).isAbsolute() ? Path.of(base, "wassette") : Path.of("/tmp", "wassette-" + uid);
+            return privateDirectory(base != null && Path.of(base).isAbsolute() ? Path.of(base, "wassette") : Path.of("/tmp", "wassette-" + uid()), false);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private static int uid() throws IOException {
+        return (Integer) Files.getAttribute(Path.of("/proc/self"), "unix:uid");
+    }
+
+    /**
+     * {@code dir}, created 0700 if absent (with its parents, as the umask has them, if {@code
+     * withParents}); null unless it is a directory of this user that nobody else can open: answers
+     * written there by another user would be served as ours.
+     */
+    private static Path privateDirectory(Path dir, boolean withParents) {
+        try {
+            int uid = uid();
+            if (withParents) {
+                Files.createDirectories(dir.getParent());
+            }
             try {
                 Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
             } catch (java.nio.file.FileAlreadyExistsException e) {
@@ -587,6 +699,18 @@ public final class EarlyResponder {
 
         /** The answers in {@code file}, if they hold for a process in {@code workingDirectory} (absolute, normalized). */
         static Recorded load(Path file, Path workingDirectory) {
+            return load(file, workingDirectory, false);
+        }
+
+        /**
+         * The answers of an empty store in {@code file} ({@link EarlyAnswers#writeForEmptyStore}):
+         * they record no stamps; whether they hold is the configuration's to say.
+         */
+        static Recorded loadForEmptyStore(Path file) {
+            return load(file, null, true);
+        }
+
+        private static Recorded load(Path file, Path workingDirectory, boolean forEmptyStore) {
             byte[] bytes;
             try {
                 bytes = Files.readAllBytes(file);
@@ -595,7 +719,7 @@ public final class EarlyResponder {
             }
             try (JsonParser p = JSON.createParser(bytes)) {
                 Long format = null;
-                String latest = null, digest = null;
+                String latest = null, digest = null, answersFor = null;
                 Map<String, byte[]> results = new HashMap<>();
                 byte[] tools = null;
                 boolean storeUnchanged = false, configurationUnchanged = false, sameWorkingDirectory = false;
@@ -608,6 +732,7 @@ public final class EarlyResponder {
                     switch (field) {
                         case "format" -> format = value == JsonToken.VALUE_NUMBER_INT ? p.getLongValue() : null;
                         case "toolsDigest" -> digest = value == JsonToken.VALUE_STRING ? p.getText() : null;
+                        case "for" -> answersFor = value == JsonToken.VALUE_STRING ? p.getText() : null;
                         case "tools" -> tools = value == JsonToken.START_OBJECT ? raw(p, bytes) : null;
                         case "initialize" -> {
                             expect(value, JsonToken.START_OBJECT);
@@ -635,7 +760,9 @@ public final class EarlyResponder {
                         default -> p.skipChildren();
                     }
                 }
-                if (format == null || format != EarlyAnswers.FORMAT || !storeUnchanged || !configurationUnchanged || !sameWorkingDirectory
+                boolean holds = forEmptyStore ? EarlyAnswers.FOR_EMPTY_STORE.equals(answersFor)
+                        : answersFor == null && storeUnchanged && configurationUnchanged && sameWorkingDirectory;
+                if (format == null || format != EarlyAnswers.FORMAT || !holds
                         || latest == null || !results.containsKey(latest) || tools == null || digest == null) {
                     return null;
                 }

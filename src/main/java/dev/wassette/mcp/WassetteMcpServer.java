@@ -173,6 +173,11 @@ public final class WassetteMcpServer implements AutoCloseable {
         changeListeners.add(listener);
     }
 
+    /** The built-in tools, as a session lists them when they are served (whether or not this server serves them). */
+    List<McpSchema.Tool> builtinTools() {
+        return builtins.specifications().stream().map(ServedTool::tool).toList();
+    }
+
     /** The tools a session lists now (none before the server is built). */
     List<McpSchema.Tool> listTools() {
         McpSyncServer s = server;

@@ -320,6 +320,74 @@ class EarlyResponderTest {
                 EarlyResponder.Recorded.load(file, HERE).initializeResult("2025-06-18"), "the recorded JSON, byte for byte");
     }
 
+    /** The build's answers for an empty store, as EarlyAnswers.writeForEmptyStore writes them: no stamps. */
+    private Path writeForEmptyStore() throws IOException {
+        ObjectNode root = (ObjectNode) JSON.readTree(file.toFile());
+        root.remove(List.of("store", "configuration", "workingDirectory"));
+        root.put("for", EarlyAnswers.FOR_EMPTY_STORE);
+        root.put("toolsDigest", "builtins");
+        Path f = tmp.resolve("empty-store.json");
+        Files.write(f, JSON.writeValueAsBytes(root));
+        return f;
+    }
+
+    @Test
+    void aNewConfigurationWhoseStoreHoldsNoComponentIsAnsweredFromTheEmptyStoresAnswersOnceConfigured() throws Exception {
+        Path forEmptyStore = writeForEmptyStore();
+        Path empty = tmp.resolve("new-store");
+        Files.createDirectories(empty);
+        Files.writeString(empty.resolve("notes.txt"), "not a component");
+        EarlyResponder responder = EarlyResponder.start(tmp.resolve("no-recording.early.json"), forEmptyStore,
+                Channels.newInputStream(stdin.source()), stdout);
+        send(INITIALIZE.formatted("2025-06-18"), INITIALIZED, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}");
+        // Nothing is answered before the command line says what the server serves.
+        long deadline = System.nanoTime() + Duration.ofMillis(200).toNanos();
+        while (System.nanoTime() < deadline) {
+            assertEquals(0, responder.bytesRead(), "no input read before the configuration is known");
+            Thread.sleep(10);
+        }
+        responder.configured(empty, true);
+        List<JsonNode> answers = stdout.lines(2);
+        assertEquals("load-component", answers.get(1).at("/result/tools/0/name").asText());
+        EarlyResponder.HandOver handOver = responder.handOver();
+        assertEquals("builtins", handOver.answered().toolsDigest(), "the server compares its tools with these");
+    }
+
+    @Test
+    void theEmptyStoresAnswersAreNotGivenForAStoreWithAComponentOrAServerThatServesOtherTools() throws Exception {
+        Path forEmptyStore = writeForEmptyStore();
+        Path empty = tmp.resolve("new-store");
+        Files.createDirectories(empty);
+        record Case(Path store, boolean servesBuiltinAndStoredToolsOnly) {}
+        for (Case c : List.of(new Case(store, true), new Case(empty, false))) { // store holds a.wasm
+            Pipe in = Pipe.open();
+            Output out = new Output();
+            EarlyResponder responder = EarlyResponder.start(tmp.resolve("no-recording.early.json"), forEmptyStore,
+                    Channels.newInputStream(in.source()), out);
+            OutputStream toResponder = Channels.newOutputStream(in.sink());
+            String opening = INITIALIZE.formatted("2025-06-18") + "\n";
+            toResponder.write(opening.getBytes(StandardCharsets.UTF_8));
+            toResponder.flush();
+            responder.configured(c.store(), c.servesBuiltinAndStoredToolsOnly());
+            InputStream server = responder.handOver().input();
+            assertEquals(opening, read(server, opening.length()), c + ": the server reads the opening");
+            assertEquals("", out.text(), c + ": nothing answered");
+        }
+        assertNull(EarlyResponder.Recorded.loadForEmptyStore(file), "a configuration's recording is not an empty store's");
+        assertNull(EarlyResponder.Recorded.load(forEmptyStore, HERE), "nor the other way round");
+    }
+
+    @Test
+    void aHandOverBeforeTheConfigurationIsKnownAnswersNothingAndWaitsForNothing() throws Exception {
+        EarlyResponder responder = EarlyResponder.start(tmp.resolve("no-recording.early.json"), writeForEmptyStore(),
+                Channels.newInputStream(stdin.source()), stdout);
+        String opening = INITIALIZE.formatted("2025-06-18") + "\n";
+        send(opening.strip());
+        InputStream server = responder.handOver().input();
+        assertEquals(opening, read(server, opening.length()));
+        assertEquals("", stdout.text());
+    }
+
     @Test
     void aConfigurationWithARelativePathIsAnsweredOnlyInTheDirectoryItWasResolvedIn() throws Exception {
         ObjectNode root = (ObjectNode) JSON.readTree(file.toFile());

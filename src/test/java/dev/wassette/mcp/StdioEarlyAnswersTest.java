@@ -52,6 +52,16 @@ class StdioEarlyAnswersTest {
         boolean answeredEarly() {
             return log.contains("of the session's first requests from");
         }
+
+        /** Answered from what an earlier run of this configuration recorded. */
+        boolean answeredFromItsRecording() {
+            return java.util.regex.Pattern.compile("of the session's first requests from .*/run-[0-9a-f]{16}\\.early\\.json").matcher(log).find();
+        }
+
+        /** Answered from the build's answers for an empty store. */
+        boolean answeredFromTheEmptyStoresAnswers() {
+            return java.util.regex.Pattern.compile("of the session's first requests from .*/answers/empty-store-[0-9a-f]{16}\\.json").matcher(log).find();
+        }
     }
 
     @BeforeEach
@@ -79,6 +89,7 @@ class StdioEarlyAnswersTest {
                 .directory(workingDirectory.toFile()).redirectError(log.toFile());
         pb.environment().put("XDG_RUNTIME_DIR", runtime.toString());
         pb.environment().put("XDG_CONFIG_HOME", dir.resolve("config").toString());
+        pb.environment().put("XDG_CACHE_HOME", dir.resolve("cache").toString()); // the build's answers for an empty store: none before the first run
         pb.environment().remove("WASSETTE_DAEMON_EARLY");
         Process server = pb.start();
         try {
@@ -135,7 +146,7 @@ class StdioEarlyAnswersTest {
         assertFalse(first.answeredEarly(), "nothing recorded before the first run");
 
         Session second = session(3, false, INITIALIZE, INITIALIZED, LIST, CALL);
-        assertTrue(second.answeredEarly(), second.log);
+        assertTrue(second.answeredFromItsRecording(), second.log);
         assertEquals(first.answer(1), second.answer(1), "initialize as the server answered it");
         assertEquals(first.answer(2), second.answer(2), "tools/list as the server answered it");
         assertFalse(second.answer(3).path("result").path("isError").asBoolean(true), "the server answers what follows: " + second.answer(3));
@@ -155,7 +166,7 @@ class StdioEarlyAnswersTest {
 
         // The call ends the early answers: the server answers the second tools/list.
         Session session = session(4, false, INITIALIZE, INITIALIZED, LIST, CALL, "{\"jsonrpc\":\"2.0\",\"id\":4,\"method\":\"tools/list\"}");
-        assertTrue(session.answeredEarly(), session.log);
+        assertTrue(session.answeredFromItsRecording(), session.log);
         assertFalse(names(session.answer(2)).contains(removed), "the recorded list, as recorded");
         assertTrue(session.notified("notifications/tools/list_changed"), session.messages().toString());
         assertTrue(names(session.answer(4)).contains(removed), "then the server's own list");
@@ -168,8 +179,41 @@ class StdioEarlyAnswersTest {
         Files.createDirectories(dir.resolve("components"));
         Files.writeString(dir.resolve("components").resolve("notes.txt"), "another process wrote here");
         Session session = session(2, false, INITIALIZE, INITIALIZED, LIST);
-        assertFalse(session.answeredEarly(), session.log);
+        assertFalse(session.answeredFromItsRecording(), session.log);
+        // The store still holds no component: the build's answers for an empty store hold.
+        assertTrue(session.answeredFromTheEmptyStoresAnswers(), session.log);
         assertEquals(2, session.messages().size(), session.messages().toString());
+    }
+
+    @Test
+    void aNewConfigurationWhoseStoreHoldsNoComponentIsAnsweredFromTheBuildsAnswersForAnEmptyStore() throws Exception {
+        Session first = session(2, true, INITIALIZE, INITIALIZED, LIST);
+        assertFalse(first.answeredEarly(), "no answers of any kind before the first run of this build: " + first.log);
+
+        // Another store: a configuration no run recorded.
+        Session other = session(dir, dir.resolve("another-store").toString(), 3, false, INITIALIZE, INITIALIZED, LIST, CALL);
+        assertTrue(other.answeredFromTheEmptyStoresAnswers(), other.log);
+        assertEquals(first.answer(1), other.answer(1), "initialize as the server answered it");
+        assertEquals(first.answer(2), other.answer(2), "tools/list as the server answered it");
+        assertFalse(other.answer(3).path("result").path("isError").asBoolean(true), "the server answers what follows: " + other.answer(3));
+        assertEquals(3, other.messages().size(), "each request answered once, and no list_changed: " + other.messages());
+    }
+
+    @Test
+    void aNewConfigurationWhoseStoreHoldsAComponentIsAnsweredByItsServer() throws Exception {
+        session(2, true, INITIALIZE, INITIALIZED, LIST);
+        Path store = dir.resolve("store-with-a-component");
+        // Stored as a user does, with its tools' metadata, so the server lists them at once.
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        Process load = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                "dev.wassette.cli.WassetteCli", "component", "load", dev.wassette.Fixtures.path("types.wasm").toString(), "--component-dir", store.toString())
+                .redirectErrorStream(true).start();
+        String output = new String(load.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(load.waitFor(BOUND.toSeconds(), TimeUnit.SECONDS) && load.exitValue() == 0, output);
+
+        Session session = session(dir, store.toString(), 2, false, INITIALIZE, INITIALIZED, LIST);
+        assertFalse(session.answeredEarly(), session.log);
+        assertTrue(names(session.answer(2)).contains("wassette_fixtures_types_0_1_0_add"), "the stored component's tools: " + session.answer(2));
     }
 
     @Test
@@ -177,7 +221,7 @@ class StdioEarlyAnswersTest {
         // As an MCP client that starts a server per workspace, with the same absolute configuration.
         Session first = session(dir.resolve("workspace-a"), dir.resolve("components").toString(), 2, true, INITIALIZE, INITIALIZED, LIST);
         Session second = session(dir.resolve("workspace-b"), dir.resolve("components").toString(), 2, false, INITIALIZE, INITIALIZED, LIST);
-        assertTrue(second.answeredEarly(), second.log);
+        assertTrue(second.answeredFromItsRecording(), second.log);
         assertEquals(first.answer(2), second.answer(2), "tools/list as the server answered it");
         assertEquals(2, second.messages().size(), "no list_changed: " + second.messages());
     }
@@ -187,9 +231,9 @@ class StdioEarlyAnswersTest {
         session(dir.resolve("workspace-a"), "components", 2, true, INITIALIZE, INITIALIZED, LIST);
         // Elsewhere "components" is another store: not answered from the first one's recording.
         Session elsewhere = session(dir.resolve("workspace-b"), "components", 2, false, INITIALIZE, INITIALIZED, LIST);
-        assertFalse(elsewhere.answeredEarly(), elsewhere.log);
+        assertFalse(elsewhere.answeredFromItsRecording(), elsewhere.log);
         Session again = session(dir.resolve("workspace-a"), "components", 2, false, INITIALIZE, INITIALIZED, LIST);
-        assertTrue(again.answeredEarly(), again.log);
+        assertTrue(again.answeredFromItsRecording(), again.log);
     }
 
     private static List<String> names(JsonNode listAnswer) {
