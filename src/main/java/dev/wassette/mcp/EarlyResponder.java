@@ -475,14 +475,18 @@ public final class EarlyResponder {
     }
 
     /**
-     * Deletes the answers other configurations of {@code run} recorded that no run wrote for
-     * {@link EarlyAnswers#KEPT} (the daemons' files are the daemons' to clear).
+     * Deletes the answers other configurations of {@code run} recorded, and other builds' answers for
+     * an empty store, that no run wrote for {@link EarlyAnswers#KEPT} (the daemons' files are the
+     * daemons' to clear).
      */
     public void forgetStale() {
         AnswerFiles own = files.join();
         if (own != null) {
             EarlyAnswers.forgetStale(own.inWorkingDirectory().getParent(), "run-*.early.json",
                     Set.copyOf(List.of(own.inWorkingDirectory(), own.inAnyWorkingDirectory())));
+            if (own.forEmptyStore() != null) {
+                EarlyAnswers.forgetStale(own.forEmptyStore().getParent(), "empty-store-*.json", Set.of(own.forEmptyStore()));
+            }
         }
     }
 

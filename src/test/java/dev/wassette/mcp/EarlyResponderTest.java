@@ -430,9 +430,21 @@ class EarlyResponderTest {
         Files.setLastModifiedTime(old, longAgo);
         Files.setLastModifiedTime(other, longAgo);
         Files.setLastModifiedTime(file, longAgo); // this run's own, which it rewrites
-        EarlyResponder.start(file, InputStream.nullInputStream(), stdout).forgetStale();
+        // The builds' answers for an empty store: this build's is kept, however old.
+        Path answers = Files.createDirectories(tmp.resolve("answers"));
+        Path ownBuild = answers.resolve("empty-store-00000000000000aa.json");
+        Path oldBuild = answers.resolve("empty-store-00000000000000bb.json");
+        Path recentBuild = answers.resolve("empty-store-00000000000000cc.json");
+        for (Path f : List.of(ownBuild, oldBuild, recentBuild)) {
+            Files.writeString(f, "{}");
+        }
+        Files.setLastModifiedTime(ownBuild, longAgo);
+        Files.setLastModifiedTime(oldBuild, longAgo);
+        EarlyResponder.start(file, ownBuild, InputStream.nullInputStream(), stdout).forgetStale();
         assertEquals(false, Files.exists(old));
         assertTrue(Files.exists(recent) && Files.exists(other) && Files.exists(file));
+        assertEquals(false, Files.exists(oldBuild));
+        assertTrue(Files.exists(ownBuild) && Files.exists(recentBuild));
     }
 
     @Test
