@@ -56,7 +56,7 @@ public final class EarlyAnswers {
     private final Path storeDirectory;
     private final List<Path> configurationFiles;
     private final Path workingDirectory;
-    /** Where this build's answers for an empty store are kept (null: nowhere), written with the first write if absent. */
+    /** Where this build's answers for an empty store are kept (null: nowhere), written by a write that finds none usable there. */
     private final Path emptyStoreFile;
     private final ObjectMapper json;
     private final Object writing = new Object();
@@ -79,7 +79,7 @@ public final class EarlyAnswers {
 
     /**
      * The same, and the build's answers for an empty store are written to {@code emptyStoreFile} (null:
-     * not) with the first write, unless that file exists ({@link EarlyResponder#emptyStoreFile()}).
+     * not) by a write that finds no usable answers there ({@link EarlyResponder#emptyStoreFile()}).
      */
     public EarlyAnswers(Path file, WassetteMcpServer server, List<String> protocolVersions, Path storeDirectory, List<Path> configurationFiles,
                         Path workingDirectory, Path emptyStoreFile) {
@@ -172,7 +172,7 @@ public final class EarlyAnswers {
             } catch (IOException | RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "cannot write the early answers {0}: {1}", file, e.getMessage());
             }
-            if (emptyStoreFile != null && !Files.exists(emptyStoreFile, LinkOption.NOFOLLOW_LINKS)) {
+            if (emptyStoreFile != null && EarlyResponder.Recorded.loadForEmptyStore(emptyStoreFile) == null) { // absent or unusable
                 writeForEmptyStore(emptyStoreFile, server, protocolVersions);
             }
         }

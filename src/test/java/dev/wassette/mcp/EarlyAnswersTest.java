@@ -44,6 +44,31 @@ class EarlyAnswersTest {
     }
 
     @Test
+    void theEmptyStoresAnswersAreTheBuiltinToolsAndAreWrittenAgainWhenUnusable() throws Exception {
+        server.streams(transport);
+        Path forEmptyStore = dir.resolve("empty-store.json");
+        Files.writeString(forEmptyStore, "{\"format\":"); // cut short: as good as none
+        EarlyAnswers early = new EarlyAnswers(dir.resolve("run-x.early.json"), server, transport.protocolVersions(), store, List.of(),
+                null, forEmptyStore);
+        early.write();
+        EarlyResponder.Recorded recorded = EarlyResponder.Recorded.loadForEmptyStore(forEmptyStore);
+        assertTrue(recorded != null, Files.readString(forEmptyStore));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(forEmptyStore)));
+        // The store is empty here, so the server lists exactly the built-in tools: the same list, the same digest.
+        assertEquals(JSON.valueToTree(new io.modelcontextprotocol.spec.McpSchema.ListToolsResult(server.listTools(), null)),
+                JSON.readTree(recorded.tools));
+        assertEquals(EarlyAnswers.toolsDigest(server), recorded.digest);
+        assertEquals(JSON.valueToTree(server.initializeResult(transport.protocolVersions().getLast())),
+                JSON.readTree(recorded.initializeResult(transport.protocolVersions().getLast())));
+
+        // A usable file is left as it is.
+        java.nio.file.attribute.FileTime written = Files.getLastModifiedTime(forEmptyStore);
+        Files.setLastModifiedTime(forEmptyStore, java.nio.file.attribute.FileTime.fromMillis(written.toMillis() - 60_000));
+        early.write();
+        assertEquals(written.toMillis() - 60_000, Files.getLastModifiedTime(forEmptyStore).toMillis());
+    }
+
+    @Test
     void nothingIsWrittenBeforeTheServerIsBuiltAndThenItsAnswersAndTheStoresStamps() throws Exception {
         Path file = EarlyAnswers.besideSocket(dir.resolve("0123456789abcdef.sock"));
         assertEquals(dir.resolve("0123456789abcdef.early.json"), file);
