@@ -147,10 +147,19 @@ class StdioEarlyAnswersTest {
 
         Session second = session(3, false, INITIALIZE, INITIALIZED, LIST, CALL);
         assertTrue(second.answeredFromItsRecording(), second.log);
-        assertEquals(first.answer(1), second.answer(1), "initialize as the server answered it");
-        assertEquals(first.answer(2), second.answer(2), "tools/list as the server answered it");
-        assertFalse(second.answer(3).path("result").path("isError").asBoolean(true), "the server answers what follows: " + second.answer(3));
-        assertEquals(3, second.messages().size(), "each request answered once, and no list_changed: " + second.messages());
+        assertAnsweredAsItsServerAndTakenOver(first, second);
+    }
+
+    /**
+     * {@code later}, a session of initialize, initialized, tools/list and a call, got {@code
+     * first}'s answers to the opening, and its server answered the call, with nothing answered twice
+     * and no list_changed.
+     */
+    private static void assertAnsweredAsItsServerAndTakenOver(Session first, Session later) {
+        assertEquals(first.answer(1), later.answer(1), "initialize as the server answered it");
+        assertEquals(first.answer(2), later.answer(2), "tools/list as the server answered it");
+        assertFalse(later.answer(3).path("result").path("isError").asBoolean(true), "the server answers what follows: " + later.answer(3));
+        assertEquals(3, later.messages().size(), "each request answered once, and no list_changed: " + later.messages());
     }
 
     @Test
@@ -193,10 +202,7 @@ class StdioEarlyAnswersTest {
         // Another store: a configuration no run recorded.
         Session other = session(dir, dir.resolve("another-store").toString(), 3, false, INITIALIZE, INITIALIZED, LIST, CALL);
         assertTrue(other.answeredFromTheEmptyStoresAnswers(), other.log);
-        assertEquals(first.answer(1), other.answer(1), "initialize as the server answered it");
-        assertEquals(first.answer(2), other.answer(2), "tools/list as the server answered it");
-        assertFalse(other.answer(3).path("result").path("isError").asBoolean(true), "the server answers what follows: " + other.answer(3));
-        assertEquals(3, other.messages().size(), "each request answered once, and no list_changed: " + other.messages());
+        assertAnsweredAsItsServerAndTakenOver(first, other);
     }
 
     @Test
