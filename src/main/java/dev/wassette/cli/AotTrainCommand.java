@@ -91,9 +91,9 @@ final class AotTrainCommand implements Callable<Integer> {
                 new EarlyAnswers(early, server, transport.protocolVersions(), host.store().directory(), List.of(tmp.resolve("absent.toml")), null).write();
                 answerEarly(early);
                 // And this build's answers for an empty store, which a new configuration's first run answers from.
-                Path forEmptyStore = EarlyResponder.emptyStoreAnswers();
-                if (forEmptyStore != null) {
-                    EarlyAnswers.writeForEmptyStore(forEmptyStore, server, transport.protocolVersions());
+                Path answersDirectory = EarlyResponder.cachedAnswersDirectory();
+                if (answersDirectory != null) {
+                    EarlyAnswers.writeForEmptyStore(answersDirectory, server, transport.protocolVersions());
                 }
                 toServer.close();
             }

@@ -79,7 +79,8 @@ final class RunCommand implements Callable<Integer> {
             EarlyAnswers early = null;
             if (earlyFile != null) {
                 early = new EarlyAnswers(earlyFile, server, transport.protocolVersions(), host.store().directory(),
-                        options.configurationFiles(client), relative ? client.workingDirectory() : null, responder.emptyStoreFile());
+                        options.configurationFiles(client), relative ? client.workingDirectory() : null,
+                        options.servesBuiltinAndStoredToolsOnly() ? responder.answersDirectory() : null);
                 server.onChange(early::refresh);
                 if (options.pinned()) {
                     early.refresh();

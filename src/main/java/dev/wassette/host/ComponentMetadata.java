@@ -63,6 +63,56 @@ public final class ComponentMetadata {
     /** What a metadata file says: valid for the component file with {@code stamp} and {@code sha256}. */
     public record Entry(String sha256, String nativeVersion, FileStamp stamp, List<ExportedFunction> functions) {}
 
+    /** The part of a metadata file that says which bytes and native library it describes. */
+    public record Header(String sha256, String nativeVersion, FileStamp stamp) {
+        private static final com.fasterxml.jackson.core.JsonFactory STREAMING = new com.fasterxml.jackson.core.JsonFactory();
+
+        /**
+         * The header of the metadata file {@code file} (its functions skipped), read with the
+         * streaming parser, and without initializing {@link ComponentMetadata} (whose data binding
+         * is slow to set up): for a process that is still starting. Null when the file is missing,
+         * unreadable or of another format.
+         */
+        public static Header read(Path file) {
+            try (com.fasterxml.jackson.core.JsonParser p = STREAMING.createParser(file.toFile())) {
+                if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                    return null;
+                }
+                long format = -1, size = -1, modified = 0;
+                String sha = null, nativeVersion = null, key = null;
+                while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                    String field = p.currentName();
+                    com.fasterxml.jackson.core.JsonToken value = p.nextToken();
+                    switch (field) {
+                        case "format" -> format = value.isNumeric() ? p.getLongValue() : -1;
+                        case "sha256" -> sha = value == com.fasterxml.jackson.core.JsonToken.VALUE_STRING ? p.getText() : null;
+                        case "native" -> nativeVersion = value == com.fasterxml.jackson.core.JsonToken.VALUE_STRING ? p.getText() : null;
+                        case "file" -> {
+                            if (value != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                                return null;
+                            }
+                            while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                                String name = p.currentName();
+                                com.fasterxml.jackson.core.JsonToken v = p.nextToken();
+                                switch (name) {
+                                    case "size" -> size = v.isNumeric() ? p.getLongValue() : -1;
+                                    case "modified_ns" -> modified = v.isNumeric() ? p.getLongValue() : 0;
+                                    case "key" -> key = v == com.fasterxml.jackson.core.JsonToken.VALUE_STRING ? p.getText() : null;
+                                    default -> p.skipChildren();
+                                }
+                            }
+                        }
+                        default -> p.skipChildren();
+                    }
+                }
+                return format == FORMAT && sha != null && nativeVersion != null && key != null
+                        ? new Header(sha, nativeVersion, new FileStamp(size, modified, key)) : null;
+            } catch (IOException | RuntimeException e) {
+                return null;
+            }
+        }
+    }
+
     static String sha256(byte[] bytes) {
         return HexFormat.of().formatHex(digest().digest(bytes));
     }

@@ -45,8 +45,8 @@ public final class EarlyAnswers {
     public static final java.time.Duration KEPT = java.time.Duration.ofDays(7);
     /** The files of the daemons' answers ({@code <hex key>.early.json}), not those of {@code run} ({@code run-<key>.early.json}). */
     public static final String DAEMON_FILES = "[0-9a-f]*.early.json";
-    /** The {@code "for"} of the answers of an empty store, which depend on the build alone. */
-    static final String FOR_EMPTY_STORE = "empty-store";
+    /** The {@code "for"} of the answers for a store content, which depend on the build and the content alone. */
+    static final String FOR_STORE_CONTENT = "store-content";
     /** How long a write waits after the change that asked for it. */
     static final java.time.Duration REFRESH_DELAY = java.time.Duration.ofMillis(500);
 
@@ -56,8 +56,8 @@ public final class EarlyAnswers {
     private final Path storeDirectory;
     private final List<Path> configurationFiles;
     private final Path workingDirectory;
-    /** Where this build's answers for an empty store are kept (null: nowhere), written by a write that finds none usable there. */
-    private final Path emptyStoreFile;
+    /** Where the answers for store contents are kept (null: not written, see the constructor). */
+    private final Path answersDirectory;
     private final ObjectMapper json;
     private final Object writing = new Object();
     /** {@link #writeLast} was called: the daemon is stopping. */
@@ -78,13 +78,15 @@ public final class EarlyAnswers {
     }
 
     /**
-     * The same, and the build's answers for an empty store are written to {@code emptyStoreFile} (null:
-     * not) by a write that finds no usable answers there ({@link EarlyResponder#emptyStoreFile()}).
+     * The same, and each write also records the answers for the store's content in {@code
+     * answersDirectory} ({@link #writeForStoreContent}), unless answers for that content are there;
+     * null: not, as for a server that serves more or less than the built-in tools and its store's
+     * components (a manifest's, none built in), whose tools the content does not tell.
      */
     public EarlyAnswers(Path file, WassetteMcpServer server, List<String> protocolVersions, Path storeDirectory, List<Path> configurationFiles,
-                        Path workingDirectory, Path emptyStoreFile) {
+                        Path workingDirectory, Path answersDirectory) {
         this.file = file;
-        this.emptyStoreFile = emptyStoreFile;
+        this.answersDirectory = answersDirectory;
         this.server = server;
         this.protocolVersions = List.copyOf(protocolVersions);
         this.storeDirectory = storeDirectory;
@@ -172,25 +174,37 @@ public final class EarlyAnswers {
             } catch (IOException | RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "cannot write the early answers {0}: {1}", file, e.getMessage());
             }
-            if (emptyStoreFile != null && EarlyResponder.Recorded.loadForEmptyStore(emptyStoreFile) == null) { // absent or unusable
-                writeForEmptyStore(emptyStoreFile, server, protocolVersions);
+            if (answersDirectory != null) {
+                List<String> content = StoreContent.of(storeDirectory);
+                if (content != null) {
+                    writeForStoreContent(StoreContent.answersFile(answersDirectory, content), server, protocolVersions, server.listTools());
+                }
             }
         }
     }
 
     /**
-     * Writes what a server of this build answers with an empty store, to {@code file}: its {@code
-     * initialize} results and the built-in tools, whatever this server's own store and options (a
-     * configuration that serves only those, with a store holding no component, lists exactly them).
-     * {@link EarlyResponder} answers a configuration no run recorded from it. A failure is logged.
+     * Writes what a server of this build answers with an empty store, in {@code answersDirectory}:
+     * its {@code initialize} results and the built-in tools, whatever this server's own store and
+     * options. A failure is logged.
      */
-    public static void writeForEmptyStore(Path file, WassetteMcpServer server, List<String> protocolVersions) {
-        if (server.initializeResult(protocolVersions.getLast()) == null) {
+    public static void writeForEmptyStore(Path answersDirectory, WassetteMcpServer server, List<String> protocolVersions) {
+        writeForStoreContent(StoreContent.answersFile(answersDirectory, List.of()), server, protocolVersions, server.builtinTools());
+    }
+
+    /**
+     * Writes to {@code file}, unless usable answers are there, the answers of a server that lists
+     * {@code tools} for a store content (see {@link StoreContent}): {@link EarlyResponder} answers a
+     * configuration no run recorded from them. They record no stamps: the file's name is the
+     * content's key. A failure is logged.
+     */
+    static void writeForStoreContent(Path file, WassetteMcpServer server, List<String> protocolVersions, List<McpSchema.Tool> tools) {
+        if (server.initializeResult(protocolVersions.getLast()) == null || EarlyResponder.Recorded.loadForStoreContent(file) != null) {
             return;
         }
         try {
-            ObjectNode root = answers(server, protocolVersions, server.builtinTools());
-            root.put("for", FOR_EMPTY_STORE);
+            ObjectNode root = answers(server, protocolVersions, tools);
+            root.put("for", FOR_STORE_CONTENT);
             AtomicFiles.write(file, server.objectMapper().writeValueAsBytes(root), PosixFilePermissions.fromString("rw-------"));
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot write the early answers {0}: {1}", file, e.getMessage());

@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.NoSuchFileException;
@@ -44,12 +43,12 @@ import java.util.TreeMap;
  * #handOver}): it skips its answers to the requests answered here, and sends
  * {@code notifications/tools/list_changed} if its tools are not the ones listed.
  *
- * <p>A configuration no run recorded yet (a new store, other options, a new environment) is answered
- * from the answers of an empty store ({@link EarlyAnswers#writeForEmptyStore}), which depend only on
- * the build and are kept in the user's cache: when the server, as configured, serves the built-in
- * tools and the store's components and nothing else, and its store holds no component. That takes
- * the configuration, which the command line gives ({@link #configured}); until then the answering
- * waits, reading nothing.
+ * <p>A configuration no run recorded yet (a new store, other options, a new environment, a new
+ * login session) is answered from what a server of this build answered for the same store content
+ * ({@link StoreContent}, {@link EarlyAnswers#writeForStoreContent}), kept in the user's cache: when the
+ * server, as configured, serves the built-in tools and the store's components and nothing else, and
+ * every component's metadata is of its current bytes. That takes the configuration, which the command
+ * line gives ({@link #configured}); until then the answering waits, reading nothing.
  *
  * <p>One thread reads stdin until the server takes over; the read in progress then (if any) is the
  * server's first input, and the server reads stdin itself after it. No thread stays in between.
@@ -112,11 +111,11 @@ public final class EarlyResponder {
     }
 
     /**
-     * Starts answering from {@code file}, or, if it does not hold, from the empty store's answers in
-     * {@code emptyStoreFile} once {@link #configured} allows them.
+     * Starts answering from {@code file}, or, if it does not hold, from the answers for the store's
+     * content in {@code answersDirectory} once {@link #configured} says which store.
      */
-    static EarlyResponder start(Path file, Path emptyStoreFile, InputStream in, OutputStream out) {
-        return start(() -> new AnswerFiles(file, file, emptyStoreFile), Path.of(""), in, out);
+    static EarlyResponder start(Path file, Path answersDirectory, InputStream in, OutputStream out) {
+        return start(() -> new AnswerFiles(file, file, answersDirectory), Path.of(""), in, out);
     }
 
     private static EarlyResponder start(java.util.function.Supplier<AnswerFiles> locate, Path workingDirectory, InputStream in, OutputStream out) {
@@ -134,7 +133,7 @@ public final class EarlyResponder {
         started = start(() -> {
             Path dir = runtimeDirectory(environment);
             return dir == null ? null : new AnswerFiles(dir.resolve("run-" + key(runArguments, environment, workingDirectory) + ".early.json"),
-                    dir.resolve("run-" + key(runArguments, environment, null) + ".early.json"), emptyStoreAnswers());
+                    dir.resolve("run-" + key(runArguments, environment, null) + ".early.json"), cachedAnswersDirectory());
         }, workingDirectory, stdin, stdout);
     }
 
@@ -157,7 +156,7 @@ public final class EarlyResponder {
      * store), so the answering tries both, the working directory's first; the stamps a file records
      * decide whether it still holds.
      */
-    record AnswerFiles(Path inWorkingDirectory, Path inAnyWorkingDirectory, Path forEmptyStore) {
+    record AnswerFiles(Path inWorkingDirectory, Path inAnyWorkingDirectory, Path answersDirectory) {
         Path forServer(boolean resolvesAgainstWorkingDirectory) {
             return resolvesAgainstWorkingDirectory ? inWorkingDirectory : inAnyWorkingDirectory;
         }
@@ -173,17 +172,17 @@ public final class EarlyResponder {
         return found == null ? null : found.forServer(resolvesAgainstWorkingDirectory);
     }
 
-    /** Where this build's answers for an empty store are kept, or null if nowhere (no private cache directory). */
-    public Path emptyStoreFile() {
+    /** Where the answers for store contents are kept, or null if nowhere (no private cache directory). */
+    public Path answersDirectory() {
         AnswerFiles found = files.join();
-        return found == null ? null : found.forEmptyStore();
+        return found == null ? null : found.answersDirectory();
     }
 
     /**
      * What the command line configured, once parsed: the server's store, and whether it serves the
      * built-in tools and the store's components and nothing else (no manifest provisions others, the
-     * built-in tools are not disabled). The answering waits for this before it answers from the empty
-     * store's answers.
+     * built-in tools are not disabled). The answering waits for this before it answers from the
+     * answers for the store's content.
      */
     public void configured(Path storeDirectory, boolean servesBuiltinAndStoredToolsOnly) {
         synchronized (lock) {
@@ -195,49 +194,45 @@ public final class EarlyResponder {
     private record Configuration(Path storeDirectory, boolean servesBuiltinAndStoredToolsOnly) {}
 
     /**
-     * {@code $XDG_CACHE_HOME/wassette/answers/empty-store-<build key>.json}: the empty store's answers
-     * depend on the build alone and outlive a login session, so they are kept with the build's other
+     * {@code $XDG_CACHE_HOME/wassette/answers}: the answers for store contents depend on the build
+     * and the content alone and outlive a login session, so they are kept with the build's other
      * caches. Null unless the directory is this user's and nobody else can open it.
      */
-    public static Path emptyStoreAnswers() {
-        MessageDigest hash;
-        try {
-            hash = MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
-        String build = HexFormat.of().formatHex(hash.digest(buildIdentity().getBytes(StandardCharsets.UTF_8)), 0, 8);
-        Path dir = privateDirectory(dev.wassette.host.Paths.cacheDirectory().resolve("answers"), true);
-        return dir == null ? null : dir.resolve("empty-store-" + build + ".json");
+    public static Path cachedAnswersDirectory() {
+        return privateDirectory(dev.wassette.host.Paths.cacheDirectory().resolve("answers"), true);
     }
 
     /**
-     * Waits until the command line is parsed ({@link #configured}) or the server takes over; true if
-     * the configuration serves what the empty store's answers list: the built-in tools, and no
-     * component, as its store holds none.
+     * The answers a server of this build recorded for the content of the configured store, if any:
+     * waits until the command line is parsed ({@link #configured}) or the server takes over; none
+     * unless the configuration serves the built-in tools and the store's components only and the
+     * store's content can be told from its metadata.
      */
-    private boolean configurationServesAnEmptyStore() {
+    private Recorded answersForStoreContent(Path answersDirectory) {
         Configuration c;
         synchronized (lock) {
             while (configuration == null && !handedOver) {
                 try {
                     lock.wait();
                 } catch (InterruptedException e) {
-                    return false;
+                    return null;
                 }
             }
             c = configuration;
-            if (c == null || !c.servesBuiltinAndStoredToolsOnly()) {
-                return false;
-            }
         }
-        try (DirectoryStream<Path> entries = Files.newDirectoryStream(c.storeDirectory(), "*.wasm")) {
-            return !entries.iterator().hasNext(); // a component is <id>.wasm (ComponentStore)
-        } catch (NoSuchFileException | java.nio.file.NotDirectoryException e) {
-            return e instanceof NoSuchFileException; // none yet; a file where the store should be: the server's to report
-        } catch (IOException e) {
-            return false;
+        if (c == null || !c.servesBuiltinAndStoredToolsOnly()) {
+            return null;
         }
+        List<String> content = StoreContent.of(c.storeDirectory());
+        if (content == null) {
+            return null;
+        }
+        Path f = StoreContent.answersFile(answersDirectory, content);
+        Recorded answers = Recorded.loadForStoreContent(f);
+        if (answers != null) {
+            answeredFrom = f;
+        }
+        return answers;
     }
 
     private void run() {
@@ -257,12 +252,8 @@ public final class EarlyResponder {
                     break;
                 }
             }
-            if (recorded == null && found.forEmptyStore() != null) {
-                Recorded forEmptyStore = Recorded.loadForEmptyStore(found.forEmptyStore());
-                if (forEmptyStore != null && configurationServesAnEmptyStore()) {
-                    recorded = forEmptyStore;
-                    answeredFrom = found.forEmptyStore();
-                }
+            if (recorded == null && found.answersDirectory() != null) {
+                recorded = answersForStoreContent(found.answersDirectory());
             }
         }
         if (recorded == null) {
@@ -475,17 +466,19 @@ public final class EarlyResponder {
     }
 
     /**
-     * Deletes the answers other configurations of {@code run} recorded, and other builds' answers for
-     * an empty store, that no run wrote for {@link EarlyAnswers#KEPT} (the daemons' files are the
-     * daemons' to clear).
+     * Deletes the answers other configurations of {@code run} recorded, and the answers for store
+     * contents, that no run wrote for {@link EarlyAnswers#KEPT}, except those this run answered from
+     * (the daemons' files are the daemons' to clear). A store content's answers deleted so are
+     * written again by the next run that serves it.
      */
     public void forgetStale() {
         AnswerFiles own = files.join();
         if (own != null) {
             EarlyAnswers.forgetStale(own.inWorkingDirectory().getParent(), "run-*.early.json",
                     Set.copyOf(List.of(own.inWorkingDirectory(), own.inAnyWorkingDirectory())));
-            if (own.forEmptyStore() != null) {
-                EarlyAnswers.forgetStale(own.forEmptyStore().getParent(), "empty-store-*.json", Set.of(own.forEmptyStore()));
+            if (own.answersDirectory() != null) {
+                Path used = answeredFrom;
+                EarlyAnswers.forgetStale(own.answersDirectory(), StoreContent.ANSWERS_FILES, used == null ? Set.of() : Set.of(used));
             }
         }
     }
@@ -494,6 +487,13 @@ public final class EarlyResponder {
     boolean leftAMessageToTheServer() {
         synchronized (lock) {
             return stage == Stage.DONE;
+        }
+    }
+
+    /** Whether the answering thread has stopped reading: it answers nothing more (for tests). */
+    boolean readingStopped() {
+        synchronized (lock) {
+            return readerDone;
         }
     }
 
@@ -635,7 +635,7 @@ public final class EarlyResponder {
     }
 
     /** The jar (or classes directory) this code runs from, with its size and time: another build answers otherwise. */
-    private static String buildIdentity() {
+    static String buildIdentity() {
         try {
             Path code = Path.of(EarlyResponder.class.getProtectionDomain().getCodeSource().getLocation().toURI());
             BasicFileAttributes a = Files.readAttributes(code, BasicFileAttributes.class);
@@ -707,14 +707,14 @@ public final class EarlyResponder {
         }
 
         /**
-         * The answers of an empty store in {@code file} ({@link EarlyAnswers#writeForEmptyStore}):
-         * they record no stamps; whether they hold is the configuration's to say.
+         * The answers for a store content in {@code file} ({@link EarlyAnswers#writeForStoreContent}):
+         * they record no stamps; the file's name is the content's key.
          */
-        static Recorded loadForEmptyStore(Path file) {
+        static Recorded loadForStoreContent(Path file) {
             return load(file, null, true);
         }
 
-        private static Recorded load(Path file, Path workingDirectory, boolean forEmptyStore) {
+        private static Recorded load(Path file, Path workingDirectory, boolean forStoreContent) {
             byte[] bytes;
             try {
                 bytes = Files.readAllBytes(file);
@@ -764,7 +764,7 @@ public final class EarlyResponder {
                         default -> p.skipChildren();
                     }
                 }
-                boolean holds = forEmptyStore ? EarlyAnswers.FOR_EMPTY_STORE.equals(answersFor)
+                boolean holds = forStoreContent ? EarlyAnswers.FOR_STORE_CONTENT.equals(answersFor)
                         : answersFor == null && storeUnchanged && configurationUnchanged && sameWorkingDirectory;
                 if (format == null || format != EarlyAnswers.FORMAT || !holds
                         || latest == null || !results.containsKey(latest) || tools == null || digest == null) {

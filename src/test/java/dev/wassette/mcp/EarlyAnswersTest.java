@@ -44,28 +44,41 @@ class EarlyAnswersTest {
     }
 
     @Test
-    void theEmptyStoresAnswersAreTheBuiltinToolsAndAreWrittenAgainWhenUnusable() throws Exception {
+    void theAnswersForTheStoresContentAreTheServersAndAreWrittenAgainWhenUnusable() throws Exception {
         server.streams(transport);
-        Path forEmptyStore = dir.resolve("empty-store.json");
+        Path answers = Files.createDirectories(dir.resolve("answers"));
+        Path forEmptyStore = StoreContent.answersFile(answers, List.of()); // this store is empty
         Files.writeString(forEmptyStore, "{\"format\":"); // cut short: as good as none
         EarlyAnswers early = new EarlyAnswers(dir.resolve("run-x.early.json"), server, transport.protocolVersions(), store, List.of(),
-                null, forEmptyStore);
+                null, answers);
         early.write();
-        EarlyResponder.Recorded recorded = EarlyResponder.Recorded.loadForEmptyStore(forEmptyStore);
+        EarlyResponder.Recorded recorded = EarlyResponder.Recorded.loadForStoreContent(forEmptyStore);
         assertTrue(recorded != null, Files.readString(forEmptyStore));
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(forEmptyStore)));
-        // The store is empty here, so the server lists exactly the built-in tools: the same list, the same digest.
         assertEquals(JSON.valueToTree(new io.modelcontextprotocol.spec.McpSchema.ListToolsResult(server.listTools(), null)),
                 JSON.readTree(recorded.tools));
         assertEquals(EarlyAnswers.toolsDigest(server), recorded.digest);
         assertEquals(JSON.valueToTree(server.initializeResult(transport.protocolVersions().getLast())),
                 JSON.readTree(recorded.initializeResult(transport.protocolVersions().getLast())));
+        // What the launcher's AOT training writes for an empty store: the built-in tools, the same answers.
+        Path trained = Files.createDirectories(dir.resolve("trained"));
+        EarlyAnswers.writeForEmptyStore(trained, server, transport.protocolVersions());
+        assertEquals(JSON.readTree(forEmptyStore.toFile()), JSON.readTree(StoreContent.answersFile(trained, List.of()).toFile()));
 
         // A usable file is left as it is.
         java.nio.file.attribute.FileTime written = Files.getLastModifiedTime(forEmptyStore);
         Files.setLastModifiedTime(forEmptyStore, java.nio.file.attribute.FileTime.fromMillis(written.toMillis() - 60_000));
         early.write();
         assertEquals(written.toMillis() - 60_000, Files.getLastModifiedTime(forEmptyStore).toMillis());
+
+        // A component loaded: the answers for the new content list its tools.
+        server.register(host.load("types", Files.readAllBytes(Fixtures.path("types.wasm"))), false);
+        early.write();
+        List<String> content = StoreContent.of(store);
+        assertEquals(1, content.size(), String.valueOf(content));
+        EarlyResponder.Recorded withComponent = EarlyResponder.Recorded.loadForStoreContent(StoreContent.answersFile(answers, content));
+        assertTrue(withComponent != null && new String(withComponent.tools, java.nio.charset.StandardCharsets.UTF_8).contains("wassette_fixtures_types_0_1_0_add"));
+        assertEquals(EarlyAnswers.toolsDigest(server), withComponent.digest);
     }
 
     @Test

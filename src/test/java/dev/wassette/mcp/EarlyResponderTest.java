@@ -320,24 +320,59 @@ class EarlyResponderTest {
                 EarlyResponder.Recorded.load(file, HERE).initializeResult("2025-06-18"), "the recorded JSON, byte for byte");
     }
 
-    /** The build's answers for an empty store, as EarlyAnswers.writeForEmptyStore writes them: no stamps. */
-    private Path writeForEmptyStore() throws IOException {
+    /**
+     * A server's answers for the content of {@code store}, as EarlyAnswers.writeForStoreContent writes
+     * them (no stamps; listing one tool, {@code tool}), in {@code answers}: the directory.
+     */
+    private Path writeForStoreContent(Path answers, Path store, String tool) throws IOException {
         ObjectNode root = (ObjectNode) JSON.readTree(file.toFile());
         root.remove(List.of("store", "configuration", "workingDirectory"));
-        root.put("for", EarlyAnswers.FOR_EMPTY_STORE);
-        root.put("toolsDigest", "builtins");
-        Path f = tmp.resolve("empty-store.json");
-        Files.write(f, JSON.writeValueAsBytes(root));
-        return f;
+        root.put("for", EarlyAnswers.FOR_STORE_CONTENT);
+        root.put("toolsDigest", "digest-of-" + tool);
+        ((ObjectNode) root.at("/tools/tools/0")).put("name", tool);
+        Files.createDirectories(answers);
+        List<String> content = StoreContent.of(store);
+        assertNotNull(content, "a store whose content its metadata tells");
+        Files.write(StoreContent.answersFile(answers, content), JSON.writeValueAsBytes(root));
+        return answers;
+    }
+
+    /** Metadata of {@code component} as the store writes it, for its current bytes (header only). */
+    private static void describeAsStored(Path component) throws IOException {
+        ComponentMetadata.FileStamp stamp = ComponentMetadata.FileStamp.of(component);
+        ObjectNode m = JSON.createObjectNode().put("format", 1).put("sha256", "ab".repeat(32)).put("native", "native-1");
+        m.putObject("file").put("size", stamp.size()).put("modified_ns", stamp.modifiedNanos()).put("key", stamp.fileKey());
+        m.putArray("functions");
+        String name = component.getFileName().toString();
+        Files.write(component.resolveSibling(name.substring(0, name.length() - ".wasm".length()) + ".tools.json"), JSON.writeValueAsBytes(m));
+    }
+
+    /** The responder's answers to initialize, initialized and tools/list once configured with {@code store}, or none. */
+    private List<JsonNode> openingAnsweredFor(Path answers, Path store, boolean servesBuiltinAndStoredToolsOnly) throws Exception {
+        Pipe in = Pipe.open();
+        Output out = new Output();
+        EarlyResponder responder = EarlyResponder.start(tmp.resolve("no-recording.early.json"), answers, Channels.newInputStream(in.source()), out);
+        OutputStream toResponder = Channels.newOutputStream(in.sink());
+        String opening = String.join("\n", INITIALIZE.formatted("2025-06-18"), INITIALIZED, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}") + "\n";
+        toResponder.write(opening.getBytes(StandardCharsets.UTF_8));
+        toResponder.flush();
+        responder.configured(store, servesBuiltinAndStoredToolsOnly);
+        // Answered, if at all, before the reading stops at the end of what was written.
+        long deadline = System.nanoTime() + BOUND.toNanos();
+        while (out.lines().size() < 2 && !responder.readingStopped() && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        InputStream server = responder.handOver().input();
+        assertEquals(opening, read(server, opening.length()), "the server reads the opening");
+        return out.lines();
     }
 
     @Test
-    void aNewConfigurationWhoseStoreHoldsNoComponentIsAnsweredFromTheEmptyStoresAnswersOnceConfigured() throws Exception {
-        Path forEmptyStore = writeForEmptyStore();
-        Path empty = tmp.resolve("new-store");
-        Files.createDirectories(empty);
+    void aNewConfigurationIsAnsweredFromTheAnswersForItsStoresContentOnceConfigured() throws Exception {
+        Path empty = Files.createDirectories(tmp.resolve("new-store"));
         Files.writeString(empty.resolve("notes.txt"), "not a component");
-        EarlyResponder responder = EarlyResponder.start(tmp.resolve("no-recording.early.json"), forEmptyStore,
+        Path answers = writeForStoreContent(tmp.resolve("answers"), empty, "builtin-only");
+        EarlyResponder responder = EarlyResponder.start(tmp.resolve("no-recording.early.json"), answers,
                 Channels.newInputStream(stdin.source()), stdout);
         send(INITIALIZE.formatted("2025-06-18"), INITIALIZED, "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}");
         // Nothing is answered before the command line says what the server serves.
@@ -347,39 +382,50 @@ class EarlyResponderTest {
             Thread.sleep(10);
         }
         responder.configured(empty, true);
-        List<JsonNode> answers = stdout.lines(2);
-        assertEquals("load-component", answers.get(1).at("/result/tools/0/name").asText());
+        List<JsonNode> lines = stdout.lines(2);
+        assertEquals("builtin-only", lines.get(1).at("/result/tools/0/name").asText());
         EarlyResponder.HandOver handOver = responder.handOver();
-        assertEquals("builtins", handOver.answered().toolsDigest(), "the server compares its tools with these");
+        assertEquals("digest-of-builtin-only", handOver.answered().toolsDigest(), "the server compares its tools with these");
+
+        // A store with a component: answered from the answers for its content, which its metadata tells.
+        Path stored = Files.createDirectories(tmp.resolve("stored"));
+        Files.writeString(stored.resolve("c.wasm"), "component bytes");
+        describeAsStored(stored.resolve("c.wasm"));
+        writeForStoreContent(answers, stored, "c-tool");
+        assertEquals("c-tool", openingAnsweredFor(answers, stored, true).get(1).at("/result/tools/0/name").asText());
     }
 
     @Test
-    void theEmptyStoresAnswersAreNotGivenForAStoreWithAComponentOrAServerThatServesOtherTools() throws Exception {
-        Path forEmptyStore = writeForEmptyStore();
-        Path empty = tmp.resolve("new-store");
-        Files.createDirectories(empty);
-        record Case(Path store, boolean servesBuiltinAndStoredToolsOnly) {}
-        for (Case c : List.of(new Case(store, true), new Case(empty, false))) { // store holds a.wasm
-            Pipe in = Pipe.open();
-            Output out = new Output();
-            EarlyResponder responder = EarlyResponder.start(tmp.resolve("no-recording.early.json"), forEmptyStore,
-                    Channels.newInputStream(in.source()), out);
-            OutputStream toResponder = Channels.newOutputStream(in.sink());
-            String opening = INITIALIZE.formatted("2025-06-18") + "\n";
-            toResponder.write(opening.getBytes(StandardCharsets.UTF_8));
-            toResponder.flush();
-            responder.configured(c.store(), c.servesBuiltinAndStoredToolsOnly());
-            InputStream server = responder.handOver().input();
-            assertEquals(opening, read(server, opening.length()), c + ": the server reads the opening");
-            assertEquals("", out.text(), c + ": nothing answered");
-        }
-        assertNull(EarlyResponder.Recorded.loadForEmptyStore(file), "a configuration's recording is not an empty store's");
-        assertNull(EarlyResponder.Recorded.load(forEmptyStore, HERE), "nor the other way round");
+    void noAnswersForAStoreWhoseContentItsMetadataDoesNotTellOrAServerThatServesOtherTools() throws Exception {
+        Path answers = tmp.resolve("answers");
+        Path stored = Files.createDirectories(tmp.resolve("stored"));
+        Files.writeString(stored.resolve("c.wasm"), "component bytes");
+        describeAsStored(stored.resolve("c.wasm"));
+        writeForStoreContent(answers, stored, "c-tool");
+        assertEquals(2, openingAnsweredFor(answers, stored, true).size(), "answered while its metadata is of its bytes");
+        assertEquals(List.of(), openingAnsweredFor(answers, stored, false), "a server that serves other tools (a manifest's, none built in)");
+
+        Thread.sleep(20); // a later modification time, on coarse clocks too
+        Files.writeString(stored.resolve("c.wasm"), "other component bytes");
+        assertNull(StoreContent.of(stored), "metadata of other bytes");
+        assertEquals(List.of(), openingAnsweredFor(answers, stored, true), "replaced bytes");
+
+        Path another = Files.createDirectories(tmp.resolve("another"));
+        Files.writeString(another.resolve("d.wasm"), "no metadata");
+        assertNull(StoreContent.of(another));
+        assertEquals(List.of(), openingAnsweredFor(answers, another, true), "a component without metadata");
+        assertEquals(List.of(), openingAnsweredFor(answers, Files.createDirectories(tmp.resolve("never-served")), true),
+                "a content no server answered for");
+
+        Path forEmpty = writeForStoreContent(answers, tmp.resolve("absent"), "x").resolve(StoreContent.answersFile(answers, List.of()).getFileName());
+        assertNull(EarlyResponder.Recorded.loadForStoreContent(file), "a configuration's recording is not a store content's");
+        assertNull(EarlyResponder.Recorded.load(forEmpty, HERE), "nor the other way round");
     }
 
     @Test
     void aHandOverBeforeTheConfigurationIsKnownAnswersNothingAndWaitsForNothing() throws Exception {
-        EarlyResponder responder = EarlyResponder.start(tmp.resolve("no-recording.early.json"), writeForEmptyStore(),
+        Path empty = Files.createDirectories(tmp.resolve("new-store"));
+        EarlyResponder responder = EarlyResponder.start(tmp.resolve("no-recording.early.json"), writeForStoreContent(tmp.resolve("answers"), empty, "t"),
                 Channels.newInputStream(stdin.source()), stdout);
         String opening = INITIALIZE.formatted("2025-06-18") + "\n";
         send(opening.strip());
@@ -430,21 +476,19 @@ class EarlyResponderTest {
         Files.setLastModifiedTime(old, longAgo);
         Files.setLastModifiedTime(other, longAgo);
         Files.setLastModifiedTime(file, longAgo); // this run's own, which it rewrites
-        // The builds' answers for an empty store: this build's is kept, however old.
+        // The answers for store contents: by their age (a server writes them again when missing).
         Path answers = Files.createDirectories(tmp.resolve("answers"));
-        Path ownBuild = answers.resolve("empty-store-00000000000000aa.json");
-        Path oldBuild = answers.resolve("empty-store-00000000000000bb.json");
-        Path recentBuild = answers.resolve("empty-store-00000000000000cc.json");
-        for (Path f : List.of(ownBuild, oldBuild, recentBuild)) {
+        Path oldContent = answers.resolve("store-00000000000000bb.json");
+        Path recentContent = answers.resolve("store-00000000000000cc.json");
+        for (Path f : List.of(oldContent, recentContent)) {
             Files.writeString(f, "{}");
         }
-        Files.setLastModifiedTime(ownBuild, longAgo);
-        Files.setLastModifiedTime(oldBuild, longAgo);
-        EarlyResponder.start(file, ownBuild, InputStream.nullInputStream(), stdout).forgetStale();
+        Files.setLastModifiedTime(oldContent, longAgo);
+        EarlyResponder.start(file, answers, InputStream.nullInputStream(), stdout).forgetStale();
         assertEquals(false, Files.exists(old));
         assertTrue(Files.exists(recent) && Files.exists(other) && Files.exists(file));
-        assertEquals(false, Files.exists(oldBuild));
-        assertTrue(Files.exists(ownBuild) && Files.exists(recentBuild));
+        assertEquals(false, Files.exists(oldContent));
+        assertTrue(Files.exists(recentContent));
     }
 
     @Test

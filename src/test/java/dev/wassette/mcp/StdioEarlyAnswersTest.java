@@ -58,9 +58,9 @@ class StdioEarlyAnswersTest {
             return java.util.regex.Pattern.compile("of the session's first requests from .*/run-[0-9a-f]{16}\\.early\\.json").matcher(log).find();
         }
 
-        /** Answered from the build's answers for an empty store. */
-        boolean answeredFromTheEmptyStoresAnswers() {
-            return java.util.regex.Pattern.compile("of the session's first requests from .*/answers/empty-store-[0-9a-f]{16}\\.json").matcher(log).find();
+        /** Answered from what a server of this build answered for the content of its store. */
+        boolean answeredFromTheStoreContentsAnswers() {
+            return java.util.regex.Pattern.compile("of the session's first requests from .*/answers/store-[0-9a-f]{16}\\.json").matcher(log).find();
         }
     }
 
@@ -80,13 +80,19 @@ class StdioEarlyAnswersTest {
 
     /** The same, run in {@code workingDirectory} with {@code store} as its {@code --component-dir}. */
     private Session session(Path workingDirectory, String store, int lastId, boolean awaitRecording, String... lines) throws Exception {
+        return session(workingDirectory, store, List.of(), lastId, awaitRecording, lines);
+    }
+
+    /** The same, with {@code options} added to the command line (another configuration). */
+    private Session session(Path workingDirectory, String store, List<String> options, int lastId, boolean awaitRecording, String... lines)
+            throws Exception {
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         Path log = Files.createTempFile(dir, "stderr", ".log");
         Files.createDirectories(workingDirectory);
-        ProcessBuilder pb = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
-                "dev.wassette.cli.WassetteCli", "run", "--component-dir", store,
-                "--secrets-dir", dir.resolve("secrets").toString())
-                .directory(workingDirectory.toFile()).redirectError(log.toFile());
+        List<String> command = new ArrayList<>(List.of(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                "dev.wassette.cli.WassetteCli", "run", "--component-dir", store, "--secrets-dir", dir.resolve("secrets").toString()));
+        command.addAll(options);
+        ProcessBuilder pb = new ProcessBuilder(command).directory(workingDirectory.toFile()).redirectError(log.toFile());
         pb.environment().put("XDG_RUNTIME_DIR", runtime.toString());
         pb.environment().put("XDG_CONFIG_HOME", dir.resolve("config").toString());
         pb.environment().put("XDG_CACHE_HOME", dir.resolve("cache").toString()); // the build's answers for an empty store: none before the first run
@@ -189,25 +195,24 @@ class StdioEarlyAnswersTest {
         Files.writeString(dir.resolve("components").resolve("notes.txt"), "another process wrote here");
         Session session = session(2, false, INITIALIZE, INITIALIZED, LIST);
         assertFalse(session.answeredFromItsRecording(), session.log);
-        // The store still holds no component: the build's answers for an empty store hold.
-        assertTrue(session.answeredFromTheEmptyStoresAnswers(), session.log);
+        // The store still holds no component: what the server answered for an empty store holds.
+        assertTrue(session.answeredFromTheStoreContentsAnswers(), session.log);
         assertEquals(2, session.messages().size(), session.messages().toString());
     }
 
     @Test
-    void aNewConfigurationWhoseStoreHoldsNoComponentIsAnsweredFromTheBuildsAnswersForAnEmptyStore() throws Exception {
+    void aNewConfigurationWhoseStoreHoldsNoComponentIsAnsweredFromTheAnswersForAnEmptyStore() throws Exception {
         Session first = session(2, true, INITIALIZE, INITIALIZED, LIST);
         assertFalse(first.answeredEarly(), "no answers of any kind before the first run of this build: " + first.log);
 
         // Another store: a configuration no run recorded.
         Session other = session(dir, dir.resolve("another-store").toString(), 3, false, INITIALIZE, INITIALIZED, LIST, CALL);
-        assertTrue(other.answeredFromTheEmptyStoresAnswers(), other.log);
+        assertTrue(other.answeredFromTheStoreContentsAnswers(), other.log);
         assertAnsweredAsItsServerAndTakenOver(first, other);
     }
 
     @Test
-    void aNewConfigurationWhoseStoreHoldsAComponentIsAnsweredByItsServer() throws Exception {
-        session(2, true, INITIALIZE, INITIALIZED, LIST);
+    void aNewConfigurationOverAStoreContentAServerAnsweredForIsAnsweredFromThoseAnswers() throws Exception {
         Path store = dir.resolve("store-with-a-component");
         // Stored as a user does, with its tools' metadata, so the server lists them at once.
         String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
@@ -217,9 +222,25 @@ class StdioEarlyAnswersTest {
         String output = new String(load.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertTrue(load.waitFor(BOUND.toSeconds(), TimeUnit.SECONDS) && load.exitValue() == 0, output);
 
-        Session session = session(dir, store.toString(), 2, false, INITIALIZE, INITIALIZED, LIST);
-        assertFalse(session.answeredEarly(), session.log);
-        assertTrue(names(session.answer(2)).contains("wassette_fixtures_types_0_1_0_add"), "the stored component's tools: " + session.answer(2));
+        Session first = session(dir, store.toString(), 3, true, INITIALIZE, INITIALIZED, LIST, CALL);
+        assertFalse(first.answeredEarly(), "no server answered for this content before: " + first.log);
+        assertTrue(names(first.answer(2)).contains("wassette_fixtures_types_0_1_0_add"), "the stored component's tools: " + first.answer(2));
+
+        // Another configuration (another option) over the same store: the same tools, answered early.
+        Session other = session(dir, store.toString(), List.of("--timeout", "31s"), 3, false, INITIALIZE, INITIALIZED, LIST, CALL);
+        assertTrue(other.answeredFromTheStoreContentsAnswers(), other.log);
+        assertAnsweredAsItsServerAndTakenOver(first, other);
+
+        // The component replaced (new bytes, metadata rewritten by the store): a content no server answered for.
+        Files.copy(dev.wassette.Fixtures.path("io.wasm"), dir.resolve("types.wasm"));
+        Process replace = new ProcessBuilder(java, "--enable-native-access=ALL-UNNAMED", "-cp", System.getProperty("java.class.path"),
+                "dev.wassette.cli.WassetteCli", "component", "load", dir.resolve("types.wasm").toString(), "--component-dir", store.toString())
+                .redirectErrorStream(true).start();
+        String replaced = new String(replace.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(replace.waitFor(BOUND.toSeconds(), TimeUnit.SECONDS) && replace.exitValue() == 0, replaced);
+        Session third = session(dir, store.toString(), List.of("--timeout", "32s"), 2, false, INITIALIZE, INITIALIZED, LIST);
+        assertFalse(third.answeredEarly(), third.log);
+        assertFalse(names(third.answer(2)).contains("wassette_fixtures_types_0_1_0_add"), "the new bytes' tools: " + third.answer(2));
     }
 
     @Test
