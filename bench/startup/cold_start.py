@@ -19,7 +19,9 @@ does: a priming run per jar first lists all tools and records the early answers,
 run writes initialize, initialized and tools/list at once and calls each JS tool once. Printed: the
 medians of the time from the process start to the tools/list answer, to the first call's answer and
 to the last call's answer. With --workspaces as well, each timed run starts in a new working
-directory (the priming run in another), as an MCP client that starts a server per workspace does.
+directory (the priming run in another), as an MCP client that starts a server per workspace does. With
+--new-configurations instead, each timed run gets new state, config and runtime directories: a
+configuration no run recorded, over a store whose content the priming run served (bench/README.md, V).
 """
 import argparse, glob, os, shutil, statistics, subprocess, tempfile, time
 
@@ -63,18 +65,24 @@ def once(jar, flags, aot, scratch):
 class JsStore:
     """A jar's copy of the JS store, with state and runtime directories that persist across its runs."""
 
-    def __init__(self, source, scratch, label, workspaces):
+    def __init__(self, source, scratch, label, workspaces, new_configurations=False):
         self.workspaces = workspaces
+        self.new_configurations = new_configurations
         self.home = os.path.join(scratch, "js-" + label)
         self.store = os.path.join(self.home, "components")
         shutil.copytree(source, self.store)
         self.runtime = os.path.join(self.home, "run")
         os.mkdir(self.runtime, 0o700)
 
-    def start(self, jar, flags, aot, cwd=None):
-        env = dict(os.environ, XDG_DATA_HOME=os.path.join(self.home, "data"),
-                   XDG_CONFIG_HOME=os.path.join(self.home, "config"), XDG_STATE_HOME=os.path.join(self.home, "state"),
-                   XDG_RUNTIME_DIR=self.runtime)
+    def start(self, jar, flags, aot, cwd=None, fresh=False):
+        base, runtime = self.home, self.runtime
+        if fresh:  # a configuration of its own: new state and runtime directories, so no recording of it exists
+            base = tempfile.mkdtemp(dir=self.home, prefix="configuration-")
+            runtime = os.path.join(base, "run")
+            os.mkdir(runtime, 0o700)
+        env = dict(os.environ, XDG_DATA_HOME=os.path.join(base, "data"),
+                   XDG_CONFIG_HOME=os.path.join(base, "config"), XDG_STATE_HOME=os.path.join(base, "state"),
+                   XDG_RUNTIME_DIR=runtime)
         return subprocess.Popen([JAVA] + JAVA_OPTS + flags + [f"-XX:AOTCache={aot}", "-jar", jar, "run", "--component-dir", self.store],
                                 stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env, cwd=cwd or self.home)
 
@@ -104,7 +112,7 @@ class JsStore:
         """Process start to the tools/list answer, to the first call's answer and to the last call's (ms)."""
         cwd = tempfile.mkdtemp(dir=self.home, prefix="workspace-") if self.workspaces else None
         t0 = time.monotonic()
-        p = self.start(jar, flags, aot, cwd)
+        p = self.start(jar, flags, aot, cwd, fresh=self.new_configurations)
         opening(p)
         answer(p, 2)
         times = [time.monotonic() - t0]
@@ -133,6 +141,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=10)
     parser.add_argument("--js-store", metavar="DIR", help="also time runs over a copy of this store of the ten JS components")
     parser.add_argument("--workspaces", action="store_true", help="with --js-store: each timed run in a new working directory")
+    parser.add_argument("--new-configurations", action="store_true",
+                        help="with --js-store: each timed run a new configuration (new state and runtime directories)")
     parser.add_argument("jars", nargs="+", metavar="LABEL=JAR[@FLAGS]")
     args = parser.parse_args()
     configs = []
@@ -146,7 +156,7 @@ def main():
         stores = {}
         if args.js_store:
             for label, jar, flags in configs:
-                stores[label] = JsStore(args.js_store, scratch, label, args.workspaces)
+                stores[label] = JsStore(args.js_store, scratch, label, args.workspaces, args.new_configurations)
                 stores[label].prime(jar, flags, f"{jar}.{label}.aot")
         results = {label: [] for label, _, _ in configs}
         js = {label: [] for label, _, _ in configs}
@@ -167,7 +177,7 @@ def main():
     for label, _, _ in configs:
         if js[label]:
             runs = js[label]
-            where = "run before elsewhere" if args.workspaces else "run before"
+            where = "new configuration" if args.new_configurations else "run before elsewhere" if args.workspaces else "run before"
             print(f"{label:10s} 10 JS, {where}: tools/list {statistics.median(r[0] for r in runs):5.0f} ms"
                   f"   first call answered {statistics.median(r[1] for r in runs):5.0f} ms"
                   f"   each tool answered {statistics.median(r[2] for r in runs):5.0f} ms"

@@ -74,7 +74,8 @@ public final class ComponentMetadata {
          * unreadable or of another format.
          */
         public static Header read(Path file) {
-            try (com.fasterxml.jackson.core.JsonParser p = STREAMING.createParser(file.toFile())) {
+            // Read whole (a few KiB) and parsed from the bytes, as the early answers are: code already run once.
+            try (com.fasterxml.jackson.core.JsonParser p = STREAMING.createParser(Files.readAllBytes(file))) {
                 if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
                     return null;
                 }

@@ -209,6 +209,9 @@ public final class EarlyResponder {
      * store's content can be told from its metadata.
      */
     private Recorded answersForStoreContent(Path answersDirectory) {
+        // The likeliest answers, an empty store's, are read while the command line is being parsed.
+        Path forEmptyStore = StoreContent.answersFile(answersDirectory, List.of());
+        Recorded emptyStoreAnswers = Recorded.loadForStoreContent(forEmptyStore);
         Configuration c;
         synchronized (lock) {
             while (configuration == null && !handedOver) {
@@ -227,8 +230,8 @@ public final class EarlyResponder {
         if (content == null) {
             return null;
         }
-        Path f = StoreContent.answersFile(answersDirectory, content);
-        Recorded answers = Recorded.loadForStoreContent(f);
+        Path f = content.isEmpty() ? forEmptyStore : StoreContent.answersFile(answersDirectory, content);
+        Recorded answers = content.isEmpty() ? emptyStoreAnswers : Recorded.loadForStoreContent(f);
         if (answers != null) {
             answeredFrom = f;
         }
