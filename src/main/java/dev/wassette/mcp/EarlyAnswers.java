@@ -193,16 +193,21 @@ public final class EarlyAnswers {
     }
 
     /**
-     * Writes to {@code file}, unless usable answers are there, the answers of a server that lists
-     * {@code tools} for a store content (see {@link StoreContent}): {@link EarlyResponder} answers a
-     * configuration no run recorded from them. They record no stamps: the file's name is the
-     * content's key. A failure is logged.
+     * Writes to {@code file}, unless answers listing the same tools are there, the answers of a
+     * server that lists {@code tools} for a store content (see {@link StoreContent}): {@link
+     * EarlyResponder} answers a configuration no run recorded from them. They record no stamps: the
+     * file's name is the content's key. Rewritten when the tools differ (a component of the content
+     * that failed to load, then loaded). A failure is logged.
      */
     static void writeForStoreContent(Path file, WassetteMcpServer server, List<String> protocolVersions, List<McpSchema.Tool> tools) {
-        if (server.initializeResult(protocolVersions.getLast()) == null || EarlyResponder.Recorded.loadForStoreContent(file) != null) {
+        if (server.initializeResult(protocolVersions.getLast()) == null) {
             return;
         }
         try {
+            EarlyResponder.Recorded there = EarlyResponder.Recorded.loadForStoreContent(file);
+            if (there != null && there.digest.equals(toolsDigest(tools, server.objectMapper()))) {
+                return;
+            }
             ObjectNode root = answers(server, protocolVersions, tools);
             root.put("for", FOR_STORE_CONTENT);
             AtomicFiles.write(file, server.objectMapper().writeValueAsBytes(root), PosixFilePermissions.fromString("rw-------"));

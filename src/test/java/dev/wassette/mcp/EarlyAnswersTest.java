@@ -71,6 +71,13 @@ class EarlyAnswersTest {
         early.write();
         assertEquals(written.toMillis() - 60_000, Files.getLastModifiedTime(forEmptyStore).toMillis());
 
+        // Answers listing other tools for this content (a component that had failed to load) are written again.
+        com.fasterxml.jackson.databind.node.ObjectNode other = (com.fasterxml.jackson.databind.node.ObjectNode) JSON.readTree(forEmptyStore.toFile());
+        other.put("toolsDigest", "other-tools");
+        Files.write(forEmptyStore, JSON.writeValueAsBytes(other));
+        early.write();
+        assertEquals(EarlyAnswers.toolsDigest(server), EarlyResponder.Recorded.loadForStoreContent(forEmptyStore).digest);
+
         // A component loaded: the answers for the new content list its tools.
         server.register(host.load("types", Files.readAllBytes(Fixtures.path("types.wasm"))), false);
         early.write();
