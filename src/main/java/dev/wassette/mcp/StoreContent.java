@@ -23,8 +23,12 @@ import java.util.List;
  * ({@link EarlyResponder}). Read with the streaming parser only: it runs while a JVM starts.
  */
 final class StoreContent {
-    /** The answers files, {@code store-<key>.json}. */
-    static final String ANSWERS_FILES = "store-*.json";
+    /**
+     * The files of the answers directory that old answers are deleted from: every JSON file there
+     * ({@code store-<key>.json}, and the {@code empty-store-<build>.json} of the first builds with
+     * such answers).
+     */
+    static final String ANSWERS_FILES = "*.json";
 
     private StoreContent() {}
 

@@ -480,14 +480,17 @@ class EarlyResponderTest {
         Path answers = Files.createDirectories(tmp.resolve("answers"));
         Path oldContent = answers.resolve("store-00000000000000bb.json");
         Path recentContent = answers.resolve("store-00000000000000cc.json");
-        for (Path f : List.of(oldContent, recentContent)) {
+        Path oldEmptyStore = answers.resolve("empty-store-00000000000000dd.json"); // the first builds' name
+        for (Path f : List.of(oldContent, recentContent, oldEmptyStore)) {
             Files.writeString(f, "{}");
         }
         Files.setLastModifiedTime(oldContent, longAgo);
+        Files.setLastModifiedTime(oldEmptyStore, longAgo);
         EarlyResponder.start(file, answers, InputStream.nullInputStream(), stdout).forgetStale();
         assertEquals(false, Files.exists(old));
         assertTrue(Files.exists(recent) && Files.exists(other) && Files.exists(file));
         assertEquals(false, Files.exists(oldContent));
+        assertEquals(false, Files.exists(oldEmptyStore));
         assertTrue(Files.exists(recentContent));
     }
 
