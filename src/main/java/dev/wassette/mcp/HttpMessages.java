@@ -40,11 +40,16 @@ final class HttpMessages {
     }
 
     /**
-     * The posted message, or null when it was answered here with an error: a Content-Type other than
-     * JSON (415), a body over {@code maxBytes} (413), no JSON at all (400), or JSON that is not one
-     * JSON-RPC message (400).
+     * The posted message, or null when it was answered here with an error: the server is {@code
+     * closing} (503), a Content-Type other than JSON (415), a body over {@code maxBytes} (413), no
+     * JSON at all (400), or JSON that is not one JSON-RPC message (400).
      */
-    static Posted read(HttpServletRequest request, HttpServletResponse response, int maxBytes, McpJsonMapper mapper) throws IOException {
+    static Posted read(HttpServletRequest request, HttpServletResponse response, boolean closing, int maxBytes, McpJsonMapper mapper)
+            throws IOException {
+        if (closing) {
+            error(response, 503, null, -32000, "Server is shutting down");
+            return null;
+        }
         JsonNode json = readJson(request, response, maxBytes);
         if (json == null) {
             return null;

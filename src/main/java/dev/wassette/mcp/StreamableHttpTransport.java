@@ -170,11 +170,7 @@ final class StreamableHttpTransport extends HttpServlet implements McpStreamable
 
     @Override
     protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        if (closing) {
-            HttpMessages.error(response, 503, null, -32000, "Server is shutting down");
-            return;
-        }
-        HttpMessages.Posted posted = HttpMessages.read(request, response, maxRequestBytes, jsonMapper);
+        HttpMessages.Posted posted = HttpMessages.read(request, response, closing, maxRequestBytes, jsonMapper);
         if (posted == null) {
             return;
         }
