@@ -7,7 +7,7 @@
 #
 #   --quick          one round, shorter HTTP windows: a sanity run in a few minutes
 #   --checkout DIR   the checkout whose ./wassette is measured (default: this one), e.g. /work/main
-#   --only LIST      comma-separated scenarios: stdio,stdiod,cold,coldjs,coldr,coldrjs,coldd,colddjs,http,warm,sessions4 (default: all)
+#   --only LIST      comma-separated scenarios: stdio,stdiod,cold,coldjs,coldr,coldrjs,coldd,colddjs,http,warm,warmjs,sessions4 (default: all)
 #   --prepare-only   build and prepare the stores, measure nothing
 #   --reprepare      prepare the stores of 10 JS components again
 #
@@ -34,9 +34,10 @@ while [[ $# -gt 0 ]]; do
     *) pass+=("$1"); shift ;;
   esac
 done
-# the stores of JS components are only needed by coldjs, coldrjs and colddjs (and by --prepare-only)
+# the stores of JS components are only needed by coldjs, coldrjs, colddjs and warmjs (and by --prepare-only)
 need_js=1
-[[ -n "$only" && ",$only," != *,coldjs,* && ",$only," != *,colddjs,* && ",$only," != *,coldrjs,* && $prepare_only == 0 ]] && need_js=0
+[[ -n "$only" && ",$only," != *,coldjs,* && ",$only," != *,colddjs,* && ",$only," != *,coldrjs,* && ",$only," != *,warmjs,* \
+  && $prepare_only == 0 ]] && need_js=0
 
 work="$ROOT/bench/target/mcp"
 mkdir -p "$work"

@@ -351,6 +351,60 @@ func concurrentSessions(cfg *config, s server) (metrics, error) {
 // answers the opening from the stopped daemon's answers while it starts a new daemon, which answers
 // the calls. Upstream has no daemon: both of its sessions are processes started cold. RSS is read
 // rssSettle after the last answer: the session's processes and the daemon.
+// warmJS: the store of ten JS components, with the daemon running. A priming session starts this
+// server's daemon, waits until every JS tool is listed and ends; rssSettle later (the daemon has
+// mapped the components' code by then) a session is timed as in the coldjs scenario, from just
+// before fork/exec: its first list, then each JS tool called once. For this server it must have been
+// served by the daemon that the priming session started. Upstream has no daemon: its timed session
+// is a new process, as in coldjs. RSS is read rssSettle after the last answer: the session's
+// processes and the daemon's.
+func warmJS(cfg *config, s server) (metrics, error) {
+	return withShared(cfg, s, func(sh *shared) (metrics, error) {
+		store := cfg.jsStore(s)
+		session := func() (*proc, error) {
+			p, err := startIn(sh.s, sh.s.runArgs(store), sh.state, sh.env(), true)
+			if err == nil {
+				sh.sessions = append(sh.sessions, p)
+			}
+			return p, err
+		}
+		primer, err := session()
+		if err != nil {
+			return nil, fmt.Errorf("priming session: %w", err)
+		}
+		c, _, listed, err := firstList(primer)
+		if err != nil {
+			return nil, fmt.Errorf("priming session: %w", err)
+		}
+		if err := awaitTools(c, listed, cfg.jsTools); err != nil {
+			return nil, fmt.Errorf("priming session: %w", err)
+		}
+		sh.end(primer)
+		time.Sleep(cfg.rssSettle)
+		daemons := sh.daemonPids()
+		p, err := session()
+		if err != nil {
+			return nil, err
+		}
+		m, err := coldMetrics(cfg, p, true)
+		if err != nil {
+			return nil, err
+		}
+		if sh.runDir != "" {
+			pid, err := servedBy(p)
+			if err != nil {
+				return nil, err
+			}
+			if !slices.Contains(daemons, pid) {
+				return nil, fmt.Errorf("the timed session was served by daemon %d, not by the priming session's %v", pid, daemons)
+			}
+		}
+		time.Sleep(cfg.rssSettle)
+		m["rss_mib"], _ = rssOnce([]*proc{p}, sh.daemonPids())
+		return m, nil
+	})
+}
+
 func coldStopped(cfg *config, s server, withJS bool) (metrics, error) {
 	return withShared(cfg, s, func(sh *shared) (metrics, error) {
 		store := sh.store

@@ -43,7 +43,7 @@ func main() {
 	rounds := flag.Int("rounds", 3, "rounds; each runs every scenario on both servers, alternating which goes first")
 	quick := flag.Bool("quick", false, "one round, short HTTP windows")
 	thisServeArgs := flag.String("this-serve-args", "", "more arguments of this server's serve, space-separated (e.g. --stateless)")
-	only := flag.String("only", "stdio,stdiod,cold,coldjs,coldr,coldrjs,coldd,colddjs,http,warm,sessions4", "scenarios to run")
+	only := flag.String("only", "stdio,stdiod,cold,coldjs,coldr,coldrjs,coldd,colddjs,http,warm,warmjs,sessions4", "scenarios to run")
 	httpSecs := flag.Float64("http-secs", 5, "measured seconds per HTTP configuration")
 	httpWarm := flag.Float64("http-warm", 1, "unmeasured seconds before each HTTP window")
 	warmSessions := flag.Int("warm-sessions", 15, "timed sessions of the warm scenario, after the priming one (5 with -quick)")
@@ -80,9 +80,9 @@ func main() {
 		}
 	}
 	scenarios := strings.Split(*only, ",")
-	if (cfg.thisJSStore == "" || cfg.upJSStore == "") && (contains(scenarios, "coldjs") || contains(scenarios, "colddjs") || contains(scenarios, "coldrjs")) {
-		fmt.Fprintln(os.Stderr, "coldjs, coldrjs and colddjs need -this-js-store and -upstream-js-store; skipping them")
-		scenarios = remove(remove(remove(scenarios, "coldjs"), "colddjs"), "coldrjs")
+	if (cfg.thisJSStore == "" || cfg.upJSStore == "") && (contains(scenarios, "coldjs") || contains(scenarios, "colddjs") || contains(scenarios, "coldrjs") || contains(scenarios, "warmjs")) {
+		fmt.Fprintln(os.Stderr, "coldjs, coldrjs, colddjs and warmjs need -this-js-store and -upstream-js-store; skipping them")
+		scenarios = remove(remove(remove(remove(scenarios, "coldjs"), "colddjs"), "coldrjs"), "warmjs")
 	}
 	tmp, err := os.MkdirTemp("", "wassette-mcpbench-")
 	if err != nil {
@@ -157,10 +157,12 @@ func runScenario(cfg *config, sc string, s server) (metrics, error) {
 		return httpThroughput(cfg, s)
 	case "warm":
 		return warmStart(cfg, s)
+	case "warmjs":
+		return warmJS(cfg, s)
 	case "sessions4":
 		return concurrentSessions(cfg, s)
 	}
-	return nil, fmt.Errorf("unknown scenario %q (stdio, stdiod, cold, coldjs, coldr, coldrjs, coldd, colddjs, http, warm, sessions4)", sc)
+	return nil, fmt.Errorf("unknown scenario %q (stdio, stdiod, cold, coldjs, coldr, coldrjs, coldd, colddjs, http, warm, warmjs, sessions4)", sc)
 }
 
 func summary(sc string, m metrics) string {
@@ -170,7 +172,7 @@ func summary(sc string, m metrics) string {
 			m["early.p50_us"], m["early.p99_us"], m["early.cpu_per_call_us"], m["steady.p50_us"], m["steady.p99_us"], m["steady.cpu_per_call_us"])
 	case "cold", "coldr":
 		return fmt.Sprintf("first tools/list %.0f ms, RSS %.0f MiB", m["first_list_ms"], m["rss_mib"])
-	case "coldjs", "colddjs", "coldrjs":
+	case "coldjs", "colddjs", "coldrjs", "warmjs":
 		return fmt.Sprintf("first tools/list %.0f ms (%g/10 tools), all listed %.0f ms, all answered %.0f ms, RSS %.0f MiB",
 			m["first_list_ms"], m["tools_in_first_list"], m["all_listed_ms"], m["all_answered_ms"], m["rss_mib"])
 	case "coldd":
@@ -262,7 +264,7 @@ func meta(cfg *config, rounds int, quick bool, scenarios []string) map[string]an
 }
 
 // thisDaemon says how this server is run in which scenario.
-const thisDaemon = "stdio, cold, coldjs, coldr, coldrjs, http: this server without the daemon (WASSETTE_DAEMON=off; coldr and coldrjs after a priming run of the same configuration); stdiod, warm, sessions4, coldd, colddjs: with it (a private XDG_RUNTIME_DIR per run; coldd and colddjs with the daemon stopped before the timed session)"
+const thisDaemon = "stdio, cold, coldjs, coldr, coldrjs, http: this server without the daemon (WASSETTE_DAEMON=off; coldr and coldrjs after a priming run of the same configuration); stdiod, warm, warmjs, sessions4, coldd, colddjs: with it (a private XDG_RUNTIME_DIR per run; coldd and colddjs with the daemon stopped before the timed session)"
 
 // flagSet is true when the flag was given on the command line.
 func flagSet(name string) bool {
