@@ -351,6 +351,37 @@ func concurrentSessions(cfg *config, s server) (metrics, error) {
 // answers the opening from the stopped daemon's answers while it starts a new daemon, which answers
 // the calls. Upstream has no daemon: both of its sessions are processes started cold. RSS is read
 // rssSettle after the last answer: the session's processes and the daemon.
+// starter starts sessions of sh's configuration over store, each kept for close.
+func (sh *shared) starter(store string) func() (*proc, error) {
+	return func() (*proc, error) {
+		p, err := startIn(sh.s, sh.s.runArgs(store), sh.state, sh.env(), true)
+		if err == nil {
+			sh.sessions = append(sh.sessions, p)
+		}
+		return p, err
+	}
+}
+
+// prime runs a priming session (for this server it starts the daemon): it lists the tools, with
+// withJS until all JS tools are listed, and ends.
+func (sh *shared) prime(cfg *config, session func() (*proc, error), withJS bool) error {
+	primer, err := session()
+	if err != nil {
+		return fmt.Errorf("priming session: %w", err)
+	}
+	c, _, listed, err := firstList(primer)
+	if err != nil {
+		return fmt.Errorf("priming session: %w", err)
+	}
+	if withJS {
+		if err := awaitTools(c, listed, cfg.jsTools); err != nil {
+			return fmt.Errorf("priming session: %w", err)
+		}
+	}
+	sh.end(primer)
+	return nil
+}
+
 // warmJS: the store of ten JS components, with the daemon running. A priming session starts this
 // server's daemon, waits until every JS tool is listed and ends; rssSettle later (the daemon has
 // mapped the components' code by then) a session is timed as in the coldjs scenario, from just
@@ -360,26 +391,10 @@ func concurrentSessions(cfg *config, s server) (metrics, error) {
 // processes and the daemon's.
 func warmJS(cfg *config, s server) (metrics, error) {
 	return withShared(cfg, s, func(sh *shared) (metrics, error) {
-		store := cfg.jsStore(s)
-		session := func() (*proc, error) {
-			p, err := startIn(sh.s, sh.s.runArgs(store), sh.state, sh.env(), true)
-			if err == nil {
-				sh.sessions = append(sh.sessions, p)
-			}
-			return p, err
+		session := sh.starter(cfg.jsStore(s))
+		if err := sh.prime(cfg, session, true); err != nil {
+			return nil, err
 		}
-		primer, err := session()
-		if err != nil {
-			return nil, fmt.Errorf("priming session: %w", err)
-		}
-		c, _, listed, err := firstList(primer)
-		if err != nil {
-			return nil, fmt.Errorf("priming session: %w", err)
-		}
-		if err := awaitTools(c, listed, cfg.jsTools); err != nil {
-			return nil, fmt.Errorf("priming session: %w", err)
-		}
-		sh.end(primer)
 		time.Sleep(cfg.rssSettle)
 		daemons := sh.daemonPids()
 		p, err := session()
@@ -411,27 +426,10 @@ func coldStopped(cfg *config, s server, withJS bool) (metrics, error) {
 		if withJS {
 			store = cfg.jsStore(s)
 		}
-		session := func() (*proc, error) {
-			p, err := startIn(sh.s, sh.s.runArgs(store), sh.state, sh.env(), true)
-			if err == nil {
-				sh.sessions = append(sh.sessions, p)
-			}
-			return p, err
+		session := sh.starter(store)
+		if err := sh.prime(cfg, session, withJS); err != nil {
+			return nil, err
 		}
-		primer, err := session()
-		if err != nil {
-			return nil, fmt.Errorf("priming session: %w", err)
-		}
-		c, _, listed, err := firstList(primer)
-		if err != nil {
-			return nil, fmt.Errorf("priming session: %w", err)
-		}
-		if withJS {
-			if err := awaitTools(c, listed, cfg.jsTools); err != nil {
-				return nil, fmt.Errorf("priming session: %w", err)
-			}
-		}
-		sh.end(primer)
 		time.Sleep(cfg.rssSettle)
 		sh.stopDaemons()
 		p, err := session()
