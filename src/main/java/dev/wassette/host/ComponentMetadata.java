@@ -1,5 +1,8 @@
 package dev.wassette.host;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -65,7 +68,7 @@ public final class ComponentMetadata {
 
     /** The part of a metadata file that says which bytes and native library it describes. */
     public record Header(String sha256, String nativeVersion, FileStamp stamp) {
-        private static final com.fasterxml.jackson.core.JsonFactory STREAMING = new com.fasterxml.jackson.core.JsonFactory();
+        private static final JsonFactory STREAMING = new JsonFactory();
 
         /**
          * The header of the metadata file {@code file} (its functions skipped), read with the
@@ -75,30 +78,30 @@ public final class ComponentMetadata {
          */
         public static Header read(Path file) {
             // Read whole (a few KiB) and parsed from the bytes, as the early answers are: code already run once.
-            try (com.fasterxml.jackson.core.JsonParser p = STREAMING.createParser(Files.readAllBytes(file))) {
-                if (p.nextToken() != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+            try (JsonParser p = STREAMING.createParser(Files.readAllBytes(file))) {
+                if (p.nextToken() != JsonToken.START_OBJECT) {
                     return null;
                 }
                 long format = -1, size = -1, modified = 0;
                 String sha = null, nativeVersion = null, key = null;
-                while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                while (p.nextToken() == JsonToken.FIELD_NAME) {
                     String field = p.currentName();
-                    com.fasterxml.jackson.core.JsonToken value = p.nextToken();
+                    JsonToken value = p.nextToken();
                     switch (field) {
                         case "format" -> format = value.isNumeric() ? p.getLongValue() : -1;
-                        case "sha256" -> sha = value == com.fasterxml.jackson.core.JsonToken.VALUE_STRING ? p.getText() : null;
-                        case "native" -> nativeVersion = value == com.fasterxml.jackson.core.JsonToken.VALUE_STRING ? p.getText() : null;
+                        case "sha256" -> sha = value == JsonToken.VALUE_STRING ? p.getText() : null;
+                        case "native" -> nativeVersion = value == JsonToken.VALUE_STRING ? p.getText() : null;
                         case "file" -> {
-                            if (value != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                            if (value != JsonToken.START_OBJECT) {
                                 return null;
                             }
-                            while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                            while (p.nextToken() == JsonToken.FIELD_NAME) {
                                 String name = p.currentName();
-                                com.fasterxml.jackson.core.JsonToken v = p.nextToken();
+                                JsonToken v = p.nextToken();
                                 switch (name) {
                                     case "size" -> size = v.isNumeric() ? p.getLongValue() : -1;
                                     case "modified_ns" -> modified = v.isNumeric() ? p.getLongValue() : 0;
-                                    case "key" -> key = v == com.fasterxml.jackson.core.JsonToken.VALUE_STRING ? p.getText() : null;
+                                    case "key" -> key = v == JsonToken.VALUE_STRING ? p.getText() : null;
                                     default -> p.skipChildren();
                                 }
                             }

@@ -159,6 +159,7 @@ public final class EarlyAnswers {
             if (server.initializeResult(protocolVersions.getLast()) == null) {
                 return;
             }
+            ObjectNode answers = null; // made once: the store content's answers are the same, without the stamps
             try {
                 // The store's stamp first: a change after it is seen as a change, even if the tools below already have it.
                 ObjectNode store = storeStamp();
@@ -166,7 +167,8 @@ public final class EarlyAnswers {
                 for (Path f : configurationFiles) {
                     configuration.set(f.toAbsolutePath().toString(), stampOf(ComponentMetadata.FileStamp.of(f.toAbsolutePath())));
                 }
-                ObjectNode root = answers(server, protocolVersions, server.listTools());
+                answers = answers(server, protocolVersions, server.listTools());
+                ObjectNode root = answers.deepCopy();
                 root.set("store", store);
                 root.set("configuration", configuration);
                 root.put("workingDirectory", workingDirectory == null ? null : workingDirectory.toString());
@@ -174,10 +176,10 @@ public final class EarlyAnswers {
             } catch (IOException | RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "cannot write the early answers {0}: {1}", file, e.getMessage());
             }
-            if (answersDirectory != null) {
+            if (answers != null && answersDirectory != null) {
                 List<String> content = StoreContent.of(storeDirectory);
                 if (content != null) {
-                    writeForStoreContent(StoreContent.answersFile(answersDirectory, content), server, protocolVersions, server.listTools());
+                    writeForStoreContent(StoreContent.answersFile(answersDirectory, content), answers, json);
                 }
             }
         }
@@ -189,28 +191,33 @@ public final class EarlyAnswers {
      * options. A failure is logged.
      */
     public static void writeForEmptyStore(Path answersDirectory, WassetteMcpServer server, List<String> protocolVersions) {
-        writeForStoreContent(StoreContent.answersFile(answersDirectory, List.of()), server, protocolVersions, server.builtinTools());
+        if (server.initializeResult(protocolVersions.getLast()) == null) {
+            return;
+        }
+        Path file = StoreContent.answersFile(answersDirectory, List.of());
+        try {
+            writeForStoreContent(file, answers(server, protocolVersions, server.builtinTools()), server.objectMapper());
+        } catch (IOException | RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "cannot write the early answers {0}: {1}", file, e.getMessage());
+        }
     }
 
     /**
-     * Writes to {@code file}, unless answers listing the same tools are there, the answers of a
-     * server that lists {@code tools} for a store content (see {@link StoreContent}): {@link
+     * Writes to {@code file}, unless answers listing the same tools are there, a server's {@code
+     * answers} ({@link #answers}) for a store content (see {@link StoreContent}): {@link
      * EarlyResponder} answers a configuration no run recorded from them. They record no stamps: the
      * file's name is the content's key. Rewritten when the tools differ (a component of the content
      * that failed to load, then loaded). A failure is logged.
      */
-    static void writeForStoreContent(Path file, WassetteMcpServer server, List<String> protocolVersions, List<McpSchema.Tool> tools) {
-        if (server.initializeResult(protocolVersions.getLast()) == null) {
-            return;
-        }
+    private static void writeForStoreContent(Path file, ObjectNode answers, ObjectMapper json) {
         try {
             EarlyResponder.Recorded there = EarlyResponder.Recorded.loadForStoreContent(file);
-            if (there != null && there.digest.equals(toolsDigest(tools, server.objectMapper()))) {
+            if (there != null && there.digest.equals(answers.path("toolsDigest").asText())) {
                 return;
             }
-            ObjectNode root = answers(server, protocolVersions, tools);
+            ObjectNode root = answers.deepCopy();
             root.put("for", FOR_STORE_CONTENT);
-            AtomicFiles.write(file, server.objectMapper().writeValueAsBytes(root), PosixFilePermissions.fromString("rw-------"));
+            AtomicFiles.write(file, json.writeValueAsBytes(root), PosixFilePermissions.fromString("rw-------"));
         } catch (IOException | RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "cannot write the early answers {0}: {1}", file, e.getMessage());
         }
